@@ -1,0 +1,106 @@
+"""The play-event contract: one model shared by ingest, streams, spark and the simulator."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from topsongs_core.settings import ContractSettings
+
+SCHEMA_VERSION = 1
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+class PlayEvent(BaseModel):
+    """One song play, as sent by a client and as stored in Kafka and the lake."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: uuid.UUID = Field(
+        default_factory=uuid.uuid4,
+        description="Idempotency key; assigned by ingest when the client sends none.",
+    )
+    song_id: Ident
+    title: Text
+    artist: Text
+    user_id: Ident
+    region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = Field(
+        description="Region code from the configured set (TOPSONGS_REGIONS)."
+    )
+    played_at: AwareDatetime = Field(description="Event time, ISO 8601 with offset; stored as UTC.")
+    ms_played: int | None = Field(default=None, ge=0, le=24 * 3600 * 1000)
+    device: Annotated[str, StringConstraints(max_length=64)] | None = None
+    schema_version: Literal[1] = SCHEMA_VERSION
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _known_region(cls, value: Any, info: ValidationInfo) -> Any:
+        rules = _rules(info)
+        if isinstance(value, str) and value.upper() not in rules.regions:
+            raise ValueError(f"unknown region {value!r}; expected one of {','.join(rules.regions)}")
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("played_at")
+    @classmethod
+    def _plausible_time(cls, value: datetime, info: ValidationInfo) -> datetime:
+        value = value.astimezone(UTC)
+        ctx = info.context or {}
+        if ctx.get("check_time") is False:  # replaying stored events: the horizon applied at ingest
+            return value
+        rules = _rules(info)
+        now = ctx.get("now") or datetime.now(UTC)
+        if value > now + rules.max_future_skew:
+            raise ValueError(f"played_at is more than {rules.max_future_skew} in the future")
+        if value < now - rules.max_event_age:
+            raise ValueError(f"played_at is older than the horizon of {rules.max_event_age}")
+        return value
+
+    def kafka_key(self) -> bytes:
+        """Partition key: every play of one song in one region lands on one partition."""
+        return f"{self.region}|{self.song_id}".encode()
+
+    def to_json(self) -> bytes:
+        """The exact bytes written to Kafka."""
+        return encode(self)
+
+
+def _rules(info: ValidationInfo) -> ContractSettings:
+    ctx = info.context or {}
+    rules = ctx.get("rules")
+    return rules if isinstance(rules, ContractSettings) else _DEFAULT_RULES
+
+
+_DEFAULT_RULES = ContractSettings()
+
+
+def encode(event: PlayEvent) -> bytes:
+    """Serialize with orjson: UUID as string, timestamps as UTC with a ``Z`` suffix."""
+    return orjson.dumps(event.model_dump(), option=orjson.OPT_UTC_Z)
+
+
+def decode(raw: bytes | str, rules: ContractSettings | None = None) -> PlayEvent:
+    """Parse and validate bytes from Kafka (raises ``pydantic.ValidationError``)."""
+    return PlayEvent.model_validate(
+        orjson.loads(raw), context={"rules": rules or _DEFAULT_RULES, "check_time": False}
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    """The published JSON Schema of the contract."""
+    schema = PlayEvent.model_json_schema()
+    schema["title"] = "PlayEvent"
+    return schema

@@ -1,0 +1,88 @@
+"""Engine endpoints shared by every service; each reads its own env prefix, nothing else reads the environment.
+
+Pointing a deployment at remote engines is a matter of setting these variables
+(e.g. ``KAFKA_BOOTSTRAP_SERVERS=broker-1:9092,broker-2:9092``); no code changes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import field_validator
+
+DEFAULT_REGIONS = ("US", "GB", "DE", "FR", "BR", "MX", "JP", "KR", "IN", "AU")
+
+
+class KafkaSettings(BaseSettings):
+    """Where the Kafka cluster is and which topics the product uses."""
+
+    model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
+
+    bootstrap_servers: str = "127.0.0.1:19092"
+    plays_topic: str = "song-plays"
+    dead_letter_topic: str = "song-plays-dlq"
+    live_topic: str = "top-songs-live"
+    plays_partitions: int = Field(default=6, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+
+
+class PostgresSettings(BaseSettings):
+    """The PostgreSQL database holding the chart tables (and Airflow's metadata locally)."""
+
+    model_config = SettingsConfigDict(env_prefix="PG_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 15432
+    database: str = "topsongs"
+    user: str = "topsongs"
+    password: SecretStr = SecretStr("topsongs")
+    reader_user: str = "topsongs_reader"
+    reader_password: SecretStr = SecretStr("topsongs_reader")
+
+    def dsn(self, *, reader: bool = False, database: str | None = None) -> str:
+        """A libpq URL for the loader role, or the read-only role with ``reader=True``."""
+        user, pw = (
+            (self.reader_user, self.reader_password) if reader else (self.user, self.password)
+        )
+        return (
+            f"postgresql://{user}:{pw.get_secret_value()}@{self.host}:{self.port}/"
+            f"{database or self.database}"
+        )
+
+
+class S3Settings(BaseSettings):
+    """The S3-compatible object store holding the lake (versitygw locally, AWS S3 or MinIO remotely)."""
+
+    model_config = SettingsConfigDict(env_prefix="S3_", extra="ignore")
+
+    endpoint_url: str | None = "http://127.0.0.1:17070"
+    access_key_id: str = "topsongs"
+    secret_access_key: SecretStr = SecretStr("topsongs-secret")
+    region: str = "us-east-1"
+    bucket: str = "lake"
+    path_style: bool = True
+
+
+class ContractSettings(BaseSettings):
+    """Rules of the play-event contract that a deployment may tune."""
+
+    model_config = SettingsConfigDict(env_prefix="TOPSONGS_", extra="ignore")
+
+    regions: Annotated[tuple[str, ...], NoDecode] = DEFAULT_REGIONS
+    max_event_age: timedelta = timedelta(days=7)
+    max_future_skew: timedelta = timedelta(minutes=5)
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _split_regions(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(code.strip().upper() for code in value.split(",") if code.strip())
+        return value

@@ -1,0 +1,1 @@
+"""topsongs_devstack."""

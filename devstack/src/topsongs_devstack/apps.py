@@ -1,0 +1,86 @@
+"""The product's own services, run as background processes next to the engines."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import httpx
+
+from topsongs_devstack.component import Status
+from topsongs_devstack.config import REPO_ROOT, DevstackSettings
+from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
+
+
+class AppService:
+    """A service of this repository, healthy when its health URL answers 200."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        health_url: str | None,
+        port: int | None,
+        settings: DevstackSettings,
+        endpoint: str | None = None,
+    ) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.health_url = health_url
+        self.port = port
+        self.endpoint = endpoint or health_url or ""
+        self.settings = settings
+        self.proc = ManagedProcess(name, settings.run_dir, settings.logs_dir)
+
+    def install(self) -> None:
+        """Python services are installed by `uv sync`."""
+
+    def _healthy(self) -> bool:
+        if self.health_url is None:
+            return self.proc.pid() is not None
+        try:
+            return httpx.get(self.health_url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def up(self) -> None:
+        """Start unless already running, then wait for the health check."""
+        if self.proc.pid() is None:
+            if self.port is not None and port_open("127.0.0.1", self.port):
+                raise PlatformError(f"port {self.port} for {self.name} is taken by another process")
+            print(f"[devstack] starting {self.name}", flush=True)
+            self.proc.start(self.argv, cwd=REPO_ROOT)
+        wait_until(
+            lambda: self._healthy() or self.proc.pid() is None,
+            self.settings.start_timeout_s,
+            self.name,
+            self.proc.log_file,
+        )
+        if self.proc.pid() is None:
+            raise PlatformError(f"{self.name} exited during start-up:\n{self.proc.tail()}")
+
+    def down(self) -> None:
+        """Stop the process group."""
+        if self.proc.stop():
+            print(f"[devstack] stopped {self.name}", flush=True)
+
+    def status(self) -> Status:
+        """Health from the health URL (or liveness for workers without one)."""
+        return Status(self.name, self._healthy(), self.endpoint)
+
+
+def ingest_service(settings: DevstackSettings) -> AppService:
+    """FastAPI ingest under uvicorn."""
+    port = settings.ingest_port
+    return AppService(
+        "ingest",
+        [
+            sys.executable, "-m", "uvicorn", "ingest.app:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(settings.ingest_workers), "--no-access-log",
+        ],
+        f"http://127.0.0.1:{port}/healthz",
+        port,
+        settings,
+        endpoint=f"http://127.0.0.1:{port}/docs",
+    )

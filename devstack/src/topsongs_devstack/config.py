@@ -1,0 +1,43 @@
+"""Where the local platform keeps its downloads and state, and how its processes are sized."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _repo_root() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "Makefile").exists() and (parent / "devstack").is_dir():
+            return parent
+    return Path.cwd()
+
+
+REPO_ROOT = _repo_root()
+
+
+class DevstackSettings(BaseSettings):
+    """Settings of the embedded platform (the engines this project starts by itself)."""
+
+    model_config = SettingsConfigDict(env_prefix="DEVSTACK_", extra="ignore")
+
+    cache_dir: Path = REPO_ROOT / ".cache"
+    state_dir: Path = REPO_ROOT / ".state"
+    kafka_controller_port: int = 19093
+    kafka_heap: str = "768m"
+    versitygw_version: str = "v1.8.0"
+    ingest_port: int = 8000
+    ingest_workers: int = 1
+    start_timeout_s: float = 120.0
+
+    @property
+    def logs_dir(self) -> Path:
+        """Log files of every managed process."""
+        return self.state_dir / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        """Pid files of every managed process."""
+        return self.state_dir / "run"

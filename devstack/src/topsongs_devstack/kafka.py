@@ -1,0 +1,198 @@
+"""Apache Kafka in KRaft mode (one combined broker/controller) from Maven Central jars."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import shutil
+import uuid
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from topsongs_core.settings import KafkaSettings
+
+from topsongs_devstack.component import Status
+from topsongs_devstack.config import REPO_ROOT, DevstackSettings
+from topsongs_devstack.process import (
+    ManagedProcess,
+    PlatformError,
+    port_open,
+    run,
+    split_hostport,
+    wait_until,
+)
+
+POM = REPO_ROOT / "devstack" / "maven" / "kafka" / "pom.xml"
+
+LOG4J = """log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka=INFO
+log4j.logger.org.apache.kafka=INFO
+log4j.logger.state.change.logger=WARN
+log4j.logger.kafka.request.logger=WARN
+"""
+
+
+def maven_copy(pom: Path, dest: Path, what: str) -> Path:
+    """Resolve a pom's runtime dependencies with mvn into ``dest`` (skipped when present)."""
+    marker = dest / ".complete"
+    if marker.exists() and marker.read_text() == pom.read_text():
+        return dest
+    if shutil.which("mvn") is None:
+        raise PlatformError("Maven (`mvn`) is needed to fetch jars: apt-get install maven")
+    print(f"[devstack] resolving {what} jars with Maven into {dest} (first run only)…", flush=True)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    run(
+        [
+            "mvn", "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
+            f"-DoutputDirectory={dest}", "-DincludeScope=runtime",
+        ],
+        f"mvn dependency:copy-dependencies for {what}",
+    )
+    marker.write_text(pom.read_text())
+    return dest
+
+
+class Kafka:
+    """The local single-node Kafka; `KAFKA_BOOTSTRAP_SERVERS` pointed elsewhere skips it."""
+
+    name = "kafka"
+
+    def __init__(self, settings: DevstackSettings, kafka: KafkaSettings) -> None:
+        self.settings = settings
+        self.kafka = kafka
+        self.host, self.port = split_hostport(kafka.bootstrap_servers.split(",")[0], 9092)
+        self.home = settings.state_dir / "kafka"
+        self.jars = settings.cache_dir / "jars" / "kafka"
+        self.proc = ManagedProcess("kafka", settings.run_dir, settings.logs_dir)
+
+    def install(self) -> None:
+        """Fetch the broker jars."""
+        maven_copy(POM, self.jars, "Apache Kafka")
+
+    def _java(self, main: str, *args: str) -> list[str]:
+        java = shutil.which("java")
+        if java is None:
+            raise PlatformError("Java 17+ is needed for Kafka: apt-get install openjdk-17-jre-headless")
+        return [
+            java, f"-Xmx{self.settings.kafka_heap}", "-Xms256m", "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j.configuration=file:{self.home / 'log4j.properties'}",
+            "-cp", f"{self.jars}/*", main, *args,
+        ]
+
+    def _write_config(self) -> Path:
+        ctl = self.settings.kafka_controller_port
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@{self.host}:{ctl}",
+            "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://{self.host}:{ctl}",
+            "advertised.listeners": f"PLAINTEXT://{self.host}:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "log.dirs": str(self.home / "data"),
+            "num.partitions": str(self.kafka.plays_partitions),
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "12",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "auto.create.topics.enable": "true",
+            "log.retention.hours": "168",
+            "message.max.bytes": "4194304",
+        }
+        self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / "log4j.properties").write_text(LOG4J)
+        config = self.home / "server.properties"
+        config.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        return config
+
+    def up(self) -> None:
+        """Format storage once, start the broker, wait for it, create the product's topics."""
+        if self.proc.pid() is None:
+            for port in (self.port, self.settings.kafka_controller_port):
+                if port_open(self.host, port):
+                    raise PlatformError(
+                        f"port {port} on {self.host} is taken by another process; stop it or set "
+                        "KAFKA_BOOTSTRAP_SERVERS / DEVSTACK_KAFKA_CONTROLLER_PORT"
+                    )
+            self.install()
+            config = self._write_config()
+            if not (self.home / "data" / "meta.properties").exists():
+                cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+                run(
+                    self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)),
+                    "kafka storage format",
+                )
+            print(f"[devstack] starting Kafka on {self.host}:{self.port}", flush=True)
+            self.proc.start(self._java("kafka.Kafka", str(config)))
+        wait_until(
+            lambda: port_open(self.host, self.port) or self._died(),
+            self.settings.start_timeout_s,
+            "Kafka",
+            self.proc.log_file,
+        )
+        if self._died():
+            raise PlatformError(f"Kafka exited during start-up:\n{self.proc.tail()}")
+        asyncio.run(ensure_topics(self.kafka))
+
+    def _died(self) -> bool:
+        return self.proc.pid() is None
+
+    def down(self) -> None:
+        """Stop the broker (a controlled shutdown keeps the logs clean)."""
+        if self.proc.stop(timeout=60):
+            print("[devstack] stopped Kafka", flush=True)
+
+    def status(self) -> Status:
+        """Healthy when the broker answers metadata requests."""
+        healthy = port_open(self.host, self.port) and asyncio.run(_answers(self.kafka))
+        return Status(self.name, healthy, self.kafka.bootstrap_servers)
+
+
+async def _answers(kafka: KafkaSettings) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=3000)
+    try:
+        await asyncio.wait_for(admin.start(), 5)
+        await asyncio.wait_for(admin.describe_cluster(), 5)
+        return True
+    except Exception:
+        return False
+    finally:
+        await admin.close()
+
+
+async def ensure_topics(kafka: KafkaSettings, *extra: str) -> None:
+    """Create the plays, dead-letter and live topics if missing (retrying while the broker boots)."""
+    wanted = [
+        NewTopic(kafka.plays_topic, kafka.plays_partitions, kafka.replication_factor),
+        NewTopic(kafka.dead_letter_topic, 1, kafka.replication_factor),
+        NewTopic(kafka.live_topic, 1, kafka.replication_factor),
+        *(NewTopic(name, kafka.plays_partitions, kafka.replication_factor) for name in extra),
+    ]
+    last: Exception | None = None
+    for _ in range(60):
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=5000)
+        try:
+            await admin.start()
+            existing = set(await admin.list_topics())
+            missing = [t for t in wanted if t.name not in existing]
+            if missing:
+                try:
+                    await admin.create_topics(missing)
+                except TopicAlreadyExistsError:
+                    pass
+            return
+        except Exception as exc:  # broker still electing its controller
+            last = exc
+            await asyncio.sleep(1)
+        finally:
+            await admin.close()
+    raise PlatformError(f"could not create Kafka topics: {last!r}")

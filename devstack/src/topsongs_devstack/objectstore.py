@@ -1,0 +1,105 @@
+"""The S3-compatible object store: versitygw (Apache-2.0) over a local directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from urllib.parse import urlparse
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from topsongs_core.settings import S3Settings
+
+from topsongs_devstack.component import Status
+from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run, wait_until
+
+MODULE = "github.com/versity/versitygw/cmd/versitygw"
+
+
+def s3_client(s3: S3Settings):  # type: ignore[no-untyped-def]
+    """A boto3 S3 client for the configured endpoint (path-style for local stores)."""
+    return boto3.client(
+        "s3",
+        endpoint_url=s3.endpoint_url,
+        aws_access_key_id=s3.access_key_id,
+        aws_secret_access_key=s3.secret_access_key.get_secret_value(),
+        region_name=s3.region,
+        config=Config(
+            s3={"addressing_style": "path" if s3.path_style else "auto"},
+            connect_timeout=3,
+            read_timeout=10,
+            retries={"max_attempts": 2},
+        ),
+    )
+
+
+class ObjectStore:
+    """versitygw serving ``.state/s3`` over S3; AWS S3 or MinIO by setting S3_ENDPOINT_URL."""
+
+    name = "s3"
+
+    def __init__(self, settings: DevstackSettings, s3: S3Settings) -> None:
+        self.settings = settings
+        self.s3 = s3
+        url = urlparse(s3.endpoint_url or "")
+        self.host, self.port = url.hostname or "127.0.0.1", url.port or 80
+        self.root = settings.state_dir / "s3"
+        self.binary = settings.cache_dir / "bin" / f"versitygw-{settings.versitygw_version}"
+        self.proc = ManagedProcess("s3", settings.run_dir, settings.logs_dir)
+
+    def install(self) -> None:
+        """Build versitygw from the Go module proxy into the cache (first run only)."""
+        if self.binary.exists():
+            return
+        if shutil.which("go") is None:
+            raise PlatformError("Go is needed to build versitygw: apt-get install golang")
+        gobin = self.binary.parent / "gobin"
+        gobin.mkdir(parents=True, exist_ok=True)
+        print(f"[devstack] building versitygw {self.settings.versitygw_version} with go install "
+              "(first run only, ~2 min)…", flush=True)
+        run(
+            ["go", "install", f"{MODULE}@{self.settings.versitygw_version}"],
+            "go install versitygw",
+            env={**os.environ, "GOBIN": str(gobin), "GOFLAGS": "-buildvcs=false"},
+        )
+        (gobin / "versitygw").rename(self.binary)
+
+    def up(self) -> None:
+        """Start the gateway and create the lake bucket."""
+        if self.proc.pid() is None:
+            if port_open(self.host, self.port):
+                raise PlatformError(
+                    f"port {self.port} is taken by another process; stop it or set S3_ENDPOINT_URL"
+                )
+            self.install()
+            self.root.mkdir(parents=True, exist_ok=True)
+            print(f"[devstack] starting versitygw S3 on {self.s3.endpoint_url}", flush=True)
+            self.proc.start(
+                [str(self.binary), "--port", f"{self.host}:{self.port}", "posix", str(self.root)],
+                env={
+                    "ROOT_ACCESS_KEY": self.s3.access_key_id,
+                    "ROOT_SECRET_KEY": self.s3.secret_access_key.get_secret_value(),
+                },
+            )
+        wait_until(lambda: port_open(self.host, self.port), 30, "versitygw", self.proc.log_file)
+        client = s3_client(self.s3)
+        try:
+            client.head_bucket(Bucket=self.s3.bucket)
+        except ClientError:
+            client.create_bucket(Bucket=self.s3.bucket)
+
+    def down(self) -> None:
+        """Stop the gateway; objects stay on disk."""
+        if self.proc.stop():
+            print("[devstack] stopped versitygw", flush=True)
+
+    def status(self) -> Status:
+        """Healthy when the lake bucket answers HEAD."""
+        try:
+            s3_client(self.s3).head_bucket(Bucket=self.s3.bucket)
+            healthy = True
+        except (ClientError, BotoCoreError):
+            healthy = False
+        return Status(self.name, healthy, f"{self.s3.endpoint_url}/{self.s3.bucket}")

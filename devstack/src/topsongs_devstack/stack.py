@@ -1,0 +1,37 @@
+"""The ordered set of components `devstack` manages."""
+
+from __future__ import annotations
+
+from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
+
+from topsongs_devstack.apps import ingest_service
+from topsongs_devstack.component import Component
+from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.kafka import Kafka
+from topsongs_devstack.objectstore import ObjectStore
+from topsongs_devstack.postgres import Postgres
+
+ENGINES = ("kafka", "postgres", "s3")
+
+
+def components(settings: DevstackSettings | None = None) -> list[Component]:
+    """Engines first, then services, in start order."""
+    settings = settings or DevstackSettings()
+    return [
+        Kafka(settings, KafkaSettings()),
+        Postgres(settings, PostgresSettings()),
+        ObjectStore(settings, S3Settings()),
+        ingest_service(settings),
+    ]
+
+
+def select(names: list[str] | None, settings: DevstackSettings | None = None) -> list[Component]:
+    """The named components (all when ``names`` is empty), in start order."""
+    every = components(settings)
+    if not names:
+        return every
+    known = {c.name for c in every}
+    unknown = set(names) - known
+    if unknown:
+        raise SystemExit(f"unknown component(s) {sorted(unknown)}; known: {sorted(known)}")
+    return [c for c in every if c.name in names]
