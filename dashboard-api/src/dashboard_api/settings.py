@@ -1,0 +1,25 @@
+"""Settings of dashboard-api (env prefix DASHBOARD_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings
+
+_REPO = Path(__file__).resolve().parents[3]
+
+
+class DashboardSettings(BaseSettings):
+    """Where dashboard-api listens, what it reads and which browser origins it trusts."""
+
+    model_config = SettingsConfigDict(env_prefix="DASHBOARD_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    ui_dist: Path = _REPO / "ui" / "dist"
+    allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8080", "http://localhost:8080")
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    postgres: PostgresSettings = Field(default_factory=PostgresSettings)
+    contract: ContractSettings = Field(default_factory=ContractSettings)

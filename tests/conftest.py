@@ -1,0 +1,56 @@
+"""Session fixtures: the real engines (started by the same devstack code as `make up`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
+from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.kafka import ensure_topics
+from topsongs_devstack.stack import select
+
+
+@pytest.fixture(scope="session")
+def devstack_settings() -> DevstackSettings:
+    """The devstack settings the suite runs under (the same defaults as `make up`)."""
+    return DevstackSettings()
+
+
+@pytest.fixture(scope="session")
+def engines(devstack_settings: DevstackSettings) -> Iterator[None]:
+    """Kafka, PostgreSQL and the S3 store, up and healthy; stopped again if this session started them."""
+    started = []
+    for component in select(["kafka", "postgres", "s3"], devstack_settings):
+        if not component.status().healthy:
+            started.append(component)
+        component.up()
+    yield
+    for component in reversed(started):
+        component.down()
+
+
+@pytest.fixture
+async def kafka_settings(engines: None) -> AsyncIterator[KafkaSettings]:
+    """Kafka settings with topics private to this test, so tests never see each other's events."""
+    suffix = uuid.uuid4().hex[:8]
+    settings = KafkaSettings(
+        plays_topic=f"song-plays-{suffix}",
+        dead_letter_topic=f"song-plays-dlq-{suffix}",
+        live_topic=f"top-songs-live-{suffix}",
+    )
+    await ensure_topics(settings)
+    yield settings
+
+
+@pytest.fixture
+def pg_settings(engines: None) -> PostgresSettings:
+    """The local PostgreSQL (tests that write create their own schema or clean up)."""
+    return PostgresSettings()
+
+
+@pytest.fixture
+def s3_settings(engines: None) -> S3Settings:
+    """The local S3 store's settings."""
+    return S3Settings()
