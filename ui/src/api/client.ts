@@ -1,0 +1,88 @@
+import type {
+  DailyChart,
+  HourlyChart,
+  LiveChart,
+  LiveWindow,
+  RegionsResponse,
+  Trend,
+  ValidationIssue,
+} from "./types";
+
+/** A non-2xx answer (or unreachable server) from dashboard-api, with a readable message. */
+export class ApiError extends Error {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+  }
+}
+
+function describeDetail(detail: unknown): string | null {
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    return (detail as ValidationIssue[])
+      .map((issue) => `${issue.loc.filter((p) => p !== "query").join(".")}: ${issue.msg}`)
+      .join("; ");
+  }
+  return null;
+}
+
+async function getJson<T>(path: string, params: Record<string, string>): Promise<T> {
+  const query = new URLSearchParams(params).toString();
+  const url = query ? `${path}?${query}` : path;
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { Accept: "application/json" } });
+  } catch {
+    throw new ApiError(0, "dashboard-api is unreachable");
+  }
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`.trim();
+    try {
+      const body = (await response.json()) as { detail?: unknown };
+      message = describeDetail(body.detail) ?? message;
+    } catch {
+      // Body was not JSON (e.g. a proxy error page); the status line says enough.
+    }
+    throw new ApiError(response.status, message);
+  }
+  return (await response.json()) as T;
+}
+
+/** Formats a Date as the API's minute-precision UTC instant, e.g. `2025-04-23T14:00Z`. */
+export function toApiHour(date: Date): string {
+  return `${date.toISOString().slice(0, 16)}Z`;
+}
+
+export const api = {
+  /** Regions the pipeline knows about. */
+  regions: () => getJson<RegionsResponse>("/api/regions", {}),
+
+  /** Current live snapshot for a region/window (REST twin of the WebSocket). */
+  live: (region: string, window: LiveWindow) => getJson<LiveChart>("/api/live", { region, window }),
+
+  /** Authoritative top 10 for one closed (or still open) UTC hour. */
+  topHourly: (region: string, hour: Date) =>
+    getJson<HourlyChart>("/api/top/hourly", { region, hour: toApiHour(hour) }),
+
+  /** Authoritative top 10 for one UTC day (`YYYY-MM-DD`). */
+  topDaily: (region: string, date: string) => getJson<DailyChart>("/api/top/daily", { region, date }),
+
+  /** Hourly plays of one song between two instants. */
+  trend: (region: string, songId: string, from: Date, to: Date) =>
+    getJson<Trend>("/api/trend", {
+      region,
+      song_id: songId,
+      from: toApiHour(from),
+      to: toApiHour(to),
+    }),
+};
+
+/** Builds the live WebSocket URL relative to the page's own host. */
+export function liveSocketUrl(region: string, window: LiveWindow, location: Location = globalThis.location): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const query = new URLSearchParams({ region, window }).toString();
+  return `${scheme}//${location.host}/ws/live?${query}`;
+}

@@ -1,0 +1,179 @@
+import { useSearchParams } from "react-router";
+import { ApiError } from "../../api/client";
+import { RegionSelect } from "../regions/RegionSelect";
+import {
+  defaultSelection,
+  describePeriod,
+  isFuture,
+  isOpen,
+  selectedPeriod,
+  type Granularity,
+  type HistorySelection,
+} from "./period";
+import { SongTrend } from "./SongTrend";
+import { TopTenBars } from "./TopTenBars";
+import { OPEN_PERIOD_POLL_MS, useHistoryChart } from "./useHistoryQueries";
+
+const HOURS = Array.from({ length: 24 }, (_, hour) => hour);
+
+function readSelection(params: URLSearchParams, now: Date): HistorySelection {
+  const fallback = defaultSelection(now);
+  const hour = Number(params.get("hour"));
+  const date = params.get("date");
+  return {
+    region: params.get("region") ?? fallback.region,
+    granularity: params.get("granularity") === "day" ? "day" : "hour",
+    date: date && /^\d{4}-\d{2}-\d{2}$/.test(date) ? date : fallback.date,
+    hour: params.has("hour") && Number.isInteger(hour) && hour >= 0 && hour < 24 ? hour : fallback.hour,
+  };
+}
+
+function EmptyState({ selection, now }: { selection: HistorySelection; now: Date }) {
+  const period = selectedPeriod(selection);
+  const what = `${selection.region}, ${describePeriod(selection)}`;
+  let why: string;
+  if (isFuture(period, now)) {
+    why = `that ${selection.granularity} hasn't started yet`;
+  } else if (selection.granularity === "hour") {
+    why = isOpen(period, now)
+      ? `the hourly job runs after the hour closes (checking again every ${OPEN_PERIOD_POLL_MS / 1000} s)`
+      : "the hourly job runs after the hour closes; if it closed a while ago, no plays were recorded";
+  } else {
+    why = isOpen(period, now)
+      ? `the hourly job runs after each hour closes, so the day fills in as its hours close (checking again every ${OPEN_PERIOD_POLL_MS / 1000} s)`
+      : "the hourly job runs after each hour closes; no hourly chart was written for this day";
+  }
+  return (
+    <p className="state state--empty" data-testid="history-empty">
+      No chart yet for {what} — {why}.
+    </p>
+  );
+}
+
+function ErrorState({ error, what, onRetry }: { error: Error; what: string; onRetry: () => void }) {
+  const reason =
+    error instanceof ApiError && error.status === 0
+      ? "dashboard-api can't be reached"
+      : error instanceof ApiError && error.status === 422
+        ? `the server rejected the request (${error.message})`
+        : error.message;
+  return (
+    <div className="state state--error" role="alert" data-testid="history-error">
+      <p>
+        Couldn't load the chart for {what}: {reason}.
+      </p>
+      <button type="button" onClick={onRetry}>
+        Try again
+      </button>
+    </div>
+  );
+}
+
+/** Authoritative hourly/daily charts from PostgreSQL, with a per-song trend. */
+export function HistoryView() {
+  const [params, setParams] = useSearchParams();
+  const now = new Date();
+  const selection = readSelection(params, now);
+  const songId = params.get("song");
+  const chart = useHistoryChart(selection);
+
+  const update = (changes: Record<string, string | null>) =>
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        // Pin the implicit defaults so the URL stays put while the clock moves on.
+        next.set("date", selection.date);
+        next.set("hour", String(selection.hour));
+        for (const [key, value] of Object.entries(changes)) {
+          if (value === null) next.delete(key);
+          else next.set(key, value);
+        }
+        return next;
+      },
+      { replace: true },
+    );
+
+  const what = `${selection.region}, ${describePeriod(selection)}`;
+  const selectedEntry = chart.data?.find((entry) => entry.song_id === songId);
+
+  return (
+    <section className="panel" aria-labelledby="history-heading">
+      <header className="panel__header">
+        <h2 id="history-heading">History</h2>
+        {chart.isFetching && <span className="muted">updating…</span>}
+      </header>
+
+      <div className="controls">
+        <RegionSelect value={selection.region} onChange={(region) => update({ region })} />
+        <div className="field">
+          <label className="field__label" htmlFor="granularity-select">
+            Chart
+          </label>
+          <select
+            id="granularity-select"
+            data-testid="granularity-select"
+            value={selection.granularity}
+            onChange={(event) => update({ granularity: event.target.value as Granularity })}
+          >
+            <option value="hour">Hourly</option>
+            <option value="day">Daily</option>
+          </select>
+        </div>
+        <div className="field">
+          <label className="field__label" htmlFor="date-input">
+            Date (UTC)
+          </label>
+          <input
+            id="date-input"
+            data-testid="date-input"
+            type="date"
+            value={selection.date}
+            onChange={(event) => event.target.value && update({ date: event.target.value })}
+          />
+        </div>
+        <div className="field">
+          <label className="field__label" htmlFor="hour-input">
+            Hour (UTC)
+          </label>
+          <select
+            id="hour-input"
+            data-testid="hour-input"
+            value={selection.hour}
+            disabled={selection.granularity === "day"}
+            onChange={(event) => update({ hour: event.target.value })}
+          >
+            {HOURS.map((hour) => (
+              <option key={hour} value={hour}>
+                {String(hour).padStart(2, "0")}:00
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+
+      <h3 className="subheading">
+        Top 10 — {what}
+        {isOpen(selectedPeriod(selection), now) && <span className="badge">in progress</span>}
+      </h3>
+
+      {chart.isPending && <p className="state">Loading chart…</p>}
+      {chart.isError && <ErrorState error={chart.error} what={what} onRetry={() => void chart.refetch()} />}
+      {chart.data && chart.data.length === 0 && <EmptyState selection={selection} now={now} />}
+      {chart.data && chart.data.length > 0 && (
+        <TopTenBars entries={chart.data} selectedSongId={songId} onSelect={(song) => update({ song })} />
+      )}
+
+      {songId ? (
+        <SongTrend
+          region={selection.region}
+          date={selection.date}
+          songId={songId}
+          title={selectedEntry ? `${selectedEntry.song} — ${selectedEntry.artist}` : songId}
+        />
+      ) : (
+        chart.data &&
+        chart.data.length > 0 && <p className="muted hint">Pick a song (bar or list row) to see its plays per hour.</p>
+      )}
+    </section>
+  );
+}

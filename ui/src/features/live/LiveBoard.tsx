@@ -1,0 +1,93 @@
+import { useSearchParams } from "react-router";
+import { LIVE_WINDOWS, type LiveWindow } from "../../api/types";
+import { formatUtcRange } from "../../utcTime";
+import { RegionSelect } from "../regions/RegionSelect";
+import { ConnectionStatus } from "./ConnectionStatus";
+import { LiveList } from "./LiveList";
+import { useLiveChart, type LiveChartOptions } from "./useLiveChart";
+
+const WINDOW_LABEL: Record<LiveWindow, string> = {
+  "5m": "Last 5 minutes",
+  "60m": "Last 60 minutes",
+  hour: "This hour",
+};
+
+function asWindow(value: string | null): LiveWindow {
+  return LIVE_WINDOWS.find((w) => w === value) ?? "5m";
+}
+
+/** Live top 10 for the region/window in the URL, streamed over the WebSocket. */
+export function LiveBoard({ liveOptions }: { liveOptions?: LiveChartOptions }) {
+  const [params, setParams] = useSearchParams();
+  const region = params.get("region") ?? "US";
+  const window = asWindow(params.get("window"));
+  const { chart, connection, error } = useLiveChart(region, window, liveOptions);
+
+  const update = (key: "region" | "window", value: string) =>
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        next.set(key, value);
+        return next;
+      },
+      { replace: true },
+    );
+
+  return (
+    <section className="panel" aria-labelledby="live-heading">
+      <header className="panel__header">
+        <h2 id="live-heading">Live top 10</h2>
+        <ConnectionStatus state={connection} error={error} />
+      </header>
+
+      <div className="controls">
+        <RegionSelect value={region} onChange={(value) => update("region", value)} />
+        <div className="field">
+          <label className="field__label" htmlFor="window-select">
+            Window
+          </label>
+          <select
+            id="window-select"
+            data-testid="window-select"
+            value={window}
+            onChange={(event) => update("window", event.target.value)}
+          >
+            {LIVE_WINDOWS.map((w) => (
+              <option key={w} value={w}>
+                {WINDOW_LABEL[w]}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+
+      {chart ? (
+        <>
+          <dl className="meta">
+            <div>
+              <dt>Window</dt>
+              <dd data-testid="window-range">{formatUtcRange(chart.window_start, chart.window_end)}</dd>
+            </div>
+            <div>
+              <dt>Late plays dropped</dt>
+              <dd data-testid="late-dropped">{chart.late_dropped.toLocaleString()}</dd>
+            </div>
+          </dl>
+          {chart.entries.length > 0 ? (
+            <LiveList entries={chart.entries} />
+          ) : (
+            <p className="state state--empty" data-testid="live-empty">
+              No plays in {region} for this window yet.
+            </p>
+          )}
+        </>
+      ) : (
+        <p className="state" data-testid="live-waiting">
+          {connection === "offline" && error
+            ? `No live chart for ${region}: ${error}.`
+            : `Waiting for the first snapshot for ${region}…`}
+        </p>
+      )}
+    </section>
+  );
+}
