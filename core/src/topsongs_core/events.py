@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -64,9 +64,13 @@ class PlayEvent(BaseModel):
         rules = _rules(info)
         now = ctx.get("now") or datetime.now(UTC)
         if value > now + rules.max_future_skew:
-            raise ValueError(f"played_at is more than {rules.max_future_skew} in the future")
+            raise ValueError(
+                f"played_at is more than {_human(rules.max_future_skew)} in the future"
+            )
         if value < now - rules.max_event_age:
-            raise ValueError(f"played_at is older than the horizon of {rules.max_event_age}")
+            raise ValueError(
+                f"played_at is older than the horizon of {_human(rules.max_event_age)}"
+            )
         return value
 
     def kafka_key(self) -> bytes:
@@ -76,6 +80,14 @@ class PlayEvent(BaseModel):
     def to_json(self) -> bytes:
         """The exact bytes written to Kafka."""
         return encode(self)
+
+
+def _human(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds % size == 0 and seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} seconds"
 
 
 def _rules(info: ValidationInfo) -> ContractSettings:

@@ -49,8 +49,14 @@ def maven_copy(pom: Path, dest: Path, what: str) -> Path:
     dest.mkdir(parents=True)
     run(
         [
-            "mvn", "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
-            f"-DoutputDirectory={dest}", "-DincludeScope=runtime",
+            "mvn",
+            "-B",
+            "-q",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={dest}",
+            "-DincludeScope=runtime",
         ],
         f"mvn dependency:copy-dependencies for {what}",
     )
@@ -78,12 +84,20 @@ class Kafka:
     def _java(self, main: str, *args: str) -> list[str]:
         java = shutil.which("java")
         if java is None:
-            raise PlatformError("Java 17+ is needed for Kafka: apt-get install openjdk-17-jre-headless")
+            raise PlatformError(
+                "Java 17+ is needed for Kafka: apt-get install openjdk-17-jre-headless"
+            )
         return [
-            java, f"-Xmx{self.settings.kafka_heap}", "-Xms256m", "-XX:+UseG1GC",
+            java,
+            f"-Xmx{self.settings.kafka_heap}",
+            "-Xms256m",
+            "-XX:+UseG1GC",
             "-Djava.awt.headless=true",
             f"-Dlog4j.configuration=file:{self.home / 'log4j.properties'}",
-            "-cp", f"{self.jars}/*", main, *args,
+            "-cp",
+            f"{self.jars}/*",
+            main,
+            *args,
         ]
 
     def _write_config(self) -> Path:
@@ -128,7 +142,9 @@ class Kafka:
             if not (self.home / "data" / "meta.properties").exists():
                 cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
                 run(
-                    self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)),
+                    self._java(
+                        "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)
+                    ),
                     "kafka storage format",
                 )
             print(f"[devstack] starting Kafka on {self.host}:{self.port}", flush=True)
@@ -179,7 +195,9 @@ async def ensure_topics(kafka: KafkaSettings, *extra: str) -> None:
     ]
     last: Exception | None = None
     for _ in range(60):
-        admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=5000)
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=5000
+        )
         try:
             await admin.start()
             existing = set(await admin.list_topics())

@@ -57,8 +57,11 @@ class ObjectStore:
             raise PlatformError("Go is needed to build versitygw: apt-get install golang")
         gobin = self.binary.parent / "gobin"
         gobin.mkdir(parents=True, exist_ok=True)
-        print(f"[devstack] building versitygw {self.settings.versitygw_version} with go install "
-              "(first run only, ~2 min)…", flush=True)
+        print(
+            f"[devstack] building versitygw {self.settings.versitygw_version} with go install "
+            "(first run only, ~2 min)…",
+            flush=True,
+        )
         run(
             ["go", "install", f"{MODULE}@{self.settings.versitygw_version}"],
             "go install versitygw",

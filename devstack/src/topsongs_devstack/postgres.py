@@ -88,11 +88,20 @@ class Postgres:
         if not (self.data / "PG_VERSION").exists():
             print(f"[devstack] initdb PostgreSQL cluster in {self.data}", flush=True)
             run(
-                self._as_owner([
-                    str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
-                    "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
-                    "--locale=C.UTF-8",
-                ]),
+                self._as_owner(
+                    [
+                        str(bindir / "initdb"),
+                        "-D",
+                        str(self.data),
+                        "-U",
+                        "postgres",
+                        "--auth-local=trust",
+                        "--auth-host=scram-sha-256",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                    ]
+                ),
                 "initdb",
             )
         if not self._running():
@@ -110,10 +119,21 @@ class Postgres:
                 "-c shared_buffers=256MB -c fsync=on -c synchronous_commit=on"
             )
             run(
-                self._as_owner([
-                    str(bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log_file),
-                    "-o", options, "-w", "-t", "60", "start",
-                ]),
+                self._as_owner(
+                    [
+                        str(bindir / "pg_ctl"),
+                        "-D",
+                        str(self.data),
+                        "-l",
+                        str(self.log_file),
+                        "-o",
+                        options,
+                        "-w",
+                        "-t",
+                        "60",
+                        "start",
+                    ]
+                ),
                 "pg_ctl start",
             )
         wait_until(lambda: port_open(self.pg.host, self.pg.port), 60, "PostgreSQL", self.log_file)
@@ -122,14 +142,19 @@ class Postgres:
     def _bootstrap(self) -> None:
         """Roles and databases (idempotent); the schema itself comes from migrations."""
         with psycopg.connect(
-            host=str(self.sockets), port=self.pg.port, user="postgres", dbname="postgres",
+            host=str(self.sockets),
+            port=self.pg.port,
+            user="postgres",
+            dbname="postgres",
             autocommit=True,
         ) as conn:
             for user, password in (
                 (self.pg.user, self.pg.password),
                 (self.pg.reader_user, self.pg.reader_password),
             ):
-                exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)
+                ).fetchone()
                 verb = "ALTER" if exists else "CREATE"
                 conn.execute(
                     sql.SQL(f"{verb} ROLE {{}} LOGIN PASSWORD {{}}").format(
@@ -137,7 +162,9 @@ class Postgres:
                     )
                 )
             for db in (self.pg.database, *EXTRA_DATABASES):
-                if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,)).fetchone():
+                if not conn.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s", (db,)
+                ).fetchone():
                     conn.execute(
                         sql.SQL("CREATE DATABASE {} OWNER {}").format(
                             sql.Identifier(db), sql.Identifier(self.pg.user)
@@ -148,9 +175,17 @@ class Postgres:
         """Fast shutdown, keeping the data directory."""
         if self._running():
             run(
-                self._as_owner([
-                    str(server_bindir() / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop",
-                ]),
+                self._as_owner(
+                    [
+                        str(server_bindir() / "pg_ctl"),
+                        "-D",
+                        str(self.data),
+                        "-m",
+                        "fast",
+                        "-w",
+                        "stop",
+                    ]
+                ),
                 "pg_ctl stop",
             )
             print("[devstack] stopped PostgreSQL", flush=True)
@@ -163,4 +198,6 @@ class Postgres:
             healthy = True
         except psycopg.Error:
             healthy = False
-        return Status(self.name, healthy, f"postgresql://{self.pg.host}:{self.pg.port}/{self.pg.database}")
+        return Status(
+            self.name, healthy, f"postgresql://{self.pg.host}:{self.pg.port}/{self.pg.database}"
+        )

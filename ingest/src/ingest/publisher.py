@@ -1,0 +1,140 @@
+"""The one shared Kafka producer: acks=all, idempotent, batched, every wait bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from types import TracebackType
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from topsongs_core.events import PlayEvent
+
+from ingest.metrics import PRODUCE_LATENCY
+from ingest.settings import IngestSettings
+
+
+class BrokerUnavailable(RuntimeError):
+    """Kafka did not acknowledge in time; the client should retry later with the same event ids."""
+
+
+class PlayPublisher:
+    """Publishes play events and returns only once Kafka acknowledged all of them."""
+
+    def __init__(self, settings: IngestSettings) -> None:
+        self.settings = settings
+        self.topic = settings.kafka.plays_topic
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        kafka = self.settings.kafka
+        timeout_ms = int(self.settings.produce_timeout_s * 1000)
+        return AIOKafkaProducer(
+            bootstrap_servers=kafka.bootstrap_servers,
+            client_id="topsongs-ingest",
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=self.settings.linger_ms,
+            max_batch_size=self.settings.max_batch_bytes,
+            compression_type=self.settings.compression,
+            request_timeout_ms=timeout_ms,
+            retry_backoff_ms=100,
+            security_protocol=kafka.security_protocol,
+            sasl_mechanism=kafka.sasl_mechanism or "PLAIN",
+            sasl_plain_username=kafka.sasl_username,
+            sasl_plain_password=(
+                kafka.sasl_password.get_secret_value() if kafka.sasl_password else None
+            ),
+        )
+
+    async def start(self) -> None:
+        """Connect in the background; ingest starts even while the broker is still down."""
+        await self._ensure_started(wait=False)
+
+    async def _ensure_started(self, wait: bool = True) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is not None:
+                return self._producer
+            producer = self._new_producer()
+            try:
+                start = producer.start()
+                if wait:
+                    await asyncio.wait_for(start, self.settings.produce_timeout_s)
+                else:
+                    await asyncio.wait_for(start, 1.0)
+            except (TimeoutError, KafkaError, OSError) as exc:
+                await _quiet_stop(producer)
+                raise BrokerUnavailable(f"Kafka is not reachable: {exc!r}") from exc
+            self._producer = producer
+            return producer
+
+    async def stop(self) -> None:
+        """Flush what is in flight and close."""
+        async with self._lock:
+            if self._producer is not None:
+                await _quiet_stop(self._producer, flush=True)
+                self._producer = None
+
+    async def __aenter__(self) -> PlayPublisher:
+        try:
+            await self.start()
+        except BrokerUnavailable:
+            pass  # readiness reports it; requests retry the connection
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def publish(self, events: Sequence[PlayEvent]) -> None:
+        """Send all events and wait for every acknowledgement, or raise BrokerUnavailable."""
+        producer = await self._ensure_started()
+        began = time.perf_counter()
+        try:
+            futures = [
+                await producer.send(self.topic, value=event.to_json(), key=event.kafka_key())
+                for event in events
+            ]
+            await asyncio.wait_for(asyncio.gather(*futures), self.settings.produce_timeout_s)
+        except (TimeoutError, KafkaError) as exc:
+            await self._reset_if_broken(producer, exc)
+            raise BrokerUnavailable(f"Kafka did not acknowledge: {exc!r}") from exc
+        finally:
+            PRODUCE_LATENCY.observe(time.perf_counter() - began)
+
+    async def _reset_if_broken(self, producer: AIOKafkaProducer, exc: BaseException) -> None:
+        # An idempotent producer whose batches expired can be left with a stale sequence state;
+        # a fresh producer (new producer id) is the documented way out.
+        if isinstance(exc, TimeoutError):
+            return
+        async with self._lock:
+            if self._producer is producer:
+                self._producer = None
+                asyncio.get_running_loop().create_task(_quiet_stop(producer))
+
+    async def ready(self) -> bool:
+        """True when the broker answers a metadata request within a second."""
+        try:
+            producer = await self._ensure_started()
+            await asyncio.wait_for(producer.client.fetch_all_metadata(), 1.0)
+            return True
+        except (BrokerUnavailable, TimeoutError, KafkaError, OSError):
+            return False
+
+
+async def _quiet_stop(producer: AIOKafkaProducer, flush: bool = False) -> None:
+    try:
+        if flush:
+            await asyncio.wait_for(producer.flush(), 5)
+    except (TimeoutError, KafkaError):
+        pass
+    try:
+        await asyncio.wait_for(producer.stop(), 5)
+    except (TimeoutError, KafkaError, OSError):
+        pass

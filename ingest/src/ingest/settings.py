@@ -1,0 +1,24 @@
+"""Settings of the ingest service (env prefix INGEST_)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from topsongs_core.settings import ContractSettings, KafkaSettings
+
+
+class IngestSettings(BaseSettings):
+    """Limits, producer tuning and auth of `POST /play` and `POST /plays`."""
+
+    model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore")
+
+    max_batch_events: int = Field(default=1000, ge=1)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    api_key: SecretStr | None = None
+    produce_timeout_s: float = Field(default=5.0, gt=0)
+    retry_after_s: int = Field(default=2, ge=1)
+    linger_ms: int = Field(default=5, ge=0)
+    max_batch_bytes: int = Field(default=512 * 1024, ge=16 * 1024)
+    compression: str | None = None
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    contract: ContractSettings = Field(default_factory=ContractSettings)

@@ -1,0 +1,95 @@
+"""The play-event contract: validation rules, encoding, and the committed JSON Schema."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+from pydantic import ValidationError
+from topsongs_core.events import PlayEvent, decode, json_schema
+from topsongs_core.settings import ContractSettings
+
+NOW = datetime(2025, 4, 23, 14, 30, tzinfo=UTC)
+
+
+def _raw(**over: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "song_id": "s-1",
+        "title": "Song",
+        "artist": "Band",
+        "user_id": "u-1",
+        "region": "US",
+        "played_at": "2025-04-23T16:29:00+02:00",
+    }
+    return {**base, **over}
+
+
+def _validate(raw: dict[str, object], rules: ContractSettings | None = None) -> PlayEvent:
+    return PlayEvent.model_validate(raw, context={"now": NOW, "rules": rules or ContractSettings()})
+
+
+def test_played_at_is_normalised_to_utc_and_encoded_with_z() -> None:
+    event = _validate(_raw(event_id="7d7f4d2e-53f0-4bb4-9a43-0d4f5b8c8b11"))
+    assert event.played_at == datetime(2025, 4, 23, 14, 29, tzinfo=UTC)
+    decoded = orjson.loads(event.to_json())
+    assert decoded["played_at"] == "2025-04-23T14:29:00Z"
+    assert decoded["event_id"] == "7d7f4d2e-53f0-4bb4-9a43-0d4f5b8c8b11"
+    assert decode(event.to_json()) == event
+
+
+def test_event_id_is_assigned_when_missing() -> None:
+    first, second = _validate(_raw()), _validate(_raw())
+    assert isinstance(first.event_id, uuid.UUID) and first.event_id != second.event_id
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"region": "ZZ"}, "region"),
+        ({"played_at": (NOW + timedelta(minutes=6)).isoformat()}, "played_at"),
+        ({"played_at": (NOW - timedelta(days=8)).isoformat()}, "played_at"),
+        ({"played_at": "2025-04-23T14:00:00"}, "played_at"),
+        ({"song_id": ""}, "song_id"),
+        ({"ms_played": -1}, "ms_played"),
+        ({"event_id": "not-a-uuid"}, "event_id"),
+        ({"surprise": 1}, "surprise"),
+        ({"schema_version": 2}, "schema_version"),
+    ],
+)
+def test_invalid_fields_are_named(override: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        _validate(_raw(**override))
+    assert [e["loc"][0] for e in info.value.errors()] == [field]
+
+
+def test_missing_field_is_named() -> None:
+    raw = _raw()
+    del raw["artist"]
+    with pytest.raises(ValidationError) as info:
+        _validate(raw)
+    assert info.value.errors()[0]["loc"] == ("artist",)
+
+
+def test_configured_regions_apply() -> None:
+    rules = ContractSettings(regions=("NZ",))
+    assert _validate(_raw(region="nz"), rules).region == "NZ"
+    with pytest.raises(ValidationError):
+        _validate(_raw(region="US"), rules)
+
+
+def test_regions_parse_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOPSONGS_REGIONS", "us, gb")
+    assert ContractSettings().regions == ("US", "GB")
+
+
+def test_kafka_key_groups_a_song_within_a_region() -> None:
+    assert _validate(_raw()).kafka_key() == b"US|s-1"
+
+
+def test_committed_schema_matches_the_model() -> None:
+    committed = Path(__file__).parents[2] / "docs" / "play-event.schema.json"
+    assert json.loads(committed.read_text()) == json_schema()

@@ -1,0 +1,89 @@
+"""Building plays, serving ingest in-process, and reading back what reached Kafka."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from fastapi import FastAPI
+from ingest.app import create_app
+from ingest.settings import IngestSettings
+from topsongs_core.settings import KafkaSettings
+
+
+def play(**over: object) -> dict[str, object]:
+    """A valid play payload (event time now)."""
+    base: dict[str, object] = {
+        "event_id": str(uuid.uuid4()),
+        "song_id": "s-1",
+        "title": "Song",
+        "artist": "Band",
+        "user_id": "u-1",
+        "region": "US",
+        "played_at": datetime.now(UTC).isoformat(),
+    }
+    return {**base, **over}
+
+
+async def serve(settings: IngestSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan and yield a client talking to it in-process."""
+    app: FastAPI = create_app(settings)
+    async with app.router.lifespan_context(app) as state:
+        app.state._lifespan = state  # keep a reference for debugging
+        transport = httpx.ASGITransport(app=_with_state(app, state))
+        async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
+            yield client
+
+
+def _with_state(app: FastAPI, state: dict[str, object]):  # type: ignore[no-untyped-def]
+    async def asgi(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] == "http":
+            scope = {**scope, "state": dict(state)}
+        await app(scope, receive, send)
+
+    return asgi
+
+
+async def end_offsets(kafka: KafkaSettings) -> dict[int, int]:
+    """The plays topic's end offset per partition."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers)
+    await consumer.start()
+    try:
+        parts = [
+            TopicPartition(kafka.plays_topic, p)
+            for p in sorted(await consumer.partitions_for_topic(kafka.plays_topic) or [])
+        ]
+        return {tp.partition: off for tp, off in (await consumer.end_offsets(parts)).items()}
+    finally:
+        await consumer.stop()
+
+
+async def read_all(
+    kafka: KafkaSettings, expect: int, timeout_s: float = 30
+) -> list[tuple[int, bytes, bytes]]:
+    """Every record of the plays topic as (partition, key, value), reading until ``expect`` seen."""
+    consumer = AIOKafkaConsumer(
+        kafka.plays_topic,
+        bootstrap_servers=kafka.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    records: list[tuple[int, bytes, bytes]] = []
+    try:
+        deadline = datetime.now(UTC).timestamp() + timeout_s
+        while len(records) < expect and datetime.now(UTC).timestamp() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for msgs in batch.values():
+                records.extend((m.partition, m.key, m.value) for m in msgs)
+        # one more poll to catch anything beyond the expectation (duplicates)
+        for msgs in (await consumer.getmany(timeout_ms=1000)).values():
+            records.extend((m.partition, m.key, m.value) for m in msgs)
+    finally:
+        await consumer.stop()
+    return records

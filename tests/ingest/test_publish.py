@@ -1,0 +1,51 @@
+"""Accepted plays reach Kafka exactly once, keyed and encoded as the contract says."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+
+import httpx
+import orjson
+from topsongs_core.events import PlayEvent
+from topsongs_core.settings import KafkaSettings
+
+from tests.ingest.support import play, read_all
+
+
+async def test_every_accepted_event_is_in_the_topic_once(
+    client: httpx.AsyncClient, kafka_settings: KafkaSettings
+) -> None:
+    sent: dict[str, dict[str, object]] = {}
+    regions = ["US", "GB", "BR", "JP"]
+    for i in range(60):  # single posts, half without a client-chosen id
+        body = play(song_id=f"s-{i % 7}", region=regions[i % 4])
+        if i % 2:
+            del body["event_id"]
+        resp = await client.post("/play", json=body)
+        assert resp.status_code == 202, resp.text
+        event_id = resp.json()["event_id"]
+        assert uuid.UUID(event_id)
+        sent[event_id] = {**body, "event_id": event_id}
+    for _ in range(4):  # batches
+        batch = [play(song_id=f"s-{j % 11}", region=regions[j % 4]) for j in range(250)]
+        resp = await client.post("/plays", json={"events": batch})
+        assert resp.status_code == 202, resp.text
+        ids = resp.json()["event_ids"]
+        assert ids == [b["event_id"] for b in batch]
+        sent.update({b["event_id"]: b for b in batch})  # type: ignore[misc]
+
+    records = await read_all(kafka_settings, expect=len(sent))
+    counts = Counter(orjson.loads(value)["event_id"] for _, _, value in records)
+    assert set(counts) == set(sent)
+    assert all(n == 1 for n in counts.values()), [k for k, n in counts.items() if n > 1]
+
+    partitions_of_key: dict[bytes, set[int]] = {}
+    for partition, key, value in records:
+        event = orjson.loads(value)
+        expected = PlayEvent.model_validate(sent[event["event_id"]])
+        assert value == expected.to_json()
+        assert key == f"{event['region']}|{event['song_id']}".encode()
+        partitions_of_key.setdefault(key, set()).add(partition)
+    assert all(len(p) == 1 for p in partitions_of_key.values())
+    assert len({p for ps in partitions_of_key.values() for p in ps}) > 1
