@@ -16,5 +16,5 @@ echo "[setup] installing Python dependencies from requirements.lock.txt (hash-ch
 [ -d .venv ] || uv venv --quiet --python 3.11 .venv 2>/dev/null || uv venv --quiet .venv
 uv pip sync --quiet --require-hashes --python .venv/bin/python requirements.lock.txt
 uv pip install --quiet --no-deps --python .venv/bin/python \
-  -e core -e devstack -e ingest -e streams -e spark -e simulator -e dashboard-api
+  -e core -e devstack -e ingest -e streams -e spark -e simulator -e dashboard-api -e charts
 cp requirements.lock.txt "$stamp"

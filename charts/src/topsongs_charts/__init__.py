@@ -1,0 +1,1 @@
+"""Batch charts: lake ETL, hourly and daily rollups, PostgreSQL loads and migrations."""
