@@ -52,9 +52,10 @@ async def end_offsets(kafka: KafkaSettings) -> dict[int, int]:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers)
     await consumer.start()
     try:
+        await consumer.topics()  # loads metadata
         parts = [
             TopicPartition(kafka.plays_topic, p)
-            for p in sorted(await consumer.partitions_for_topic(kafka.plays_topic) or [])
+            for p in sorted(consumer.partitions_for_topic(kafka.plays_topic) or [])
         ]
         return {tp.partition: off for tp, off in (await consumer.end_offsets(parts)).items()}
     finally:

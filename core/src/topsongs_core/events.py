@@ -64,13 +64,9 @@ class PlayEvent(BaseModel):
         rules = _rules(info)
         now = ctx.get("now") or datetime.now(UTC)
         if value > now + rules.max_future_skew:
-            raise ValueError(
-                f"played_at is more than {_human(rules.max_future_skew)} in the future"
-            )
+            raise ValueError(f"played_at is more than {_human(rules.max_future_skew)} in the future")
         if value < now - rules.max_event_age:
-            raise ValueError(
-                f"played_at is older than the horizon of {_human(rules.max_event_age)}"
-            )
+            raise ValueError(f"played_at is older than the horizon of {_human(rules.max_event_age)}")
         return value
 
     def kafka_key(self) -> bytes:

@@ -49,12 +49,9 @@ class PostgresSettings(BaseSettings):
 
     def dsn(self, *, reader: bool = False, database: str | None = None) -> str:
         """A libpq URL for the loader role, or the read-only role with ``reader=True``."""
-        user, pw = (
-            (self.reader_user, self.reader_password) if reader else (self.user, self.password)
-        )
+        user, pw = (self.reader_user, self.reader_password) if reader else (self.user, self.password)
         return (
-            f"postgresql://{user}:{pw.get_secret_value()}@{self.host}:{self.port}/"
-            f"{database or self.database}"
+            f"postgresql://{user}:{pw.get_secret_value()}@{self.host}:{self.port}/{database or self.database}"
         )
 
 

@@ -84,9 +84,7 @@ class Kafka:
     def _java(self, main: str, *args: str) -> list[str]:
         java = shutil.which("java")
         if java is None:
-            raise PlatformError(
-                "Java 17+ is needed for Kafka: apt-get install openjdk-17-jre-headless"
-            )
+            raise PlatformError("Java 17+ is needed for Kafka: apt-get install openjdk-17-jre-headless")
         return [
             java,
             f"-Xmx{self.settings.kafka_heap}",
@@ -142,9 +140,7 @@ class Kafka:
             if not (self.home / "data" / "meta.properties").exists():
                 cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
                 run(
-                    self._java(
-                        "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)
-                    ),
+                    self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)),
                     "kafka storage format",
                 )
             print(f"[devstack] starting Kafka on {self.host}:{self.port}", flush=True)
@@ -195,9 +191,7 @@ async def ensure_topics(kafka: KafkaSettings, *extra: str) -> None:
     ]
     last: Exception | None = None
     for _ in range(60):
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=5000
-        )
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=5000)
         try:
             await admin.start()
             existing = set(await admin.list_topics())

@@ -22,9 +22,7 @@ EXTRA_DATABASES = ("airflow",)
 
 def server_bindir() -> Path:
     """The newest installed PostgreSQL server's bin directory."""
-    found = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4])
-    )
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
     if found:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
@@ -152,9 +150,7 @@ class Postgres:
                 (self.pg.user, self.pg.password),
                 (self.pg.reader_user, self.pg.reader_password),
             ):
-                exists = conn.execute(
-                    "SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)
-                ).fetchone()
+                exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
                 verb = "ALTER" if exists else "CREATE"
                 conn.execute(
                     sql.SQL(f"{verb} ROLE {{}} LOGIN PASSWORD {{}}").format(
@@ -162,9 +158,7 @@ class Postgres:
                     )
                 )
             for db in (self.pg.database, *EXTRA_DATABASES):
-                if not conn.execute(
-                    "SELECT 1 FROM pg_database WHERE datname = %s", (db,)
-                ).fetchone():
+                if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,)).fetchone():
                     conn.execute(
                         sql.SQL("CREATE DATABASE {} OWNER {}").format(
                             sql.Identifier(db), sql.Identifier(self.pg.user)
@@ -198,6 +192,4 @@ class Postgres:
             healthy = True
         except psycopg.Error:
             healthy = False
-        return Status(
-            self.name, healthy, f"postgresql://{self.pg.host}:{self.pg.port}/{self.pg.database}"
-        )
+        return Status(self.name, healthy, f"postgresql://{self.pg.host}:{self.pg.port}/{self.pg.database}")

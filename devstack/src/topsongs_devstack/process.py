@@ -31,9 +31,7 @@ def split_hostport(address: str, default_port: int) -> tuple[str, int]:
     return (host or address, int(port)) if host else (address, default_port)
 
 
-def wait_until(
-    check: Callable[[], bool], timeout: float, what: str, log: Path | None = None
-) -> None:
+def wait_until(check: Callable[[], bool], timeout: float, what: str, log: Path | None = None) -> None:
     """Poll ``check`` until it holds, or raise naming ``what`` and the log to read."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -128,7 +126,5 @@ def run(argv: Sequence[str], what: str, **kwargs: object) -> subprocess.Complete
     """Run a set-up command to completion, raising with its output when it fails."""
     result = subprocess.run(list(argv), capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
     if result.returncode != 0:
-        raise PlatformError(
-            f"{what} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
-        )
+        raise PlatformError(f"{what} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result

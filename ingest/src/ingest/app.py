@@ -46,9 +46,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     async def readyz(request: Request) -> JSONResponse:
         """Ready when the Kafka broker answers."""
         ok = await request.state.publisher.ready()
-        return JSONResponse(
-            {"kafka": "ok" if ok else "unreachable"}, status_code=200 if ok else 503
-        )
+        return JSONResponse({"kafka": "ok" if ok else "unreachable"}, status_code=200 if ok else 503)
 
     @app.get("/metrics", tags=["ops"])
     async def metrics() -> Response:

@@ -14,9 +14,7 @@ from topsongs_core.settings import ContractSettings
 from ingest.metrics import REJECTED
 
 
-def reject(
-    status: int, reason: str, detail: Any, headers: dict[str, str] | None = None
-) -> HTTPException:
+def reject(status: int, reason: str, detail: Any, headers: dict[str, str] | None = None) -> HTTPException:
     """An HTTPException counted under ``reason`` in the rejection metric."""
     REJECTED.labels(reason).inc()
     return HTTPException(status_code=status, detail=detail, headers=headers)
@@ -53,9 +51,7 @@ async def read_json(request: Request, limit: int) -> Any:
         ) from exc
 
 
-def validate_events(
-    items: list[Any], rules: ContractSettings, loc: tuple[str | int, ...]
-) -> list[PlayEvent]:
+def validate_events(items: list[Any], rules: ContractSettings, loc: tuple[str | int, ...]) -> list[PlayEvent]:
     """Validate every item; any invalid one rejects the whole request with each bad index listed."""
     events: list[PlayEvent] = []
     errors: list[dict[str, Any]] = []

@@ -44,9 +44,7 @@ class PlayPublisher:
             security_protocol=kafka.security_protocol,
             sasl_mechanism=kafka.sasl_mechanism or "PLAIN",
             sasl_plain_username=kafka.sasl_username,
-            sasl_plain_password=(
-                kafka.sasl_password.get_secret_value() if kafka.sasl_password else None
-            ),
+            sasl_plain_password=(kafka.sasl_password.get_secret_value() if kafka.sasl_password else None),
         )
 
     async def start(self) -> None:

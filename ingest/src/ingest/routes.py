@@ -51,9 +51,7 @@ def check_api_key(
 Settings = Annotated[IngestSettings, Depends(get_settings)]
 Publisher = Annotated[PlayPublisher, Depends(get_publisher)]
 
-_PLAY_BODY = {
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlayEvent"}}}
-}
+_PLAY_BODY = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlayEvent"}}}}
 _BATCH_BODY = {
     "content": {
         "application/json": {
@@ -77,9 +75,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _publish(
-    publisher: PlayPublisher, settings: IngestSettings, events: list[PlayEvent]
-) -> None:
+async def _publish(publisher: PlayPublisher, settings: IngestSettings, events: list[PlayEvent]) -> None:
     IN_FLIGHT.inc()
     try:
         await publisher.publish(events)
@@ -122,11 +118,7 @@ async def post_play(request: Request, settings: Settings, publisher: Publisher) 
 async def post_plays(request: Request, settings: Settings, publisher: Publisher) -> AcceptedBatch:
     """Accept a batch atomically: all valid → all published; any invalid → 422, nothing published."""
     body = await read_json(request, settings.max_body_bytes)
-    if (
-        not isinstance(body, dict)
-        or set(body) != {"events"}
-        or not isinstance(body["events"], list)
-    ):
+    if not isinstance(body, dict) or set(body) != {"events"} or not isinstance(body["events"], list):
         raise RequestValidationError(
             [
                 {
@@ -150,9 +142,7 @@ async def post_plays(request: Request, settings: Settings, publisher: Publisher)
             ]
         )
     if len(items) > settings.max_batch_events:
-        raise reject(
-            413, "too_many_events", f"at most {settings.max_batch_events} events per batch"
-        )
+        raise reject(413, "too_many_events", f"at most {settings.max_batch_events} events per batch")
     events = validate_events(items, settings.contract, ("body", "events"))
     await _publish(publisher, settings, events)
     return AcceptedBatch(event_ids=[str(e.event_id) for e in events])

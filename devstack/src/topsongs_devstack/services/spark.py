@@ -1,0 +1,40 @@
+"""The plays-lake Spark streaming job, run in local mode next to the engines by `make up`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from topsongs_core.settings import S3Settings
+
+from topsongs_devstack.apps import AppService
+from topsongs_devstack.config import REPO_ROOT, DevstackSettings
+from topsongs_devstack.kafka import maven_copy
+
+POM = REPO_ROOT / "spark" / "maven" / "pom.xml"
+
+
+def spark_jars(settings: DevstackSettings) -> Path:
+    """The Kafka source, hadoop-aws and AWS SDK jars PySpark lacks, resolved with mvn once."""
+    return maven_copy(POM, settings.cache_dir / "jars" / "spark", "Spark Kafka/S3A")
+
+
+class SparkJobService(AppService):
+    """The streaming job as a background process; healthy while it runs."""
+
+    def install(self) -> None:
+        """Fetch the connector jars."""
+        spark_jars(self.settings)
+
+    def up(self) -> None:
+        """Fetch the jars (first run), then start the job."""
+        self.install()
+        super().up()
+
+
+def service(settings: DevstackSettings) -> AppService:
+    """`python -m plays_lake.job` with the cached jars; LAKE_* variables tune it further."""
+    jars = settings.cache_dir / "jars" / "spark"
+    argv = ["env", f"LAKE_JARS_DIR={jars}", sys.executable, "-m", "plays_lake.job"]
+    s3 = S3Settings()
+    return SparkJobService("spark", argv, None, None, settings, endpoint=f"s3a://{s3.bucket}/raw/plays")
