@@ -1,4 +1,4 @@
-"""Engine endpoints shared by every service; each reads its own env prefix, nothing else reads the environment.
+"""Engine endpoints shared by every service, each under its own env prefix.
 
 Pointing a deployment at remote engines is a matter of setting these variables
 (e.g. ``KAFKA_BOOTSTRAP_SERVERS=broker-1:9092,broker-2:9092``); no code changes.
@@ -7,12 +7,10 @@ Pointing a deployment at remote engines is a matter of setting these variables
 from __future__ import annotations
 
 from datetime import timedelta
-
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_REGIONS = ("US", "GB", "DE", "FR", "BR", "MX", "JP", "KR", "IN", "AU")
 
