@@ -3,7 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export UV_PROJECT_ENVIRONMENT ?= $(CURDIR)/.venv
 UV := uv
-RUN := $(UV) run --frozen --no-sync
+# Installed from the hashed lock by setup-python; uv.lock is not in git, so no `uv run` here.
+RUN := .venv/bin/python -m
 
 .PHONY: help setup setup-python setup-ui setup-browser lock up down status demo test lint bench clean-state
 
@@ -27,28 +28,28 @@ lock: ## Re-resolve and re-export the hashed, URL-free lock
 	@grep -q '://' requirements.lock.txt && { echo "lock has URLs"; exit 1; } || true
 
 up: setup ## Start the platform and services in the background
-	@$(RUN) devstack up
+	@$(RUN) topsongs_devstack.cli up
 
-down: ## Stop everything (data is kept in .state/)
-	@$(RUN) devstack down
+down: setup-python ## Stop everything (data is kept in .state/)
+	@$(RUN) topsongs_devstack.cli down
 
-status: ## Health and endpoint of every component
-	@$(RUN) devstack status
+status: setup-python ## Health and endpoint of every component
+	@$(RUN) topsongs_devstack.cli status
 
 demo: up ## Main job: start everything, run a simulated load, print the URLs
-	@$(RUN) python -m topsongs_devstack.demo
+	@$(RUN) topsongs_devstack.demo
 
 test: setup setup-browser ## Run lint, types and the whole test suite against real engines
 	@bash scripts/test.sh
 
 lint: ## ruff + mypy
-	$(RUN) ruff check .
-	$(RUN) ruff format --check .
-	$(RUN) mypy core/src devstack/src ingest/src
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy core/src devstack/src ingest/src
 
 bench: setup ## Benchmarks: figures and ratios against an in-run baseline
-	@$(RUN) devstack up kafka postgres s3 ingest
-	@$(RUN) python -m bench
+	@$(RUN) topsongs_devstack.cli up kafka postgres s3 ingest
+	@.venv/bin/python -m bench
 
 clean-state: down ## Delete local engine data (keeps the download cache)
 	rm -rf .state

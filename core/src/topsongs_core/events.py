@@ -19,7 +19,7 @@ from pydantic import (
 
 from topsongs_core.settings import ContractSettings
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
@@ -44,7 +44,7 @@ class PlayEvent(BaseModel):
     played_at: AwareDatetime = Field(description="Event time, ISO 8601 with offset; stored as UTC.")
     ms_played: int | None = Field(default=None, ge=0, le=24 * 3600 * 1000)
     device: Annotated[str, StringConstraints(max_length=64)] | None = None
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
 
     @field_validator("region", mode="before")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import Any
 from urllib.parse import urlparse
 
 import boto3
@@ -18,7 +19,7 @@ from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, 
 MODULE = "github.com/versity/versitygw/cmd/versitygw"
 
 
-def s3_client(s3: S3Settings):  # type: ignore[no-untyped-def]
+def s3_client(s3: S3Settings) -> Any:
     """A boto3 S3 client for the configured endpoint (path-style for local stores)."""
     return boto3.client(
         "s3",

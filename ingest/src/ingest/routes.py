@@ -31,12 +31,12 @@ class AcceptedBatch(BaseModel):
 
 def get_settings(request: Request) -> IngestSettings:
     """The settings the app was created with."""
-    return request.state.settings  # type: ignore[no-any-return]
+    return request.state.settings
 
 
 def get_publisher(request: Request) -> PlayPublisher:
     """The shared producer opened by the lifespan."""
-    return request.state.publisher  # type: ignore[no-any-return]
+    return request.state.publisher
 
 
 def check_api_key(

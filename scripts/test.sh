@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make test`: lint and types, UI unit tests, then pytest against real engines it starts itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p artifacts
+echo "== lint (ruff, mypy)"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy core/src devstack/src ingest/src
+if [ -f ui/package.json ]; then
+  echo "== ui unit tests (vitest)"
+  (cd ui && npm test --silent)
+fi
+echo "== pytest (starts Kafka, PostgreSQL and the S3 store as needed)"
+.venv/bin/pytest "$@"
