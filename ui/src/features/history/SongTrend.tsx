@@ -41,12 +41,22 @@ export function SongTrend({ region, date, songId, title }: SongTrendProps) {
       {trend.data && (
         <div className="trend__plot" data-testid="trend-chart">
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={hourlySeries(date, trend.data.points, new Date())} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+            <LineChart
+              data={hourlySeries(date, trend.data.points, new Date())}
+              margin={{ top: 8, right: 16, bottom: 8, left: 0 }}
+            >
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="hour" interval="preserveStartEnd" minTickGap={16} />
               <YAxis allowDecimals={false} width={40} />
               <Tooltip formatter={(value) => [value, "plays"]} />
-              <Line type="monotone" dataKey="plays" stroke="var(--accent-strong)" strokeWidth={2} dot={false} isAnimationActive={false} />
+              <Line
+                type="linear"
+                dataKey="plays"
+                stroke="var(--accent-strong)"
+                strokeWidth={2}
+                dot={{ r: 2 }}
+                isAnimationActive={false}
+              />
             </LineChart>
           </ResponsiveContainer>
         </div>

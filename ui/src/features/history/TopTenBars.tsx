@@ -7,6 +7,10 @@ interface TopTenBarsProps {
   onSelect: (songId: string) => void;
 }
 
+const LABEL_MAX = 20;
+
+const shortLabel = (label: string) => (label.length > LABEL_MAX ? `${label.slice(0, LABEL_MAX - 1)}…` : label);
+
 const BAR_COLOR = "var(--accent)";
 const SELECTED_COLOR = "var(--accent-strong)";
 
@@ -20,8 +24,8 @@ export function TopTenBars({ entries, selectedSongId, onSelect }: TopTenBarsProp
           <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
             <CartesianGrid horizontal={false} strokeDasharray="3 3" />
             <XAxis type="number" allowDecimals={false} />
-            <YAxis type="category" dataKey="label" width={150} tick={{ fontSize: 12 }} interval={0} />
-            <Tooltip formatter={(value) => [value, "plays"]} cursor={{ fill: "var(--hover)" }} />
+            <YAxis type="category" dataKey="label" width={150} tick={{ fontSize: 12 }} interval={0} tickFormatter={shortLabel} />
+            <Tooltip formatter={(value) => [value, "plays"]} labelFormatter={(label) => String(label)} cursor={{ fill: "var(--hover)" }} />
             <Bar
               dataKey="plays"
               cursor="pointer"

@@ -1,3 +1,4 @@
+import type { CSSProperties } from "react";
 import type { LiveEntry, Movement } from "../../api/types";
 
 /** Height of one row in px; rows are positioned by rank so CSS can animate moves. */
@@ -39,7 +40,7 @@ export function LiveList({ entries }: { entries: LiveEntry[] }) {
   const stable = [...entries].sort((a, b) => a.song_id.localeCompare(b.song_id));
 
   return (
-    <ul className="live-list" data-testid="live-list" style={{ height: ranked.length * ROW_HEIGHT }}>
+    <ul className="live-list" data-testid="live-list" style={{ height: ranked.length * ROW_HEIGHT, "--row-height": `${ROW_HEIGHT}px` } as CSSProperties}>
       {stable.map((entry) => {
         const index = position.get(entry.song_id) ?? 0;
         return (

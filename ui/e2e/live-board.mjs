@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Usage: node ui/e2e/live-board.mjs BASE_URL REGION EXPECTED_SONG_TITLE SCREENSHOT_PATH
+// Exits 0 once the song is on the live top 10 for REGION (within 30 s), else 1 with a reason.
+import { connectionState, liveBoardTitles, openLiveBoard, runCheck, waitForLiveSong } from "./browser.mjs";
+
+const [baseUrl, region, title, screenshotPath] = process.argv.slice(2);
+if (!baseUrl || !region || !title || !screenshotPath) {
+  console.error("usage: live-board.mjs BASE_URL REGION EXPECTED_SONG_TITLE SCREENSHOT_PATH");
+  process.exit(2);
+}
+
+await runCheck("live-board", screenshotPath, async (page) => {
+  await openLiveBoard(page, baseUrl, region);
+  try {
+    await waitForLiveSong(page, title, { timeoutMs: 30_000 });
+  } catch {
+    const rows = await liveBoardTitles(page);
+    throw new Error(
+      `"${title}" not on the ${region} live board within 30 s ` +
+        `(connection: ${await connectionState(page)}; board: ${rows.length ? rows.join(" | ") : "empty"})`,
+    );
+  }
+});
