@@ -20,6 +20,12 @@ class DashboardSettings(BaseSettings):
     port: int = 8080
     ui_dist: Path = _REPO / "ui" / "dist"
     allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8080", "http://localhost:8080")
+    live_windows: tuple[str, ...] = ("5m", "60m", "hour")
+    live_top_n: int = 10
+    live_rate_hz: float = 4.0
+    live_heartbeat_s: float = 15.0
+    live_client_queue: int = 64
+    live_backlog: int = 5000
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)

@@ -1,0 +1,18 @@
+"""Prometheus metrics of the worker."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+plays_counted = Counter("streams_plays_counted_total", "Plays counted into a chart", ["region"])
+plays_duplicate = Counter("streams_plays_duplicate_total", "Plays dropped as duplicates", ["region"])
+plays_late_dropped = Counter(
+    "streams_plays_late_dropped_total", "Plays later than the allowed lateness", ["region"]
+)
+plays_dead_lettered = Counter(
+    "streams_plays_dead_lettered_total", "Poison messages sent to the dead-letter topic", ["error"]
+)
+plays_rerouted = Counter("streams_plays_rerouted_total", "Plays whose Kafka key did not match REGION|song_id")
+partials_published = Counter(
+    "streams_chart_partials_published_total", "Chart candidate messages published", ["window"]
+)

@@ -1,0 +1,43 @@
+"""Settings of the live-chart stream processor (env prefix STREAMS_)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from topsongs_core.settings import ContractSettings, KafkaSettings
+
+
+class StreamsSettings(BaseSettings):
+    """How the Faust worker counts plays and how often it publishes chart candidates."""
+
+    model_config = SettingsConfigDict(env_prefix="STREAMS_", extra="ignore")
+
+    app_id: str = "topsongs-live"
+    rolling_minutes: tuple[int, ...] = (5, 60)
+    top_n: int = Field(default=10, ge=1)
+    allowed_lateness: timedelta = timedelta(minutes=10)
+    dedup_horizon: timedelta = timedelta(minutes=10)
+    publish_rate_hz: float = Field(default=4.0, gt=0)
+    republish_interval_s: float = Field(default=5.0, gt=0)
+    processing_guarantee: str = "at_least_once"
+    metrics_port: int | None = None
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    contract: ContractSettings = Field(default_factory=ContractSettings)
+
+    @property
+    def window_names(self) -> tuple[str, ...]:
+        """The chart windows served, e.g. ``("5m", "60m", "hour")``."""
+        return (*(f"{m}m" for m in self.rolling_minutes), "hour")
+
+    @property
+    def retention_minutes(self) -> int:
+        """How many minute buckets a song keeps: the longest window plus the allowed lateness."""
+        longest = max((*self.rolling_minutes, 60))
+        return longest + int(self.allowed_lateness.total_seconds() // 60) + 1
+
+    def broker_urls(self) -> str:
+        """Faust broker URL(s) built from ``KAFKA_BOOTSTRAP_SERVERS``."""
+        hosts = [h.strip() for h in self.kafka.bootstrap_servers.split(",") if h.strip()]
+        return ";".join(f"kafka://{host}" for host in hosts)
