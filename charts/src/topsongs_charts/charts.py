@@ -1,0 +1,82 @@
+"""Hourly and daily chart loads: lake → rollup → checks → PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from topsongs_charts import loads, quality
+from topsongs_charts.etl import enriched_key, marker_key
+from topsongs_charts.intervals import as_hour, day_hours
+from topsongs_charts.lake import Lake
+from topsongs_charts.rollup import read_enriched, region_totals, song_plays, top_songs
+from topsongs_charts.settings import ChartsSettings
+
+
+class NotReady(RuntimeError):
+    """An input interval has not been produced yet (the sensor waits on this)."""
+
+
+def _manifest(lake: Lake, settings: ChartsSettings, hour: datetime) -> dict:
+    manifest = lake.read_json(marker_key(settings, hour))
+    if manifest is None:
+        raise NotReady(f"hour {hour.isoformat()} has not been enriched yet")
+    return manifest
+
+
+def hour_enriched(settings: ChartsSettings, hour: datetime, lake: Lake | None = None) -> bool:
+    """True once the ETL has published the hour."""
+    lake = lake or Lake.from_s3(settings.s3)
+    return lake.exists(marker_key(settings, as_hour(hour)))
+
+
+def run_hourly_charts(settings: ChartsSettings, hour: datetime, lake: Lake | None = None) -> dict:
+    """Load `plays_hourly` and `top_songs_hourly` for one hour; returns per-region plays."""
+    hour = as_hour(hour)
+    lake = lake or Lake.from_s3(settings.s3)
+    manifest = _manifest(lake, settings, hour)
+    keys = [enriched_key(settings, region, hour) for region in sorted(manifest["regions"])]
+    per_song = song_plays(read_enriched(lake, keys))
+    top = top_songs(per_song, settings.top_n)
+    totals = region_totals(per_song)
+    quality.require_same_totals(f"hour {hour:%Y-%m-%dT%H}", lake=totals, manifest=manifest["regions"])
+    quality.require_ranks(top, f"hour {hour:%Y-%m-%dT%H}")
+    loads.load_hourly(settings.postgres, hour, per_song, top)
+    return {"hour": hour.isoformat(), "plays": totals, "chart_rows": top.num_rows}
+
+
+def hours_loaded(settings: ChartsSettings, day: date) -> list[datetime]:
+    """Hours of the day whose hourly load is still missing."""
+    hours = day_hours(day)
+    done = loads.loaded_hours(settings.postgres, hours[0], hours[-1] + timedelta(hours=1))
+    return [h for h in hours if h not in done]
+
+
+def run_daily_charts(settings: ChartsSettings, day: date, lake: Lake | None = None) -> dict:
+    """Load `top_songs_daily` for one UTC day, checking hourly sums = daily = enriched rows."""
+    lake = lake or Lake.from_s3(settings.s3)
+    missing = hours_loaded(settings, day)
+    if missing:
+        raise NotReady(f"{len(missing)} hourly loads of {day} are missing, first {missing[0]}")
+    hours = day_hours(day)
+    manifests = [_manifest(lake, settings, h) for h in hours]
+    keys = [
+        enriched_key(settings, region, h)
+        for h, m in zip(hours, manifests, strict=True)
+        for region in sorted(m["regions"])
+    ]
+    per_song = song_plays(read_enriched(lake, keys))
+    top = top_songs(per_song, settings.top_n)
+    enriched_rows: dict[str, int] = {}
+    for manifest in manifests:
+        for region, rows in manifest["regions"].items():
+            enriched_rows[region] = enriched_rows.get(region, 0) + rows
+    totals = region_totals(per_song)
+    quality.require_same_totals(
+        f"day {day}",
+        daily=totals,
+        hourly=loads.hourly_totals(settings.postgres, day),
+        enriched=enriched_rows,
+    )
+    quality.require_ranks(top, f"day {day}")
+    loads.load_daily(settings.postgres, hours[0], per_song, top)
+    return {"date": day.isoformat(), "plays": totals, "chart_rows": top.num_rows}

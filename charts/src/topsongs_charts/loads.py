@@ -1,0 +1,78 @@
+"""Idempotent PostgreSQL loads: each replaces exactly one interval's rows in one transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import psycopg
+import pyarrow as pa
+from topsongs_core.settings import PostgresSettings
+
+_TOP_COLUMNS = ["region", "song", "plays", "rank", "song_id", "artist", "genre"]
+
+
+def _rows(table: pa.Table, columns: list[str]) -> list[tuple]:
+    return list(zip(*(table[c].to_pylist() for c in columns), strict=True))
+
+
+def load_hourly(settings: PostgresSettings, hour: datetime, per_song: pa.Table, top: pa.Table) -> None:
+    """Replace one hour of `plays_hourly` and `top_songs_hourly`, and record the load."""
+    with psycopg.connect(settings.dsn()) as conn, conn.transaction():
+        conn.execute("DELETE FROM plays_hourly WHERE hour = %s", (hour,))
+        conn.execute('DELETE FROM top_songs_hourly WHERE "timestamp" = %s', (hour,))
+        with conn.cursor().copy("COPY plays_hourly (region, hour, song_id, plays) FROM STDIN") as copy:
+            for region, song_id, plays in _rows(per_song, ["region", "song_id", "plays"]):
+                copy.write_row((region, hour, song_id, plays))
+        conn.cursor().executemany(
+            'INSERT INTO top_songs_hourly (region, "timestamp", song, plays, rank, song_id, artist,'
+            " genre) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [(r[0], hour, *r[1:]) for r in _rows(top, _TOP_COLUMNS)],
+        )
+        _record(conn, "hourly", hour, hour + timedelta(hours=1), per_song)
+
+
+def load_daily(settings: PostgresSettings, start: datetime, per_song: pa.Table, top: pa.Table) -> None:
+    """Replace one day of `top_songs_daily`, and record the load."""
+    with psycopg.connect(settings.dsn()) as conn, conn.transaction():
+        conn.execute("DELETE FROM top_songs_daily WHERE date = %s", (start.date(),))
+        conn.cursor().executemany(
+            "INSERT INTO top_songs_daily (region, date, song, plays, rank, song_id, artist, genre)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [(r[0], start.date(), *r[1:]) for r in _rows(top, _TOP_COLUMNS)],
+        )
+        _record(conn, "daily", start, start + timedelta(days=1), per_song)
+
+
+def _record(conn: psycopg.Connection, kind: str, start: datetime, end: datetime, per_song: pa.Table) -> None:
+    plays = sum(per_song["plays"].to_pylist())
+    regions = len(set(per_song["region"].to_pylist()))
+    conn.execute(
+        "INSERT INTO chart_loads (kind, interval_start, interval_end, plays, regions)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (kind, interval_start) DO UPDATE SET"
+        " interval_end = EXCLUDED.interval_end, plays = EXCLUDED.plays,"
+        " regions = EXCLUDED.regions, loaded_at = now()",
+        (kind, start, end, plays, regions),
+    )
+
+
+def loaded_hours(settings: PostgresSettings, start: datetime, end: datetime) -> set[datetime]:
+    """Hours in [start, end) whose hourly load is recorded."""
+    with psycopg.connect(settings.dsn()) as conn:
+        rows = conn.execute(
+            "SELECT interval_start FROM chart_loads WHERE kind = 'hourly'"
+            " AND interval_start >= %s AND interval_start < %s",
+            (start, end),
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def hourly_totals(settings: PostgresSettings, day: date) -> dict[str, int]:
+    """Sum of `plays_hourly` per region over one UTC day."""
+    with psycopg.connect(settings.dsn()) as conn:
+        conn.execute("SET TIME ZONE 'UTC'")
+        rows = conn.execute(
+            "SELECT region, sum(plays)::bigint FROM plays_hourly"
+            " WHERE hour >= %s::date AND hour < %s::date + 1 GROUP BY region",
+            (day, day),
+        ).fetchall()
+    return dict(rows)

@@ -1,0 +1,105 @@
+"""Reading one hour of raw plays as Spark's file sink wrote them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from urllib.parse import unquote
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from topsongs_charts.lake import Lake, partition
+
+RAW_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("song_id", pa.string()),
+        ("title", pa.string()),
+        ("artist", pa.string()),
+        ("user_id", pa.string()),
+        ("region", pa.string()),
+        ("played_at", pa.timestamp("us", tz="UTC")),
+        ("ms_played", pa.int64()),
+        ("device", pa.string()),
+        ("schema_version", pa.int32()),
+    ]
+)
+
+
+def spark_committed_files(lake: Lake, prefix: str) -> set[str] | None:
+    """Keys the Spark sink's `_spark_metadata` log commits, or None when there is no log."""
+    log = f"{prefix}/_spark_metadata"
+    batches = [k.rsplit("/", 1)[-1] for k in lake.list_files(log)]
+    numbered = sorted((int(name.split(".")[0]), name) for name in batches if name.split(".")[0].isdigit())
+    if not numbered:
+        return None
+    compacts = [n for n, name in numbered if name.endswith(".compact")]
+    start = compacts[-1] if compacts else 0
+    files: set[str] = set()
+    for number, name in numbered:
+        if number < start:
+            continue
+        for line in lake.read_text(f"{log}/{name}").splitlines()[1:]:  # first line is "v1"
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            key = _key_from_uri(unquote(entry["path"]), prefix)
+            if entry.get("action", "add") == "add":
+                files.add(key)
+            else:
+                files.discard(key)
+    return files
+
+
+def _key_from_uri(uri: str, prefix: str) -> str:
+    at = uri.find(f"/{prefix}/")
+    return uri[at + 1 :] if at >= 0 else uri
+
+
+def hour_files(lake: Lake, prefix: str, hour: datetime) -> dict[str, list[str]]:
+    """Parquet keys per region for one hour, e.g. ``{"US": ["raw/plays/region=US/..."]}``."""
+    found: dict[str, list[str]] = {}
+    for region_dir in lake.list_dirs(prefix):
+        if not region_dir.startswith("region="):
+            continue
+        region = region_dir.removeprefix("region=")
+        day_key = f"{prefix}/{partition(region, hour.date())}"
+        for hour_dir in lake.list_dirs(day_key):
+            value = hour_dir.removeprefix("hour=")
+            if value.isdigit() and int(value) == hour.hour:
+                keys = [
+                    k
+                    for k in lake.list_files(f"{day_key}/{hour_dir}")
+                    if k.endswith(".parquet") and not k.rsplit("/", 1)[-1].startswith(("_", "."))
+                ]
+                found.setdefault(region, []).extend(keys)
+    return found
+
+
+def normalise(table: pa.Table, region: str) -> pa.Table:
+    """Cast one file to RAW_SCHEMA; the region comes from the path when the file lacks it."""
+    columns = []
+    for field in RAW_SCHEMA:
+        if field.name in table.column_names:
+            column = table[field.name]
+            if field.name == "played_at" and pa.types.is_timestamp(column.type) and column.type.tz is None:
+                column = pc.assume_timezone(column, "UTC")
+            columns.append(column.cast(field.type))
+        elif field.name == "region":
+            columns.append(pa.array([region] * table.num_rows, pa.string()))
+        else:
+            columns.append(pa.nulls(table.num_rows, field.type))
+    return pa.Table.from_arrays(columns, schema=RAW_SCHEMA)
+
+
+def read_hour(lake: Lake, prefix: str, hour: datetime, *, honour_spark_log: bool) -> pa.Table:
+    """Every raw row of one hour (all regions), committed files only when Spark's log exists."""
+    committed = spark_committed_files(lake, prefix) if honour_spark_log else None
+    tables = [RAW_SCHEMA.empty_table()]
+    for region, keys in hour_files(lake, prefix, hour).items():
+        for key in keys:
+            if committed is not None and key not in committed:
+                continue
+            tables.append(normalise(lake.read_parquet(key), region))
+    return pa.concat_tables(tables)

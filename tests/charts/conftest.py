@@ -1,0 +1,63 @@
+"""Fixtures for the batch charts: a private lake prefix and chart rows of a private day."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import psycopg
+import pytest
+from topsongs_charts import migrate
+from topsongs_charts.lake import Lake
+from topsongs_charts.settings import ChartsSettings
+from topsongs_core.settings import PostgresSettings, S3Settings
+
+
+@pytest.fixture(scope="session")
+def migrated(engines: None) -> None:
+    """The chart tables exist (migrations are idempotent and serialised by an advisory lock)."""
+    migrate.apply(PostgresSettings())
+
+
+@pytest.fixture
+def charts_settings(
+    migrated: None, s3_settings: S3Settings, pg_settings: PostgresSettings
+) -> Iterator[ChartsSettings]:
+    """Settings whose lake datasets live under a prefix private to this test."""
+    root = f"tests/charts-{uuid.uuid4().hex[:10]}"
+    settings = ChartsSettings(
+        raw_prefix=f"{root}/raw/plays",
+        enriched_prefix=f"{root}/enriched/plays",
+        catalog_key=f"{root}/catalog/songs/songs.parquet",
+        s3=s3_settings,
+        postgres=pg_settings,
+    )
+    yield settings
+    Lake.from_s3(s3_settings).remove_tree(root)
+
+
+@pytest.fixture
+def lake(s3_settings: S3Settings) -> Lake:
+    """The test bucket."""
+    return Lake.from_s3(s3_settings)
+
+
+@pytest.fixture
+def test_day(migrated: None, pg_settings: PostgresSettings) -> Iterator[date]:
+    """A day in 2031-2039 nobody else uses; its chart rows are deleted afterwards."""
+    day = date(2031, 1, 1) + timedelta(days=random.randrange(9 * 365))
+    yield day
+    with psycopg.connect(pg_settings.dsn()) as conn:
+        conn.execute("SET TIME ZONE 'UTC'")
+        for table, column in (
+            ("plays_hourly", "hour"),
+            ("top_songs_hourly", '"timestamp"'),
+            ("chart_loads", "interval_start"),
+        ):
+            conn.execute(
+                f"DELETE FROM {table} WHERE {column} >= %s::date AND {column} < %s::date + 1",
+                (day, day),
+            )
+        conn.execute("DELETE FROM top_songs_daily WHERE date = %s", (day,))
