@@ -1,5 +1,6 @@
 import { useSearchParams } from "react-router";
 import { ApiError } from "../../api/client";
+import { Field, SelectField } from "../../components/Field";
 import { RegionSelect } from "../regions/RegionSelect";
 import {
   defaultSelection,
@@ -14,7 +15,11 @@ import { SongTrend } from "./SongTrend";
 import { TopTenBars } from "./TopTenBars";
 import { OPEN_PERIOD_POLL_MS, useHistoryChart } from "./useHistoryQueries";
 
-const HOURS = Array.from({ length: 24 }, (_, hour) => hour);
+const HOURS = Array.from({ length: 24 }, (_, hour) => ({ value: hour, label: `${String(hour).padStart(2, "0")}:00` }));
+const GRANULARITIES: { value: Granularity; label: string }[] = [
+  { value: "hour", label: "Hourly" },
+  { value: "day", label: "Daily" },
+];
 
 function readSelection(params: URLSearchParams, now: Date): HistorySelection {
   const fallback = defaultSelection(now);
@@ -105,24 +110,14 @@ export function HistoryView() {
 
       <div className="controls">
         <RegionSelect value={selection.region} onChange={(region) => update({ region })} />
-        <div className="field">
-          <label className="field__label" htmlFor="granularity-select">
-            Chart
-          </label>
-          <select
-            id="granularity-select"
-            data-testid="granularity-select"
-            value={selection.granularity}
-            onChange={(event) => update({ granularity: event.target.value as Granularity })}
-          >
-            <option value="hour">Hourly</option>
-            <option value="day">Daily</option>
-          </select>
-        </div>
-        <div className="field">
-          <label className="field__label" htmlFor="date-input">
-            Date (UTC)
-          </label>
+        <SelectField
+          id="granularity-select"
+          label="Chart"
+          value={selection.granularity}
+          options={GRANULARITIES}
+          onChange={(granularity) => update({ granularity })}
+        />
+        <Field id="date-input" label="Date (UTC)">
           <input
             id="date-input"
             data-testid="date-input"
@@ -130,25 +125,15 @@ export function HistoryView() {
             value={selection.date}
             onChange={(event) => event.target.value && update({ date: event.target.value })}
           />
-        </div>
-        <div className="field">
-          <label className="field__label" htmlFor="hour-input">
-            Hour (UTC)
-          </label>
-          <select
-            id="hour-input"
-            data-testid="hour-input"
-            value={selection.hour}
-            disabled={selection.granularity === "day"}
-            onChange={(event) => update({ hour: event.target.value })}
-          >
-            {HOURS.map((hour) => (
-              <option key={hour} value={hour}>
-                {String(hour).padStart(2, "0")}:00
-              </option>
-            ))}
-          </select>
-        </div>
+        </Field>
+        <SelectField
+          id="hour-input"
+          label="Hour (UTC)"
+          value={selection.hour}
+          options={HOURS}
+          disabled={selection.granularity === "day"}
+          onChange={(hour) => update({ hour })}
+        />
       </div>
 
       <h3 className="subheading">

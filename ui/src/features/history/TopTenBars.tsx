@@ -55,8 +55,8 @@ export function TopTenBars({ entries, selectedSongId, onSelect }: TopTenBarsProp
             >
               <span className="history-row__rank">{entry.rank}</span>
               <span className="history-row__text">
-                <span className="history-row__title">{entry.song}</span>
-                <span className="history-row__artist">{entry.artist}</span>
+                <span className="song-title">{entry.song}</span>
+                <span className="song-artist">{entry.artist}</span>
               </span>
               <span className="history-row__plays">{entry.plays.toLocaleString()}</span>
             </button>

@@ -1,4 +1,5 @@
 import { useSearchParams } from "react-router";
+import { SelectField } from "../../components/Field";
 import { LIVE_WINDOWS, type LiveWindow } from "../../api/types";
 import { formatUtcRange } from "../../utcTime";
 import { RegionSelect } from "../regions/RegionSelect";
@@ -42,23 +43,13 @@ export function LiveBoard({ liveOptions }: { liveOptions?: LiveChartOptions }) {
 
       <div className="controls">
         <RegionSelect value={region} onChange={(value) => update("region", value)} />
-        <div className="field">
-          <label className="field__label" htmlFor="window-select">
-            Window
-          </label>
-          <select
-            id="window-select"
-            data-testid="window-select"
-            value={window}
-            onChange={(event) => update("window", event.target.value)}
-          >
-            {LIVE_WINDOWS.map((w) => (
-              <option key={w} value={w}>
-                {WINDOW_LABEL[w]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="window-select"
+          label="Window"
+          value={window}
+          options={LIVE_WINDOWS.map((w) => ({ value: w, label: WINDOW_LABEL[w] }))}
+          onChange={(value) => update("window", value)}
+        />
       </div>
 
       {chart ? (

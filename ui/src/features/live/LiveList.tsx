@@ -63,10 +63,10 @@ export function LiveList({ entries }: { entries: LiveEntry[] }) {
                 style={{ width: `${(entry.plays / maxPlays) * 100}%` }}
                 aria-hidden="true"
               />
-              <span className="live-row__title" data-testid="live-title">
+              <span className="song-title" data-testid="live-title">
                 {entry.title}
               </span>
-              <span className="live-row__artist">{entry.artist}</span>
+              <span className="song-artist">{entry.artist}</span>
             </div>
             <span className="live-row__plays" aria-label={`${entry.plays} plays`}>
               {entry.plays.toLocaleString()}
