@@ -1,18 +1,26 @@
-"""The history part of dashboard-api: `router` and `lifespan(settings)` (an async context manager yielding state)."""
+"""The history part of dashboard-api: `router` and `lifespan(settings)` yielding the read-only pool."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter
+import asyncpg
 
+from dashboard_api.history.routes import router
 from dashboard_api.settings import DashboardSettings
 
-router = APIRouter()
+__all__ = ["lifespan", "router"]
 
 
 @asynccontextmanager
 async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, object]]:
-    """Open what this feature needs for the app's lifetime; yields lifespan state entries."""
-    yield {}
+    """An asyncpg pool of the read-only role for the app's lifetime."""
+    async with asyncpg.create_pool(
+        settings.postgres.dsn(reader=True),
+        min_size=1,
+        max_size=10,
+        # The chart tables are plain and small; UTC sessions make timestamptz round-trips exact.
+        server_settings={"TimeZone": "UTC", "application_name": "dashboard-api"},
+    ) as pool:
+        yield {"history_pool": pool}

@@ -1,0 +1,179 @@
+"""REST history against real PostgreSQL: each endpoint, empty results, bad parameters, cache headers."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+
+import httpx
+import psycopg
+import pytest
+import uvicorn
+from dashboard_api.app import create_app
+from dashboard_api.settings import DashboardSettings
+from topsongs_charts import migrate
+from topsongs_core.settings import KafkaSettings, PostgresSettings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def chart_day(pg_settings: PostgresSettings) -> Iterator[date]:
+    """A past day nobody else uses (1971-1979, so its intervals are closed) with chart rows in US."""
+    migrate.apply(pg_settings)
+    day = date(1971, 1, 1) + timedelta(days=random.randrange(9 * 365))
+    hour = datetime.combine(day, time(14), UTC)
+    songs = [("s-002", "Two", "B", 9), ("s-001", "One", "A", 9), ("s-003", "Three", "C", 4)]
+    with psycopg.connect(pg_settings.dsn()) as conn, conn.transaction():
+        for rank, (song_id, song, artist, plays) in enumerate(sorted(songs, key=lambda s: (-s[3], s[0])), 1):
+            conn.execute(
+                'INSERT INTO top_songs_hourly (region, "timestamp", song, plays, rank, song_id, artist)'
+                " VALUES ('US', %s, %s, %s, %s, %s, %s)",
+                (hour, song, plays, rank, song_id, artist),
+            )
+            conn.execute(
+                "INSERT INTO top_songs_daily (region, date, song, plays, rank, song_id, artist)"
+                " VALUES ('US', %s, %s, %s, %s, %s, %s)",
+                (day, song, plays * 2, rank, song_id, artist),
+            )
+        for h, plays in ((14, 9), (16, 3)):
+            conn.execute(
+                "INSERT INTO plays_hourly (region, hour, song_id, plays) VALUES ('US', %s, 's-001', %s)",
+                (datetime.combine(day, time(h), UTC), plays),
+            )
+    yield day
+    with psycopg.connect(pg_settings.dsn()) as conn:
+        start = datetime.combine(day, time(), UTC)
+        end = start + timedelta(days=1)
+        conn.execute(
+            'DELETE FROM top_songs_hourly WHERE "timestamp" >= %s AND "timestamp" < %s', (start, end)
+        )
+        conn.execute("DELETE FROM plays_hourly WHERE hour >= %s AND hour < %s", (start, end))
+        conn.execute("DELETE FROM top_songs_daily WHERE date = %s", (day,))
+
+
+@pytest.fixture
+async def api(
+    kafka_settings: KafkaSettings, pg_settings: PostgresSettings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """dashboard-api under uvicorn on a free port (full lifespan), and a client for it."""
+    port = _free_port()
+    settings = DashboardSettings(port=port, kafka=kafka_settings, postgres=pg_settings)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    for _ in range(400):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.05)
+    assert server.started, "dashboard-api did not start"
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        yield client
+    server.should_exit = True
+    await task
+
+
+async def test_regions(api: httpx.AsyncClient) -> None:
+    response = await api.get("/api/regions")
+    assert response.status_code == 200
+    assert response.json()["regions"][:2] == ["US", "GB"]
+
+
+async def test_top_hourly(api: httpx.AsyncClient, chart_day: date) -> None:
+    response = await api.get("/api/top/hourly", params={"region": "US", "hour": f"{chart_day}T14:00Z"})
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, max-age=3600"
+    assert response.json() == {
+        "region": "US",
+        "hour": f"{chart_day}T14:00:00Z",
+        "entries": [
+            {"rank": 1, "song_id": "s-001", "song": "One", "artist": "A", "plays": 9},
+            {"rank": 2, "song_id": "s-002", "song": "Two", "artist": "B", "plays": 9},
+            {"rank": 3, "song_id": "s-003", "song": "Three", "artist": "C", "plays": 4},
+        ],
+    }
+    offset = await api.get("/api/top/hourly", params={"region": "US", "hour": f"{chart_day}T16:00+02:00"})
+    assert offset.json()["hour"] == f"{chart_day}T14:00:00Z"
+    assert len(offset.json()["entries"]) == 3
+
+
+async def test_top_daily_and_empty_results(api: httpx.AsyncClient, chart_day: date) -> None:
+    response = await api.get("/api/top/daily", params={"region": "US", "date": str(chart_day)})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["region"], body["date"]) == ("US", str(chart_day))
+    assert [(e["rank"], e["song_id"], e["plays"]) for e in body["entries"]] == [
+        (1, "s-001", 18),
+        (2, "s-002", 18),
+        (3, "s-003", 8),
+    ]
+    empty = await api.get("/api/top/daily", params={"region": "GB", "date": str(chart_day)})
+    assert empty.status_code == 200 and empty.json()["entries"] == []
+    assert empty.headers["cache-control"] == "no-cache"
+    now = datetime.now(UTC)
+    current = await api.get("/api/top/hourly", params={"region": "US", "hour": f"{now:%Y-%m-%dT%H}:00Z"})
+    assert current.status_code == 200 and current.headers["cache-control"] == "no-cache"
+
+
+async def test_trend_has_a_point_per_hour(api: httpx.AsyncClient, chart_day: date) -> None:
+    params = {"region": "US", "song_id": "s-001", "from": f"{chart_day}T13:00Z", "to": f"{chart_day}T17:00Z"}
+    response = await api.get("/api/trend", params=params)
+    assert response.status_code == 200
+    assert response.json() == {
+        "region": "US",
+        "song_id": "s-001",
+        "points": [
+            {"hour": f"{chart_day}T{h}:00:00Z", "plays": p} for h, p in ((13, 0), (14, 9), (15, 0), (16, 3))
+        ],
+    }
+    assert response.headers["cache-control"] == "public, max-age=300"
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/top/hourly", {"region": "XX", "hour": "2031-01-01T14:00Z"}, "region"),
+        ("/api/top/hourly", {"region": "us", "hour": "2031-01-01T14:00Z"}, "region"),
+        ("/api/top/hourly", {"hour": "2031-01-01T14:00Z"}, "region"),
+        ("/api/top/hourly", {"region": "US", "hour": "2031-01-01T14:30Z"}, "hour"),
+        ("/api/top/hourly", {"region": "US", "hour": "yesterday"}, "hour"),
+        ("/api/top/daily", {"region": "US", "date": "2031-02-30"}, "date"),
+        ("/api/top/daily", {"region": "US"}, "date"),
+        (
+            "/api/trend",
+            {"region": "US", "song_id": "s", "from": "2031-01-02T00:00Z", "to": "2031-01-01T00:00Z"},
+            "to",
+        ),
+        (
+            "/api/trend",
+            {"region": "US", "song_id": "s", "from": "2030-01-01T00:00Z", "to": "2032-01-01T00:00Z"},
+            "to",
+        ),
+        ("/api/trend", {"region": "US", "song_id": "s", "from": "soon", "to": "2031-01-01T00:00Z"}, "from"),
+        (
+            "/api/trend",
+            {"region": "US", "song_id": "", "from": "2031-01-01T00:00Z", "to": "2031-01-02T00:00Z"},
+            "song_id",
+        ),
+    ],
+)
+async def test_bad_parameters_answer_422_naming_the_field(
+    api: httpx.AsyncClient, path: str, params: dict[str, str], field: str
+) -> None:
+    response = await api.get(path, params=params)
+    assert response.status_code == 422, response.text
+    assert ["query", field] in [e["loc"] for e in response.json()["detail"]]
+
+
+async def test_openapi_documents_the_history_endpoints(api: httpx.AsyncClient) -> None:
+    paths = (await api.get("/openapi.json")).json()["paths"]
+    for path in ("/api/regions", "/api/top/hourly", "/api/top/daily", "/api/trend"):
+        assert "get" in paths[path]
+    names = {p["name"] for p in paths["/api/trend"]["get"]["parameters"]}
+    assert names == {"region", "song_id", "from", "to"}
