@@ -1,1 +1,1 @@
-"""plays_lake."""
+"""plays_lake: Spark Structured Streaming from the plays topic into the raw Parquet lake."""

@@ -1,0 +1,121 @@
+"""The streaming job: Kafka plays topic → Parquet under s3a://<bucket>/raw/plays (region/date/hour).
+
+Run with ``python -m plays_lake.job``; every option comes from LAKE_*, KAFKA_* and S3_* variables.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.streaming import StreamingQuery, StreamingQueryListener
+from pyspark.sql.streaming.listener import (
+    QueryIdleEvent,
+    QueryProgressEvent,
+    QueryStartedEvent,
+    QueryTerminatedEvent,
+)
+from topsongs_core.settings import KafkaSettings, S3Settings
+
+from plays_lake.schema import PARTITION_COLUMNS
+from plays_lake.session import build_session, kafka_source_options, lake_uri
+from plays_lake.settings import LakeSettings
+from plays_lake.transforms import decode, one_file_per_partition, quarantined, raw_plays
+
+
+class ProgressLog(StreamingQueryListener):
+    """One log line per micro-batch: rows in, rows/s, and the batch id."""
+
+    def onQueryStarted(self, event: QueryStartedEvent) -> None:
+        print(f"[plays-lake] query {event.name} started", flush=True)
+
+    def onQueryProgress(self, event: QueryProgressEvent) -> None:
+        p = event.progress
+        if p.numInputRows:
+            print(
+                f"[plays-lake] {p.name} batch {p.batchId}: {p.numInputRows} rows "
+                f"({p.processedRowsPerSecond:.0f} rows/s)",
+                flush=True,
+            )
+
+    def onQueryIdle(self, event: QueryIdleEvent) -> None:
+        """Nothing to log while the topic is quiet."""
+
+    def onQueryTerminated(self, event: QueryTerminatedEvent) -> None:
+        status = f"failed: {event.exception}" if event.exception else "stopped"
+        print(f"[plays-lake] query {event.id} {status}", flush=True)
+
+
+def _sink(
+    rows: DataFrame, name: str, path: str, checkpoint: str, lake: LakeSettings, partition_by: tuple[str, ...]
+) -> StreamingQuery:
+    writer = (
+        rows.writeStream.queryName(name)
+        .format("parquet")
+        .option("path", path)
+        .option("checkpointLocation", checkpoint)
+        .partitionBy(*partition_by)
+        .outputMode("append")
+    )
+    if lake.available_now:
+        writer = writer.trigger(availableNow=True)
+    else:
+        writer = writer.trigger(processingTime=lake.trigger_interval)
+    return writer.start()
+
+
+def start(
+    spark: SparkSession, lake: LakeSettings, kafka: KafkaSettings, s3: S3Settings
+) -> list[StreamingQuery]:
+    """Start the lake query (and the quarantine query when enabled)."""
+    checkpoint = (lake.checkpoint_location or f"s3a://{s3.bucket}/_checkpoints/plays-lake").rstrip("/")
+    source = spark.readStream.format("kafka").options(**kafka_source_options(kafka, lake)).load()
+    decoded = decode(source)
+    plays = one_file_per_partition(raw_plays(decoded), PARTITION_COLUMNS, lake.output_tasks)
+    queries = [
+        _sink(
+            plays, "raw-plays", lake_uri(s3, lake.plays_path), f"{checkpoint}/plays", lake, PARTITION_COLUMNS
+        ),
+    ]
+    if lake.quarantine:
+        bad = one_file_per_partition(quarantined(decoded), ("date",), 1)
+        queries.append(
+            _sink(
+                bad,
+                "raw-plays-quarantine",
+                lake_uri(s3, lake.quarantine_path),
+                f"{checkpoint}/quarantine",
+                lake,
+                ("date",),
+            )
+        )
+    return queries
+
+
+def await_all(spark: SparkSession, queries: list[StreamingQuery]) -> None:
+    """Block until every query has stopped; raise as soon as one fails."""
+    while any(q.isActive for q in queries):
+        spark.streams.awaitAnyTermination()
+        spark.streams.resetTerminated()
+        for q in queries:
+            if q.exception() is not None:
+                raise RuntimeError(f"query {q.name} failed: {q.exception()}")
+
+
+def main() -> int:
+    """Build the session from the environment, run the queries, exit non-zero on failure."""
+    lake, kafka, s3 = LakeSettings(), KafkaSettings(), S3Settings()
+    spark = build_session(lake, s3)
+    spark.sparkContext.setLogLevel("WARN")
+    spark.streams.addListener(ProgressLog())
+    try:
+        await_all(spark, start(spark, lake, kafka, s3))
+    finally:
+        for q in spark.streams.active:
+            q.stop()
+        spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""SparkSession configuration: master, memory, connector jars, S3A and Kafka client options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+from topsongs_core.settings import KafkaSettings, S3Settings
+
+from plays_lake.settings import LakeSettings
+
+SASL_LOGIN_MODULES = {
+    "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
+    "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
+    "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule",
+}
+
+
+def connector_jars(jars_dir: Path | None) -> list[str]:
+    """The jar files of ``jars_dir`` (the Kafka source, hadoop-aws and the AWS SDK)."""
+    return sorted(str(p) for p in jars_dir.glob("*.jar")) if jars_dir else []
+
+
+def s3a_conf(s3: S3Settings) -> dict[str, str]:
+    """Hadoop S3A options (``spark.hadoop.``-prefixed) for the configured object store."""
+    conf = {
+        "fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "fs.s3a.path.style.access": str(s3.path_style).lower(),
+        "fs.s3a.endpoint.region": s3.region,
+        "fs.s3a.access.key": s3.access_key_id,
+        "fs.s3a.secret.key": s3.secret_access_key.get_secret_value(),
+        "fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+    }
+    if s3.endpoint_url:
+        conf["fs.s3a.endpoint"] = s3.endpoint_url
+        conf["fs.s3a.connection.ssl.enabled"] = str(s3.endpoint_url.startswith("https")).lower()
+    return {f"spark.hadoop.{k}": v for k, v in conf.items()}
+
+
+def spark_conf(lake: LakeSettings, s3: S3Settings) -> dict[str, str]:
+    """Every Spark option the job sets, as one reviewable mapping."""
+    jars = connector_jars(lake.jars_dir)
+    conf = {
+        "spark.master": lake.spark_master_url,
+        "spark.app.name": lake.app_name,
+        "spark.driver.memory": lake.driver_memory,
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": str(lake.output_tasks),
+        "spark.ui.enabled": str(lake.ui_enabled).lower(),
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.streaming.metricsEnabled": "true",
+        **s3a_conf(s3),
+    }
+    if jars:
+        conf["spark.jars"] = ",".join(jars)
+    return conf
+
+
+def build_session(lake: LakeSettings, s3: S3Settings) -> SparkSession:
+    """Start (or join) the SparkSession configured for the lake."""
+    builder = SparkSession.builder
+    for key, value in spark_conf(lake, s3).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def kafka_source_options(kafka: KafkaSettings, lake: LakeSettings) -> dict[str, str]:
+    """Options of Spark's Kafka source for the plays topic."""
+    options = {
+        "kafka.bootstrap.servers": kafka.bootstrap_servers,
+        "subscribe": kafka.plays_topic,
+        "startingOffsets": lake.starting_offsets,
+        "maxOffsetsPerTrigger": str(lake.max_offsets_per_trigger),
+        "failOnDataLoss": str(lake.fail_on_data_loss).lower(),
+        "kafka.security.protocol": kafka.security_protocol,
+    }
+    if kafka.sasl_mechanism:
+        options["kafka.sasl.mechanism"] = kafka.sasl_mechanism
+        module = SASL_LOGIN_MODULES.get(kafka.sasl_mechanism.upper())
+        if module and kafka.sasl_username and kafka.sasl_password:
+            password = kafka.sasl_password.get_secret_value()
+            options["kafka.sasl.jaas.config"] = (
+                f'{module} required username="{kafka.sasl_username}" password="{password}";'
+            )
+    return options
+
+
+def lake_uri(s3: S3Settings, path: str) -> str:
+    """``s3a://<bucket>/<path>``, or ``path`` itself when it already is a URI."""
+    return path if "://" in path else f"s3a://{s3.bucket}/{path.strip('/')}"

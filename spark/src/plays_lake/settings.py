@@ -1,0 +1,38 @@
+"""Settings of the lake job (env prefix ``LAKE_``); engines come from KafkaSettings / S3Settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LakeSettings(BaseSettings):
+    """Where the job runs, where it writes, and how each trigger is sized."""
+
+    model_config = SettingsConfigDict(env_prefix="LAKE_", extra="ignore")
+
+    spark_master_url: str = "local[*]"
+    app_name: str = "plays-lake"
+    driver_memory: str = "1g"
+    jars_dir: Path | None = Field(
+        default=None, description="Directory whose *.jar files are handed to Spark (spark.jars)."
+    )
+    plays_path: str = "raw/plays"
+    quarantine_path: str = "raw/plays_quarantine"
+    checkpoint_location: str | None = Field(
+        default=None,
+        description="Checkpoint root; default s3a://<bucket>/_checkpoints/plays-lake. "
+        "A local path works for one machine.",
+    )
+    quarantine: bool = True
+    trigger_interval: str = "30 seconds"
+    available_now: bool = Field(
+        default=False, description="Drain what is in Kafka now, then stop (batch-style runs)."
+    )
+    starting_offsets: str = "earliest"
+    max_offsets_per_trigger: int = Field(default=200_000, ge=1)
+    output_tasks: int = Field(default=2, ge=1, description="Write tasks per trigger.")
+    fail_on_data_loss: bool = True
+    ui_enabled: bool = True
