@@ -1,4 +1,4 @@
-"""Simulator settings: the LLM endpoint, the catalog cache and run defaults (env prefix SIMULATOR_)."""
+"""Simulator settings (env prefix SIMULATOR_): the LLM endpoint, catalog cache, run defaults."""
 
 from __future__ import annotations
 

@@ -39,23 +39,37 @@ TASTES = {
     "AU": {"Pop": 3, "Indie": 2.5, "Rock": 2, "Electronic": 1.8, "Country": 1.4},
 }
 GENRE_HOMES = {
-    "K-Pop": ["KR"], "J-Pop": ["JP"], "Sertanejo": ["BR"], "Latin": ["MX", "BR", "US"],
-    "Afrobeats": ["GB", "FR", "US"], "Country": ["US", "AU"],
+    "K-Pop": ["KR"],
+    "J-Pop": ["JP"],
+    "Sertanejo": ["BR"],
+    "Latin": ["MX", "BR", "US"],
+    "Afrobeats": ["GB", "FR", "US"],
+    "Country": ["US", "AU"],
 }
-FIRST = ("Mara Jonah Lena Theo Ivy Rafa Nico Selma Otto Juno Kai Amara Leon Zara Milo Noor "
-         "Tomas Elio Freya Dante Ayla Bruno Celine Hugo Lucia Mateo Rin Soojin Haru Yuki Priya "
-         "Arjun Tayo Ama Kofi Beatriz Joaquin Wren Sienna Cole").split()
-LAST = ("Vale Rowe Calder Sato Park Moreau Okafor Lindqvist Reyes Costa Nakamura Kim Bauer "
-        "Ashford Quinn Delacroix Mendes Haines Ferro Ito Adeyemi Novak Larkin Soto Weir Brandt "
-        "Silva Kapoor Mercer Holt").split()
-ADJ = ("Golden Electric Silent Neon Velvet Broken Midnight Paper Crystal Wild Hollow Burning "
-       "Lonely Endless Violet Frozen Secret Restless Borrowed Fading Sugar Copper Distant "
-       "Savage Gentle Hidden Lucky Stray Bitter Sunday").split()
-NOUN = ("Heart Signal Ocean River Mirror Echo Garden Highway Satellite Fire Shadow Summer "
-        "Thunder Canyon Lantern Horizon Letter Harbor Circus Comet Dream Wolf Parade Window "
-        "Avenue Static Orchard Tide Engine Atlas Rain Diamond Ghost Rebel Satin Motel").split()
-VERB = ("Chasing Dancing Running Falling Calling Waiting Holding Breaking Burning Dreaming "
-        "Losing Finding Driving Singing Floating").split()
+FIRST = (
+    "Mara Jonah Lena Theo Ivy Rafa Nico Selma Otto Juno Kai Amara Leon Zara Milo Noor "
+    "Tomas Elio Freya Dante Ayla Bruno Celine Hugo Lucia Mateo Rin Soojin Haru Yuki Priya "
+    "Arjun Tayo Ama Kofi Beatriz Joaquin Wren Sienna Cole"
+).split()
+LAST = (
+    "Vale Rowe Calder Sato Park Moreau Okafor Lindqvist Reyes Costa Nakamura Kim Bauer "
+    "Ashford Quinn Delacroix Mendes Haines Ferro Ito Adeyemi Novak Larkin Soto Weir Brandt "
+    "Silva Kapoor Mercer Holt"
+).split()
+ADJ = (
+    "Golden Electric Silent Neon Velvet Broken Midnight Paper Crystal Wild Hollow Burning "
+    "Lonely Endless Violet Frozen Secret Restless Borrowed Fading Sugar Copper Distant "
+    "Savage Gentle Hidden Lucky Stray Bitter Sunday"
+).split()
+NOUN = (
+    "Heart Signal Ocean River Mirror Echo Garden Highway Satellite Fire Shadow Summer "
+    "Thunder Canyon Lantern Horizon Letter Harbor Circus Comet Dream Wolf Parade Window "
+    "Avenue Static Orchard Tide Engine Atlas Rain Diamond Ghost Rebel Satin Motel"
+).split()
+VERB = (
+    "Chasing Dancing Running Falling Calling Waiting Holding Breaking Burning Dreaming "
+    "Losing Finding Driving Singing Floating"
+).split()
 
 
 def _plural(noun: str) -> str:

@@ -1,0 +1,223 @@
+"""Command line: ``simulator run`` sends plays to ingest, ``simulator catalog`` manages songs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.logging import RichHandler
+from topsongs_core.settings import ContractSettings, S3Settings
+
+from simulator.catalog import write_catalog
+from simulator.catalog_llm import load_catalog
+from simulator.faults import FaultConfig
+from simulator.lake import upload_catalog
+from simulator.sender import SendConfig
+from simulator.settings import SimulatorSettings
+from simulator.simulation import RunOptions, simulate
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "": 1}
+
+
+def duration(text: str) -> float:
+    """Parse ``90``, ``60s``, ``5m``, ``1h`` or ``250ms`` into seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"bad duration {text!r}; use e.g. 60s, 5m, 1h")
+    return float(match[1]) * _UNITS[match[2]]
+
+
+def region_mix(text: str) -> dict[str, float]:
+    """Parse ``US,GB,BR`` (equal shares) or ``US:3,GB:1`` (weighted) into region weights."""
+    known = ContractSettings().regions
+    mix: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        code, _, weight = part.partition(":")
+        code = code.upper()
+        if code not in known:
+            raise argparse.ArgumentTypeError(f"unknown region {code}; known: {','.join(known)}")
+        try:
+            mix[code] = float(weight) if weight else 1.0
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"bad weight in {part!r}") from exc
+    if not mix or any(w <= 0 for w in mix.values()):
+        raise argparse.ArgumentTypeError("give at least one region with a positive weight")
+    return mix
+
+
+def probability(text: str) -> float:
+    """A probability in [0, 1)."""
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError("must be in [0, 1)")
+    return value
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, except where there is none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
+def parser(settings: SimulatorSettings) -> argparse.ArgumentParser:
+    """The argument parser; every option is documented in ``--help``."""
+    top = argparse.ArgumentParser(prog="simulator", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="send simulated plays to ingest", formatter_class=_Help)
+    run.add_argument("--rate", type=float, default=100.0, help="target events per second")
+    run.add_argument(
+        "--duration",
+        type=duration,
+        default=None,
+        help="how long to send (60s, 5m, 1h); 60s when neither this nor --count",
+    )
+    run.add_argument("--count", type=int, default=None, help="number of events to send")
+    run.add_argument(
+        "--regions",
+        type=region_mix,
+        default=None,
+        help="region mix, e.g. US,GB,BR or US:3,GB:1 (default: every region)",
+    )
+    run.add_argument("--seed", type=int, default=7, help="random seed; same seed, same plays")
+    run.add_argument(
+        "--start",
+        type=datetime.fromisoformat,
+        default=None,
+        help="virtual start time (ISO 8601 with offset; default now); "
+        "give it with --seed to reproduce a run exactly",
+    )
+    run.add_argument("--ingest-url", default=settings.ingest_url, help="ingest base URL")
+    run.add_argument(
+        "--batch-size",
+        type=int,
+        default=0,
+        help="0 posts one event per POST /play; N>0 posts N per POST /plays",
+    )
+    run.add_argument("--concurrency", type=int, default=32, help="requests in flight at most")
+    run.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout in seconds")
+    run.add_argument(
+        "--max-retries",
+        type=int,
+        default=3,
+        help="client retries (same event_id) on 429, 5xx and network errors",
+    )
+    run.add_argument(
+        "--duplicate-rate",
+        type=probability,
+        default=0.0,
+        help="share of plays re-sent later with the same event_id",
+    )
+    run.add_argument(
+        "--late-rate",
+        type=probability,
+        default=0.0,
+        help="share of plays whose played_at lies 2-30 minutes in the past",
+    )
+    run.add_argument(
+        "--malformed-rate",
+        type=probability,
+        default=0.0,
+        help="share of plays followed by an invalid payload (expect 422)",
+    )
+    run.add_argument("--users-per-region", type=int, default=5000, help="simulated users each")
+    run.add_argument("--spike-every", type=duration, default=240.0, help="mean time between trending spikes")
+    run.add_argument(
+        "--report",
+        type=Path,
+        default=Path("artifacts/simulator/report.json"),
+        help="JSON file for accepted/rejected ids and expected top-10s",
+    )
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument(
+        "--refresh-catalog",
+        action="store_true",
+        help="regenerate the LLM catalog instead of using its cache",
+    )
+    cat = sub.add_parser("catalog", help="show, regenerate or upload the song catalog", formatter_class=_Help)
+    cat.add_argument(
+        "--refresh",
+        action="store_true",
+        help="regenerate with the LLM (needs OPENAI_API_KEY) instead of the cache",
+    )
+    cat.add_argument(
+        "--upload",
+        action="store_true",
+        help="write catalog/songs/songs.parquet to the lake bucket (S3_* settings)",
+    )
+    cat.add_argument("--output", type=Path, default=None, help="also write the catalog JSON here")
+    return top
+
+
+def _run(args: argparse.Namespace, settings: SimulatorSettings, console: Console) -> int:
+    catalog = load_catalog(settings, refresh=args.refresh_catalog)
+    if args.duration is None and args.count is None:
+        args.duration = 60.0
+    opts = RunOptions(
+        send=SendConfig(
+            ingest_url=args.ingest_url,
+            rate=args.rate,
+            duration_s=args.duration,
+            count=args.count,
+            batch_size=args.batch_size,
+            concurrency=args.concurrency,
+            timeout_s=args.timeout,
+            max_retries=args.max_retries,
+        ),
+        regions=args.regions or dict.fromkeys(ContractSettings().regions, 1.0),
+        seed=args.seed,
+        start=args.start,
+        faults=FaultConfig(
+            duplicate_rate=args.duplicate_rate,
+            late_rate=args.late_rate,
+            malformed_rate=args.malformed_rate,
+        ),
+        report_path=args.report,
+        progress=not args.no_progress,
+        users_per_region=args.users_per_region,
+        spike_every_s=args.spike_every,
+    )
+    if opts.start is not None and opts.start.tzinfo is None:
+        console.print("[red]--start needs a UTC offset, e.g. 2025-04-23T14:00:00+00:00")
+        return 2
+    stats = asyncio.run(simulate(catalog, opts, console))
+    return 0 if stats.sent_events else 1
+
+
+def _catalog(args: argparse.Namespace, settings: SimulatorSettings, console: Console) -> int:
+    catalog = load_catalog(settings, refresh=args.refresh)
+    console.print(
+        f"catalog ({catalog.source}): {len(catalog.songs)} songs, "
+        f"{len(catalog.artists)} artists, {len(catalog.genres)} genres"
+    )
+    if args.output:
+        write_catalog(catalog, args.output)
+        console.print(f"wrote {args.output}")
+    if args.upload:
+        console.print(f"uploaded {upload_catalog(catalog, S3Settings())}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``simulator`` script."""
+    console = Console(stderr=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False)],
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
+    settings = SimulatorSettings()
+    args = parser(settings).parse_args(argv)
+    command = _run if args.command == "run" else _catalog
+    return command(args, settings, console)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Writes the catalog to the lake as Parquet, where the Airflow ETL joins plays on song_id."""
+
+from __future__ import annotations
+
+import io
+
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from topsongs_core.settings import S3Settings
+
+from simulator.catalog import Catalog
+
+SONGS_KEY = "catalog/songs/songs.parquet"
+SONGS_SCHEMA = pa.schema(
+    [
+        ("song_id", pa.string()),
+        ("title", pa.string()),
+        ("artist", pa.string()),
+        ("genre", pa.string()),
+        ("release_year", pa.int32()),
+        ("duration_ms", pa.int64()),
+    ]
+)
+
+
+def songs_parquet(catalog: Catalog) -> bytes:
+    """The songs table as Parquet bytes with the columns the ETL expects."""
+    rows = [song.model_dump() for song in catalog.songs]
+    table = pa.Table.from_pylist(rows, schema=SONGS_SCHEMA)
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
+
+
+def upload_catalog(catalog: Catalog, s3: S3Settings | None = None, key: str = SONGS_KEY) -> str:
+    """Put the songs Parquet file in the lake bucket (created if missing); returns its URI."""
+    s3 = s3 or S3Settings()
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3.endpoint_url,
+        aws_access_key_id=s3.access_key_id,
+        aws_secret_access_key=s3.secret_access_key.get_secret_value(),
+        region_name=s3.region,
+        config=Config(
+            s3={"addressing_style": "path" if s3.path_style else "auto"},
+            connect_timeout=3,
+            read_timeout=20,
+            retries={"max_attempts": 3},
+        ),
+    )
+    try:
+        client.head_bucket(Bucket=s3.bucket)
+    except ClientError:
+        client.create_bucket(Bucket=s3.bucket)
+    client.put_object(
+        Bucket=s3.bucket,
+        Key=key,
+        Body=songs_parquet(catalog),
+        ContentType="application/vnd.apache.parquet",
+    )
+    return f"s3://{s3.bucket}/{key}"
