@@ -1,0 +1,134 @@
+"""Fixtures: Faust workers as subprocesses on the test's own topics, and dashboard-api under uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from dashboard_api.app import create_app
+from dashboard_api.settings import DashboardSettings
+from topsongs_core.settings import KafkaSettings
+
+
+class Worker:
+    """One `python -m streams worker` process."""
+
+    def __init__(self, env: dict[str, str], data_dir: Path, log: Path) -> None:
+        self.env, self.data_dir, self.log = env, data_dir, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Worker:
+        """Spawn the worker, appending to its log."""
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "streams",
+                    "--datadir",
+                    str(self.data_dir),
+                    "worker",
+                    "-l",
+                    "info",
+                    "--without-web",
+                ],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, no final commit."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it lingers."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def workers(kafka_settings: KafkaSettings, tmp_path: Path) -> Iterator[Callable[[], Worker]]:
+    """Factory of workers sharing one app id (one consumer group, one set of changelogs)."""
+    app_id = f"live-test-{uuid.uuid4().hex[:8]}"
+    started: list[Worker] = []
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
+        "KAFKA_PLAYS_TOPIC": kafka_settings.plays_topic,
+        "KAFKA_DEAD_LETTER_TOPIC": kafka_settings.dead_letter_topic,
+        "KAFKA_LIVE_TOPIC": kafka_settings.live_topic,
+        "KAFKA_PLAYS_PARTITIONS": str(kafka_settings.plays_partitions),
+        "STREAMS_APP_ID": app_id,
+        "STREAMS_REPUBLISH_INTERVAL_S": "2",
+    }
+
+    def make() -> Worker:
+        n = len(started)
+        worker = Worker(env, tmp_path / f"worker-{n}", tmp_path / f"worker-{n}.log").start()
+        started.append(worker)
+        return worker
+
+    yield make
+    for worker in started:
+        worker.stop()
+    for worker in started:
+        print(f"--- {worker.log.name} (tail)\n" + "\n".join(worker.log.read_text().splitlines()[-15:]))
+
+
+def free_port() -> int:
+    """An unused TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+async def dashboard(kafka_settings: KafkaSettings) -> AsyncIterator[str]:
+    """dashboard-api served by uvicorn on a free port; yields its base URL."""
+    port = free_port()
+    settings = DashboardSettings(port=port, kafka=kafka_settings)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    yield f"127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def producer(kafka_settings: KafkaSettings) -> AsyncIterator[AIOKafkaProducer]:
+    """A plain aiokafka producer, as ingest uses."""
+    async with AIOKafkaProducer(
+        bootstrap_servers=kafka_settings.bootstrap_servers, linger_ms=5, acks="all"
+    ) as prod:
+        yield prod
+
+
+@pytest.fixture
+async def http(dashboard: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for dashboard-api."""
+    async with httpx.AsyncClient(base_url=f"http://{dashboard}") as client:
+        yield client
