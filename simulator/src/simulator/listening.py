@@ -163,9 +163,10 @@ class ListeningModel:
             self._next_spike = start + float(self._rng.exponential(cfg.spike_every_s))
         for r in self.regions:
             w = self._base[r].copy()
+            peak = w.max()
             for spike in self.spikes:
                 if spike.region == r and spike.start_s <= t < spike.end_s:
-                    w[spike.song] += cfg.spike_boost * w.max()
+                    w[spike.song] += cfg.spike_boost * peak
             self._cdf[r] = np.cumsum(w) / w.sum()
 
     def _session(self, region: str, u: float) -> _Session:

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class SimulatorSettings(BaseSettings):
     """Configuration of the simulator; OPENAI_* names are accepted beside SIMULATOR_* ones."""
 
-    model_config = SettingsConfigDict(env_prefix="SIMULATOR_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SIMULATOR_", extra="ignore", populate_by_name=True)
 
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SIMULATOR_OPENAI_API_KEY", "OPENAI_API_KEY")
