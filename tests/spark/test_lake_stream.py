@@ -1,0 +1,120 @@
+"""Plays through the real Kafka into the real S3 lake: exactly once, in the right partitions."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from plays_lake.job import await_all, start
+from plays_lake.schema import QUARANTINED_PLAY, RAW_PLAY
+from plays_lake.session import lake_uri
+from plays_lake.settings import LakeSettings
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from topsongs_core.settings import KafkaSettings, S3Settings
+from topsongs_devstack.objectstore import s3_client
+
+from tests.spark.lake_plays import expected_partition, make_plays, send
+
+N = 2000
+
+
+def read_lake(spark: SparkSession, s3: S3Settings, path: str) -> DataFrame:
+    """The lake as readers must see it: through the file sink's _spark_metadata log."""
+    return spark.read.schema(RAW_PLAY).parquet(lake_uri(s3, path))
+
+
+async def test_every_play_lands_once_in_its_partition(
+    spark: SparkSession,
+    kafka_settings: KafkaSettings,
+    s3_settings: S3Settings,
+    lake_prefix: str,
+    lake_jars: Path,
+) -> None:
+    plays = make_plays(N)
+    await send(kafka_settings, plays, raw=[b"not json", b'{"region":"US"}'])
+    lake = LakeSettings(
+        jars_dir=lake_jars,
+        available_now=True,
+        max_offsets_per_trigger=N // 2,
+        plays_path=f"{lake_prefix}/plays",
+        quarantine_path=f"{lake_prefix}/quarantine",
+        checkpoint_location=f"s3a://{s3_settings.bucket}/{lake_prefix}/checkpoints",
+    )
+
+    await_all(spark, start(spark, lake, kafka_settings, s3_settings))
+
+    rows = read_lake(spark, s3_settings, lake.plays_path).select("event_id", "region", "date", "hour")
+    landed = {r.event_id: (r.region, r.date, r.hour) for r in rows.collect()}
+    assert rows.count() == N
+    assert landed == {str(p.event_id): expected_partition(p) for p in plays}
+    assert len(set(landed.values())) == 8  # 4 regions x 2 hours
+    bad = spark.read.schema(QUARANTINED_PLAY).parquet(lake_uri(s3_settings, lake.quarantine_path))
+    assert sorted(r.value for r in bad.collect()) == ["not json", '{"region":"US"}']
+
+
+def _run_job(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "plays_lake.job"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _wait_for_first_commit(s3: S3Settings, key: str, job: subprocess.Popen[bytes], log: Path) -> None:
+    client = s3_client(s3)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if client.list_objects_v2(Bucket=s3.bucket, Prefix=key).get("KeyCount", 0):
+            return
+        assert job.poll() is None, f"job exited early:\n{log.read_text()[-3000:]}"
+        time.sleep(0.2)
+    raise AssertionError(f"no batch committed within 300s:\n{log.read_text()[-3000:]}")
+
+
+async def test_sigkill_mid_stream_then_restart_keeps_exactly_n(
+    spark: SparkSession,
+    kafka_settings: KafkaSettings,
+    s3_settings: S3Settings,
+    lake_prefix: str,
+    lake_jars: Path,
+    tmp_path: Path,
+) -> None:
+    plays = make_plays(N)
+    await send(kafka_settings, plays)
+    plays_path = f"{lake_prefix}/plays"
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
+        "KAFKA_PLAYS_TOPIC": kafka_settings.plays_topic,
+        "LAKE_JARS_DIR": str(lake_jars),
+        "LAKE_AVAILABLE_NOW": "true",
+        "LAKE_MAX_OFFSETS_PER_TRIGGER": "250",
+        "LAKE_QUARANTINE": "false",
+        "LAKE_UI_ENABLED": "false",
+        "LAKE_PLAYS_PATH": plays_path,
+        "LAKE_CHECKPOINT_LOCATION": f"s3a://{s3_settings.bucket}/{lake_prefix}/checkpoints",
+    }
+    log = tmp_path / "job.log"
+
+    first = _run_job(env, log)
+    _wait_for_first_commit(s3_settings, f"{plays_path}/_spark_metadata/0", first, log)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    committed = read_lake(spark, s3_settings, plays_path).count()
+    assert 0 < committed < N, "the kill should land mid-stream"
+
+    second = _run_job(env, log)
+    assert second.wait(timeout=300) == 0, log.read_text()[-3000:]
+
+    lake = read_lake(spark, s3_settings, plays_path)
+    totals = lake.agg(F.count("*").alias("rows"), F.countDistinct("event_id").alias("ids")).first()
+    assert (totals.rows, totals.ids) == (N, N)
+    assert {r.event_id for r in lake.select("event_id").collect()} == {str(p.event_id) for p in plays}
