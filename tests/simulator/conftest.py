@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from simulator.catalog import Catalog, shipped_catalog
 from simulator.settings import SimulatorSettings
 
@@ -106,7 +107,7 @@ class FakeOpenAI:
 
     def settings(self, tmp_path: Path) -> SimulatorSettings:
         return SimulatorSettings(
-            openai_api_key="test-key",
+            openai_api_key=SecretStr("test-key"),
             openai_base_url=self.url,
             openai_model="fake-model",
             llm_timeout_s=0.5,

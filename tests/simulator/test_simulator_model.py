@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from simulator.catalog import Catalog
 from simulator.faults import FaultConfig, inject_faults
@@ -14,10 +15,9 @@ from topsongs_core.events import PlayEvent
 START = datetime(2025, 4, 23, 14, 0, tzinfo=UTC)
 
 
-def _plays(catalog: Catalog, n: int, **kw: object) -> list[dict[str, object]]:
-    config = ListeningConfig(
-        **{"regions": {"US": 1, "GB": 1, "BR": 1}, "rate": 100.0, "start": START, "seed": 7} | kw
-    )  # type: ignore[arg-type]
+def _plays(catalog: Catalog, n: int, **kw: Any) -> list[dict[str, Any]]:
+    base: dict[str, Any] = {"regions": {"US": 1, "GB": 1, "BR": 1}, "rate": 100.0}
+    config = ListeningConfig(**(base | {"start": START, "seed": 7} | kw))
     model = ListeningModel(catalog, config)
     return [p.payload(catalog) for p in itertools.islice(model.plays(), n)]
 

@@ -1,0 +1,137 @@
+"""The sender against a local stand-in answering a fixed status (the real ingest is e2e's job)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+from simulator.catalog import Catalog
+from simulator.cli import main
+from simulator.faults import FaultConfig
+from simulator.pacing import TokenBucket
+from simulator.sender import SendConfig
+from simulator.simulation import RunOptions, simulate
+from simulator.standin import StandinIngest
+
+START = datetime(2025, 4, 23, 14, 0, tzinfo=UTC)
+
+
+def _options(url: str, **send: object) -> RunOptions:
+    config = SendConfig(**{"ingest_url": url, "rate": 500.0, "count": 300} | send)  # type: ignore[arg-type]
+    return RunOptions(send=config, regions={"US": 1, "GB": 1}, start=START, progress=False)
+
+
+async def test_achieved_rate_within_five_percent(catalog: Catalog) -> None:
+    async with StandinIngest() as ingest:
+        stats = await simulate(catalog, _options(ingest.url, rate=200.0, count=None, duration_s=3.0))
+    summary = stats.summary()
+    assert summary["sent_events"] == 600
+    assert summary["events_by_status"] == {"202": 600}
+    assert abs(summary["achieved_rate"] / 200 - 1) < 0.05, summary
+    assert ingest.requests == 600
+
+
+async def test_batches_post_to_plays(catalog: Catalog) -> None:
+    async with StandinIngest(record=True) as ingest:
+        stats = await simulate(catalog, _options(ingest.url, batch_size=40))
+    assert ingest.requests == 8  # 7 full batches and a last one of 20
+    paths = {path for path, _ in ingest.bodies}
+    assert paths == {"/plays"}
+    events = [e for _, body in ingest.bodies for e in orjson.loads(body)["events"]]
+    assert len(events) == 300 == stats.accepted_count
+    assert len({e["event_id"] for e in events}) == 300
+
+
+async def test_rejections_and_faults_are_counted(catalog: Catalog, tmp_path: Path) -> None:
+    faults = FaultConfig(duplicate_rate=0.1, late_rate=0.1, malformed_rate=0.1)
+    async with StandinIngest(status=422) as ingest:
+        opts = RunOptions(
+            send=SendConfig(ingest_url=ingest.url, rate=1000.0, count=400),
+            regions={"US": 1},
+            start=START,
+            faults=faults,
+            progress=False,
+            report_path=tmp_path / "report.json",
+        )
+        stats = await simulate(catalog, opts)
+    summary = stats.summary()
+    assert summary["accepted_events"] == 0
+    assert summary["rejected_events"] == 400 == summary["events_by_status"]["422"]
+    assert all(summary["sent_by_kind"][k] > 10 for k in ("duplicate", "late", "malformed"))
+    report = orjson.loads((tmp_path / "report.json").read_bytes())
+    assert report["expected_top10"] == {}
+    assert {r["status"] for r in report["rejected"]} == {"422"}
+
+
+async def test_retries_resend_the_same_event(catalog: Catalog) -> None:
+    async with StandinIngest(status=503, record=True) as ingest:
+        stats = await simulate(
+            catalog, _options(ingest.url, count=5, max_retries=2, retry_backoff_s=0.001, concurrency=1)
+        )
+    assert stats.retries == 10
+    assert stats.events_by_status == {"503": 5}
+    ids = [orjson.loads(body)["event_id"] for _, body in ingest.bodies]
+    assert len(ids) == 15 and len(set(ids)) == 5
+
+
+def test_token_bucket_paces_by_the_clock() -> None:
+    now = [0.0]
+    bucket = TokenBucket(rate=100.0, capacity=10.0, clock=lambda: now[0])
+    assert bucket.try_take() == pytest.approx(0.01)
+    now[0] = 1.0  # a long pause refills only up to the capacity
+    assert all(bucket.try_take() == 0 for _ in range(10))
+    assert bucket.try_take() == pytest.approx(0.01)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_cli_run_writes_the_report(tmp_path: Path) -> None:
+    port = _free_port()
+    standin = subprocess.Popen(
+        [sys.executable, "-m", "simulator.standin", "--port", str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert standin.stdout is not None and "answering 202" in standin.stdout.readline()
+        report = tmp_path / "report.json"
+        code = main(
+            [
+                "run",
+                "--rate",
+                "400",
+                "--count",
+                "400",
+                "--regions",
+                "US,GB:2",
+                "--seed",
+                "7",
+                "--start",
+                "2025-04-23T14:00:00+00:00",
+                "--ingest-url",
+                f"http://127.0.0.1:{port}",
+                "--duplicate-rate",
+                "0.05",
+                "--report",
+                str(report),
+                "--no-progress",
+            ]
+        )
+    finally:
+        standin.terminate()
+        standin.wait(10)
+    assert code == 0
+    doc = orjson.loads(report.read_bytes())
+    assert doc["config"]["regions"] == {"US": 1.0, "GB": 2.0}
+    assert doc["summary"]["accepted_events"] == 400
+    assert doc["summary"]["unique_accepted"] == len(doc["accepted_event_ids"]) < 400
+    chart = doc["expected_top10"]["GB"]["5m"][0]
+    assert chart["window_start"] == "2025-04-23T14:00:00.000Z"
+    assert len(chart["entries"]) == 10
