@@ -14,8 +14,15 @@ def service(settings: DevstackSettings) -> AppService:
     return AppService(
         "streams",
         [
-            sys.executable, "-m", "streams", "--datadir", str(data_dir),
-            "worker", "-l", "info", "--without-web",
+            sys.executable,
+            "-m",
+            "streams",
+            "--datadir",
+            str(data_dir),
+            "worker",
+            "-l",
+            "info",
+            "--without-web",
         ],
         None,
         None,
