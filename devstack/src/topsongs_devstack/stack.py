@@ -10,6 +10,7 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import Kafka
 from topsongs_devstack.objectstore import ObjectStore
 from topsongs_devstack.postgres import Postgres
+from topsongs_devstack.services import spark, streams
 
 ENGINES = ("kafka", "postgres", "s3")
 
@@ -22,6 +23,8 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
         Postgres(settings, PostgresSettings()),
         ObjectStore(settings, S3Settings()),
         ingest_service(settings),
+        streams.service(settings),
+        spark.service(settings),
     ]
 
 
