@@ -7,9 +7,8 @@ import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-import psycopg
 import pytest
-from topsongs_charts import migrate
+from topsongs_charts import loads, migrate
 from topsongs_charts.lake import Lake
 from topsongs_charts.settings import ChartsSettings
 from topsongs_core.settings import PostgresSettings, S3Settings
@@ -49,15 +48,4 @@ def test_day(migrated: None, pg_settings: PostgresSettings) -> Iterator[date]:
     """A day in 2031-2039 nobody else uses; its chart rows are deleted afterwards."""
     day = date(2031, 1, 1) + timedelta(days=random.randrange(9 * 365))
     yield day
-    with psycopg.connect(pg_settings.dsn()) as conn:
-        conn.execute("SET TIME ZONE 'UTC'")
-        for table, column in (
-            ("plays_hourly", "hour"),
-            ("top_songs_hourly", '"timestamp"'),
-            ("chart_loads", "interval_start"),
-        ):
-            conn.execute(
-                f"DELETE FROM {table} WHERE {column} >= %s::date AND {column} < %s::date + 1",
-                (day, day),
-            )
-        conn.execute("DELETE FROM top_songs_daily WHERE date = %s", (day,))
+    loads.delete_day(pg_settings, day)

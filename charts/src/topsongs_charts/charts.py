@@ -44,7 +44,7 @@ def run_hourly_charts(settings: ChartsSettings, hour: datetime, lake: Lake | Non
     return {"hour": hour.isoformat(), "plays": totals, "chart_rows": top.num_rows}
 
 
-def hours_loaded(settings: ChartsSettings, day: date) -> list[datetime]:
+def missing_hourly_loads(settings: ChartsSettings, day: date) -> list[datetime]:
     """Hours of the day whose hourly load is still missing."""
     hours = day_hours(day)
     done = loads.loaded_hours(settings.postgres, hours[0], hours[-1] + timedelta(hours=1))
@@ -54,7 +54,7 @@ def hours_loaded(settings: ChartsSettings, day: date) -> list[datetime]:
 def run_daily_charts(settings: ChartsSettings, day: date, lake: Lake | None = None) -> dict:
     """Load `top_songs_daily` for one UTC day, checking hourly sums = daily = enriched rows."""
     lake = lake or Lake.from_s3(settings.s3)
-    missing = hours_loaded(settings, day)
+    missing = missing_hourly_loads(settings, day)
     if missing:
         raise NotReady(f"{len(missing)} hourly loads of {day} are missing, first {missing[0]}")
     hours = day_hours(day)

@@ -76,3 +76,17 @@ def hourly_totals(settings: PostgresSettings, day: date) -> dict[str, int]:
             (day, day),
         ).fetchall()
     return dict(rows)
+
+
+def delete_day(settings: PostgresSettings, day: date) -> None:
+    """Remove every chart row and load record of one UTC day (for purges and test clean-up)."""
+    with psycopg.connect(settings.dsn()) as conn, conn.transaction():
+        conn.execute("SET LOCAL TIME ZONE 'UTC'")
+        window = ">= %s::date AND {0} < %s::date + 1"
+        for table, column in (
+            ("plays_hourly", "hour"),
+            ("top_songs_hourly", '"timestamp"'),
+            ("chart_loads", "interval_start"),
+        ):
+            conn.execute(f"DELETE FROM {table} WHERE {column} {window.format(column)}", (day, day))  # type: ignore[arg-type]
+        conn.execute("DELETE FROM top_songs_daily WHERE date = %s", (day,))

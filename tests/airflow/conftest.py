@@ -1,0 +1,76 @@
+"""Fixtures: a private Airflow home (SQLite metadata, migrated once) and a private lake prefix."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from topsongs_charts import loads, migrate
+from topsongs_charts.lake import Lake
+from topsongs_charts.settings import ChartsSettings
+from topsongs_core.settings import PostgresSettings, S3Settings
+
+REPO = Path(__file__).resolve().parents[2]
+DAGS = REPO / "airflow" / "dags"
+AIRFLOW = Path(sys.executable).parent / "airflow"
+
+
+@pytest.fixture(scope="session")
+def airflow_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment of an Airflow whose metadata lives in a throw-away SQLite file."""
+    home = tmp_path_factory.mktemp("airflow-home")
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+    }
+    subprocess.run([str(AIRFLOW), "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    return env
+
+
+@pytest.fixture
+def charts_settings(
+    engines: None, s3_settings: S3Settings, pg_settings: PostgresSettings
+) -> Iterator[ChartsSettings]:
+    """Chart settings with lake datasets under a prefix private to this test."""
+    migrate.apply(pg_settings)
+    root = f"tests/airflow-{uuid.uuid4().hex[:10]}"
+    yield ChartsSettings(
+        raw_prefix=f"{root}/raw/plays",
+        enriched_prefix=f"{root}/enriched/plays",
+        catalog_key=f"{root}/catalog/songs/songs.parquet",
+        s3=s3_settings,
+        postgres=pg_settings,
+    )
+    Lake.from_s3(s3_settings).remove_tree(root)
+
+
+@pytest.fixture
+def test_day(pg_settings: PostgresSettings) -> Iterator[date]:
+    """A day in 2031-2039 nobody else uses; its chart rows are deleted afterwards."""
+    day = date(2031, 1, 1) + timedelta(days=random.randrange(9 * 365))
+    yield day
+    loads.delete_day(pg_settings, day)
+
+
+@pytest.fixture
+def dag_env(airflow_env: dict[str, str], charts_settings: ChartsSettings) -> dict[str, str]:
+    """The Airflow environment plus CHARTS_* pointing the tasks at the test's lake prefix."""
+    settings = charts_settings
+    return {
+        **airflow_env,
+        "CHARTS_RAW_PREFIX": settings.raw_prefix,
+        "CHARTS_ENRICHED_PREFIX": settings.enriched_prefix,
+        "CHARTS_CATALOG_KEY": settings.catalog_key,
+        "CHARTS_TOP_N": str(settings.top_n),
+    }
