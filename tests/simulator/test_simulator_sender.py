@@ -133,5 +133,5 @@ def test_cli_run_writes_the_report(tmp_path: Path) -> None:
     assert doc["summary"]["accepted_events"] == 400
     assert doc["summary"]["unique_accepted"] == len(doc["accepted_event_ids"]) < 400
     chart = doc["expected_top10"]["GB"]["5m"][0]
-    assert chart["window_start"] == "2025-04-23T14:00:00.000Z"
+    assert chart["window_end"] == "2025-04-23T14:01:00.000Z"  # rolling, minute by minute
     assert len(chart["entries"]) == 10

@@ -118,7 +118,7 @@ def parser(settings: SimulatorSettings) -> argparse.ArgumentParser:
         "--late-rate",
         type=probability,
         default=0.0,
-        help="share of plays whose played_at lies 2-30 minutes in the past",
+        help="share of plays whose played_at lies 1-8 minutes in the past",
     )
     run.add_argument(
         "--malformed-rate",

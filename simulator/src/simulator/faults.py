@@ -25,8 +25,9 @@ class FaultConfig:
     duplicate_rate: float = 0.0
     late_rate: float = 0.0
     malformed_rate: float = 0.0
-    late_min_s: float = 120.0
-    late_max_s: float = 1800.0
+    # within streams' allowed lateness (10 min), so live and batch charts both count them
+    late_min_s: float = 60.0
+    late_max_s: float = 480.0
     duplicate_gap: int = 50
 
     def overhead(self) -> float:

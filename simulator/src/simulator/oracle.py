@@ -10,12 +10,12 @@ from typing import Any
 from simulator.catalog import Catalog
 from simulator.listening import Play, iso_z
 
-BUCKET_S = 300
-# Event-time windows: 5m and hour tumble (aligned to the epoch / the clock hour); 60m is a
-# rolling hour reported at every 5-minute boundary, i.e. hopping windows of 60 min every 5 min.
+BUCKET_S = 60
+# Event-time windows as streams defines them (docs/live-charts.md): minute buckets; 5m and 60m are
+# the last 5 / 60 minute buckets ending with a given minute; hour is the UTC clock hour.
 WINDOWS: dict[str, dict[str, Any]] = {
-    "5m": {"kind": "tumbling", "size_s": 300, "step_s": 300},
-    "60m": {"kind": "hopping", "size_s": 3600, "step_s": 300},
+    "5m": {"kind": "rolling", "size_s": 300, "step_s": 60},
+    "60m": {"kind": "rolling", "size_s": 3600, "step_s": 60},
     "hour": {"kind": "tumbling", "size_s": 3600, "step_s": 3600},
 }
 
@@ -33,7 +33,7 @@ def window_starts(first_s: int, last_s: int, size_s: int, step_s: int) -> range:
 
 
 class Oracle:
-    """Counts each accepted play once, by region and 5-minute event-time bucket."""
+    """Counts each accepted play once, by region and one-minute event-time bucket."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -57,9 +57,10 @@ class Oracle:
     def counts(self, region: str, start_s: int, end_s: int) -> Counter[str]:
         """Plays per song_id in ``region`` with event time in [start_s, end_s)."""
         total: Counter[str] = Counter()
-        for bucket, counter in self._buckets.get(region, {}).items():
-            if start_s <= bucket < end_s:
-                total.update(counter)
+        buckets = self._buckets.get(region, {})
+        for bucket in range(start_s // BUCKET_S * BUCKET_S, end_s, BUCKET_S):
+            if bucket >= start_s and bucket in buckets:
+                total.update(buckets[bucket])
         return total
 
     def expected(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
