@@ -23,9 +23,10 @@ def engines(devstack_settings: DevstackSettings) -> Iterator[None]:
     """Kafka, PostgreSQL and the S3 store, up and healthy; stopped again if this session started them."""
     started = []
     for component in select(["kafka", "postgres", "s3"], devstack_settings):
-        if not component.status().healthy:
-            started.append(component)
+        if component.status().healthy:
+            continue  # already running (e.g. after `make up`): use it as it is
         component.up()
+        started.append(component)
     yield
     for component in reversed(started):
         component.down()

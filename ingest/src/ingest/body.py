@@ -8,6 +8,7 @@ import orjson
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import ContractSettings
 
@@ -30,11 +31,14 @@ async def read_json(request: Request, limit: int) -> Any:
         raise reject(413, "too_large", f"body exceeds {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise reject(413, "too_large", f"body exceeds {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise reject(413, "too_large", f"body exceeds {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect as exc:  # nobody is left to answer; nothing was published
+        raise reject(400, "client_disconnected", "client disconnected mid-body") from exc
     try:
         return orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError as exc:
