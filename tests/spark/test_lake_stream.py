@@ -13,6 +13,7 @@ from plays_lake.job import await_all, start
 from plays_lake.schema import QUARANTINED_PLAY, RAW_PLAY
 from plays_lake.session import lake_uri
 from plays_lake.settings import LakeSettings
+from plays_lake.transforms import QUALITY_METRICS
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from topsongs_core.settings import KafkaSettings, S3Settings
@@ -44,9 +45,11 @@ async def test_every_play_lands_once_in_its_partition(
         plays_path=f"{lake_prefix}/plays",
         quarantine_path=f"{lake_prefix}/quarantine",
         checkpoint_location=f"s3a://{s3_settings.bucket}/{lake_prefix}/checkpoints",
+        quarantine=True,
     )
 
-    await_all(spark, start(spark, lake, kafka_settings, s3_settings))
+    queries = start(spark, lake, kafka_settings, s3_settings)
+    await_all(spark, queries)
 
     rows = read_lake(spark, s3_settings, lake.plays_path).select("event_id", "region", "date", "hour")
     landed = {r.event_id: (r.region, r.date, r.hour) for r in rows.collect()}
@@ -55,6 +58,8 @@ async def test_every_play_lands_once_in_its_partition(
     assert len(set(landed.values())) == 8  # 4 regions x 2 hours
     bad = spark.read.schema(QUARANTINED_PLAY).parquet(lake_uri(s3_settings, lake.quarantine_path))
     assert sorted(r.value for r in bad.collect()) == ["not json", '{"region":"US"}']
+    progress = [p.observedMetrics.get(QUALITY_METRICS) for p in queries[0].recentProgress]
+    assert sum(m["invalid"] for m in progress if m) == 2
 
 
 def _run_job(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -20,7 +20,14 @@ from topsongs_core.settings import KafkaSettings, S3Settings
 from plays_lake.schema import PARTITION_COLUMNS
 from plays_lake.session import build_session, kafka_source_options, lake_uri
 from plays_lake.settings import LakeSettings
-from plays_lake.transforms import decode, one_file_per_partition, quarantined, raw_plays
+from plays_lake.transforms import (
+    QUALITY_METRICS,
+    decode,
+    one_file_per_partition,
+    quarantined,
+    raw_plays,
+    with_quality_metrics,
+)
 
 
 class ProgressLog(StreamingQueryListener):
@@ -32,9 +39,11 @@ class ProgressLog(StreamingQueryListener):
     def onQueryProgress(self, event: QueryProgressEvent) -> None:
         p = event.progress
         if p.numInputRows:
+            quality = p.observedMetrics.get(QUALITY_METRICS)
+            skipped = f", {quality['invalid']} invalid skipped" if quality else ""
             print(
                 f"[plays-lake] {p.name} batch {p.batchId}: {p.numInputRows} rows "
-                f"({p.processedRowsPerSecond:.0f} rows/s)",
+                f"({p.processedRowsPerSecond:.0f} rows/s){skipped}",
                 flush=True,
             )
 
@@ -71,7 +80,8 @@ def start(
     checkpoint = (lake.checkpoint_location or f"s3a://{s3.bucket}/_checkpoints/plays-lake").rstrip("/")
     source = spark.readStream.format("kafka").options(**kafka_source_options(kafka, lake)).load()
     decoded = decode(source)
-    plays = one_file_per_partition(raw_plays(decoded), PARTITION_COLUMNS, lake.output_tasks)
+    counted = with_quality_metrics(decoded)
+    plays = one_file_per_partition(raw_plays(counted), PARTITION_COLUMNS, lake.output_tasks)
     queries = [
         _sink(
             plays, "raw-plays", lake_uri(s3, lake.plays_path), f"{checkpoint}/plays", lake, PARTITION_COLUMNS

@@ -26,7 +26,10 @@ class LakeSettings(BaseSettings):
         description="Checkpoint root; default s3a://<bucket>/_checkpoints/plays-lake. "
         "A local path works for one machine.",
     )
-    quarantine: bool = True
+    quarantine: bool = Field(
+        default=False,
+        description="Also copy invalid records to quarantine_path (a second read of the topic).",
+    )
     trigger_interval: str = "30 seconds"
     available_now: bool = Field(
         default=False, description="Drain what is in Kafka now, then stop (batch-style runs)."

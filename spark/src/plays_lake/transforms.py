@@ -9,6 +9,7 @@ from plays_lake.schema import PLAY_EVENT, QUARANTINED_PLAY, RAW_PLAY
 
 SECONDS_PER_DAY = 86_400
 SECONDS_PER_HOUR = 3_600
+QUALITY_METRICS = "plays_quality"
 
 
 def decode(records: DataFrame) -> DataFrame:
@@ -35,6 +36,15 @@ def _is_valid() -> Column:
     for check in checks[1:]:
         valid = valid & check
     return F.coalesce(valid, F.lit(False))
+
+
+def with_quality_metrics(decoded: DataFrame, name: str = QUALITY_METRICS) -> DataFrame:
+    """Attach per-batch counts of records and invalid records (read from the query's progress)."""
+    return decoded.observe(
+        name,
+        F.count(F.lit(1)).alias("records"),
+        F.coalesce(F.sum(F.when(F.col("is_valid"), 0).otherwise(1)), F.lit(0)).alias("invalid"),
+    )
 
 
 def event_time_partitions(played_at: Column) -> tuple[Column, Column]:
