@@ -86,6 +86,7 @@ class Lake:
 
     def write_json(self, key: str, payload: dict) -> None:
         """One object PUT: readers see the old or the new version, never a mix."""
+        self._make_parent(key)
         with self.fs.open_output_stream(self.path(key)) as stream:
             stream.write(json.dumps(payload, sort_keys=True, default=_iso).encode())
 
@@ -106,8 +107,14 @@ class Lake:
             if self.fs.get_file_info(folder).type == pafs.FileType.Directory:
                 self.fs.delete_dir(folder)
 
+    def _make_parent(self, key: str) -> None:
+        # Object stores have no folders; a local filesystem needs them before a write.
+        if not isinstance(self.fs, pafs.S3FileSystem):
+            self.fs.create_dir(self.path(key).rsplit("/", 1)[0], recursive=True)
+
     def write_parquet(self, key: str, table: pa.Table) -> None:
         """Write one Parquet file (zstd)."""
+        self._make_parent(key)
         pq.write_table(table, self.path(key), filesystem=self.fs, compression="zstd")
 
     def replace_parquet(self, key: str, table: pa.Table, staging_prefix: str) -> int:
@@ -119,6 +126,7 @@ class Lake:
             if written != table.num_rows:
                 raise OSError(f"staged {staged} has {written} rows, expected {table.num_rows}")
             # A server-side copy publishes the whole object at once.
+            self._make_parent(key)
             self.fs.copy_file(self.path(staged), self.path(key))
         finally:
             self.delete(staged)

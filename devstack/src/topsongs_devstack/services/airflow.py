@@ -1,0 +1,131 @@
+"""Airflow 3 (API server, scheduler, DAG processor) with the LocalExecutor and metadata in PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import httpx
+from topsongs_core.settings import PostgresSettings
+
+from topsongs_devstack.component import Status
+from topsongs_devstack.config import REPO_ROOT, DevstackSettings
+from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run, wait_until
+
+PORT = 8280
+USER = "admin"
+_ROLES = ("api-server", "scheduler", "dag-processor")
+
+
+class Airflow:
+    """Three Airflow processes sharing one AIRFLOW_HOME under `.state/airflow`."""
+
+    name = "airflow"
+
+    def __init__(self, settings: DevstackSettings, pg: PostgresSettings) -> None:
+        self.settings = settings
+        self.pg = pg
+        self.home = settings.state_dir / "airflow"
+        self.procs = {
+            role: ManagedProcess(f"airflow-{role}", settings.run_dir, settings.logs_dir) for role in _ROLES
+        }
+        self.url = f"http://127.0.0.1:{PORT}"
+
+    @property
+    def _passwords(self) -> Path:
+        return self.home / "simple_auth_manager_passwords.json"
+
+    def _secret(self, name: str) -> str:
+        # Every process must share the JWT and session secrets, and they must survive restarts.
+        path = self.home / name
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def env(self) -> dict[str, str]:
+        """The AIRFLOW__* configuration of every process (no airflow.cfg edits)."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        if not self._passwords.exists():
+            self._passwords.write_text(json.dumps({USER: secrets.token_urlsafe(12)}))
+            self._passwords.chmod(0o600)
+        password = self.pg.password.get_secret_value()
+        return {
+            "AIRFLOW_HOME": str(self.home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "airflow" / "dags"),
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
+            "AIRFLOW__CORE__AUTH_MANAGER": (
+                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+            ),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self._passwords),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+                f"postgresql+psycopg2://{self.pg.user}:{password}@{self.pg.host}:{self.pg.port}/airflow"
+            ),
+            "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt_secret"),
+            "AIRFLOW__API__SECRET_KEY": self._secret("api_secret_key"),
+            "AIRFLOW__API__BASE_URL": self.url,
+        }
+
+    def install(self) -> None:
+        """Airflow is installed by `uv sync`."""
+
+    def _healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/api/v2/monitor/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def up(self) -> None:
+        """Migrate the metadata database, then start the three processes."""
+        env = self.env()
+        airflow = str(Path(sys.executable).parent / "airflow")
+        if all(p.pid() is None for p in self.procs.values()):
+            run([airflow, "db", "migrate"], "airflow db migrate", env={**os.environ, **env}, cwd=REPO_ROOT)
+        for role, proc in self.procs.items():
+            if proc.pid() is not None:
+                continue
+            argv = [airflow, role] + (
+                ["--port", str(PORT), "--host", "127.0.0.1"] if role == "api-server" else []
+            )
+            if role == "api-server" and port_open("127.0.0.1", PORT):
+                raise PlatformError(f"port {PORT} for Airflow's API server is taken by another process")
+            print(f"[devstack] starting airflow {role}", flush=True)
+            proc.start(argv, env=env, cwd=REPO_ROOT)
+        api = self.procs["api-server"]
+        wait_until(
+            lambda: self._healthy() or api.pid() is None,
+            self.settings.start_timeout_s,
+            "airflow",
+            api.log_file,
+        )
+        dead = [role for role, p in self.procs.items() if p.pid() is None]
+        if dead:
+            raise PlatformError(f"airflow {dead} exited during start-up:\n{self.procs[dead[0]].tail()}")
+
+    def down(self) -> None:
+        """Stop the processes (scheduler first, so no new task starts)."""
+        for role in reversed(_ROLES):
+            if self.procs[role].stop():
+                print(f"[devstack] stopped airflow {role}", flush=True)
+
+    def status(self) -> Status:
+        """Healthy when the API server answers and every process runs; shows the admin login."""
+        running = all(p.pid() is not None for p in self.procs.values())
+        try:
+            password = json.loads(self._passwords.read_text())[USER]
+        except (OSError, ValueError, KeyError):
+            password = "(set on first `make up`)"
+        return Status(self.name, running and self._healthy(), self.url, f"login {USER} / {password}")
+
+
+def service(settings: DevstackSettings) -> Airflow:
+    """The Airflow component, its metadata in the local PostgreSQL's `airflow` database."""
+    return Airflow(settings, PostgresSettings())

@@ -1,0 +1,33 @@
+"""dashboard-api under uvicorn: live charts, REST history and the built UI."""
+
+from __future__ import annotations
+
+import sys
+
+from topsongs_devstack.apps import AppService
+from topsongs_devstack.config import DevstackSettings
+
+PORT = 8080  # DashboardSettings' default; the UI's origin list assumes it
+
+
+def service(settings: DevstackSettings) -> AppService:
+    """One uvicorn process running the app factory."""
+    return AppService(
+        "dashboard",
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "dashboard_api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+            "--no-access-log",
+        ],
+        f"http://127.0.0.1:{PORT}/healthz",
+        PORT,
+        settings,
+        endpoint=f"http://127.0.0.1:{PORT}/",
+    )
