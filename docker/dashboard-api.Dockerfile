@@ -1,0 +1,61 @@
+# syntax=docker/dockerfile:1
+# dashboard-api: WebSocket live charts, REST history, and the built UI at / (port 8080).
+# The UI is built from ui/ with npm ci (ui/package-lock.json) in its own stage.
+# Build from the repository root: docker build -f docker/dashboard-api.Dockerfile -t topsongs/dashboard-api .
+
+# ---- deps: the whole workspace resolution from the committed hashed lock ---------------------
+# Identical in every Dockerfile under docker/, so BuildKit builds it once and every image shares
+# the /opt/venv layer. uv itself stays in this stage (runtime stages only bind-mount it).
+FROM python:3.11-slim-bookworm AS deps
+ARG UV_VERSION=0.13.9
+ARG TARGETARCH
+ENV UV_LINK_MODE=copy \
+    UV_COMPILE_BYTECODE=1 \
+    UV_PYTHON_DOWNLOADS=never \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+# faust-streaming publishes x86_64 wheels only; elsewhere its sdist needs a C compiler.
+RUN if [ "${TARGETARCH:-amd64}" != "amd64" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends build-essential \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
+RUN pip install --no-cache-dir "uv==${UV_VERSION}"
+COPY requirements.lock.txt /tmp/requirements.lock.txt
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv venv --python /usr/local/bin/python3.11 /opt/venv \
+    && uv pip sync --require-hashes --python /opt/venv/bin/python /tmp/requirements.lock.txt
+
+# ---- wheels: this image's workspace members, built without their dependencies ------------
+FROM deps AS wheels
+COPY core /src/core
+COPY dashboard-api /src/dashboard-api
+RUN --mount=type=cache,target=/root/.cache/uv \
+    for member in core dashboard-api; do uv build --wheel --out-dir /wheels "/src/$member"; done
+
+# ---- ui: the React app's static build (ui/dist) ------------------------------------------------
+FROM node:20-bookworm-slim AS ui
+WORKDIR /ui
+COPY ui/package.json ui/package-lock.json ui/.npmrc ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --loglevel=error
+COPY ui/ ./
+RUN npm run build
+
+# ---- runtime: the shared venv, this image's workspace members, a non-root user ----------------
+FROM python:3.11-slim-bookworm AS runtime
+RUN groupadd --system --gid 10001 topsongs \
+    && useradd --system --uid 10001 --gid topsongs --create-home --home-dir /home/topsongs \
+       --shell /usr/sbin/nologin topsongs
+COPY --from=deps /opt/venv /opt/venv
+RUN --mount=type=bind,from=wheels,source=/wheels,target=/tmp/wheels \
+    --mount=type=bind,from=deps,source=/usr/local/bin/uv,target=/usr/local/bin/uv \
+    uv pip install --no-deps --offline --no-cache --compile-bytecode \
+       --python /opt/venv/bin/python /tmp/wheels/*.whl
+ENV PATH=/opt/venv/bin:$PATH \
+    VIRTUAL_ENV=/opt/venv \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+COPY --from=ui /ui/dist /opt/topsongs/ui/dist
+USER topsongs
+WORKDIR /home/topsongs
+ENV DASHBOARD_UI_DIST=/opt/topsongs/ui/dist
+EXPOSE 8080
+CMD ["uvicorn", "dashboard_api.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8080", "--no-access-log"]

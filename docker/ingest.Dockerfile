@@ -1,0 +1,51 @@
+# syntax=docker/dockerfile:1
+# ingest: FastAPI POST /play(s) -> Kafka, under uvicorn (port 8000).
+# Build from the repository root: docker build -f docker/ingest.Dockerfile -t topsongs/ingest .
+# compose.yaml also runs the one-shot s3-init (docker/s3/create-bucket.py) with this image.
+
+# ---- deps: the whole workspace resolution from the committed hashed lock ---------------------
+# Identical in every Dockerfile under docker/, so BuildKit builds it once and every image shares
+# the /opt/venv layer. uv itself stays in this stage (runtime stages only bind-mount it).
+FROM python:3.11-slim-bookworm AS deps
+ARG UV_VERSION=0.13.9
+ARG TARGETARCH
+ENV UV_LINK_MODE=copy \
+    UV_COMPILE_BYTECODE=1 \
+    UV_PYTHON_DOWNLOADS=never \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+# faust-streaming publishes x86_64 wheels only; elsewhere its sdist needs a C compiler.
+RUN if [ "${TARGETARCH:-amd64}" != "amd64" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends build-essential \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
+RUN pip install --no-cache-dir "uv==${UV_VERSION}"
+COPY requirements.lock.txt /tmp/requirements.lock.txt
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv venv --python /usr/local/bin/python3.11 /opt/venv \
+    && uv pip sync --require-hashes --python /opt/venv/bin/python /tmp/requirements.lock.txt
+
+# ---- wheels: this image's workspace members, built without their dependencies ------------
+FROM deps AS wheels
+COPY core /src/core
+COPY ingest /src/ingest
+RUN --mount=type=cache,target=/root/.cache/uv \
+    for member in core ingest; do uv build --wheel --out-dir /wheels "/src/$member"; done
+
+# ---- runtime: the shared venv, this image's workspace members, a non-root user ----------------
+FROM python:3.11-slim-bookworm AS runtime
+RUN groupadd --system --gid 10001 topsongs \
+    && useradd --system --uid 10001 --gid topsongs --create-home --home-dir /home/topsongs \
+       --shell /usr/sbin/nologin topsongs
+COPY --from=deps /opt/venv /opt/venv
+RUN --mount=type=bind,from=wheels,source=/wheels,target=/tmp/wheels \
+    --mount=type=bind,from=deps,source=/usr/local/bin/uv,target=/usr/local/bin/uv \
+    uv pip install --no-deps --offline --no-cache --compile-bytecode \
+       --python /opt/venv/bin/python /tmp/wheels/*.whl
+ENV PATH=/opt/venv/bin:$PATH \
+    VIRTUAL_ENV=/opt/venv \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+USER topsongs
+WORKDIR /home/topsongs
+EXPOSE 8000
+CMD ["uvicorn", "ingest.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]
