@@ -1,0 +1,518 @@
+"""Static checks of compose.yaml and docker/ (no Docker engine needed).
+
+1. tools/compose-check (Go, compose-go: the Compose Specification's loader and JSON schema) loads
+   compose.yaml with validation and consistency checks; broken copies make it fail.
+2. Python checks of what the schema cannot know: images or builds, healthchecks, files that
+   Dockerfiles COPY and services bind-mount, documented variables, and that every environment
+   variable a service sets is one its pydantic-settings classes read.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic_settings import BaseSettings
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE = REPO / "compose.yaml"
+ENV_EXAMPLE = REPO / ".env.example"
+CHECKER_SRC = REPO / "tools" / "compose-check"
+CHECKER_BIN = REPO / ".cache" / "bin" / "compose-check"
+
+# Which settings classes each service built from this repository reads ("module:Class").
+SERVICE_SETTINGS: dict[str, list[str]] = {
+    "ingest": ["ingest.settings:IngestSettings"],
+    "s3-init": ["topsongs_core.settings:S3Settings"],
+    "streams": ["streams.settings:StreamsSettings"],
+    "spark-lake": [
+        "plays_lake.settings:LakeSettings",
+        "topsongs_core.settings:KafkaSettings",
+        "topsongs_core.settings:S3Settings",
+    ],
+    "dashboard-api": ["dashboard_api.settings:DashboardSettings"],
+    "charts-migrate": ["topsongs_charts.settings:ChartsSettings"],
+    "airflow-init": ["topsongs_charts.settings:ChartsSettings"],
+    "airflow-api-server": ["topsongs_charts.settings:ChartsSettings"],
+    "airflow-scheduler": ["topsongs_charts.settings:ChartsSettings"],
+    "airflow-dag-processor": ["topsongs_charts.settings:ChartsSettings"],
+}
+# Airflow's own configuration (AIRFLOW__SECTION__KEY) is not a pydantic-settings class.
+FOREIGN_PREFIXES = {"airflow-": ("AIRFLOW__",), "charts-migrate": ("AIRFLOW__",)}
+
+VAR_RE = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+# ---------------------------------------------------------------------------------------- helpers
+
+
+def load_compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def services() -> dict[str, dict[str, Any]]:
+    return load_compose()["services"]
+
+
+def is_one_shot(service: dict[str, Any]) -> bool:
+    return str(service.get("restart", "no")) == "no"
+
+
+def environment(service: dict[str, Any]) -> dict[str, Any]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        return dict(item.split("=", 1) if "=" in item else (item, None) for item in env)
+    return dict(env)
+
+
+def dockerfiles() -> list[Path]:
+    return sorted((REPO / "docker").glob("*.Dockerfile"))
+
+
+def instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs with line continuations joined and comments dropped."""
+    joined: list[str] = []
+    buffer = ""
+    for raw in dockerfile.read_text().splitlines():
+        line = raw.strip()
+        if not buffer and (not line or line.startswith("#")):
+            continue
+        if buffer and line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            buffer += line[:-1] + " "
+            continue
+        joined.append(buffer + line)
+        buffer = ""
+    out = []
+    for line in joined:
+        keyword, _, rest = line.partition(" ")
+        out.append((keyword.upper(), rest.strip()))
+    return out
+
+
+def dockerignore_excludes(rel: str) -> bool:
+    """Docker's .dockerignore semantics: the last pattern matching the path or a parent wins."""
+    patterns = [
+        p.strip()
+        for p in (REPO / ".dockerignore").read_text().splitlines()
+        if p.strip() and not p.strip().startswith("#")
+    ]
+    parts = rel.strip("/").split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    excluded = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pat = pattern[1:] if negate else pattern
+        pat = pat.strip("/")
+        regex = "^" + re.escape(pat).replace(r"\*\*/", "(.*/)?").replace(r"\*\*", ".*")
+        regex = regex.replace(r"\*", "[^/]*").replace(r"\?", "[^/]") + "$"
+        if any(re.match(regex, prefix) for prefix in prefixes):
+            excluded = not negate
+    return excluded
+
+
+def settings_env_names(cls: type[BaseSettings]) -> set[str]:
+    """Every environment variable a settings class reads: prefix + field, nested classes too."""
+    prefix = (cls.model_config.get("env_prefix") or "").upper()
+    names: set[str] = set()
+    for name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        names.add(alias.upper() if isinstance(alias, str) else f"{prefix}{name.upper()}")
+        nested = field.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseSettings):
+            names |= settings_env_names(nested)
+    return names
+
+
+def settings_class(ref: str) -> type[BaseSettings]:
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def all_settings_classes() -> list[type[BaseSettings]]:
+    """The BaseSettings classes of every workspace member's settings module (and devstack's)."""
+    paths = [*REPO.glob("*/src/*/settings.py"), REPO / "devstack/src/topsongs_devstack/config.py"]
+    found = []
+    for path in sorted(paths):
+        module = importlib.import_module(f"{path.parent.name}.{path.stem}")
+        found += [
+            obj
+            for obj in vars(module).values()
+            if isinstance(obj, type)
+            and issubclass(obj, BaseSettings)
+            and obj is not BaseSettings
+            and obj.__module__ == module.__name__
+        ]
+    return found
+
+
+def example_vars() -> dict[str, str]:
+    """Variables documented in .env.example (commented-out assignments count as documented)."""
+    found = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        m = re.match(r"^#?\s*([A-Z][A-Z0-9_]*)=(.*)$", line.strip())
+        if m:
+            found[m.group(1)] = m.group(2)
+    return found
+
+
+def strings_of(node: Any) -> list[str]:
+    """Every string of the parsed YAML (keys too): where Compose interpolates, comments excluded."""
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in (*strings_of(k), *strings_of(v))]
+    if isinstance(node, list):
+        return [s for item in node for s in strings_of(item)]
+    return [node] if isinstance(node, str) else []
+
+
+def references() -> list[re.Match[str]]:
+    """${VAR...} and $VAR references in compose.yaml, skipping $$ escapes."""
+    return [m for text in strings_of(load_compose()) for m in VAR_RE.finditer(text.replace("$$", "\0\0"))]
+
+
+# ------------------------------------------------------------------------------------ Go validator
+
+
+@pytest.fixture(scope="module")
+def compose_check() -> Path:
+    """tools/compose-check built once into .cache/bin (the first build downloads its modules)."""
+    go = shutil.which("go")
+    if go is None:
+        pytest.fail("Go is needed to build tools/compose-check (apt-get install golang)")
+    CHECKER_BIN.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.environ.get("GOFLAGS", "")
+    env = {**os.environ, "GOFLAGS": f"{flags} -buildvcs=false".strip()}
+    subprocess.run(
+        [go, "build", "-o", str(CHECKER_BIN), "."], cwd=CHECKER_SRC, env=env, check=True, timeout=600
+    )
+    return CHECKER_BIN
+
+
+def run_check(binary: Path, compose: Path) -> subprocess.CompletedProcess[str]:
+    # A clean environment: the file must be valid with its own defaults, not the caller's shell.
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
+    return subprocess.run(
+        [str(binary), str(compose)], cwd=compose.parent, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_compose_go_validator_accepts_compose_yaml(compose_check: Path) -> None:
+    result = run_check(compose_check, COMPOSE)
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout
+
+
+def _typo_healthcheck(text: str) -> str:
+    return text.replace("    healthcheck:\n", "    healtcheck:\n", 1)
+
+
+def _bad_interval(text: str) -> str:
+    return text.replace("  interval: 10s\n", "  interval: ten-seconds\n", 1)
+
+
+def _healthy_without_healthcheck(text: str) -> str:
+    start = text.index("\n  kafka:\n")
+    hc = text.index("    healthcheck:\n", start)
+    end = text.index("\n\n", hc)
+    return text[:hc] + text[end + 1 :]
+
+
+def _unknown_dependency(text: str) -> str:
+    return text.replace("      kafka-init:\n        condition:", "      kafka-inti:\n        condition:", 1)
+
+
+def _unset_variable(text: str) -> str:
+    return text.replace("${PG_PASSWORD:-topsongs}", "${PG_PASSWORD}", 1)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [_typo_healthcheck, _bad_interval, _healthy_without_healthcheck, _unknown_dependency, _unset_variable],
+)
+def test_compose_go_validator_rejects_broken_copies(compose_check: Path, tmp_path: Path, mutate) -> None:
+    original = COMPOSE.read_text()
+    broken = mutate(original)
+    assert broken != original, "the mutation did not apply; update the negative test"
+    copy = tmp_path / "compose.yaml"
+    copy.write_text(broken)
+    result = run_check(compose_check, copy)
+    assert result.returncode != 0, f"compose-check accepted a broken file:\n{result.stdout}"
+    assert "compose-check:" in result.stderr
+
+
+# ------------------------------------------------------------------------------- service structure
+
+
+def test_every_service_has_an_image_or_a_build() -> None:
+    for name, service in services().items():
+        assert "image" in service or "build" in service, name
+
+
+def test_long_running_services_have_healthchecks_and_one_shots_do_not_restart() -> None:
+    for name, service in services().items():
+        if is_one_shot(service):
+            assert "healthcheck" not in service, f"{name}: a one-shot needs no healthcheck"
+            continue
+        assert service.get("restart") == "unless-stopped", name
+        check = service.get("healthcheck") or {}
+        assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
+        assert check["test"][0] in ("CMD", "CMD-SHELL"), name
+
+
+def test_depends_on_waits_for_health_or_completion() -> None:
+    every = services()
+    waited_for = set()
+    for name, service in every.items():
+        deps = service.get("depends_on") or {}
+        assert isinstance(deps, dict), f"{name}: use the long depends_on syntax with a condition"
+        for dep, spec in deps.items():
+            expected = "service_completed_successfully" if is_one_shot(every[dep]) else "service_healthy"
+            assert spec.get("condition") == expected, f"{name} -> {dep}"
+            waited_for.add(dep)
+    one_shots = {n for n, s in every.items() if is_one_shot(s)}
+    assert one_shots <= waited_for, f"one-shots nothing waits for: {one_shots - waited_for}"
+
+
+def test_required_services_exist() -> None:
+    names = set(services())
+    assert {
+        "kafka",
+        "kafka-init",
+        "postgres",
+        "s3",
+        "s3-init",
+        "ingest",
+        "streams",
+        "spark-lake",
+        "dashboard-api",
+        "airflow-api-server",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+    } <= names
+
+
+def test_kafka_init_creates_the_product_topics() -> None:
+    script = " ".join(services()["kafka-init"]["command"])
+    for topic in ("KAFKA_PLAYS_TOPIC:-song-plays}", "KAFKA_DEAD_LETTER_TOPIC:-song-plays-dlq}"):
+        assert topic in script
+    assert "KAFKA_LIVE_TOPIC:-top-songs-live}" in script
+    assert "--partitions ${KAFKA_PLAYS_PARTITIONS:-6}" in script
+
+
+def test_volumes_are_named_and_declared() -> None:
+    compose = load_compose()
+    declared = set(compose.get("volumes") or {})
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes") or []:
+            source = volume.split(":", 1)[0] if isinstance(volume, str) else volume.get("source", "")
+            if source.startswith((".", "/")):
+                continue  # bind mount, checked below
+            assert source in declared, f"{name}: volume {source} is not declared"
+
+
+# ------------------------------------------------------------------------------------ files exist
+
+
+def test_referenced_dockerfiles_and_contexts_exist() -> None:
+    for name, service in services().items():
+        build = service.get("build")
+        if build is None:
+            continue
+        context = REPO / (build if isinstance(build, str) else build.get("context", "."))
+        assert context.resolve() == REPO, f"{name}: images build from the repository root"
+        dockerfile = context / (
+            build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
+        )
+        assert dockerfile.is_file(), f"{name}: {dockerfile} is missing"
+
+
+def test_bind_mounted_files_exist() -> None:
+    for name, service in services().items():
+        for volume in service.get("volumes") or []:
+            source = volume.split(":", 1)[0] if isinstance(volume, str) else volume.get("source", "")
+            if source.startswith("."):
+                assert (COMPOSE.parent / source).exists(), f"{name}: bind mount {source} is missing"
+            assert not source.startswith("/"), f"{name}: absolute host path {source}"
+
+
+def tracked(path: str) -> list[str]:
+    out = subprocess.run(["git", "ls-files", "-z", "--", path], cwd=REPO, capture_output=True, text=True)
+    return [p for p in out.stdout.split("\0") if p]
+
+
+@pytest.mark.parametrize("dockerfile", dockerfiles(), ids=lambda p: p.name)
+def test_copied_files_exist_and_reach_the_build_context(dockerfile: Path) -> None:
+    for keyword, args in instructions(dockerfile):
+        if keyword != "COPY" or "--from=" in args:
+            continue
+        words = [w for w in args.split() if not w.startswith("--")]
+        for source in words[:-1]:
+            path = REPO / source
+            assert path.exists(), f"{dockerfile.name}: COPY {source}: not in the repository"
+            assert not dockerignore_excludes(source), f"{dockerfile.name}: {source} is .dockerignored"
+            for file in tracked(source):
+                assert not dockerignore_excludes(file), f"{dockerfile.name}: {file} is .dockerignored"
+
+
+# ------------------------------------------------------------------------------------- Dockerfiles
+
+
+def image_has_registry_host(ref: str) -> bool:
+    first, sep, _ = ref.partition("/")
+    return bool(sep) and ("." in first or ":" in first or first == "localhost")
+
+
+@pytest.mark.parametrize("dockerfile", dockerfiles(), ids=lambda p: p.name)
+def test_dockerfile_installs_from_the_hashed_lock_as_non_root(dockerfile: Path) -> None:
+    steps = instructions(dockerfile)
+    text = dockerfile.read_text()
+    assert "://" not in text, f"{dockerfile.name} names an address"
+    froms = [args.split()[0] for keyword, args in steps if keyword == "FROM"]
+    assert froms[0].startswith("python:3.11-slim"), froms
+    assert froms[-1].startswith("python:3.11-slim"), "the runtime stage is python:3.11-slim"
+    assert not any(image_has_registry_host(ref) for ref in froms), froms
+    runs = " ".join(args for keyword, args in steps if keyword == "RUN")
+    assert "uv pip sync --require-hashes" in runs and "requirements.lock.txt" in runs
+    assert "--no-deps" in runs
+    users = [args for keyword, args in steps if keyword == "USER"]
+    assert users and users[-1] not in ("root", "0"), f"{dockerfile.name} runs as root"
+    assert any(keyword in ("CMD", "ENTRYPOINT") for keyword, _ in steps)
+
+
+def test_dockerfiles_share_one_deps_stage() -> None:
+    """The lock install is the same text everywhere, so BuildKit builds and stores it once."""
+    stages = set()
+    for dockerfile in dockerfiles():
+        text = dockerfile.read_text()
+        start = text.index("FROM python:3.11-slim-bookworm AS deps")
+        stages.add(text[start : text.index("\nFROM ", start)])
+    assert len(stages) == 1
+
+
+def test_compose_images_name_no_registry_host() -> None:
+    for name, service in services().items():
+        if "image" in service:
+            assert not image_has_registry_host(service["image"]), f"{name}: {service['image']}"
+
+
+# ---------------------------------------------------------------------------------------- variables
+
+
+def test_every_variable_is_documented_and_defaulted() -> None:
+    documented = example_vars()
+    for match in references():
+        name = match.group("braced") or match.group("bare")
+        assert name in documented, f"${{{name}}} is not documented in .env.example"
+        op = match.group("op") or ""
+        assert op in (":-", "-"), f"${{{name}}} has no default (use ${{{name}:-...}})"
+        if documented[name] and not match.group("arg").startswith("$"):
+            assert match.group("arg") == documented[name], f"{name}: compose and .env.example disagree"
+
+
+def test_env_example_documents_only_used_variables() -> None:
+    used = {m.group("braced") or m.group("bare") for m in references()}
+    passed_through = {k for s in services().values() for k, v in environment(s).items() if v is None}
+    unused = set(example_vars()) - used - passed_through
+    assert not unused, f".env.example documents variables compose.yaml never uses: {unused}"
+
+
+def test_services_set_only_variables_their_settings_read() -> None:
+    every = services()
+    ours = {n for n, s in every.items() if "build" in s or str(s.get("image", "")).startswith("topsongs/")}
+    assert ours <= set(SERVICE_SETTINGS), (
+        f"map these services to settings classes: {ours - set(SERVICE_SETTINGS)}"
+    )
+    for name in sorted(ours):
+        known = set().union(*(settings_env_names(settings_class(ref)) for ref in SERVICE_SETTINGS[name]))
+        foreign = next((p for key, p in FOREIGN_PREFIXES.items() if name.startswith(key)), ())
+        for var in environment(every[name]):
+            if foreign and var.startswith(foreign):
+                continue
+            assert var.upper() in known, f"{name} sets {var}, which none of {SERVICE_SETTINGS[name]} reads"
+
+
+def test_compose_defaults_equal_the_settings_defaults() -> None:
+    """`KEY: ${KEY:-default}` must not drift from the pydantic default of the field KEY names."""
+    by_name = {}
+    for cls in all_settings_classes():
+        prefix = (cls.model_config.get("env_prefix") or "").upper()
+        for field in cls.model_fields:
+            by_name[f"{prefix}{field.upper()}"] = (cls, field)
+    checked = 0
+    for service in services().values():
+        for key, value in environment(service).items():
+            m = re.fullmatch(r"\$\{(\w+):-([^}]*)\}", str(value or ""))
+            if not m or m.group(1) != key or key not in by_name:
+                continue
+            cls, field = by_name[key]
+            parsed = getattr(cls.model_validate({field: m.group(2)}), field)
+            default = cls.model_fields[field].get_default(call_default_factory=True)
+            assert parsed == default, f"{key}: compose default {m.group(2)!r} != settings default {default!r}"
+            checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.parametrize("dockerfile", dockerfiles(), ids=lambda p: p.name)
+def test_dockerfile_env_uses_known_setting_names(dockerfile: Path) -> None:
+    known = set().union(*(settings_env_names(cls) for cls in all_settings_classes()))
+    prefixes = tuple(
+        {(c.model_config.get("env_prefix") or "").upper() for c in all_settings_classes()} - {""}
+    )
+    for keyword, args in instructions(dockerfile):
+        if keyword != "ENV":
+            continue
+        for name in re.findall(r"(?:^|\s)([A-Z][A-Z0-9_]*)=", args):
+            if name.startswith(prefixes):
+                assert name in known, f"{dockerfile.name}: ENV {name} is read by no settings class"
+
+
+# --------------------------------------------------------------------------------- entry points
+
+
+def module_of(command: list[str]) -> tuple[str, str | None]:
+    """(module, attribute) a service command runs: `python -m M` or `uvicorn M:attr`."""
+    if command[0] == "python" and command[1] == "-m":
+        return command[2], None
+    if command[0] == "uvicorn":
+        module, _, attr = command[1].partition(":")
+        return module, attr
+    raise ValueError(command)
+
+
+def test_python_entry_points_exist() -> None:
+    checked = 0
+    for name, service in services().items():
+        command = service.get("command")
+        if not isinstance(command, list):
+            continue
+        if command[:2] != ["python", "-m"] and command[0] != "uvicorn":
+            continue
+        module, attr = module_of(command)
+        spec = importlib.util.find_spec(module)
+        if spec is not None and spec.submodule_search_locations:
+            spec = importlib.util.find_spec(f"{module}.__main__")
+        assert spec is not None and spec.origin, f"{name}: module {module} not found"
+        if attr:
+            tree = ast.parse(Path(spec.origin).read_text())
+            defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+            assert attr in defined, f"{name}: {module} defines no {attr}"
+        checked += 1
+    assert checked >= 5
+
+
+def test_settings_modules_import() -> None:
+    """The derivation above saw every member's settings (guards against an empty known set)."""
+    names = {cls.__name__ for cls in all_settings_classes()}
+    assert {"KafkaSettings", "PostgresSettings", "S3Settings", "IngestSettings", "DashboardSettings"} <= names
