@@ -29,17 +29,17 @@ class AcceptedBatch(BaseModel):
     event_ids: list[str]
 
 
-def get_settings(request: Request) -> IngestSettings:
+async def get_settings(request: Request) -> IngestSettings:
     """The settings the app was created with."""
     return request.state.settings
 
 
-def get_publisher(request: Request) -> PlayPublisher:
+async def get_publisher(request: Request) -> PlayPublisher:
     """The shared producer opened by the lifespan."""
     return request.state.publisher
 
 
-def check_api_key(
+async def check_api_key(
     settings: Annotated[IngestSettings, Depends(get_settings)],
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> None:
