@@ -30,6 +30,8 @@ class DevstackSettings(BaseSettings):
     versitygw_version: str = "v1.8.0"
     ingest_port: int = 8000
     ingest_workers: int = 1
+    dashboard_port: int = 8080
+    airflow_port: int = 8280
     start_timeout_s: float = 120.0
 
     @property

@@ -16,6 +16,16 @@ def main() -> int:
     print("\nTop Songs is running:")
     for status in (c.status() for c in components(settings)):
         print(f"  {status.name:<10} {'healthy' if status.healthy else 'DOWN':<8} {status.endpoint}")
+    # The ETL enriches plays from the catalog in the lake; upload it before any hour closes.
+    subprocess.call([sys.executable, "-m", "simulator.cli", "catalog", "--upload"])
+    print(
+        f"\nOpen the dashboard: http://127.0.0.1:{settings.dashboard_port}/  "
+        f"(history: http://127.0.0.1:{settings.dashboard_port}/#/history)"
+    )
+    print(
+        f"Airflow: http://127.0.0.1:{settings.airflow_port}/  ingest API: "
+        f"http://127.0.0.1:{settings.ingest_port}/docs"
+    )
     rate = os.environ.get("DEMO_RATE", "200")
     duration = os.environ.get("DEMO_DURATION", "10m")
     argv = [

@@ -10,7 +10,7 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import Kafka
 from topsongs_devstack.objectstore import ObjectStore
 from topsongs_devstack.postgres import Postgres
-from topsongs_devstack.services import spark, streams
+from topsongs_devstack.services import airflow, dashboard, migrations, spark, streams
 
 ENGINES = ("kafka", "postgres", "s3")
 
@@ -22,9 +22,12 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
         Kafka(settings, KafkaSettings()),
         Postgres(settings, PostgresSettings()),
         ObjectStore(settings, S3Settings()),
+        migrations.service(settings),
         ingest_service(settings),
         streams.service(settings),
         spark.service(settings),
+        dashboard.service(settings),
+        airflow.service(settings),
     ]
 
 

@@ -15,7 +15,6 @@ from topsongs_devstack.component import Status
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run, wait_until
 
-PORT = 8280
 USER = "admin"
 _ROLES = ("api-server", "scheduler", "dag-processor")
 
@@ -32,7 +31,8 @@ class Airflow:
         self.procs = {
             role: ManagedProcess(f"airflow-{role}", settings.run_dir, settings.logs_dir) for role in _ROLES
         }
-        self.url = f"http://127.0.0.1:{PORT}"
+        self.port = settings.airflow_port
+        self.url = f"http://127.0.0.1:{self.port}"
 
     @property
     def _passwords(self) -> Path:
@@ -79,7 +79,7 @@ class Airflow:
 
     def _healthy(self) -> bool:
         try:
-            return httpx.get(f"{self.url}/api/v2/monitor/health", timeout=2).status_code == 200
+            return httpx.get(f"{self.url}/api/v2/monitor/health", timeout=5).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -93,10 +93,10 @@ class Airflow:
             if proc.pid() is not None:
                 continue
             argv = [airflow, role] + (
-                ["--port", str(PORT), "--host", "127.0.0.1"] if role == "api-server" else []
+                ["--port", str(self.port), "--host", "127.0.0.1"] if role == "api-server" else []
             )
-            if role == "api-server" and port_open("127.0.0.1", PORT):
-                raise PlatformError(f"port {PORT} for Airflow's API server is taken by another process")
+            if role == "api-server" and port_open("127.0.0.1", self.port):
+                raise PlatformError(f"port {self.port} for Airflow's API server is taken by another process")
             print(f"[devstack] starting airflow {role}", flush=True)
             proc.start(argv, env=env, cwd=REPO_ROOT)
         api = self.procs["api-server"]

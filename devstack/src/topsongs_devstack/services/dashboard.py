@@ -7,11 +7,10 @@ import sys
 from topsongs_devstack.apps import AppService
 from topsongs_devstack.config import DevstackSettings
 
-PORT = 8080  # DashboardSettings' default; the UI's origin list assumes it
-
 
 def service(settings: DevstackSettings) -> AppService:
-    """One uvicorn process running the app factory."""
+    """One uvicorn process running the app factory (DASHBOARD_ALLOWED_ORIGINS must match the port)."""
+    port = settings.dashboard_port
     return AppService(
         "dashboard",
         [
@@ -23,11 +22,11 @@ def service(settings: DevstackSettings) -> AppService:
             "--host",
             "127.0.0.1",
             "--port",
-            str(PORT),
+            str(port),
             "--no-access-log",
         ],
-        f"http://127.0.0.1:{PORT}/healthz",
-        PORT,
+        f"http://127.0.0.1:{port}/healthz",
+        port,
         settings,
-        endpoint=f"http://127.0.0.1:{PORT}/",
+        endpoint=f"http://127.0.0.1:{port}/",
     )
