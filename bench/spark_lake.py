@@ -100,7 +100,6 @@ def cleanup(kafka: KafkaSettings, s3: S3Settings, prefix: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Preload; warm up; time the noop drain, then the lake job without and with quarantine."""
-    argv = sys.argv[1:] if argv is None else argv
     n = int(argv[0]) if argv else 500_000
     suffix = uuid.uuid4().hex[:8]
     kafka = KafkaSettings(plays_topic=f"bench-spark-lake-{suffix}")
@@ -149,4 +148,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
