@@ -1,0 +1,116 @@
+"""Whole-pipeline fixtures: ingest, Faust workers and dashboard-api with the built UI, on private topics."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from dashboard_api.app import create_app
+from dashboard_api.settings import DashboardSettings
+from ingest.settings import IngestSettings
+from topsongs_core.settings import KafkaSettings
+
+from tests.ingest.support import serve
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "artifacts" / "e2e"
+
+
+def free_port() -> int:
+    """An unused TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def ingest(kafka_settings: KafkaSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """The ingest app on the test's topics (in-process)."""
+    async for client in serve(IngestSettings(kafka=kafka_settings)):
+        yield client
+
+
+@pytest.fixture
+def live_worker(kafka_settings: KafkaSettings, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """One Faust worker (`python -m streams worker`) on the test's topics."""
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
+        "KAFKA_PLAYS_TOPIC": kafka_settings.plays_topic,
+        "KAFKA_DEAD_LETTER_TOPIC": kafka_settings.dead_letter_topic,
+        "KAFKA_LIVE_TOPIC": kafka_settings.live_topic,
+        "STREAMS_APP_ID": f"e2e-{uuid.uuid4().hex[:8]}",
+    }
+    log = (tmp_path / "worker.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streams",
+            "--datadir",
+            str(tmp_path / "worker"),
+            "worker",
+            "-l",
+            "info",
+            "--without-web",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+async def dashboard_url(kafka_settings: KafkaSettings) -> AsyncIterator[str]:
+    """dashboard-api with the built UI at `/`, trusting its own origin; yields the base URL."""
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    settings = DashboardSettings(port=port, kafka=kafka_settings, allowed_origins=(origin,))
+    assert (settings.ui_dist / "index.html").exists(), "run `make setup-ui` (npm run build) first"
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    for _ in range(400):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    yield origin
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture(scope="session")
+def browser_check() -> Iterator[object]:
+    """Runs one of ui/e2e/*.mjs (playwright-core driving Debian's chromium); returns the process."""
+    if shutil.which("node") is None or not Path("/usr/bin/chromium").exists():
+        pytest.fail("browser tests need node and /usr/bin/chromium (make setup-browser)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    async def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+        proc = await asyncio.create_subprocess_exec(
+            "node",
+            str(REPO / "ui" / "e2e" / script),
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), 120)
+        return subprocess.CompletedProcess(script, proc.returncode or 0, out.decode(), "")
+
+    yield run
