@@ -53,8 +53,8 @@ def devstack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
 
 
 def statuses(env: dict[str, str]) -> dict[str, str]:
-    """Component name → healthy/DOWN from `devstack status`."""
-    out = devstack(env, "status").stdout
+    """Component name → healthy/DOWN from `devstack status` of the components under test."""
+    out = devstack(env, "status", *COMPONENTS).stdout
     return {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip()}
 
 
