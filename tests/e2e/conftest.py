@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -77,12 +78,12 @@ def live_worker(kafka_settings: KafkaSettings, tmp_path: Path) -> Iterator[subpr
     log.close()
 
 
-@pytest.fixture
-async def dashboard_url(kafka_settings: KafkaSettings) -> AsyncIterator[str]:
-    """dashboard-api with the built UI at `/`, trusting its own origin; yields the base URL."""
+@asynccontextmanager
+async def serve_dashboard(settings: DashboardSettings) -> AsyncIterator[str]:
+    """dashboard-api with the built UI at `/` on a free port, trusting its own origin; yields the URL."""
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    settings = DashboardSettings(port=port, kafka=kafka_settings, allowed_origins=(origin,))
+    settings = settings.model_copy(update={"port": port, "allowed_origins": (origin,)})
     assert (settings.ui_dist / "index.html").exists(), "run `make setup-ui` (npm run build) first"
     server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
@@ -90,9 +91,18 @@ async def dashboard_url(kafka_settings: KafkaSettings) -> AsyncIterator[str]:
         if server.started:
             break
         await asyncio.sleep(0.05)
-    yield origin
-    server.should_exit = True
-    await task
+    try:
+        yield origin
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def dashboard_url(kafka_settings: KafkaSettings) -> AsyncIterator[str]:
+    """dashboard-api on the test's topics; yields the base URL."""
+    async with serve_dashboard(DashboardSettings(kafka=kafka_settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
