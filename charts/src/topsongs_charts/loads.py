@@ -88,5 +88,5 @@ def delete_day(settings: PostgresSettings, day: date) -> None:
             ("top_songs_hourly", '"timestamp"'),
             ("chart_loads", "interval_start"),
         ):
-            conn.execute(f"DELETE FROM {table} WHERE {column} {window.format(column)}", (day, day))  # type: ignore[arg-type]
+            conn.execute(f"DELETE FROM {table} WHERE {column} {window.format(column)}", (day, day))
         conn.execute("DELETE FROM top_songs_daily WHERE date = %s", (day,))

@@ -73,14 +73,16 @@ def apply(settings: PostgresSettings, *, schema: str = "public", directory: Path
     with psycopg.connect(settings.dsn()) as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
         _prepare(conn, schema)
-        applied = dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
+        applied: dict[int, str] = dict(
+            conn.execute("SELECT version, checksum FROM schema_migrations").fetchall()
+        )
         done: list[int] = []
         for migration in pending:
             if migration.version in applied:
                 if applied[migration.version] != migration.checksum:
                     raise RuntimeError(f"applied migration {migration.name} was edited afterwards")
                 continue
-            conn.execute(migration.sql)  # type: ignore[arg-type]  # trusted files from the repo
+            conn.execute(migration.sql)  # trusted files from the repo
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
                 (migration.version, migration.name, migration.checksum),
