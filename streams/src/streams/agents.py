@@ -1,9 +1,10 @@
-"""Agents and timers: count plays into the tallies table, dead-letter poison, publish chart candidates."""
+"""Agents and timers: count plays batch by batch into the ledger, dead-letter poison, publish candidates."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterable
+from collections import defaultdict
+from collections.abc import AsyncIterable, Iterable
 
 import orjson
 from faust.types import EventT
@@ -12,46 +13,69 @@ from topsongs_core.events import PlayEvent, decode
 
 from streams import metrics
 from streams.app import app, settings
+from streams.ledger import Record, id_hash, split_key
+from streams.partition_tally import BatchTally, PartitionTally
 from streams.standings import Standings
-from streams.tables import song_tallies
-from streams.tally import Outcome, apply_play, late_key, minute_of, prune, split_key, table_key
+from streams.tables import play_ledger
 from streams.topics import dead_letter_topic, live_topic, plays_topic
-from streams.windows import iso_minute, iso_now, window_minutes
+from streams.windows import iso_minute, iso_now
 
-SWEEP_EVERY_S = 30.0
-
-standings = Standings(settings.top_n)
-_last_sweep: dict[int, float] = {}
+tallies: dict[int, PartitionTally] = {}
+standings = Standings(settings.top_n, settings.window_names)
 
 
 class _LastFull:
-    """When every partition was last republished, and for which window bounds."""
+    """When every partition was last republished."""
 
     at = 0.0
-    bounds: tuple[tuple[int, int], ...] = ()
 
 
-@song_tallies.on_recover
-async def reindex() -> None:
-    """Rebuild the in-memory index from the recovered table."""
-    standings.rebuild(song_tallies.items())
+def tally_for(partition: int) -> PartitionTally:
+    """The state of ``partition``, created empty on first use."""
+    tally = tallies.get(partition)
+    if tally is None:
+        tally = tallies[partition] = PartitionTally(
+            partition,
+            settings.allowed_lateness.total_seconds(),
+            settings.dedup_horizon.total_seconds(),
+            settings.retention_minutes,
+        )
+    return tally
+
+
+@play_ledger.on_recover
+async def restore() -> None:
+    """Rebuild every partition's state and the standings from the recovered ledger."""
+    now = time.time()
+    records: dict[int, list[tuple[str, Record]]] = defaultdict(list)
+    for key, record in play_ledger.items():
+        records[split_key(key)[0]].append((key, record))
+    tallies.clear()
+    for partition, items in records.items():
+        tally_for(partition).restore(items, now)
+    standings.rebuild(tallies, standings.current_bounds(now))
 
 
 @app.agent(plays_topic)
 async def count_plays(stream: AsyncIterable[EventT]) -> None:
-    """Count each valid play once into its song's record; poison goes to the dead-letter topic."""
-    async for event in stream.events():  # type: ignore[attr-defined]
-        try:
-            play = decode(event.value, settings.contract)
-        except (ValueError, TypeError) as exc:  # orjson and pydantic errors are ValueErrors
-            await dead_letter(event, exc)
-            continue
-        if event.key != play.kafka_key():
-            # Exactness needs every play of a (region, song) on one partition: re-key it.
-            metrics.plays_rerouted.inc()
-            await plays_topic.send(key=play.kafka_key(), value=event.value)
-            continue
-        count(event.message.partition, play, time.time())
+    """Count a batch of plays at a time: one ledger write per partition per batch; poison is dead-lettered."""
+    batches = stream.take_events(settings.batch_max, within=settings.batch_within_s)  # type: ignore[attr-defined]
+    async for events in batches:
+        plays: list[tuple[int, int, PlayEvent]] = []
+        for event in events:
+            try:
+                play = decode(event.value, settings.contract)
+            except (ValueError, TypeError) as exc:  # orjson and pydantic errors are ValueErrors
+                await dead_letter(event, exc)
+                continue
+            if event.key != play.kafka_key():
+                # Exactness needs every play of a (region, song) on one partition: re-key it.
+                metrics.plays_rerouted.inc()
+                await plays_topic.send(key=play.kafka_key(), value=event.value)
+                continue
+            plays.append((event.message.partition, event.message.offset, play))
+        # No awaits from here on: a recovery cannot interleave with a half-applied batch.
+        count(plays, time.time())
 
 
 async def dead_letter(event: EventT, exc: Exception) -> None:
@@ -69,52 +93,57 @@ async def dead_letter(event: EventT, exc: Exception) -> None:
     )
 
 
-def count(partition: int, play: PlayEvent, now: float) -> None:
-    """Apply one decoded play to its record (one changelog write covers count and dedup id)."""
-    key = table_key(partition, play.region, play.song_id)
-    outcome, record = apply_play(
-        song_tallies.get(key),
-        play,
-        standings.watermarks[partition],
-        settings.allowed_lateness.total_seconds(),
-        now,
-    )
-    if outcome is Outcome.DUPLICATE:
-        metrics.plays_duplicate.labels(play.region).inc()
-    else:
-        song_tallies[key] = record
-        standings.add(key, record)
-        counter = metrics.plays_counted if outcome is Outcome.COUNTED else metrics.plays_late_dropped
-        counter.labels(play.region).inc()
-    if now - _last_sweep.setdefault(partition, now) >= SWEEP_EVERY_S:
-        _last_sweep[partition] = now
-        sweep(partition, now)
+def count(plays: Iterable[tuple[int, int, PlayEvent]], now: float) -> None:
+    """Aggregate decoded plays per partition, then write each partition's delta once."""
+    standings.refresh(tallies, now)
+    batches: dict[int, BatchTally] = {}
+    for partition, offset, play in plays:
+        batch = batches.get(partition)
+        if batch is None:
+            batch = batches[partition] = BatchTally()
+        tally_for(partition).observe(
+            batch,
+            offset,
+            id_hash(play.event_id),
+            play.region,
+            play.song_id,
+            (play.title, play.artist),
+            play.played_at.timestamp(),
+        )
+    for partition, batch in batches.items():
+        write = tallies[partition].commit(batch, now)
+        if write is not None:
+            play_ledger[write[0]] = write[1]
+        standings.add(partition, batch.counts.items())
+        counted: dict[str, int] = defaultdict(int)
+        for (region, _, _), n in batch.counts.items():
+            counted[region] += n
+        for region, n in counted.items():
+            metrics.plays_counted.labels(region).inc(n)
+        for region, n in batch.late.items():
+            standings.mark_region(region, partition)
+            metrics.plays_late_dropped.labels(region).inc(n)
+        for region, n in batch.duplicates.items():
+            metrics.plays_duplicate.labels(region).inc(n)
 
 
-def sweep(partition: int, now: float) -> None:
-    """Drop old buckets and dedup ids; delete idle records, folding their late count into a holder."""
-    oldest = minute_of(now) - settings.retention_minutes
-    since = now - settings.dedup_horizon.total_seconds()
-    for region, keys in list(standings.keys[partition].items()):
-        folded = 0
-        for key in list(keys):
-            record = song_tallies.get(key)
-            if record is None or not split_key(key)[2]:
-                continue
-            pruned = prune(record, oldest, since)
-            if pruned["m"] or pruned["ids"]:
-                if pruned != record:
-                    song_tallies[key] = pruned
-                continue
-            folded += record["late"]
-            del song_tallies[key]
-            standings.discard(key)
-        if folded:
-            holder_key = late_key(partition, region)
-            holder = song_tallies.get(holder_key) or {"t": "", "a": "", "m": {}, "ids": {}, "late": 0}
-            holder = {**holder, "late": holder["late"] + folded, "w": standings.watermarks[partition]}
-            song_tallies[holder_key] = holder
-            standings.add(holder_key, holder)
+def _active_partitions() -> set[int]:
+    topic = plays_topic.get_topic_name()
+    return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
+
+
+@app.timer(interval=settings.compact_interval_s)
+async def compact_ledger() -> None:
+    """Seal closed minutes, expire old ones and fingerprints, delete spent deltas."""
+    if app.rebalancing or app.in_recovery:
+        return
+    now = time.time()
+    for partition in sorted(_active_partitions() & tallies.keys()):
+        for key, value in tallies[partition].compact(now):
+            if value is not None:
+                play_ledger[key] = value
+            elif key in play_ledger:
+                del play_ledger[key]
 
 
 @app.timer(interval=1.0 / settings.publish_rate_hz)
@@ -122,20 +151,18 @@ async def publish_partials() -> None:
     """Publish changed (region, window) candidates of this worker's partitions, coalesced to the rate."""
     if app.rebalancing or app.in_recovery:
         return
-    topic = plays_topic.get_topic_name()
-    actives = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
+    actives = _active_partitions()
     now = time.time()
-    windows = settings.window_names
-    bounds = tuple(window_minutes(name, now) for name in windows)
-    if bounds != _LastFull.bounds or now - _LastFull.at >= settings.republish_interval_s:
+    if standings.refresh(tallies, now) or now - _LastFull.at >= settings.republish_interval_s:
         standings.mark_all(actives, settings.contract.regions)
-        _LastFull.at, _LastFull.bounds = now, bounds
+        _LastFull.at = now
+    windows = settings.window_names
     for region, partitions in standings.take_dirty().items():
         mine = sorted(partitions & actives)
         if not mine:
             continue
-        parts = {p: standings.partial(song_tallies, p, region, windows, now) for p in mine}
-        for name, (start, end) in zip(windows, bounds, strict=True):
+        parts = {p: standings.partial(tallies.get(p), p, region) for p in mine}
+        for name, (start, end) in zip(windows, standings.bounds, strict=True):
             message = {
                 "kind": "chart-partials",
                 "region": region,

@@ -1,4 +1,9 @@
-"""Which songs each partition holds per region, its event-time watermark, and its top-K candidates."""
+"""Per (partition, region, window): running totals and the exact top-K, kept incrementally.
+
+Between minute boundaries the window bounds are fixed and totals only grow, so a song can only
+enter the top K by passing its last entry: each counted (region, song, minute) costs O(K), and
+publishing reads the ready list. At a minute boundary the totals are rebuilt from the buckets.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +11,78 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from streams.tally import SongRecord, plays_between, split_key
+from streams.partition_tally import PartitionTally
 from streams.windows import window_minutes
+
+StandingKey = tuple[int, str, str]
 
 
 class Standings:
-    """An index over the tallies table, rebuilt after recovery and kept current by the agent."""
+    """Totals and top-K lists of every owned partition, plus which (region, partition) changed."""
 
-    def __init__(self, top_n: int) -> None:
-        self.top_n = top_n
-        self.keys: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        self.watermarks: dict[int, float] = defaultdict(float)
+    def __init__(self, top_n: int, windows: tuple[str, ...]) -> None:
+        self.top_n, self.windows = top_n, windows
+        self.bounds: tuple[tuple[int, int], ...] = ()
+        self.totals: dict[StandingKey, dict[str, int]] = defaultdict(dict)
+        self.tops: dict[StandingKey, list[tuple[int, str]]] = defaultdict(list)
         self.dirty: dict[str, set[int]] = defaultdict(set)
 
-    def rebuild(self, items: Iterable[tuple[str, SongRecord]]) -> None:
-        """Index every record (after changelog recovery)."""
-        self.keys.clear()
-        self.watermarks.clear()
-        for key, record in items:
-            self.add(key, record)
+    def current_bounds(self, now: float) -> tuple[tuple[int, int], ...]:
+        """``[start, end)`` minutes of every window at ``now``."""
+        return tuple(window_minutes(name, now) for name in self.windows)
 
-    def add(self, key: str, record: SongRecord) -> None:
-        """Index one record and mark its region dirty."""
-        partition, region, _ = split_key(key)
-        self.keys[partition][region].add(key)
-        self.watermarks[partition] = max(self.watermarks[partition], record.get("w", 0.0))
-        self.dirty[region].add(partition)
+    def refresh(self, tallies: Mapping[int, PartitionTally], now: float) -> bool:
+        """Rebuild everything when the window bounds moved; True if they did."""
+        bounds = self.current_bounds(now)
+        if bounds == self.bounds:
+            return False
+        self.rebuild(tallies, bounds)
+        return True
 
-    def discard(self, key: str) -> None:
-        """Forget a deleted record."""
-        partition, region, _ = split_key(key)
-        self.keys[partition][region].discard(key)
+    def rebuild(self, tallies: Mapping[int, PartitionTally], bounds: tuple[tuple[int, int], ...]) -> None:
+        """Recompute totals and tops of every partition from its minute buckets."""
+        self.bounds = bounds
+        self.totals.clear()
+        self.tops.clear()
+        for partition, tally in tallies.items():
+            for (region, song), buckets in tally.minutes.items():
+                for name, (start, end) in zip(self.windows, bounds, strict=True):
+                    plays = sum(n for m, n in buckets.items() if start <= m < end)
+                    if plays:
+                        self.totals[partition, region, name][song] = plays
+            for region in {r for r, _ in tally.minutes} | set(tally.late):
+                self.dirty[region].add(partition)
+        for key, totals in self.totals.items():
+            ranked = sorted((-plays, song) for song, plays in totals.items())
+            self.tops[key] = ranked[: self.top_n]
+
+    def add(self, partition: int, counts: Iterable[tuple[tuple[str, str, int], int]]) -> None:
+        """Apply counted ``((region, song, minute), plays)`` increments of one partition."""
+        for (region, song, minute), n in counts:
+            self.dirty[region].add(partition)
+            for name, (start, end) in zip(self.windows, self.bounds, strict=True):
+                if start <= minute < end:
+                    key = (partition, region, name)
+                    totals = self.totals[key]
+                    plays = totals[song] = totals.get(song, 0) + n
+                    self._raise(self.tops[key], song, plays)
+
+    def _raise(self, top: list[tuple[int, str]], song: str, plays: int) -> None:
+        entry = (-plays, song)
+        for i, (_, other) in enumerate(top):
+            if other == song:
+                top[i] = entry
+                top.sort()
+                return
+        if len(top) < self.top_n:
+            top.append(entry)
+            top.sort()
+        elif entry < top[-1]:
+            top[-1] = entry
+            top.sort()
+
+    def mark_region(self, region: str, partition: int) -> None:
+        """Republish ``region`` of ``partition`` (e.g. its late count changed)."""
         self.dirty[region].add(partition)
 
     def mark_all(self, partitions: Iterable[int], regions: Iterable[str]) -> None:
@@ -49,32 +95,14 @@ class Standings:
         dirty, self.dirty = self.dirty, defaultdict(set)
         return dirty
 
-    def partial(
-        self, table: Mapping[str, Any], partition: int, region: str, windows: Iterable[str], now: float
-    ) -> dict[str, dict[str, Any]]:
+    def partial(self, tally: PartitionTally | None, partition: int, region: str) -> dict[str, dict[str, Any]]:
         """Per window: this partition's late count and top-K candidates (plays desc, song_id asc)."""
-        bounds = {name: window_minutes(name, now) for name in windows}
-        rows: dict[str, list[tuple[int, str, str, str]]] = {name: [] for name in bounds}
-        late = 0
-        for key in self.keys.get(partition, {}).get(region, ()):
-            record = table.get(key)
-            if record is None:
-                continue
-            late += record["late"]
-            song_id = split_key(key)[2]
-            if not song_id:
-                continue
-            for name, (start, end) in bounds.items():
-                plays = plays_between(record, start, end)
-                if plays:
-                    rows[name].append((-plays, song_id, record["t"], record["a"]))
-        return {
-            name: {
-                "late_dropped": late,
-                "entries": [
-                    {"song_id": s, "title": t, "artist": a, "plays": -p}
-                    for p, s, t, a in sorted(found)[: self.top_n]
-                ],
-            }
-            for name, found in rows.items()
-        }
+        late = tally.late.get(region, 0) if tally else 0
+        out = {}
+        for name in self.windows:
+            entries = []
+            for plays, song in self.tops.get((partition, region, name), ()):
+                title, artist = tally.titles.get((region, song), ("", "")) if tally else ("", "")
+                entries.append({"song_id": song, "title": title, "artist": artist, "plays": -plays})
+            out[name] = {"late_dropped": late, "entries": entries}
+        return out

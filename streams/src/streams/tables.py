@@ -1,16 +1,31 @@
-"""Changelogged tables: one record per (partition, region, song) holding counts, dedup ids and late counts."""
+"""The changelogged play ledger: per-batch deltas, sealed minutes and late counts, keyed ``p|...``."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import faust
 
 import streams.orjson_codec  # noqa: F401  (registers the "orjson" codec)
 from streams.app import app, settings
 
-song_tallies = app.Table(
-    "song-tallies",
-    default=None,
-    partitions=settings.kafka.plays_partitions,
-    schema=faust.Schema(key_serializer="json", value_serializer="orjson"),
-    help="Per-minute play counts, recent event ids and late counts per song, keyed p|REGION|song_id.",
+
+class PartitionKeyedTable(faust.Table):
+    """A table whose keys name their partition, so one batch can write records of several partitions."""
+
+    def partition_for_key(self, key: Any) -> int:
+        """The ``p`` of a ``p|...`` key (Faust would use the current event's partition instead)."""
+        return int(str(key).split("|", 1)[0])
+
+
+play_ledger = app.tables.add(
+    PartitionKeyedTable(
+        app,
+        name="play-ledger",
+        default=None,
+        beacon=app.tables.beacon,
+        partitions=settings.kafka.plays_partitions,
+        schema=faust.Schema(key_serializer="json", value_serializer="orjson"),
+        help="Per-batch deltas (counts, dedup fingerprints, late), sealed minutes and late totals.",
+    )
 )

@@ -1,0 +1,209 @@
+"""One plays partition's live state: minute counts, late counts, watermark and dedup fingerprints.
+
+A batch of plays becomes one delta record holding its counts, its late counts *and* its event
+fingerprints, so counting a play and remembering its id is one changelog write. Closed minutes are
+sealed into one record each; a delta is deleted once its minutes are sealed (or past retention) and
+its fingerprints are past the dedup horizon, its late counts folded into the partition's late record.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from streams.ledger import Record, delta_key, late_key, pack_ids, sealed_key, split_key, unpack_ids
+
+SongKey = tuple[str, str]
+Write = tuple[str, Record | None]
+
+
+@dataclass
+class Delta:
+    """What one persisted delta still pins: its fingerprints (until the horizon) and minutes."""
+
+    offset: int
+    at: float
+    ids: array | None
+    minutes: set[int]
+    late: dict[str, int]
+
+
+@dataclass
+class BatchTally:
+    """One partition's share of a batch, aggregated before anything is written."""
+
+    first_offset: int = -1
+    last_offset: int = -1
+    ids: array = field(default_factory=lambda: array("Q"))
+    counts: dict[tuple[str, str, int], int] = field(default_factory=lambda: defaultdict(int))
+    titles: dict[SongKey, tuple[str, str]] = field(default_factory=dict)
+    late: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    duplicates: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class PartitionTally:
+    """State of one partition, rebuilt from the ledger after recovery and kept by the agent."""
+
+    def __init__(self, partition: int, lateness_s: float, horizon_s: float, retention_minutes: int):
+        self.partition = partition
+        self.lateness_s, self.horizon_s, self.retention = lateness_s, horizon_s, retention_minutes
+        self.watermark = 0.0
+        self.minutes: dict[SongKey, dict[int, int]] = {}
+        self.titles: dict[SongKey, tuple[str, str]] = {}
+        self.late: dict[str, int] = defaultdict(int)
+        self.seen: set[int] = set()
+        self.deltas: deque[Delta] = deque()
+        self.sealed: set[int] = set()
+        self.folded_through = -1
+        self.folded_late: dict[str, int] = {}
+        self.pending: list[Write] = []
+
+    def observe(
+        self,
+        batch: BatchTally,
+        offset: int,
+        fingerprint: int,
+        region: str,
+        song: str,
+        meta: tuple[str, str],
+        played: float,
+    ) -> None:
+        """Classify one play into ``batch``: duplicate, late or counted (the watermark moves as it goes)."""
+        if fingerprint in self.seen:
+            batch.duplicates[region] += 1
+            return
+        self.seen.add(fingerprint)
+        if batch.first_offset < 0:
+            batch.first_offset = offset
+        batch.last_offset = offset
+        batch.ids.append(fingerprint)
+        if played < self.watermark - self.lateness_s:
+            batch.late[region] += 1
+            return
+        batch.counts[region, song, int(played // 60)] += 1
+        batch.titles[region, song] = meta
+        if played > self.watermark:
+            self.watermark = played
+
+    def commit(self, batch: BatchTally, now: float) -> Write | None:
+        """Fold ``batch`` into the state; the one delta record to write (None when all were duplicates)."""
+        if batch.first_offset < 0:
+            return None
+        songs: dict[str, list] = {}
+        for (region, song, minute), n in batch.counts.items():
+            key = (region, song)
+            buckets = self.minutes.setdefault(key, {})
+            buckets[minute] = buckets.get(minute, 0) + n
+            entry = songs.get(f"{region}|{song}")
+            if entry is None:
+                title, artist = batch.titles[key]
+                entry = songs[f"{region}|{song}"] = [title, artist, {}]
+            entry[2][str(minute)] = n
+        self.titles.update(batch.titles)
+        for region, n in batch.late.items():
+            self.late[region] += n
+        minutes = {minute for _, _, minute in batch.counts}
+        self.deltas.append(Delta(batch.first_offset, now, batch.ids, minutes, dict(batch.late)))
+        record = {
+            "o": batch.last_offset,
+            "at": now,
+            "w": self.watermark,
+            "s": songs,
+            "late": batch.late,
+            "ids": pack_ids(batch.ids),
+        }
+        return delta_key(self.partition, batch.first_offset), record
+
+    def compact(self, now: float) -> list[Write]:
+        """Seal closed minutes, drop expired ones, forget old fingerprints, delete spent deltas."""
+        writes, self.pending = self.pending, []
+        cutoff = int(now // 60) - self.retention
+        closed_before = int((self.watermark - self.lateness_s) // 60)  # minutes < this can gain no plays
+        open_minutes = {m for d in self.deltas for m in d.minutes if m not in self.sealed}
+        to_seal = sorted(m for m in open_minutes if cutoff <= m < closed_before)
+        if to_seal:
+            rows: dict[int, list[list]] = {m: [] for m in to_seal}
+            for (region, song), buckets in self.minutes.items():
+                for m in to_seal:
+                    if m in buckets:
+                        rows[m].append([region, song, *self.titles[region, song], buckets[m]])
+            for m in to_seal:
+                writes.append((sealed_key(self.partition, m), {"c": rows[m], "w": self.watermark}))
+                self.sealed.add(m)
+        for m in sorted(m for m in self.sealed if m < cutoff):
+            writes.append((sealed_key(self.partition, m), None))
+            self.sealed.discard(m)
+        self._drop_minutes_before(cutoff)
+        since = now - self.horizon_s
+        for delta in self.deltas:
+            if delta.at >= since:
+                break
+            if delta.ids is not None:
+                self.seen.difference_update(delta.ids)
+                delta.ids = None
+        spent: list[Delta] = []
+        while self.deltas and self.deltas[0].ids is None:
+            if any(m >= cutoff and m not in self.sealed for m in self.deltas[0].minutes):
+                break
+            spent.append(self.deltas.popleft())
+        if spent:
+            for delta in spent:
+                for region, n in delta.late.items():
+                    self.folded_late[region] = self.folded_late.get(region, 0) + n
+            self.folded_through = spent[-1].offset
+            holder = {"through": self.folded_through, "late": self.folded_late, "w": self.watermark}
+            writes.append((late_key(self.partition), holder))
+            writes.extend((delta_key(self.partition, d.offset), None) for d in spent)
+        return writes
+
+    def _drop_minutes_before(self, cutoff: int) -> None:
+        for key in list(self.minutes):
+            buckets = self.minutes[key]
+            for m in [m for m in buckets if m < cutoff]:
+                del buckets[m]
+            if not buckets:
+                del self.minutes[key]
+                self.titles.pop(key, None)
+
+    def restore(self, records: Iterable[tuple[str, Record]], now: float) -> None:
+        """Rebuild from ledger records; deletions a crash left undone go out with the next compaction."""
+        deltas: list[tuple[int, Record]] = []
+        for key, record in records:
+            _, kind, number = split_key(key)
+            self.watermark = max(self.watermark, record.get("w", 0.0))
+            if kind == "late":
+                self.folded_through = record["through"]
+                self.folded_late = dict(record["late"])
+                for region, n in record["late"].items():
+                    self.late[region] += n
+            elif kind == "m":
+                self.sealed.add(number)
+                for region, song, title, artist, n in record["c"]:
+                    self.minutes.setdefault((region, song), {})[number] = n
+                    self.titles[region, song] = (title, artist)
+            elif kind == "d":
+                deltas.append((number, record))
+        since = now - self.horizon_s
+        for offset, record in sorted(deltas, key=lambda d: d[0]):
+            if offset <= self.folded_through:  # folded before the crash, its deletion lost
+                self.pending.append((delta_key(self.partition, offset), None))
+                continue
+            minutes: set[int] = set()
+            for song_key, (title, artist, buckets) in record["s"].items():
+                region, song = song_key.split("|", 1)
+                self.titles[region, song] = (title, artist)
+                for minute_text, n in buckets.items():
+                    minute = int(minute_text)
+                    minutes.add(minute)
+                    if minute not in self.sealed:
+                        counts = self.minutes.setdefault((region, song), {})
+                        counts[minute] = counts.get(minute, 0) + n
+            for region, n in record["late"].items():
+                self.late[region] += n
+            ids = unpack_ids(record["ids"]) if record["at"] >= since else None
+            if ids is not None:
+                self.seen.update(ids)
+            self.deltas.append(Delta(offset, record["at"], ids, minutes, dict(record["late"])))
+        self._drop_minutes_before(int(now // 60) - self.retention)
