@@ -22,8 +22,8 @@ from plays_lake.session import build_session, kafka_source_options, lake_uri
 from plays_lake.settings import LakeSettings
 from plays_lake.transforms import (
     QUALITY_METRICS,
+    bounded_files,
     decode,
-    one_file_per_partition,
     quarantined,
     raw_plays,
     with_quality_metrics,
@@ -81,14 +81,14 @@ def start(
     source = spark.readStream.format("kafka").options(**kafka_source_options(kafka, lake)).load()
     decoded = decode(source)
     counted = with_quality_metrics(decoded)
-    plays = one_file_per_partition(raw_plays(counted), PARTITION_COLUMNS, lake.output_tasks)
+    plays = bounded_files(raw_plays(counted), lake.output_tasks)
     queries = [
         _sink(
             plays, "raw-plays", lake_uri(s3, lake.plays_path), f"{checkpoint}/plays", lake, PARTITION_COLUMNS
         ),
     ]
     if lake.quarantine:
-        bad = one_file_per_partition(quarantined(decoded), ("date",), 1)
+        bad = bounded_files(quarantined(decoded), 1)
         queries.append(
             _sink(
                 bad,

