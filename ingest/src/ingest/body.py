@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.requests import ClientDisconnect
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import ContractSettings
@@ -55,19 +55,31 @@ async def read_json(request: Request, limit: int) -> Any:
         ) from exc
 
 
-def validate_events(items: list[Any], rules: ContractSettings, loc: tuple[str | int, ...]) -> list[PlayEvent]:
-    """Validate every item; any invalid one rejects the whole request with each bad index listed."""
-    events: list[PlayEvent] = []
-    errors: list[dict[str, Any]] = []
-    context = {"rules": rules}
-    for index, item in enumerate(items):
-        try:
-            events.append(PlayEvent.model_validate(item, context=context))
-        except ValidationError as exc:
-            where = (*loc, index) if len(items) > 1 or loc[-1] == "events" else loc
-            for err in exc.errors(include_url=False, include_context=False):
-                errors.append({**err, "loc": (*where, *err["loc"])})
-    if errors:
-        REJECTED.labels("invalid_event").inc()
-        raise RequestValidationError(errors)
-    return events
+_ONE = TypeAdapter(PlayEvent)
+_MANY = TypeAdapter(list[PlayEvent])
+
+
+def validate_event(item: Any, rules: ContractSettings) -> PlayEvent:
+    """Validate one `POST /play` body; errors are located under ``body``."""
+    try:
+        return _ONE.validate_python(item, context={"rules": rules})
+    except ValidationError as exc:
+        raise _invalid(exc, ("body",)) from exc
+
+
+def validate_events(items: list[Any], rules: ContractSettings) -> list[PlayEvent]:
+    """Validate a batch in one pass; any invalid event rejects it, each bad index listed."""
+    try:
+        return _MANY.validate_python(items, context={"rules": rules})
+    except ValidationError as exc:
+        raise _invalid(exc, ("body", "events")) from exc
+
+
+def _invalid(exc: ValidationError, prefix: tuple[str, ...]) -> RequestValidationError:
+    REJECTED.labels("invalid_event").inc()
+    return RequestValidationError(
+        [
+            {**err, "loc": (*prefix, *err["loc"])}
+            for err in exc.errors(include_url=False, include_context=False)
+        ]
+    )

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from topsongs_core.events import PlayEvent, json_schema
 
-from ingest.body import read_json, reject, validate_events
+from ingest.body import read_json, reject, validate_event, validate_events
 from ingest.metrics import ACCEPTED, IN_FLIGHT
 from ingest.publisher import BrokerUnavailable, PlayPublisher
 from ingest.settings import IngestSettings
@@ -102,7 +102,7 @@ async def _publish(publisher: PlayPublisher, settings: IngestSettings, events: l
 async def post_play(request: Request, settings: Settings, publisher: Publisher) -> Accepted:
     """Accept one play; 202 means it is durably in Kafka."""
     body = await read_json(request, settings.max_body_bytes)
-    (event,) = validate_events([body], settings.contract, ("body",))
+    event = validate_event(body, settings.contract)
     await _publish(publisher, settings, [event])
     return Accepted(event_id=str(event.event_id))
 
@@ -143,7 +143,7 @@ async def post_plays(request: Request, settings: Settings, publisher: Publisher)
         )
     if len(items) > settings.max_batch_events:
         raise reject(413, "too_many_events", f"at most {settings.max_batch_events} events per batch")
-    events = validate_events(items, settings.contract, ("body", "events"))
+    events = validate_events(items, settings.contract)
     await _publish(publisher, settings, events)
     return AcceptedBatch(event_ids=[str(e.event_id) for e in events])
 
