@@ -26,6 +26,8 @@ class DashboardSettings(BaseSettings):
     live_heartbeat_s: float = 15.0
     live_client_queue: int = 64
     live_backlog: int = 5000
+    history_cache_closed_s: float = 60.0
+    history_cache_open_s: float = 2.0
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
+from dashboard_api.history.cache import ChartCache
 from dashboard_api.history.routes import router
 from dashboard_api.settings import DashboardSettings
 
@@ -15,7 +16,7 @@ __all__ = ["lifespan", "router"]
 
 @asynccontextmanager
 async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, object]]:
-    """An asyncpg pool of the read-only role for the app's lifetime."""
+    """An asyncpg pool of the read-only role and the chart cache for the app's lifetime."""
     async with asyncpg.create_pool(
         settings.postgres.dsn(reader=True),
         min_size=1,
@@ -23,4 +24,5 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
         # The chart tables are plain and small; UTC sessions make timestamptz round-trips exact.
         server_settings={"TimeZone": "UTC", "application_name": "dashboard-api"},
     ) as pool:
-        yield {"history_pool": pool}
+        cache = ChartCache(settings.history_cache_closed_s, settings.history_cache_open_s)
+        yield {"history_pool": pool, "history_cache": cache}

@@ -33,7 +33,7 @@ def _on_the_hour(value: datetime) -> datetime:
     return value
 
 
-def _region(
+async def _region(
     request: Request,
     region: Annotated[str, Query(description="Region code, one of GET /api/regions", examples=["US"])],
 ) -> str:
@@ -53,7 +53,7 @@ SongId = Annotated[str, Query(min_length=1, max_length=128, examples=["s-001"])]
 Instant = Annotated[datetime, AfterValidator(_utc)]
 
 
-def trend_window(
+async def trend_window(
     from_: Annotated[Instant, Query(alias="from", description="Inclusive start (UTC)")],
     to: Annotated[Instant, Query(description="Exclusive end (UTC)")],
 ) -> tuple[datetime, datetime]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from dashboard_api.history import queries
+from dashboard_api.history.cache import ChartCache, Rows
 from dashboard_api.history.models import DailyChart, HourlyChart, Regions, Trend
 from dashboard_api.history.params import Hour, Region, SongId, TrendWindow
 from dashboard_api.settings import DashboardSettings
@@ -21,11 +23,24 @@ CLOSED_TREND = "public, max-age=300"
 OPEN = "no-cache"
 
 
-def _pool(request: Request) -> asyncpg.Pool:
-    return request.state.history_pool
+class Reader:
+    """Chart reads through the in-process cache, falling back to the read-only pool."""
+
+    def __init__(self, request: Request) -> None:
+        self.pool: asyncpg.Pool = request.state.history_pool
+        self.cache: ChartCache = request.state.history_cache
+
+    async def read(self, query: Callable[..., Awaitable[Rows]], end: datetime, *args: object) -> Rows:
+        """Rows of ``query(pool, *args)`` for an interval ending at ``end``."""
+        closed = end <= datetime.now(UTC)
+        return await self.cache.read((query.__name__, *args), closed, lambda: query(self.pool, *args))
 
 
-Pool = Annotated[asyncpg.Pool, Depends(_pool)]
+async def _reader(request: Request) -> Reader:
+    return Reader(request)
+
+
+Charts = Annotated[Reader, Depends(_reader)]
 
 
 def _cache(response: Response, end: datetime, filled: bool, closed_policy: str = CLOSED) -> None:
@@ -42,31 +57,33 @@ async def regions(request: Request, response: Response) -> Regions:
 
 
 @router.get("/top/hourly", response_model=HourlyChart)
-async def top_hourly(pool: Pool, response: Response, region: Region, hour: Hour) -> HourlyChart:
+async def top_hourly(charts: Charts, response: Response, region: Region, hour: Hour) -> dict[str, object]:
     """The authoritative top songs of one region and UTC hour (empty until its load ran)."""
-    entries = await queries.top_hourly(pool, region, hour)
-    _cache(response, hour + timedelta(hours=1), bool(entries))
-    return HourlyChart(region=region, hour=hour, entries=entries)  # type: ignore[arg-type]
+    end = hour + timedelta(hours=1)
+    entries = await charts.read(queries.top_hourly, end, region, hour)
+    _cache(response, end, bool(entries))
+    return {"region": region, "hour": hour, "entries": entries}
 
 
 @router.get("/top/daily", response_model=DailyChart)
 async def top_daily(
-    pool: Pool,
+    charts: Charts,
     response: Response,
     region: Region,
     day: Annotated[date, Query(alias="date", description="UTC day", examples=["2025-04-23"])],
-) -> DailyChart:
+) -> dict[str, object]:
     """The authoritative top songs of one region and UTC day (empty until its load ran)."""
-    entries = await queries.top_daily(pool, region, day)
-    _cache(response, datetime.combine(day + timedelta(days=1), time(), UTC), bool(entries))
-    return DailyChart(region=region, date=day, entries=entries)  # type: ignore[arg-type]
+    end = datetime.combine(day + timedelta(days=1), time(), UTC)
+    entries = await charts.read(queries.top_daily, end, region, day)
+    _cache(response, end, bool(entries))
+    return {"region": region, "date": day, "entries": entries}
 
 
 @router.get("/trend", response_model=Trend)
 async def trend(
-    pool: Pool, response: Response, region: Region, song_id: SongId, window: TrendWindow
-) -> Trend:
+    charts: Charts, response: Response, region: Region, song_id: SongId, window: TrendWindow
+) -> dict[str, object]:
     """Plays per hour of one song in ``[from, to)``, one point per hour (0 when none)."""
-    points = await queries.trend(pool, region, song_id, *window)
+    points = await charts.read(queries.trend, window[1], region, song_id, *window)
     _cache(response, window[1], True, CLOSED_TREND)
-    return Trend(region=region, song_id=song_id, points=points)  # type: ignore[arg-type]
+    return {"region": region, "song_id": song_id, "points": points}
