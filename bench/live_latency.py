@@ -31,6 +31,7 @@ from topsongs_devstack.kafka import ensure_topics
 
 RATE = float(os.environ.get("BENCH_LATENCY_RATE", "1000"))
 SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "20"))
+STAGES = os.environ.get("BENCH_LATENCY_STAGES", "") not in ("", "0")
 REGION, WINDOW, SONG = "US", "5m", "s-latency"
 JSON = {"content-type": "application/json"}
 
@@ -79,32 +80,135 @@ def _play() -> dict[str, str]:
 
 
 async def _paced(n: int, send: Callable[[int], Awaitable[None]]) -> list[float]:
-    """Start ``send(i)`` for i in 1..n at ``RATE``/s; returns when each one started (monotonic)."""
-    began = time.monotonic()
+    """Start ``send(i)`` for i in 1..n at ``RATE``/s; returns when each one started (epoch s)."""
+    began = time.time()
     starts, tasks = [], []
     for i in range(1, n + 1):
-        delay = began + (i - 1) / RATE - time.monotonic()
+        delay = began + (i - 1) / RATE - time.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        starts.append(time.monotonic())
+        starts.append(time.time())
         tasks.append(asyncio.create_task(send(i)))
     await asyncio.gather(*tasks)
     return starts
 
 
-async def _pipeline(ingest: str, dashboard: str, n: int) -> tuple[list[float], float]:
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def _first_reaching(seen: list[tuple[int, float]], starts: list[float]) -> list[float]:
+    """Per POST i (1-based, send order): when the first observation with count >= i happened."""
+    ordered = sorted(seen, key=lambda s: s[1])
+    out, k, best = [], 0, 0
+    for i in range(1, len(starts) + 1):
+        while k < len(ordered) and best < i:
+            best = max(best, ordered[k][0])
+            k += 1
+        if best < i:
+            raise RuntimeError(f"only {best} of {len(starts)} plays ever showed up")
+        out.append(ordered[k - 1][1])
+    return out
+
+
+class _Stages:
+    """Wall-clock milestones of the song's count along the pipeline (``BENCH_LATENCY_STAGES=1``)."""
+
+    def __init__(self) -> None:
+        self.produced: list[tuple[int, float]] = []
+        self.acked: list[tuple[int, float]] = []
+        self.in_plays: list[tuple[int, float]] = []
+        self.partial_generated: list[tuple[int, float]] = []
+        self.partial_received: list[tuple[int, float]] = []
+        self.update_generated: list[tuple[int, float]] = []
+        self.ws_received: list[tuple[int, float]] = []
+
+    async def watch_topics(self, kafka: KafkaSettings, ready: asyncio.Event, stop: asyncio.Event) -> None:
+        """Count the song's plays on the plays topic and its partial counts on the live topic."""
+        counts: dict[str, int] = {}
+        consumer = AIOKafkaConsumer(
+            kafka.plays_topic, kafka.live_topic, bootstrap_servers=kafka.bootstrap_servers
+        )
+        async with consumer:
+            await consumer.seek_to_end()
+            for tp in consumer.assignment():
+                await consumer.position(tp)
+            ready.set()
+            while not stop.is_set():
+                batches = await consumer.getmany(timeout_ms=100)
+                now = time.time()
+                for tp, records in batches.items():
+                    for record in records:
+                        if tp.topic == kafka.plays_topic:
+                            self.in_plays.append((len(self.in_plays) + 1, now))
+                            # CreateTime: when ingest handed the play to its producer.
+                            self.produced.append((len(self.produced) + 1, record.timestamp / 1000))
+                            continue
+                        message = orjson.loads(record.value)
+                        if message["region"] != REGION or message["window"] != WINDOW:
+                            continue
+                        for p, part in message["parts"].items():
+                            counts[p] = sum(e["plays"] for e in part["entries"] if e["song_id"] == SONG)
+                        total = sum(counts.values())
+                        self.partial_generated.append((total, _epoch(message["generated_at"])))
+                        self.partial_received.append((total, now))
+
+    def report(self, starts: list[float]) -> None:
+        """p50/p99 of the time from POST start to each milestone, and of each step."""
+        names = (
+            "ingest produces (CreateTime)",
+            "ack",
+            "in plays topic",
+            "partial generated",
+            "partial on live topic",
+            "WS generated",
+            "WS received",
+        )
+        series = (
+            self.produced,
+            self.acked,
+            self.in_plays,
+            self.partial_generated,
+            self.partial_received,
+            self.update_generated,
+            self.ws_received,
+        )
+        reached = [_first_reaching(s, starts) for s in series]
+        print("stage (from POST start)          p50 ms   p99 ms    step p50   step p99")
+        previous = starts
+        for name, times in zip(names, reached, strict=True):
+            total = [t - s for t, s in zip(times, starts, strict=True)]
+            step = [t - p for t, p in zip(times, previous, strict=True)]
+            print(
+                f"  {name:<28} {_pct(total, 0.5):8.1f} {_pct(total, 0.99):8.1f}"
+                f"  {_pct(step, 0.5):9.1f}  {_pct(step, 0.99):9.1f}"
+            )
+            previous = times
+
+
+async def _pipeline(
+    ingest: str, dashboard: str, n: int, kafka: KafkaSettings, stages: _Stages | None
+) -> tuple[list[float], float]:
     """Latencies (s) of ``n`` POSTs until a WebSocket update shows them, and the achieved POST rate."""
     seen_at: list[tuple[int, float]] = []
     all_seen = asyncio.Event()
+    stop = asyncio.Event()
     url = f"ws://{dashboard}/ws/live?region={REGION}&window={WINDOW}"
+    tap_ready = asyncio.Event()
+    tap = asyncio.create_task(stages.watch_topics(kafka, tap_ready, stop)) if stages else None
+    if tap:
+        await tap_ready.wait()
     async with websockets.connect(url, max_size=None) as ws:
 
         async def watch() -> None:
             async for raw in ws:
+                now = time.time()
                 message = orjson.loads(raw)
                 for entry in message.get("entries", ()):
                     if entry["song_id"] == SONG:
-                        seen_at.append((entry["plays"], time.monotonic()))
+                        seen_at.append((entry["plays"], now))
+                        if stages:
+                            stages.update_generated.append((entry["plays"], _epoch(message["generated_at"])))
                         if entry["plays"] >= n:
                             all_seen.set()
 
@@ -117,22 +221,24 @@ async def _pipeline(ingest: str, dashboard: str, n: int) -> tuple[list[float], f
             async def post(_: int) -> None:
                 async with client.post("/play", data=orjson.dumps(_play()), headers=JSON) as resp:
                     resp.raise_for_status()
+                if stages:
+                    stages.acked.append((len(stages.acked) + 1, time.time()))
 
-            began = time.monotonic()
+            began = time.time()
             starts = await _paced(n, post)
-            rate = n / (time.monotonic() - began)
+            rate = n / (time.time() - began)
         try:
             await asyncio.wait_for(all_seen.wait(), 30)
         except TimeoutError:
             pass  # reported below with the count that did arrive
         watcher.cancel()
-    latencies, k = [], 0
-    for i, start in enumerate(starts, start=1):
-        while k < len(seen_at) and seen_at[k][0] < i:
-            k += 1
-        if k == len(seen_at):
-            raise RuntimeError(f"only {seen_at[-1][0] if seen_at else 0} of {n} plays ever showed up")
-        latencies.append(seen_at[k][1] - start)
+    stop.set()
+    if tap:
+        await tap
+    if stages:
+        stages.ws_received = seen_at
+        stages.report(starts)
+    latencies = [t - s for t, s in zip(_first_reaching(seen_at, starts), starts, strict=True)]
     return latencies, rate
 
 
@@ -147,7 +253,7 @@ async def _baseline(kafka: KafkaSettings, n: int) -> list[float]:
         async def drain() -> None:
             while len(received) < n:
                 for records in (await consumer.getmany(timeout_ms=100)).values():
-                    now = time.monotonic()
+                    now = time.time()
                     for record in records:
                         received.setdefault(int(record.value), now)
 
@@ -202,7 +308,8 @@ def main() -> None:
             asyncio.run(_warm_up(f"127.0.0.1:{ingest_port}", f"127.0.0.1:{dashboard_port}"))
             base = asyncio.run(_baseline(kafka, int(RATE * 3)))
             ingest, dashboard = f"127.0.0.1:{ingest_port}", f"127.0.0.1:{dashboard_port}"
-            latencies, rate = asyncio.run(_pipeline(ingest, dashboard, n))
+            stages = _Stages() if STAGES else None
+            latencies, rate = asyncio.run(_pipeline(ingest, dashboard, n, kafka, stages))
         except Exception:
             print(open(log).read()[-3000:])
             raise
