@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterable, Iterable
@@ -17,17 +19,26 @@ from streams.ledger import Record, id_hash, split_key
 from streams.partition_tally import BatchTally, PartitionTally
 from streams.standings import Standings
 from streams.tables import play_ledger
+from streams.throttle import LeadingEdgeThrottle
 from streams.topics import dead_letter_topic, live_topic, plays_topic
 from streams.windows import iso_minute, iso_now
 
 tallies: dict[int, PartitionTally] = {}
 standings = Standings(settings.top_n, settings.window_names)
+# Per region, all its windows at once: still at most `publish_rate_hz` messages per (region, window).
+throttle = LeadingEdgeThrottle(1.0 / settings.publish_rate_hz)
 
 
 class _LastFull:
     """When every partition was last republished."""
 
     at = 0.0
+
+
+class _Counted:
+    """Set by the agent when a counted batch changed a region that may be published at once."""
+
+    event = asyncio.Event()
 
 
 def tally_for(partition: int) -> PartitionTally:
@@ -75,7 +86,11 @@ async def count_plays(stream: AsyncIterable[EventT]) -> None:
                 continue
             plays.append((event.message.partition, event.message.offset, play))
         # No awaits from here on: a recovery cannot interleave with a half-applied batch.
-        count(plays, time.time())
+        now = time.time()
+        count(plays, now)
+        # Wake the publisher only for a region it may publish now; held-back ones have their own timer.
+        if any(throttle.wait(region, now) == 0 for region in standings.dirty):
+            _Counted.event.set()
 
 
 async def dead_letter(event: EventT, exc: Exception) -> None:
@@ -146,21 +161,31 @@ async def compact_ledger() -> None:
                 del play_ledger[key]
 
 
-@app.timer(interval=1.0 / settings.publish_rate_hz)
+@app.task
 async def publish_partials() -> None:
-    """Publish changed (region, window) candidates of this worker's partitions, coalesced to the rate."""
-    if app.rebalancing or app.in_recovery:
-        return
+    """Publish changed (region, window) candidates: at once after a quiet interval, else at its end."""
+    while not app.should_stop:
+        delay = throttle.interval  # idle ticks still catch minute boundaries and republishing
+        if not (app.rebalancing or app.in_recovery):
+            delay = await publish_due(time.time())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(_Counted.event.wait(), delay)
+        _Counted.event.clear()
+
+
+async def publish_due(now: float) -> float:
+    """Publish every changed region its throttle lets through; seconds until the next one may go."""
     actives = _active_partitions()
-    now = time.time()
     if standings.refresh(tallies, now) or now - _LastFull.at >= settings.republish_interval_s:
         standings.mark_all(actives, settings.contract.regions)
         _LastFull.at = now
     windows = settings.window_names
-    for region, partitions in standings.take_dirty().items():
+    due = [region for region in standings.dirty if throttle.wait(region, now) == 0]
+    for region, partitions in standings.take_dirty(due).items():
         mine = sorted(partitions & actives)
         if not mine:
             continue
+        throttle.fired(region, now)
         parts = {p: standings.partial(tallies.get(p), p, region) for p in mine}
         for name, (start, end) in zip(windows, standings.bounds, strict=True):
             message = {
@@ -175,6 +200,8 @@ async def publish_partials() -> None:
             }
             await live_topic.send(key=f"{region}|{name}".encode(), value=orjson.dumps(message))
             metrics.partials_published.labels(name).inc()
+    later = time.time()
+    return min((throttle.wait(region, later) for region in standings.dirty), default=throttle.interval)
 
 
 @app.task

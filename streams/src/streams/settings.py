@@ -22,7 +22,7 @@ class StreamsSettings(BaseSettings):
     publish_rate_hz: float = Field(default=4.0, gt=0)
     republish_interval_s: float = Field(default=5.0, gt=0)
     batch_max: int = Field(default=10_000, ge=1)
-    batch_within_s: float = Field(default=0.05, gt=0)
+    batch_within_s: float = Field(default=0.02, gt=0)
     compact_interval_s: float = Field(default=10.0, gt=0)
     processing_guarantee: str = "at_least_once"
     metrics_port: int | None = None

@@ -90,10 +90,9 @@ class Standings:
         for region in regions:
             self.dirty[region].update(partitions)
 
-    def take_dirty(self) -> dict[str, set[int]]:
-        """The dirty (region → partitions) set, cleared."""
-        dirty, self.dirty = self.dirty, defaultdict(set)
-        return dirty
+    def take_dirty(self, regions: Iterable[str]) -> dict[str, set[int]]:
+        """The dirty partitions of each of ``regions`` (region → partitions), cleared."""
+        return {region: self.dirty.pop(region) for region in regions if region in self.dirty}
 
     def partial(self, tally: PartitionTally | None, partition: int, region: str) -> dict[str, dict[str, Any]]:
         """Per window: this partition's late count and top-K candidates (plays desc, song_id asc)."""
