@@ -20,6 +20,7 @@ class _Stream:
     window: tuple[str, str] | None = None
     seq: int = 0
     sent: dict[str, Any] | None = None
+    sent_at: float = float("-inf")
     dirty: bool = False
 
 
@@ -63,9 +64,12 @@ def rank_entries(
 class LiveBoard:
     """Latest snapshot and sequence number per (region, window); publishes changes to the hub."""
 
-    def __init__(self, regions: tuple[str, ...], windows: tuple[str, ...], top_n: int, hub: FanoutHub):
+    def __init__(
+        self, regions: tuple[str, ...], windows: tuple[str, ...], top_n: int, hub: FanoutHub, rate_hz: float
+    ):
         self.top_n = top_n
         self.hub = hub
+        self.interval = 1.0 / rate_hz
         self.streams: dict[StreamKey, _Stream] = {(r, w): _Stream() for r in regions for w in windows}
 
     def ingest(self, message: dict[str, Any]) -> None:
@@ -79,11 +83,21 @@ class LiveBoard:
         stream.parts.update(message["parts"])
         stream.dirty = True
 
-    def flush(self, now: float | None = None) -> None:
-        """Publish every changed stream once: called at most ``rate`` times per second."""
+    def flush(self, now: float | None = None) -> float | None:
+        """Publish each changed stream sent at least an interval ago; seconds until the next may go.
+
+        Leading edge: a change after a quiet interval goes out at once, one within the interval at its
+        end, so a stream sends at most ``rate_hz`` messages a second and a change waits at most 1/rate.
+        Returns None when no changed stream is held back.
+        """
         now = time.time() if now is None else now
+        wait: float | None = None
         for key, stream in self.streams.items():
             if not stream.dirty:
+                continue
+            held = stream.sent_at + self.interval - now
+            if held > 0:
+                wait = held if wait is None else min(wait, held)
                 continue
             stream.dirty = False
             body = self._merge(key, stream, now)
@@ -93,8 +107,9 @@ class LiveBoard:
             ):
                 continue
             stream.seq += 1
-            stream.sent = body
+            stream.sent, stream.sent_at = body, now
             self.hub.publish(key, encode({"type": "update", "seq": stream.seq, **body}))
+        return wait
 
     def _merge(self, key: StreamKey, stream: _Stream, now: float) -> dict[str, Any]:
         candidates = [e for part in stream.parts.values() for e in part["entries"]]

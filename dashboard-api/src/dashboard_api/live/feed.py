@@ -25,6 +25,7 @@ class LiveFeed:
             bootstrap_servers=settings.kafka.bootstrap_servers, enable_auto_commit=False
         )
         self.tasks: list[asyncio.Task[None]] = []
+        self.changed = asyncio.Event()
 
     async def start(self) -> None:
         """Connect, seek to the backlog and start the read and flush loops."""
@@ -64,8 +65,13 @@ class LiveFeed:
                         self.board.ingest(orjson.loads(record.value))
                     except (ValueError, KeyError, TypeError) as exc:
                         log.warning("skipping bad live message at %s: %r", record.offset, exc)
+            if batches:
+                self.changed.set()
 
     async def _flush(self) -> None:
         while True:
-            await asyncio.sleep(1.0 / self.settings.live_rate_hz)
-            self.board.flush()
+            # Woken by new candidates, or when a change held back by the rate limit may go out.
+            wait = self.board.flush()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), wait)
+            self.changed.clear()
