@@ -9,23 +9,15 @@ from __future__ import annotations
 import sys
 import time
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings
 
 
 def main() -> int:
     """Create the bucket unless it exists; exit 0 once it answers HEAD."""
     s3 = S3Settings()
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3.endpoint_url,
-        aws_access_key_id=s3.access_key_id,
-        aws_secret_access_key=s3.secret_access_key.get_secret_value(),
-        region_name=s3.region,
-        config=Config(s3={"addressing_style": "path" if s3.path_style else "auto"}, connect_timeout=3),
-    )
+    client = s3_client(s3, attempts=1)
     last: Exception | None = None
     for _ in range(60):
         try:

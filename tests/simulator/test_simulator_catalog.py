@@ -6,12 +6,11 @@ import io
 import uuid
 from pathlib import Path
 
-import boto3
 import pyarrow.parquet as pq
-from botocore.config import Config
 from simulator.catalog import Catalog, read_catalog, write_catalog
 from simulator.lake import SONGS_KEY, songs_parquet, upload_catalog
 from simulator.shipped_catalog import build
+from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings
 
 COLUMNS = ["song_id", "title", "artist", "genre", "release_year", "duration_ms"]
@@ -43,14 +42,7 @@ def test_upload_writes_songs_parquet_to_the_lake(catalog: Catalog, s3_settings: 
     s3 = s3_settings.model_copy(update={"bucket": f"sim-test-{uuid.uuid4().hex[:8]}"})
     uri = upload_catalog(catalog, s3)
     assert uri == f"s3://{s3.bucket}/catalog/songs/songs.parquet"
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3.endpoint_url,
-        aws_access_key_id=s3.access_key_id,
-        aws_secret_access_key=s3.secret_access_key.get_secret_value(),
-        region_name=s3.region,
-        config=Config(s3={"addressing_style": "path"}),
-    )
+    client = s3_client(s3)
     try:
         raw = client.get_object(Bucket=s3.bucket, Key=SONGS_KEY)["Body"].read()
         table = pq.read_table(io.BytesIO(raw))

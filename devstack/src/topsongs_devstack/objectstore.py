@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Any
 from urllib.parse import urlparse
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings
 
 from topsongs_devstack.component import Status
@@ -18,22 +16,7 @@ from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, 
 
 MODULE = "github.com/versity/versitygw/cmd/versitygw"
 
-
-def s3_client(s3: S3Settings) -> Any:
-    """A boto3 S3 client for the configured endpoint (path-style for local stores)."""
-    return boto3.client(
-        "s3",
-        endpoint_url=s3.endpoint_url,
-        aws_access_key_id=s3.access_key_id,
-        aws_secret_access_key=s3.secret_access_key.get_secret_value(),
-        region_name=s3.region,
-        config=Config(
-            s3={"addressing_style": "path" if s3.path_style else "auto"},
-            connect_timeout=3,
-            read_timeout=10,
-            retries={"max_attempts": 2},
-        ),
-    )
+__all__ = ["ObjectStore", "s3_client"]
 
 
 class ObjectStore:

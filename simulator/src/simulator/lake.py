@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import io
 
-import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
-from botocore.config import Config
 from botocore.exceptions import ClientError
+from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings
 
 from simulator.catalog import Catalog
@@ -38,19 +37,7 @@ def songs_parquet(catalog: Catalog) -> bytes:
 def upload_catalog(catalog: Catalog, s3: S3Settings | None = None, key: str = SONGS_KEY) -> str:
     """Put the songs Parquet file in the lake bucket (created if missing); returns its URI."""
     s3 = s3 or S3Settings()
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3.endpoint_url,
-        aws_access_key_id=s3.access_key_id,
-        aws_secret_access_key=s3.secret_access_key.get_secret_value(),
-        region_name=s3.region,
-        config=Config(
-            s3={"addressing_style": "path" if s3.path_style else "auto"},
-            connect_timeout=3,
-            read_timeout=20,
-            retries={"max_attempts": 3},
-        ),
-    )
+    client = s3_client(s3)
     try:
         client.head_bucket(Bucket=s3.bucket)
     except ClientError:

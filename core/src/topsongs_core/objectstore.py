@@ -1,0 +1,27 @@
+"""One way to open an S3 client for the configured store (versitygw locally, AWS S3 or MinIO remotely)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from topsongs_core.settings import S3Settings
+
+
+def s3_client(s3: S3Settings, *, read_timeout: float = 20, attempts: int = 3) -> Any:
+    """A boto3 S3 client for ``s3`` (path-style addressing for local stores)."""
+    return boto3.client(
+        "s3",
+        endpoint_url=s3.endpoint_url,
+        aws_access_key_id=s3.access_key_id,
+        aws_secret_access_key=s3.secret_access_key.get_secret_value(),
+        region_name=s3.region,
+        config=Config(
+            s3={"addressing_style": "path" if s3.path_style else "auto"},
+            connect_timeout=3,
+            read_timeout=read_timeout,
+            retries={"max_attempts": attempts},
+        ),
+    )
