@@ -69,27 +69,41 @@ class AppService:
         return Status(self.name, self._healthy(), self.endpoint)
 
 
+def uvicorn_service(
+    name: str,
+    factory: str,
+    port: int,
+    settings: DevstackSettings,
+    *,
+    workers: int = 1,
+    endpoint_path: str = "/",
+) -> AppService:
+    """An ASGI app factory of this repository under uvicorn, healthy when `/healthz` answers."""
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        factory,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+    ]
+    base = f"http://127.0.0.1:{port}"
+    return AppService(name, argv, f"{base}/healthz", port, settings, endpoint=f"{base}{endpoint_path}")
+
+
 def ingest_service(settings: DevstackSettings) -> AppService:
-    """FastAPI ingest under uvicorn."""
-    port = settings.ingest_port
-    return AppService(
+    """FastAPI ingest."""
+    return uvicorn_service(
         "ingest",
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "ingest.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(settings.ingest_workers),
-            "--no-access-log",
-        ],
-        f"http://127.0.0.1:{port}/healthz",
-        port,
+        "ingest.app:create_app",
+        settings.ingest_port,
         settings,
-        endpoint=f"http://127.0.0.1:{port}/docs",
+        workers=settings.ingest_workers,
+        endpoint_path="/docs",
     )

@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
-from topsongs_devstack.apps import AppService
+from topsongs_devstack.apps import AppService, uvicorn_service
 from topsongs_devstack.config import DevstackSettings
 
 
 def service(settings: DevstackSettings) -> AppService:
-    """One uvicorn process running the app factory (DASHBOARD_ALLOWED_ORIGINS must match the port)."""
-    port = settings.dashboard_port
-    return AppService(
-        "dashboard",
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "dashboard_api.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ],
-        f"http://127.0.0.1:{port}/healthz",
-        port,
-        settings,
-        endpoint=f"http://127.0.0.1:{port}/",
-    )
+    """One uvicorn process (DASHBOARD_ALLOWED_ORIGINS must list the port the browser uses)."""
+    return uvicorn_service("dashboard", "dashboard_api.app:create_app", settings.dashboard_port, settings)
