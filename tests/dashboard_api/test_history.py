@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
-import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
 import psycopg
 import pytest
-import uvicorn
-from dashboard_api.app import create_app
 from dashboard_api.settings import DashboardSettings
 from topsongs_charts import migrate
 from topsongs_core.settings import KafkaSettings, PostgresSettings
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import free_port, serve_dashboard
 
 
 @pytest.fixture
@@ -64,19 +56,12 @@ async def api(
     kafka_settings: KafkaSettings, pg_settings: PostgresSettings
 ) -> AsyncIterator[httpx.AsyncClient]:
     """dashboard-api under uvicorn on a free port (full lifespan), and a client for it."""
-    port = _free_port()
-    settings = DashboardSettings(port=port, kafka=kafka_settings, postgres=pg_settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(400):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.05)
-    assert server.started, "dashboard-api did not start"
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+    settings = DashboardSettings(port=free_port(), kafka=kafka_settings, postgres=pg_settings)
+    async with (
+        serve_dashboard(settings) as address,
+        httpx.AsyncClient(base_url=f"http://{address}") as client,
+    ):
         yield client
-    server.should_exit = True
-    await task
 
 
 async def test_regions(api: httpx.AsyncClient) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import uuid
@@ -15,23 +14,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from dashboard_api.app import create_app
 from dashboard_api.settings import DashboardSettings
 from ingest.settings import IngestSettings
 from topsongs_core.settings import KafkaSettings
 
 from tests.ingest.support import serve
+from tests.servers import free_port
+from tests.servers import serve_dashboard as serve_app
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "e2e"
-
-
-def free_port() -> int:
-    """An unused TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -85,17 +77,8 @@ async def serve_dashboard(settings: DashboardSettings) -> AsyncIterator[str]:
     origin = f"http://127.0.0.1:{port}"
     settings = settings.model_copy(update={"port": port, "allowed_origins": (origin,)})
     assert (settings.ui_dist / "index.html").exists(), "run `make setup-ui` (npm run build) first"
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(400):
-        if server.started:
-            break
-        await asyncio.sleep(0.05)
-    try:
+    async with serve_app(settings):
         yield origin
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture

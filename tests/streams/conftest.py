@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -14,11 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from aiokafka import AIOKafkaProducer
-from dashboard_api.app import create_app
 from dashboard_api.settings import DashboardSettings
 from topsongs_core.settings import KafkaSettings
+
+from tests.servers import free_port, serve_dashboard
 
 
 class Worker:
@@ -95,27 +93,11 @@ def workers(kafka_settings: KafkaSettings, tmp_path: Path) -> Iterator[Callable[
         print(f"--- {worker.log.name} (tail)\n" + "\n".join(worker.log.read_text().splitlines()[-15:]))
 
 
-def free_port() -> int:
-    """An unused TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 async def dashboard(kafka_settings: KafkaSettings) -> AsyncIterator[str]:
     """dashboard-api served by uvicorn on a free port; yields its base URL."""
-    port = free_port()
-    settings = DashboardSettings(port=port, kafka=kafka_settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.05)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with serve_dashboard(DashboardSettings(port=free_port(), kafka=kafka_settings)) as address:
+        yield address
 
 
 @pytest.fixture
