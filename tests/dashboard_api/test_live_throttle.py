@@ -33,13 +33,13 @@ def partials(plays: int, window: str = "5m") -> dict[str, Any]:
 def board_and_queue() -> tuple[LiveBoard, Any]:
     hub = FanoutHub(queue_size=100)
     board = LiveBoard(("US",), ("5m", "hour"), 10, hub, rate_hz=1 / INTERVAL)
-    return board, hub.subscribe(("US", "5m")).queue
+    return board, hub.subscribe(("US", "5m")).pending
 
 
 def drain(queue: Any) -> list[dict[str, Any]]:
     out = []
-    while not queue.empty():
-        out.append(orjson.loads(queue.get_nowait()))
+    while queue:
+        out.append(orjson.loads(queue.popleft()))
     return out
 
 
@@ -65,6 +65,18 @@ def test_changes_within_the_interval_are_held_then_sent_once():
     assert drain(queue) == []
     assert board.flush(T0 + INTERVAL) is None
     assert [(m["seq"], m["entries"][0]["plays"]) for m in drain(queue)] == [(2, 3)]
+
+
+def test_a_late_held_back_flush_keeps_the_grid():
+    board, queue = board_and_queue()
+    board.ingest(partials(1))
+    board.flush(T0)
+    board.ingest(partials(2))
+    board.flush(T0 + 0.1)
+    board.flush(T0 + INTERVAL + 0.2)  # woken 0.2 s late
+    board.ingest(partials(3))
+    assert board.flush(T0 + INTERVAL + 0.21) == pytest.approx(INTERVAL - 0.21)
+    assert [m["seq"] for m in drain(queue)] == [1, 2]
 
 
 def test_unchanged_merge_sends_nothing_and_holds_nothing_back():

@@ -13,7 +13,7 @@ import websockets
 from aiokafka import AIOKafkaProducer
 from dashboard_api.app import create_app
 from dashboard_api.live.board import rank_entries
-from dashboard_api.live.hub import FanoutHub
+from dashboard_api.live.hub import TOO_SLOW, FanoutHub
 from dashboard_api.settings import DashboardSettings
 from topsongs_core.settings import KafkaSettings
 from websockets.exceptions import ConnectionClosed
@@ -131,10 +131,20 @@ def test_full_queue_drops_only_the_slow_client():
     hub = FanoutHub(queue_size=2)
     slow, fast = hub.subscribe("k"), hub.subscribe("k")
     for i in range(3):
-        hub.publish("k", str(i))
-        fast.queue.get_nowait()
-    assert slow.dropped.is_set() and not fast.dropped.is_set()
+        hub.publish("k", i + 1, str(i))
+        fast.pending.popleft()
+    assert slow.close_code == TOO_SLOW and not slow.pending and fast.close_code is None
     assert hub.subscribers["k"] == {fast}
+
+
+async def test_heartbeats_repeat_the_last_seq_on_fixed_deadlines():
+    async with FanoutHub(queue_size=8, heartbeat_s=0.1) as hub:
+        sub = hub.subscribe("k")
+        hub.publish("k", 7, "update")
+        assert await asyncio.wait_for(sub.next(), 1) == "update"
+        beats = [orjson.loads(await asyncio.wait_for(sub.next(), 1)) for _ in range(3)]
+    assert beats == [{"type": "heartbeat", "seq": 7}] * 3
+    assert await sub.next() is None
 
 
 def test_ties_break_by_song_id():

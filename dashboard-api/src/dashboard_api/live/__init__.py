@@ -17,9 +17,9 @@ __all__ = ["lifespan", "router"]
 @asynccontextmanager
 async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, object]]:
     """Consume the live topic for the app's lifetime; yields the board and the hub as state."""
-    hub = FanoutHub(settings.live_client_queue)
-    board = LiveBoard(
-        settings.contract.regions, settings.live_windows, settings.live_top_n, hub, settings.live_rate_hz
-    )
-    async with LiveFeed(settings, board):
-        yield {"live_board": board, "live_hub": hub}
+    async with FanoutHub(settings.live_client_queue, settings.live_heartbeat_s) as hub:
+        board = LiveBoard(
+            settings.contract.regions, settings.live_windows, settings.live_top_n, hub, settings.live_rate_hz
+        )
+        async with LiveFeed(settings, board):
+            yield {"live_board": board, "live_hub": hub}

@@ -22,6 +22,7 @@ class _Stream:
     sent: dict[str, Any] | None = None
     sent_at: float = float("-inf")
     dirty: bool = False
+    held: bool = False
 
 
 def _iso(ts: float) -> str:
@@ -95,11 +96,15 @@ class LiveBoard:
         for key, stream in self.streams.items():
             if not stream.dirty:
                 continue
-            held = stream.sent_at + self.interval - now
-            if held > 0:
-                wait = held if wait is None else min(wait, held)
+            due = stream.sent_at + self.interval
+            if due > now:
+                stream.held = True
+                wait = due - now if wait is None else min(wait, due - now)
                 continue
-            stream.dirty = False
+            # A held-back change goes out on the fixed grid (due, due + interval, ...): a late wake-up
+            # must not push every later message back and so lower the rate.
+            sent_at = due if stream.held and now - due < self.interval else now
+            stream.dirty = stream.held = False
             body = self._merge(key, stream, now)
             sent = stream.sent
             if sent and all(
@@ -107,8 +112,8 @@ class LiveBoard:
             ):
                 continue
             stream.seq += 1
-            stream.sent, stream.sent_at = body, now
-            self.hub.publish(key, encode({"type": "update", "seq": stream.seq, **body}))
+            stream.sent, stream.sent_at = body, sent_at
+            self.hub.publish(key, stream.seq, encode({"type": "update", "seq": stream.seq, **body}))
         return wait
 
     def _merge(self, key: StreamKey, stream: _Stream, now: float) -> dict[str, Any]:

@@ -1,13 +1,17 @@
-"""Fan-out of encoded chart messages to WebSocket clients through bounded per-client queues."""
+"""Fan-out of encoded chart messages to WebSocket clients through bounded per-client backlogs."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+import contextlib
+import time
+from collections import defaultdict, deque
 from collections.abc import Hashable
 from typing import Any
 
 import orjson
+
+TOO_SLOW = 1013
 
 
 def encode(message: dict[str, Any]) -> str:
@@ -16,36 +20,135 @@ def encode(message: dict[str, Any]) -> str:
 
 
 class Subscription:
-    """One client's queue; ``dropped`` is set when the client fell too far behind."""
+    """One client's bounded backlog; ``close_code`` is set once the hub or the reader ends it."""
+
+    __slots__ = ("close_code", "key", "pending", "size", "waiter")
 
     def __init__(self, key: Hashable, size: int) -> None:
         self.key = key
-        self.queue: asyncio.Queue[str] = asyncio.Queue(size)
-        self.dropped = asyncio.Event()
+        self.size = size
+        self.pending: deque[str] = deque()
+        self.waiter: asyncio.Future[None] | None = None
+        self.close_code: int | None = None
+
+    def offer(self, message: str) -> bool:
+        """Queue ``message`` without waiting; False when the backlog is full."""
+        if len(self.pending) >= self.size:
+            return False
+        self.pending.append(message)
+        self._wake()
+        return True
+
+    def close(self, code: int) -> None:
+        """End the subscription: pending messages are discarded and ``next()`` returns None."""
+        if self.close_code is None:
+            self.close_code = code
+        self.pending.clear()
+        self._wake()
+
+    async def next(self) -> str | None:
+        """The next queued message, or None once closed."""
+        while not self.pending:
+            if self.close_code is not None:
+                return None
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        return self.pending.popleft()
+
+    def _wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+
+class _Beat:
+    """When a stream's next heartbeat is due and the seq it repeats."""
+
+    __slots__ = ("due", "seq")
+
+    def __init__(self, due: float) -> None:
+        self.due = due
+        self.seq = 0  # every stream starts at seq 0 and only publish() advances it
 
 
 class FanoutHub:
-    """Publishing never awaits a client: a full queue drops that client instead of stalling others."""
+    """Publishing never awaits a client: a full backlog closes that client instead of stalling others.
 
-    def __init__(self, queue_size: int) -> None:
+    A stream that published nothing for ``heartbeat_s`` gets one heartbeat, encoded once for all its
+    clients, on a timer with fixed deadlines.
+    """
+
+    def __init__(self, queue_size: int, heartbeat_s: float = 15.0) -> None:
         self.queue_size = queue_size
+        self.heartbeat_s = heartbeat_s
         self.subscribers: dict[Hashable, set[Subscription]] = defaultdict(set)
+        self.beats: dict[Hashable, _Beat] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start the heartbeat timer."""
+        self.task = asyncio.create_task(self._heartbeats())
+
+    async def stop(self) -> None:
+        """Stop the heartbeat timer and close every client's subscription."""
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        for subs in self.subscribers.values():
+            for sub in subs:
+                sub.close(1001)
+
+    async def __aenter__(self) -> FanoutHub:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
 
     def subscribe(self, key: Hashable) -> Subscription:
         """Register a client for one stream."""
         sub = Subscription(key, self.queue_size)
         self.subscribers[key].add(sub)
+        self._beat(key)
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
         """Forget a client."""
         self.subscribers[sub.key].discard(sub)
 
-    def publish(self, key: Hashable, message: str) -> None:
-        """Queue ``message`` for every subscriber of ``key``."""
-        for sub in list(self.subscribers.get(key, ())):
-            try:
-                sub.queue.put_nowait(message)
-            except asyncio.QueueFull:
-                self.unsubscribe(sub)
-                sub.dropped.set()
+    def publish(self, key: Hashable, seq: int, message: str) -> None:
+        """Queue ``message`` (the stream's ``seq``) for every subscriber of ``key``."""
+        beat = self._beat(key)
+        beat.seq = seq
+        beat.due = time.monotonic() + self.heartbeat_s
+        self._broadcast(key, message)
+
+    def _beat(self, key: Hashable) -> _Beat:
+        beat = self.beats.get(key)
+        if beat is None:
+            beat = self.beats[key] = _Beat(time.monotonic() + self.heartbeat_s)
+        return beat
+
+    def _broadcast(self, key: Hashable, message: str) -> None:
+        subs = self.subscribers.get(key)
+        if not subs:
+            return
+        slow = [sub for sub in subs if not sub.offer(message)]
+        for sub in slow:
+            subs.discard(sub)
+            sub.close(TOO_SLOW)
+
+    async def _heartbeats(self) -> None:
+        while True:
+            now = time.monotonic()
+            earliest = now + self.heartbeat_s
+            for key, beat in self.beats.items():
+                if beat.due <= now:
+                    self._broadcast(key, encode({"type": "heartbeat", "seq": beat.seq}))
+                    while beat.due <= now:  # fixed deadlines: a late tick does not shift the next
+                        beat.due += self.heartbeat_s
+                earliest = min(earliest, beat.due)
+            await asyncio.sleep(earliest - now)

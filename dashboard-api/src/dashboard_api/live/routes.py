@@ -10,14 +10,14 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from dashboard_api.live.board import LiveBoard
-from dashboard_api.live.hub import FanoutHub, Subscription, encode
+from dashboard_api.live.hub import TOO_SLOW, FanoutHub, Subscription, encode
 from dashboard_api.settings import DashboardSettings
 
 router = APIRouter(tags=["live"])
 
 BAD_PARAMS = 4400
 BAD_ORIGIN = 4403
-TOO_SLOW = 1013
+GONE = 1001
 
 
 def _param_error(
@@ -46,7 +46,7 @@ async def live_snapshot(
 
 @router.websocket("/ws/live")
 async def live_socket(websocket: WebSocket) -> None:
-    """Stream one chart: a snapshot, then updates whose ``seq`` grows by exactly 1."""
+    """Stream one chart: a snapshot, then updates whose ``seq`` grows by exactly 1, and heartbeats."""
     settings: DashboardSettings = websocket.state.settings
     origin = websocket.headers.get("origin")
     region, window = websocket.query_params.get("region"), websocket.query_params.get("window")
@@ -62,47 +62,24 @@ async def live_socket(websocket: WebSocket) -> None:
     board: LiveBoard = websocket.state.live_board
     sub = hub.subscribe((region, window))
     snapshot = board.snapshot(region, window)  # type: ignore[arg-type]
+    reader = asyncio.create_task(_read_until_gone(websocket, sub))
     try:
         await websocket.send_text(encode(snapshot))
-        await _pump(websocket, sub, snapshot["seq"], settings.live_heartbeat_s)
+        # One await per message and client, on this connection's own task: the hub only queues.
+        while (message := await sub.next()) is not None:
+            await websocket.send_text(message)
+        if sub.close_code == TOO_SLOW:
+            await websocket.close(TOO_SLOW, "client too slow; reconnect for a fresh snapshot")
     except WebSocketDisconnect:
         pass
     finally:
         hub.unsubscribe(sub)
+        reader.cancel()
 
 
-async def _pump(websocket: WebSocket, sub: Subscription, seq: int, heartbeat_s: float) -> None:
-    """Forward queued updates until the client leaves or is dropped for being too slow."""
-    gone = asyncio.create_task(_wait_disconnect(websocket))
-    dropped = asyncio.create_task(sub.dropped.wait())
-    try:
-        while True:
-            nxt = asyncio.create_task(sub.queue.get())
-            done, _ = await asyncio.wait(
-                {nxt, gone, dropped}, timeout=heartbeat_s, return_when=asyncio.FIRST_COMPLETED
-            )
-            if nxt not in done:
-                nxt.cancel()
-            if gone in done:
-                return
-            if dropped in done and nxt not in done:
-                await websocket.close(TOO_SLOW, "client too slow; reconnect for a fresh snapshot")
-                return
-            if nxt in done:
-                message = nxt.result()
-                await websocket.send_text(message)
-            else:
-                await websocket.send_text(encode({"type": "heartbeat", "seq": seq}))
-                continue
-            seq += 1
-    finally:
-        gone.cancel()
-        dropped.cancel()
-
-
-async def _wait_disconnect(websocket: WebSocket) -> None:
+async def _read_until_gone(websocket: WebSocket, sub: Subscription) -> None:
+    """Ends the subscription when the client disconnects (clients send nothing we act on)."""
     with contextlib.suppress(WebSocketDisconnect):
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+    sub.close(GONE)
