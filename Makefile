@@ -47,7 +47,8 @@ lint: ## ruff + mypy
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src
 
-bench: setup ## Benchmarks: figures and ratios against an in-run baseline
+bench: setup ## Benchmarks: figures and ratios against an in-run baseline (docs/benchmarks.md)
+	@bash scripts/setup-bench.sh
 	@$(RUN) topsongs_devstack.cli up kafka postgres s3 ingest
 	@.venv/bin/python -m bench
 
