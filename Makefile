@@ -49,7 +49,7 @@ lint: ## ruff + mypy
 
 bench: setup ## Benchmarks: figures and ratios against an in-run baseline (docs/benchmarks.md)
 	@bash scripts/setup-bench.sh
-	@$(RUN) topsongs_devstack.cli up kafka postgres s3 ingest
+	@$(RUN) topsongs_devstack.cli up kafka postgres s3 migrations
 	@.venv/bin/python -m bench
 
 clean-state: down ## Delete local engine data (keeps the download cache)
