@@ -77,8 +77,13 @@ def uvicorn_service(
     *,
     workers: int = 1,
     endpoint_path: str = "/",
+    websocket_fanout: bool = False,
 ) -> AppService:
-    """An ASGI app factory of this repository under uvicorn, healthy when `/healthz` answers."""
+    """An ASGI app factory of this repository under uvicorn, healthy when `/healthz` answers.
+
+    ``websocket_fanout`` picks the sans-I/O WebSocket implementation without per-message deflate:
+    one message sent to thousands of clients is then not compressed once per client.
+    """
     argv = [
         sys.executable,
         "-m",
@@ -93,6 +98,8 @@ def uvicorn_service(
         str(workers),
         "--no-access-log",
     ]
+    if websocket_fanout:
+        argv += ["--ws", "websockets-sansio", "--ws-per-message-deflate", "false"]
     base = f"http://127.0.0.1:{port}"
     return AppService(name, argv, f"{base}/healthz", port, settings, endpoint=f"{base}{endpoint_path}")
 

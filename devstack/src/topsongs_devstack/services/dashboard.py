@@ -8,4 +8,6 @@ from topsongs_devstack.config import DevstackSettings
 
 def service(settings: DevstackSettings) -> AppService:
     """One uvicorn process (DASHBOARD_ALLOWED_ORIGINS must list the port the browser uses)."""
-    return uvicorn_service("dashboard", "dashboard_api.app:create_app", settings.dashboard_port, settings)
+    return uvicorn_service(
+        "dashboard", "dashboard_api.app:create_app", settings.dashboard_port, settings, websocket_fanout=True
+    )
