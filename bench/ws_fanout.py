@@ -2,8 +2,9 @@
 
 The realistic path, on private topics: a producer posts ~200 plays/s for one region to Kafka, a
 Faust worker (`python -m streams`) turns them into chart candidates on the live topic, and one
-dashboard-api process (uvicorn, DASHBOARD_LIVE_RATE_HZ=1) merges them and fans each update out.
-Client processes (`websockets`, permessage-deflate as browsers negotiate it) hold the connections
+dashboard-api process (uvicorn as devstack runs it: `--ws websockets-sansio`, no permessage-deflate;
+DASHBOARD_LIVE_RATE_HZ=1) merges them and fans each update out. Client processes (`websockets`,
+offering permessage-deflate as browsers do; the server declines it) hold the connections
 to /ws/live?region=US&window=5m and time every update from its ``generated_at`` (stamped by the
 server just before fan-out; same machine, same clock) to its arrival.
 
@@ -12,7 +13,8 @@ window; the 100-client step is the baseline. Stepping stops at the first count t
 sustains 1 update/s, so the answer is the highest count that did.
 
     uv run python -m bench ws_fanout
-    BENCH_WS_STEPS=100,1000,2500,5000,10000 BENCH_WS_PROCESSES=4 (defaults)
+    BENCH_WS_STEPS=100,1000,2500,5000,10000 BENCH_WS_PROCESSES=4 BENCH_WS_PROTOCOL=websockets-sansio
+    (defaults). Every step also prints the CPU cores the server and the client processes used.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from websockets.exceptions import ConnectionClosed
 
 STEPS = tuple(int(s) for s in os.environ.get("BENCH_WS_STEPS", "100,1000,2500,5000,10000").split(","))
 PROCESSES = int(os.environ.get("BENCH_WS_PROCESSES", "4"))
+WS_PROTOCOL = os.environ.get("BENCH_WS_PROTOCOL", "websockets-sansio")
 BASELINE_S, STEP_S, FINAL_S = 20.0, 8.0, 30.0
 GRACE_S = 3.0
 RATE_HZ = 1.0
@@ -242,6 +245,7 @@ def _server(kafka: KafkaSettings, port: int) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "uvicorn", "dashboard_api.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+        "--ws", WS_PROTOCOL, "--ws-per-message-deflate", "false",
     ]  # fmt: skip
     return subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=_raise_nofile)
 
@@ -287,11 +291,23 @@ def _server_seq(live: str) -> tuple[int, float]:
     return body["seq"], datetime.fromisoformat(body["generated_at"]).timestamp()
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds so far of the given processes (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _quantile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
 
 
-def summarize(target: int, grown: list[dict], reports: list[dict], seconds: float, generated: float) -> dict:
+def summarize(
+    target: int, grown: list[dict], reports: list[dict], seconds: float, generated: float, cpu: dict
+) -> dict:
     """One step's figures from every client process's report."""
     clients = sum(r["clients"] for r in reports)
     counts = sorted(c for r in reports for c in r["counts"])
@@ -316,6 +332,7 @@ def summarize(target: int, grown: list[dict], reports: list[dict], seconds: floa
         "gaps": sum(r["gaps"] for r in reports),
         "dropped": sum(r["dropped"] for r in reports),
         "seconds": seconds,
+        **cpu,
     }
 
 
@@ -336,7 +353,8 @@ def _print_step(s: dict) -> None:
         f" delivered {s['delivered_per_s']:>8,.0f} msg/s = {s['per_client_per_s']:.2f}/client"
         f" (min {s['min_client_per_s']:.2f}), delivered/expected {s['ratio']:.3f},"
         f" lag p50 {s['p50'] * 1000:6.0f} ms p99 {s['p99'] * 1000:6.0f} ms max {s['max'] * 1000:6.0f} ms,"
-        f" seq gaps {s['gaps']}, dropped {s['dropped']}" + ("" if sustained(s) else "  << not sustained"),
+        f" seq gaps {s['gaps']}, dropped {s['dropped']}; CPU cores: server {s['server_cpu']:.2f},"
+        f" clients {s['client_cpu']:.2f}" + ("" if sustained(s) else "  << not sustained"),
         flush=True,
     )
 
@@ -352,7 +370,7 @@ async def _delete_topics(kafka: KafkaSettings, prefixes: tuple[str, ...]) -> Non
         await admin.close()
 
 
-def run_steps(live: str, pipes: list[Connection]) -> list[dict]:
+def run_steps(live: str, pipes: list[Connection], server: int, clients: list[int]) -> list[dict]:
     """Grow the clients step by step and measure each step; stop at the first unsustained one."""
     steps: list[dict] = []
     for number, target in enumerate(STEPS):
@@ -366,11 +384,17 @@ def run_steps(live: str, pipes: list[Connection]) -> list[dict]:
             pipe.send(("measure", t0, t0 + seconds))
         time.sleep(max(0.0, t0 - time.time()))
         first = _server_seq(live)
+        cpu0 = _cpu_seconds([server]), _cpu_seconds(clients)
         time.sleep(max(0.0, t0 + seconds - time.time()))
         last = _server_seq(live)
+        # Cores busy in the window: the clients share the machine, so they can starve the server.
+        cpu = {
+            "server_cpu": (_cpu_seconds([server]) - cpu0[0]) / (time.time() - t0),
+            "client_cpu": (_cpu_seconds(clients) - cpu0[1]) / (time.time() - t0),
+        }
         generated = (last[0] - first[0]) / max(last[1] - first[1], 1e-9)
         reports = _collect(pipes, GRACE_S + 60, "measuring")
-        steps.append(summarize(target, grown, reports, seconds, generated))
+        steps.append(summarize(target, grown, reports, seconds, generated, cpu))
         _print_step(steps[-1])
         if not sustained(steps[-1]):
             break
@@ -415,7 +439,8 @@ def main() -> None:
                 child.start()
                 children.append(child)
                 pipes.append(ours)
-            steps = run_steps(live, pipes)
+            clients = [c.pid for c in children[1:] if c.pid is not None]
+            steps = run_steps(live, pipes, procs[1].pid, clients)
         finally:
             for pipe in pipes:
                 with contextlib.suppress(OSError):
