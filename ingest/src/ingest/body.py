@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -62,7 +63,7 @@ _MANY = TypeAdapter(list[PlayEvent])
 def validate_event(item: Any, rules: ContractSettings) -> PlayEvent:
     """Validate one `POST /play` body; errors are located under ``body``."""
     try:
-        return _ONE.validate_python(item, context={"rules": rules})
+        return _ONE.validate_python(item, context={"rules": rules, "now": datetime.now(UTC)})
     except ValidationError as exc:
         raise _invalid(exc, ("body",)) from exc
 
@@ -70,7 +71,7 @@ def validate_event(item: Any, rules: ContractSettings) -> PlayEvent:
 def validate_events(items: list[Any], rules: ContractSettings) -> list[PlayEvent]:
     """Validate a batch in one pass; any invalid event rejects it, each bad index listed."""
     try:
-        return _MANY.validate_python(items, context={"rules": rules})
+        return _MANY.validate_python(items, context={"rules": rules, "now": datetime.now(UTC)})
     except ValidationError as exc:
         raise _invalid(exc, ("body", "events")) from exc
 
