@@ -6,7 +6,7 @@ mkdir -p artifacts
 echo "== lint (ruff, mypy)"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src
+.venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src streams/src
 if [ -f ui/package.json ]; then
   echo "== ui unit tests (vitest)"
   (cd ui && npm test --silent)

@@ -18,14 +18,13 @@ class PartitionKeyedTable(faust.Table):
         return int(str(key).split("|", 1)[0])
 
 
-play_ledger = app.tables.add(
-    PartitionKeyedTable(
-        app,
-        name="play-ledger",
-        default=None,
-        beacon=app.tables.beacon,
-        partitions=settings.kafka.plays_partitions,
-        schema=faust.Schema(key_serializer="json", value_serializer="orjson"),
-        help="Per-batch deltas (counts, dedup fingerprints, late), sealed minutes and late totals.",
-    )
+play_ledger = PartitionKeyedTable(
+    app,
+    name="play-ledger",
+    default=None,
+    beacon=app.tables.beacon,
+    partitions=settings.kafka.plays_partitions,
+    schema=faust.Schema(key_serializer="json", value_serializer="orjson"),
+    help="Per-batch deltas (counts, dedup fingerprints, late), sealed minutes and late totals.",
 )
+app.tables.add(play_ledger)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from streams.app import app, settings
 
-_RAW = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
+_RAW: dict[str, Any] = {
+    "key_type": bytes,
+    "value_type": bytes,
+    "key_serializer": "raw",
+    "value_serializer": "raw",
+}
 
 plays_topic = app.topic(settings.kafka.plays_topic, partitions=settings.kafka.plays_partitions, **_RAW)
 dead_letter_topic = app.topic(settings.kafka.dead_letter_topic, **_RAW)
