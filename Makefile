@@ -5,13 +5,18 @@ export UV_PROJECT_ENVIRONMENT ?= $(CURDIR)/.venv
 UV := uv
 # Installed from the hashed lock by setup-python; uv.lock is not in git, so no `uv run` here.
 RUN := .venv/bin/python -m
+# Go builds the S3 server once; the official tarball installs outside the default PATH.
+export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: help setup setup-python setup-ui setup-browser lock up down status demo test lint bench clean-state
+.PHONY: help setup setup-system setup-python setup-ui setup-browser lock up down status demo test lint bench clean-state
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-setup: setup-python setup-ui ## Install everything the pipeline needs (idempotent)
+setup: setup-system setup-python setup-ui ## Install everything the pipeline needs (idempotent)
+
+setup-system: ## Debian packages the engines need (PostgreSQL, Java, Maven), only when missing
+	@bash scripts/setup-system.sh
 
 setup-python: ## Python deps with uv from the committed hashed lock
 	@bash scripts/setup-python.sh
