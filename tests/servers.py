@@ -1,15 +1,18 @@
-"""Serving a repository app under a real uvicorn server inside the test's event loop."""
+"""Serving the repository's apps under a real uvicorn server inside the test's event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import uvicorn
 from dashboard_api.app import create_app
 from dashboard_api.settings import DashboardSettings
+from ingest.app import create_app as create_ingest
+from ingest.settings import IngestSettings
+from uvicorn._types import ASGIApplication
 
 
 def free_port() -> int:
@@ -20,17 +23,29 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serve_dashboard(settings: DashboardSettings) -> AsyncIterator[str]:
-    """dashboard-api (full lifespan) on ``settings.port``; yields ``127.0.0.1:PORT`` once it listens."""
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=settings.port, log_level="warning"))
+async def serve(app: ASGIApplication, port: int) -> AsyncIterator[str]:
+    """Run ``app`` (full lifespan) on ``port``; yields ``127.0.0.1:PORT`` once it listens."""
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     for _ in range(400):
         if server.started or task.done():
             break
         await asyncio.sleep(0.05)
-    assert server.started, "dashboard-api did not start"
+    assert server.started, "the app did not start"
     try:
-        yield f"127.0.0.1:{settings.port}"
+        yield f"127.0.0.1:{port}"
     finally:
         server.should_exit = True
         await task
+
+
+def serve_dashboard(settings: DashboardSettings) -> AbstractAsyncContextManager[str]:
+    """dashboard-api on ``settings.port``."""
+    return serve(create_app(settings), settings.port)
+
+
+@asynccontextmanager
+async def serve_ingest(settings: IngestSettings) -> AsyncIterator[str]:
+    """ingest on a free port; yields its base URL."""
+    async with serve(create_ingest(settings), free_port()) as address:
+        yield f"http://{address}"

@@ -8,9 +8,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 from types import TracebackType
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from aiokafka.partitioner import murmur2
 from topsongs_core.events import PlayEvent
 
@@ -108,14 +109,17 @@ class PlayPublisher:
         producer = await self._ensure_started()
         began = time.perf_counter()
         try:
-            if len(events) >= BULK_THRESHOLD:
-                futures = await self._send_bulk(producer, events)
-            else:
-                futures = [
-                    await producer.send(self.topic, value=event.to_json(), key=event.kafka_key())
-                    for event in events
-                ]
-            await asyncio.wait_for(asyncio.gather(*futures), self.settings.produce_timeout_s)
+            async with asyncio.timeout(
+                self.settings.produce_timeout_s
+            ):  # the whole request, queueing included
+                if len(events) >= BULK_THRESHOLD:
+                    futures = await self._send_bulk(producer, events)
+                else:
+                    futures = [
+                        await producer.send(self.topic, value=event.to_json(), key=event.kafka_key())
+                        for event in events
+                    ]
+                await asyncio.gather(*futures)
         except (TimeoutError, KafkaError) as exc:
             await self._reset_if_broken(producer, exc)
             raise BrokerUnavailable(f"Kafka did not acknowledge: {exc!r}") from exc
@@ -135,16 +139,28 @@ class PlayPublisher:
             batch = producer.create_batch()
             for key, value in records:
                 if batch.append(key=key, value=value, timestamp=None) is None:
-                    futures.append(await producer.send_batch(batch, self.topic, partition=partition))
+                    futures.append(await self._enqueue(producer, batch, partition))
                     batch = producer.create_batch()
                     batch.append(key=key, value=value, timestamp=None)
-            futures.append(await producer.send_batch(batch, self.topic, partition=partition))
+            futures.append(await self._enqueue(producer, batch, partition))
         return futures
+
+    async def _enqueue(
+        self, producer: AIOKafkaProducer, batch: Any, partition: int
+    ) -> asyncio.Future[object]:
+        # aiokafka queues one record batch per partition and waits for the previous one to drain;
+        # its wait gives up early (it subtracts the elapsed time cumulatively), so keep waiting
+        # until publish()'s own bound expires instead of failing a healthy request.
+        while True:
+            try:
+                return await producer.send_batch(batch, self.topic, partition=partition)
+            except KafkaTimeoutError:
+                continue
 
     async def _reset_if_broken(self, producer: AIOKafkaProducer, exc: BaseException) -> None:
         # An idempotent producer whose batches expired can be left with a stale sequence state;
         # a fresh producer (new producer id) is the documented way out.
-        if isinstance(exc, TimeoutError):
+        if isinstance(exc, TimeoutError | KafkaTimeoutError):
             return
         async with self._lock:
             if self._producer is producer:

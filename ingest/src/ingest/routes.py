@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -15,6 +16,7 @@ from ingest.publisher import BrokerUnavailable, PlayPublisher
 from ingest.settings import IngestSettings
 
 router = APIRouter()
+log = logging.getLogger("ingest")
 
 
 class Accepted(BaseModel):
@@ -80,6 +82,7 @@ async def _publish(publisher: PlayPublisher, settings: IngestSettings, events: l
     try:
         await publisher.publish(events)
     except BrokerUnavailable as exc:
+        log.warning("answering 503: %s", exc)
         raise reject(
             503,
             "kafka_unavailable",
