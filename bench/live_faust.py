@@ -21,7 +21,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from topsongs_core.events import PlayEvent, decode
 from topsongs_core.settings import KafkaSettings
-from topsongs_devstack.kafka import ensure_topics
+from topsongs_devstack.kafka import ensure_topics, private_topics
 
 
 def plays(regions: tuple[str, ...], n: int, songs: int, seed: int) -> list[PlayEvent]:
@@ -121,12 +121,7 @@ def faust_rate(kafka: KafkaSettings, n: int) -> tuple[float, float]:
 def main() -> None:
     """Produce, measure both, print."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 30000
-    suffix = uuid.uuid4().hex[:8]
-    kafka = KafkaSettings(
-        plays_topic=f"bench-plays-{suffix}",
-        dead_letter_topic=f"bench-dlq-{suffix}",
-        live_topic=f"bench-live-{suffix}",
-    )
+    kafka = private_topics("bench")
     asyncio.run(ensure_topics(kafka))
     asyncio.run(produce(kafka, n))
     base = asyncio.run(baseline(kafka, n))

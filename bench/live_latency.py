@@ -27,7 +27,7 @@ import orjson
 import websockets
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from topsongs_core.settings import KafkaSettings
-from topsongs_devstack.kafka import ensure_topics
+from topsongs_devstack.kafka import ensure_topics, private_topics
 
 RATE = float(os.environ.get("BENCH_LATENCY_RATE", "1000"))
 SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "20"))
@@ -277,11 +277,7 @@ def _pct(values: list[float], q: float) -> float:
 def main() -> None:
     """Start the three services, measure both paths, print p50/p99 and their ratios."""
     suffix = uuid.uuid4().hex[:8]
-    kafka = KafkaSettings(
-        plays_topic=f"bench-lat-plays-{suffix}",
-        dead_letter_topic=f"bench-lat-dlq-{suffix}",
-        live_topic=f"bench-lat-live-{suffix}",
-    )
+    kafka = private_topics("bench-lat", suffix)
     asyncio.run(ensure_topics(kafka))
     ingest_port, dashboard_port = _free_port(), _free_port()
     env = {

@@ -42,7 +42,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import KafkaSettings
-from topsongs_devstack.kafka import ensure_topics
+from topsongs_devstack.kafka import ensure_topics, private_topics
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -406,11 +406,7 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()}", flush=True)
     suffix = uuid.uuid4().hex[:8]
     app_id = f"bench-ws-{suffix}"
-    kafka = KafkaSettings(
-        plays_topic=f"bench-ws-plays-{suffix}",
-        dead_letter_topic=f"bench-ws-dlq-{suffix}",
-        live_topic=f"bench-ws-live-{suffix}",
-    )
+    kafka = private_topics("bench-ws", suffix)
     asyncio.run(ensure_topics(kafka))
     port = _free_port()
     url = f"ws://127.0.0.1:{port}/ws/live?region={REGION}&window={WINDOW}"
@@ -454,8 +450,8 @@ def main() -> None:
             for proc in reversed(procs):
                 _stop(proc)
             with contextlib.suppress(Exception):
-                asyncio.run(_delete_topics(kafka, (f"bench-ws-plays-{suffix}", f"bench-ws-dlq-{suffix}",
-                                                   f"bench-ws-live-{suffix}", app_id)))  # fmt: skip
+                topics = (kafka.plays_topic, kafka.dead_letter_topic, kafka.live_topic, app_id)
+                asyncio.run(_delete_topics(kafka, topics))
     if steps:
         base, last = steps[0], steps[-1]
         best = max((s["clients"] for s in steps if sustained(s)), default=0)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 from topsongs_devstack.config import DevstackSettings
-from topsongs_devstack.kafka import ensure_topics
+from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.stack import select
 
 
@@ -35,12 +34,7 @@ def engines(devstack_settings: DevstackSettings) -> Iterator[None]:
 @pytest.fixture
 async def kafka_settings(engines: None) -> AsyncIterator[KafkaSettings]:
     """Kafka settings with topics private to this test, so tests never see each other's events."""
-    suffix = uuid.uuid4().hex[:8]
-    settings = KafkaSettings(
-        plays_topic=f"song-plays-{suffix}",
-        dead_letter_topic=f"song-plays-dlq-{suffix}",
-        live_topic=f"top-songs-live-{suffix}",
-    )
+    settings = private_topics("test")
     await ensure_topics(settings)
     yield settings
 

@@ -181,6 +181,16 @@ async def _answers(kafka: KafkaSettings) -> bool:
         await admin.close()
 
 
+def private_topics(prefix: str, suffix: str | None = None) -> KafkaSettings:
+    """Settings whose plays, dead-letter and live topics belong to one test or benchmark run."""
+    suffix = suffix or uuid.uuid4().hex[:8]
+    return KafkaSettings(
+        plays_topic=f"{prefix}-plays-{suffix}",
+        dead_letter_topic=f"{prefix}-dlq-{suffix}",
+        live_topic=f"{prefix}-live-{suffix}",
+    )
+
+
 async def ensure_topics(kafka: KafkaSettings, *extra: str) -> None:
     """Create the plays, dead-letter and live topics if missing (retrying while the broker boots)."""
     wanted = [
