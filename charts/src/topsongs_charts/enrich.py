@@ -9,7 +9,18 @@ import pyarrow as pa
 
 from topsongs_charts.engine import query
 
-CATALOG_COLUMNS = ["song_id", "title", "artist", "genre", "release_year", "duration_ms"]
+# The song catalog's columns as the simulator writes them to the lake.
+CATALOG_SCHEMA = pa.schema(
+    [
+        ("song_id", pa.string()),
+        ("title", pa.string()),
+        ("artist", pa.string()),
+        ("genre", pa.string()),
+        ("release_year", pa.int32()),
+        ("duration_ms", pa.int64()),
+    ]
+)
+CATALOG_COLUMNS = CATALOG_SCHEMA.names
 
 _VALID = """
     event_id IS NOT NULL AND event_id <> '' AND song_id IS NOT NULL AND song_id <> ''

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from topsongs_charts import quality
-from topsongs_charts.enrich import CATALOG_COLUMNS, Enriched, enrich_hour
+from topsongs_charts.enrich import CATALOG_COLUMNS, CATALOG_SCHEMA, Enriched, enrich_hour
 from topsongs_charts.intervals import as_hour
 from topsongs_charts.lake import Lake, partition
 from topsongs_charts.raw import read_hour
@@ -18,16 +18,7 @@ from topsongs_charts.settings import ChartsSettings
 log = logging.getLogger(__name__)
 
 PART_FILE = "part-0.parquet"
-_EMPTY_CATALOG = pa.schema(
-    [
-        ("song_id", pa.string()),
-        ("title", pa.string()),
-        ("artist", pa.string()),
-        ("genre", pa.string()),
-        ("release_year", pa.int32()),
-        ("duration_ms", pa.int64()),
-    ]
-).empty_table()
+_EMPTY_CATALOG = CATALOG_SCHEMA.empty_table()
 
 
 def marker_key(settings: ChartsSettings, hour: datetime) -> str:
