@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import faust
+from faust.types import TransportT
 
+from streams import transport
 from streams.settings import StreamsSettings
 
 settings = StreamsSettings()
 
-app = faust.App(
+
+class LiveApp(faust.App):
+    """Faust's app with the batch-delivering Kafka consumer (see ``streams.transport``)."""
+
+    def _new_transport(self) -> TransportT:
+        return transport.Transport(self.conf.broker_consumer, self)
+
+
+app = LiveApp(
     settings.app_id,
     broker=settings.broker_urls(),
     store="memory://",
@@ -19,4 +29,5 @@ app = faust.App(
     consumer_auto_offset_reset="earliest",
     producer_acks=-1,
     web_enabled=False,
+    stream_buffer_maxsize=settings.stream_buffer_maxsize,
 )

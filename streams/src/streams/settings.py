@@ -23,6 +23,9 @@ class StreamsSettings(BaseSettings):
     republish_interval_s: float = Field(default=5.0, gt=0)
     batch_max: int = Field(default=10_000, ge=1)
     batch_within_s: float = Field(default=0.02, gt=0)
+    # Events buffered between the consumer and the agent. Faust's 4,096 makes the consumer pause and
+    # resume its partitions over and over at full speed (half the throughput); see docs/live-charts.md.
+    stream_buffer_maxsize: int = Field(default=32_768, ge=1)
     compact_interval_s: float = Field(default=10.0, gt=0)
     processing_guarantee: str = "at_least_once"
     metrics_port: int | None = None
