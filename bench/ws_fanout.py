@@ -1,12 +1,12 @@
-"""Live fan-out: how many /ws/live clients one dashboard-api process keeps at 1 update/s.
+"""Live fan-out: how many /ws/live clients dashboard-api keeps at 1 update/s.
 
 The realistic path, on private topics: a producer posts ~200 plays/s for one region to Kafka, a
-Faust worker (`python -m streams`) turns them into chart candidates on the live topic, and one
-dashboard-api process (uvicorn as devstack runs it: `--ws websockets-sansio`, no permessage-deflate;
-DASHBOARD_LIVE_RATE_HZ=1) merges them and fans each update out. Client processes (`websockets`,
-offering permessage-deflate as browsers do; the server declines it) hold the connections
-to /ws/live?region=US&window=5m and time every update from its ``generated_at`` (stamped by the
-server just before fan-out; same machine, same clock) to its arrival.
+Faust worker (`python -m streams`) turns them into chart candidates on the live topic, and
+dashboard-api (uvicorn as devstack runs it: two worker processes, `--ws websockets-sansio`, no
+permessage-deflate; DASHBOARD_LIVE_RATE_HZ=1) merges them and fans each update out. Client
+processes (`websockets`, offering permessage-deflate as browsers do; the server declines it) hold
+the connections to /ws/live?region=US&window=5m and time every update from its ``generated_at``
+(stamped by the server just before fan-out; same machine, same clock) to its arrival.
 
 Clients are added in steps (100, 1k, 2.5k, 5k, 10k) and every step is measured over a fixed
 window; the 100-client step is the baseline. Stepping stops at the first count that no longer
@@ -14,7 +14,8 @@ sustains 1 update/s, so the answer is the highest count that did.
 
     uv run python -m bench ws_fanout
     BENCH_WS_STEPS=100,1000,2500,5000,10000 BENCH_WS_PROCESSES=4 BENCH_WS_PROTOCOL=websockets-sansio
-    (defaults). Every step also prints the CPU cores the server and the client processes used.
+    BENCH_WS_SERVER_WORKERS=2 (defaults; 1 = a single dashboard-api process). Every step also
+    prints the CPU cores the server (all its processes) and the client processes used.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from websockets.exceptions import ConnectionClosed
 STEPS = tuple(int(s) for s in os.environ.get("BENCH_WS_STEPS", "100,1000,2500,5000,10000").split(","))
 PROCESSES = int(os.environ.get("BENCH_WS_PROCESSES", "4"))
 WS_PROTOCOL = os.environ.get("BENCH_WS_PROTOCOL", "websockets-sansio")
+SERVER_WORKERS = int(os.environ.get("BENCH_WS_SERVER_WORKERS", "2"))  # as devstack runs it
 BASELINE_S, STEP_S, FINAL_S = 20.0, 8.0, 30.0
 GRACE_S = 3.0
 RATE_HZ = 1.0
@@ -245,7 +247,7 @@ def _server(kafka: KafkaSettings, port: int) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "uvicorn", "dashboard_api.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
-        "--ws", WS_PROTOCOL, "--ws-per-message-deflate", "false",
+        "--ws", WS_PROTOCOL, "--ws-per-message-deflate", "false", "--workers", str(SERVER_WORKERS),
     ]  # fmt: skip
     return subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=_raise_nofile)
 
@@ -292,13 +294,23 @@ def _server_seq(live: str) -> tuple[int, float]:
 
 
 def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds so far of the given processes (Linux /proc)."""
+    """User + system CPU seconds so far of the given processes and their children (Linux /proc)."""
     total = 0
-    for pid in pids:
+    for pid in _with_children(pids):
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def _with_children(pids: list[int]) -> list[int]:
+    """``pids`` and every process whose parent is one of them (uvicorn's workers)."""
+    found = list(pids)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) in pids:
+                found.append(int(stat.parent.name))
+    return found
 
 
 def _quantile(ordered: list[float], q: float) -> float:

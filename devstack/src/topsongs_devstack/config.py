@@ -31,6 +31,9 @@ class DevstackSettings(BaseSettings):
     ingest_port: int = 8000
     ingest_workers: int = 1
     dashboard_port: int = 8080
+    # One event loop writes each live update to its clients one socket at a time; two processes
+    # use both cores of a laptop (10k /ws/live clients at 1 update/s, docs/live-charts.md).
+    dashboard_workers: int = 2
     airflow_port: int = 8280
     start_timeout_s: float = 120.0
 
