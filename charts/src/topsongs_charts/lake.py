@@ -19,9 +19,10 @@ def s3_filesystem(settings: S3Settings) -> pafs.S3FileSystem:
     scheme = "https"
     if endpoint:
         scheme, _, endpoint = endpoint.partition("://")
+    keys = settings.key_pair()  # None: the AWS SDK's default credential chain
     return pafs.S3FileSystem(
-        access_key=settings.access_key_id,
-        secret_key=settings.secret_access_key.get_secret_value(),
+        access_key=keys[0] if keys else None,
+        secret_key=keys[1] if keys else None,
         region=settings.region,
         endpoint_override=endpoint or None,
         scheme=scheme,

@@ -7,7 +7,7 @@ Pointing a deployment at remote engines is a matter of setting these variables
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -59,11 +59,21 @@ class S3Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="S3_", extra="ignore")
 
     endpoint_url: str | None = "http://127.0.0.1:17070"
+    # "keys": the access key pair below. "default-chain": the AWS SDKs' default credential chain
+    # (AWS_* variables, ~/.aws profiles, web identity, container or instance roles) — for AWS S3
+    # without long-lived keys. Every client of the lake (boto3, pyarrow, Spark S3A) honours it.
+    credentials: Literal["keys", "default-chain"] = "keys"
     access_key_id: str = "topsongs"
     secret_access_key: SecretStr = SecretStr("topsongs-secret")
     region: str = "us-east-1"
     bucket: str = "lake"
     path_style: bool = True
+
+    def key_pair(self) -> tuple[str, str] | None:
+        """The access key id and secret to pass explicitly, or None to let the SDK find credentials."""
+        if self.credentials == "default-chain":
+            return None
+        return self.access_key_id, self.secret_access_key.get_secret_value()
 
 
 class ContractSettings(BaseSettings):

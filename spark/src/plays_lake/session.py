@@ -27,10 +27,15 @@ def s3a_conf(s3: S3Settings) -> dict[str, str]:
         "fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
         "fs.s3a.path.style.access": str(s3.path_style).lower(),
         "fs.s3a.endpoint.region": s3.region,
-        "fs.s3a.access.key": s3.access_key_id,
-        "fs.s3a.secret.key": s3.secret_access_key.get_secret_value(),
-        "fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
     }
+    keys = s3.key_pair()
+    if keys:
+        conf["fs.s3a.access.key"], conf["fs.s3a.secret.key"] = keys
+        conf["fs.s3a.aws.credentials.provider"] = "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+    else:  # the AWS SDK v2 default chain: variables, profiles, web identity, container/instance roles
+        conf["fs.s3a.aws.credentials.provider"] = (
+            "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider"
+        )
     if s3.endpoint_url:
         conf["fs.s3a.endpoint"] = s3.endpoint_url
         conf["fs.s3a.connection.ssl.enabled"] = str(s3.endpoint_url.startswith("https")).lower()
