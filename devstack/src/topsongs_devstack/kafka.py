@@ -64,6 +64,17 @@ def maven_copy(pom: Path, dest: Path, what: str) -> Path:
     return dest
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id (22 URL-safe base64 characters, as `kafka-storage random-uuid`).
+
+    Like Kafka's own generator, never one starting with "-": the storage tool would read it as an
+    option (one in 64 random ids did, and `up` failed with "--cluster-id expected one argument").
+    """
+    while (cluster_id := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"):
+        pass
+    return cluster_id
+
+
 class Kafka:
     """The local single-node Kafka; `KAFKA_BOOTSTRAP_SERVERS` pointed elsewhere skips it."""
 
@@ -138,7 +149,7 @@ class Kafka:
             self.install()
             config = self._write_config()
             if not (self.home / "data" / "meta.properties").exists():
-                cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+                cluster_id = new_cluster_id()
                 run(
                     self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)),
                     "kafka storage format",
