@@ -1,9 +1,10 @@
 """Ingest throughput: POST /plays (batches) and POST /play (single) vs baselines in the same run.
 
 Starts its own ingest (uvicorn, BENCH_INGEST_WORKERS processes) on a private topic so charts and
-the lake are untouched. Baselines: an AIOKafkaProducer with the same settings (acks=all,
-idempotent) sending pre-encoded events straight to Kafka (for batches), and wrk against the same
-server's GET /healthz (the HTTP floor, for single posts). Single posts are driven by wrk (Debian's
+the lake are untouched; BENCH_BATCH_CLIENTS (4) concurrent clients post the batches. Baselines:
+an AIOKafkaProducer with the same settings (acks=all, idempotent) sending pre-encoded events
+straight to Kafka (for batches), and wrk against the same server's GET /healthz (the HTTP floor,
+for single posts). Single posts are driven by wrk (Debian's
 `wrk`, installed by `make bench`), because a Python client saturates before the server does.
 """
 
@@ -32,6 +33,7 @@ PORT = 18001
 BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "200000"))
 SINGLE_SECONDS = int(os.environ.get("BENCH_SINGLE_SECONDS", "10"))
 WORKERS = int(os.environ.get("BENCH_INGEST_WORKERS", "2"))
+BATCH_CLIENTS = int(os.environ.get("BENCH_BATCH_CLIENTS", "4"))
 WRK_SCRIPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -79,7 +81,7 @@ async def _baseline(kafka: KafkaSettings, n: int) -> float:
         await producer.stop()
 
 
-async def _batches(n: int, size: int = 1000, concurrency: int = 4) -> tuple[float, int]:
+async def _batches(n: int, size: int = 1000, concurrency: int = BATCH_CLIENTS) -> tuple[float, int]:
     """events/s of accepted batches, and how many 503s were retried (as a real client would)."""
     bodies = [{"events": [_play(i * size + j) for j in range(size)]} for i in range(n // size)]
     encoded = [orjson.dumps(b) for b in bodies]
@@ -149,7 +151,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f}; ingest workers {WORKERS}")
     print(f"baseline  raw aiokafka producer, acks=all   : {base:>9,.0f} events/s")
     print(
-        f"POST /plays (1000/batch, 4 clients)         : {batch:>9,.0f} events/s  "
+        f"POST /plays (1000/batch, {BATCH_CLIENTS:>2} clients)        : {batch:>9,.0f} events/s  "
         f"= {batch / base:.2f}x baseline, {batch / TARGET_BATCH:.2f}x target {TARGET_BATCH:,}; "
         f"503s retried {retried}"
     )
