@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from topsongs_core.events import PlayEvent, decode
 from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.kafka import ensure_topics, private_topics
+from topsongs_devstack.process import cpu_seconds
 
 
 def plays(regions: tuple[str, ...], n: int, songs: int, seed: int) -> list[PlayEvent]:
@@ -76,13 +77,6 @@ def counted(port: int) -> float:
     return sum(float(v) for v in re.findall(pattern, text, re.M))
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads) so far, from /proc."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def faust_rate(kafka: KafkaSettings, n: int) -> tuple[float, float]:
     """Events/s of one Faust worker from its first handled play to the last, and events per CPU second.
 
@@ -108,10 +102,10 @@ def faust_rate(kafka: KafkaSettings, n: int) -> tuple[float, float]:
             deadline = time.monotonic() + 600
             while (done := counted(port)) < n and time.monotonic() < deadline:
                 if done and started is None:
-                    started = (time.perf_counter(), done, cpu_seconds(proc.pid))
+                    started = (time.perf_counter(), done, cpu_seconds([proc.pid]))
                 time.sleep(0.5)  # each scrape costs the worker CPU: poll sparingly
             assert started, "worker handled nothing"
-            cpu = cpu_seconds(proc.pid) - started[2]
+            cpu = cpu_seconds([proc.pid]) - started[2]
             return (done - started[1]) / (time.perf_counter() - started[0]), (done - started[1]) / cpu
         finally:
             os.killpg(proc.pid, signal.SIGTERM)

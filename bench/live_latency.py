@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,18 +27,13 @@ import websockets
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.kafka import ensure_topics, private_topics
+from topsongs_devstack.process import free_port
 
 RATE = float(os.environ.get("BENCH_LATENCY_RATE", "1000"))
 SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "20"))
 STAGES = os.environ.get("BENCH_LATENCY_STAGES", "") not in ("", "0")
 REGION, WINDOW, SONG = "US", "5m", "s-latency"
 JSON = {"content-type": "application/json"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _spawn(args: list[str], env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
@@ -279,7 +273,7 @@ def main() -> None:
     suffix = uuid.uuid4().hex[:8]
     kafka = private_topics("bench-lat", suffix)
     asyncio.run(ensure_topics(kafka))
-    ingest_port, dashboard_port = _free_port(), _free_port()
+    ingest_port, dashboard_port = free_port(), free_port()
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,

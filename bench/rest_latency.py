@@ -18,7 +18,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ import pyarrow as pa
 from topsongs_charts.loads import delete_day, load_daily, load_hourly
 from topsongs_charts.rollup import top_songs
 from topsongs_core.settings import PostgresSettings
+from topsongs_devstack.process import free_port
 
 RATE = float(os.environ.get("BENCH_REST_RATE", "1000"))
 SECONDS = float(os.environ.get("BENCH_REST_SECONDS", "15"))
@@ -181,12 +181,6 @@ def pace(base_url: str, paths: list[str], rate: float, seconds: float) -> dict:
         return asyncio.run(_pace_async(base_url, paths, rate, seconds))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(port: int, workers: int) -> subprocess.Popen:
     """dashboard-api under uvicorn in its own process group; returns once /healthz answers."""
     proc = subprocess.Popen(
@@ -247,7 +241,7 @@ def main() -> None:
               f"in {time.perf_counter() - began:.1f} s", flush=True)  # fmt: skip
         with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as client:
             for workers in WORKERS:
-                port = _free_port()
+                port = free_port()
                 server = start_server(port, workers)
                 try:
                     url = f"http://127.0.0.1:{port}"

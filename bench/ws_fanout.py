@@ -27,7 +27,6 @@ import os
 import random
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.kafka import ensure_topics, private_topics
+from topsongs_devstack.process import cpu_seconds, free_port
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -65,12 +65,6 @@ SUSTAINED_RATE, SUSTAINED_RATIO, SUSTAINED_P99_S = 0.95 * RATE_HZ, 0.99, 1.0 / R
 def _raise_nofile() -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- producer process -------------------------------------------------------------------------
@@ -293,16 +287,6 @@ def _server_seq(live: str) -> tuple[int, float]:
     return body["seq"], datetime.fromisoformat(body["generated_at"]).timestamp()
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds so far of the given processes and their children (Linux /proc)."""
-    total = 0
-    for pid in _with_children(pids):
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def _with_children(pids: list[int]) -> list[int]:
     """``pids`` and every process whose parent is one of them (uvicorn's workers)."""
     found = list(pids)
@@ -396,13 +380,13 @@ def run_steps(live: str, pipes: list[Connection], server: int, clients: list[int
             pipe.send(("measure", t0, t0 + seconds))
         time.sleep(max(0.0, t0 - time.time()))
         first = _server_seq(live)
-        cpu0 = _cpu_seconds([server]), _cpu_seconds(clients)
+        cpu0 = cpu_seconds(_with_children([server])), cpu_seconds(clients)
         time.sleep(max(0.0, t0 + seconds - time.time()))
         last = _server_seq(live)
         # Cores busy in the window: the clients share the machine, so they can starve the server.
         cpu = {
-            "server_cpu": (_cpu_seconds([server]) - cpu0[0]) / (time.time() - t0),
-            "client_cpu": (_cpu_seconds(clients) - cpu0[1]) / (time.time() - t0),
+            "server_cpu": (cpu_seconds(_with_children([server])) - cpu0[0]) / (time.time() - t0),
+            "client_cpu": (cpu_seconds(clients) - cpu0[1]) / (time.time() - t0),
         }
         generated = (last[0] - first[0]) / max(last[1] - first[1], 1e-9)
         reports = _collect(pipes, GRACE_S + 60, "measuring")
@@ -420,7 +404,7 @@ def main() -> None:
     app_id = f"bench-ws-{suffix}"
     kafka = private_topics("bench-ws", suffix)
     asyncio.run(ensure_topics(kafka))
-    port = _free_port()
+    port = free_port()
     url = f"ws://127.0.0.1:{port}/ws/live?region={REGION}&window={WINDOW}"
     live = f"http://127.0.0.1:{port}/api/live?region={REGION}&window={WINDOW}"
     ctx = mp.get_context("spawn")

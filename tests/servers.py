@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -12,14 +11,8 @@ from dashboard_api.app import create_app
 from dashboard_api.settings import DashboardSettings
 from ingest.app import create_app as create_ingest
 from ingest.settings import IngestSettings
+from topsongs_devstack.process import free_port
 from uvicorn._types import ASGIApplication
-
-
-def free_port() -> int:
-    """An unused TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @asynccontextmanager

@@ -12,8 +12,9 @@ import pytest
 from dashboard_api.settings import DashboardSettings
 from topsongs_charts import migrate
 from topsongs_core.settings import KafkaSettings, PostgresSettings
+from topsongs_devstack.process import free_port
 
-from tests.servers import free_port, serve_dashboard
+from tests.servers import serve_dashboard
 
 
 @pytest.fixture

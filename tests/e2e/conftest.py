@@ -17,9 +17,9 @@ import pytest
 from dashboard_api.settings import DashboardSettings
 from ingest.settings import IngestSettings
 from topsongs_core.settings import KafkaSettings
+from topsongs_devstack.process import free_port
 
 from tests.ingest.support import serve
-from tests.servers import free_port
 from tests.servers import serve_dashboard as serve_app
 
 REPO = Path(__file__).resolve().parents[2]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from simulator.pacing import TokenBucket
 from simulator.sender import SendConfig
 from simulator.simulation import RunOptions, simulate
 from simulator.standin import StandinIngest
+from topsongs_devstack.process import free_port
 
 START = datetime(2025, 4, 23, 14, 0, tzinfo=UTC)
 
@@ -88,14 +88,8 @@ def test_token_bucket_paces_by_the_clock() -> None:
     assert bucket.try_take() == pytest.approx(0.01)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_cli_run_writes_the_report(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     standin = subprocess.Popen(
         [sys.executable, "-m", "simulator.standin", "--port", str(port)], stdout=subprocess.PIPE, text=True
     )

@@ -15,8 +15,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from dashboard_api.settings import DashboardSettings
 from topsongs_core.settings import KafkaSettings
+from topsongs_devstack.process import free_port
 
-from tests.servers import free_port, serve_dashboard
+from tests.servers import serve_dashboard
 
 
 class Worker:

@@ -25,6 +25,26 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+def free_port() -> int:
+    """An unused TCP port on loopback (for a server a test or benchmark starts on its own)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds used so far by the given processes (all threads), from /proc.
+
+    A process that has already exited counts as zero.
+    """
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def split_hostport(address: str, default_port: int) -> tuple[str, int]:
     """``'host:port'`` → (host, port)."""
     host, _, port = address.rpartition(":")
