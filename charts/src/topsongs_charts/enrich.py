@@ -6,20 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pyarrow as pa
+from topsongs_core.catalog import SONGS_COLUMNS
 
 from topsongs_charts.engine import query
 
 # The song catalog's columns as the simulator writes them to the lake.
-CATALOG_SCHEMA = pa.schema(
-    [
-        ("song_id", pa.string()),
-        ("title", pa.string()),
-        ("artist", pa.string()),
-        ("genre", pa.string()),
-        ("release_year", pa.int32()),
-        ("duration_ms", pa.int64()),
-    ]
-)
+CATALOG_SCHEMA = pa.schema(SONGS_COLUMNS)
 CATALOG_COLUMNS = CATALOG_SCHEMA.names
 
 _VALID = """

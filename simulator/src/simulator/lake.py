@@ -7,22 +7,13 @@ import io
 import pyarrow as pa
 import pyarrow.parquet as pq
 from botocore.exceptions import ClientError
+from topsongs_core.catalog import SONGS_COLUMNS, SONGS_KEY
 from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings
 
 from simulator.catalog import Catalog
 
-SONGS_KEY = "catalog/songs/songs.parquet"
-SONGS_SCHEMA = pa.schema(
-    [
-        ("song_id", pa.string()),
-        ("title", pa.string()),
-        ("artist", pa.string()),
-        ("genre", pa.string()),
-        ("release_year", pa.int32()),
-        ("duration_ms", pa.int64()),
-    ]
-)
+SONGS_SCHEMA = pa.schema(SONGS_COLUMNS)
 
 
 def songs_parquet(catalog: Catalog) -> bytes:
