@@ -12,7 +12,7 @@ settings = StreamsSettings()
 
 
 class LiveApp(faust.App):
-    """Faust's app with the batch-delivering Kafka consumer (see ``streams.transport``)."""
+    """Faust's app with the inline-delivering Kafka consumer (see ``streams.transport``)."""
 
     def _new_transport(self) -> TransportT:
         return transport.Transport(self.conf.broker_consumer, self)
