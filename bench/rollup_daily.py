@@ -73,7 +73,7 @@ def build_day(
         raw = synthetic.plays(hour, regions, per_region, songs, seed=number)
         enriched = enrich_hour(raw, catalog, hour, tuple(regions))
         for lake in lakes:
-            publish_hour(lake, settings, hour, enriched)
+            publish_hour(lake, settings, hour, enriched, raw_files=0)
         keys += [enriched_key(settings, r, hour) for r in regions]
     return keys
 

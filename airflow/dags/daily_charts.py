@@ -1,17 +1,19 @@
 """
 ### Daily charts
 
-Once all 24 hourly loads of the run's UTC day are recorded, count the day's plays per
-(region, song) from the enriched lake and replace that day's `top_songs_daily` rows in one
-transaction. Fails loudly unless, per region, daily plays = sum of `plays_hourly` = enriched rows.
-Logic: `topsongs_charts.charts`.
+For the run's UTC day: wait until the lake holds every play Kafka had at the day's deadline (as
+`plays_hourly_etl` does for an hour), process any hour of the day that has no hourly load yet
+(hours before the stack ran, or with no plays), then count the day's plays per (region, song) from
+the enriched lake and replace that day's `top_songs_daily` rows in one transaction. Fails loudly
+unless, per region, daily plays = sum of `plays_hourly` = enriched rows.
+Logic: `topsongs_charts.restate.complete_day`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import PokeReturnValue, dag, task
+from airflow.sdk import dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 
@@ -26,28 +28,28 @@ from airflow.timetables.interval import CronDataIntervalTimetable
     default_args={"retries": 3, "retry_delay": timedelta(minutes=5)},
 )
 def daily_charts() -> None:
-    """Enriched day → top_songs_daily."""
+    """Lake complete for the day → missing hours → top_songs_daily."""
 
-    @task.sensor(poke_interval=300, timeout=12 * 3600, mode="reschedule")
-    def hours_loaded(data_interval_start: datetime | None = None) -> PokeReturnValue:
-        """Wait until every hour of the day has its hourly load."""
-        from topsongs_charts.charts import missing_hourly_loads
+    @task
+    def lake_complete(data_interval_end: datetime | None = None) -> dict:
+        """Wait until the lake holds every play Kafka had at the day's deadline."""
+        from topsongs_charts.progress import wait_for_lake
         from topsongs_charts.settings import ChartsSettings
 
-        assert data_interval_start is not None
-        missing = missing_hourly_loads(ChartsSettings(), data_interval_start.date())
-        return PokeReturnValue(is_done=not missing, xcom_value=len(missing))
+        assert data_interval_end is not None
+        settings = ChartsSettings()
+        return wait_for_lake(settings, data_interval_end + settings.deadline_grace).as_dict()
 
     @task
     def load_day(data_interval_start: datetime | None = None) -> dict:
-        """Roll up the day, check it against the hourly loads, load it."""
-        from topsongs_charts.charts import run_daily_charts
+        """Fill the day's missing hourly loads, roll up the day, check it, load it."""
+        from topsongs_charts.restate import complete_day
         from topsongs_charts.settings import ChartsSettings
 
         assert data_interval_start is not None
-        return run_daily_charts(ChartsSettings(), data_interval_start.date())
+        return complete_day(ChartsSettings(), data_interval_start.date())
 
-    hours_loaded() >> load_day()
+    lake_complete() >> load_day()
 
 
 daily_charts()

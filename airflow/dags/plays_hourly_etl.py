@@ -1,12 +1,21 @@
 """
-### Hourly ETL of plays
+### Hourly ETL and charts of plays
 
-For the run's data interval (one UTC hour) read `raw/plays/region=*/date=*/hour=*` (only files
-committed in Spark's `_spark_metadata` log when it exists), drop invalid rows, keep one row per
-`event_id`, enrich with the song catalog (`catalog/songs/songs.parquet`; unknown songs are kept and
-reported), and replace `enriched/plays/region=R/date=D/hour=H/part-0.parquet` atomically. The hour's
-manifest (`enriched/plays/_hours/...`) is written last; `hourly_charts` waits for it.
-Re-running an hour gives the same partitions. Logic: `topsongs_charts.etl`.
+For the run's data interval (one UTC hour):
+
+1. `lake_complete` waits until the hour's deadline (its end + `CHARTS_DEADLINE_GRACE`), reads the
+   plays topic's end offsets once, and waits until the lake job's newest checkpoint commit covers
+   them: every play Kafka held at the deadline is then in the lake. Plays that reach Kafka later are
+   late and `plays_restatement` picks them up. Past `CHARTS_LAKE_WAIT_LIMIT` it fails, naming how
+   far behind the lake is, and the hour stays pending (retries wait again).
+2. `enrich_hour` reads `raw/plays/region=*/date=*/hour=*` (files committed in Spark's
+   `_spark_metadata` log), drops invalid rows, keeps one row per `event_id`, enriches with the song
+   catalog and replaces `enriched/plays/region=R/date=D/hour=H/part-0.parquet`; the hour's manifest
+   (`enriched/plays/_hours/...`, with the number of raw files read) is written last.
+3. `load_hour` replaces, in one transaction, that hour's rows of `plays_hourly` (every song) and
+   `top_songs_hourly` (top `CHARTS_TOP_N`; ties by plays desc, then `song_id`) and records the load.
+
+Re-running an hour gives the same tables. Logic: `topsongs_charts.progress`, `.etl`, `.charts`.
 """
 
 from __future__ import annotations
@@ -24,11 +33,21 @@ from airflow.timetables.interval import CronDataIntervalTimetable
     catchup=False,
     max_active_runs=4,
     doc_md=__doc__,
-    tags=["charts", "lake"],
+    tags=["charts", "lake", "postgres"],
     default_args={"retries": 3, "retry_delay": timedelta(minutes=2)},
 )
 def plays_hourly_etl() -> None:
-    """Raw plays of one hour → enriched partitions."""
+    """Lake complete for the hour → enriched partitions → plays_hourly and top_songs_hourly."""
+
+    @task
+    def lake_complete(data_interval_end: datetime | None = None) -> dict:
+        """Wait until the lake holds every play Kafka had at the hour's deadline."""
+        from topsongs_charts.progress import wait_for_lake
+        from topsongs_charts.settings import ChartsSettings
+
+        assert data_interval_end is not None
+        settings = ChartsSettings()
+        return wait_for_lake(settings, data_interval_end + settings.deadline_grace).as_dict()
 
     @task
     def enrich_hour(data_interval_start: datetime | None = None) -> dict:
@@ -39,7 +58,16 @@ def plays_hourly_etl() -> None:
         assert data_interval_start is not None
         return run_hourly_etl(ChartsSettings(), data_interval_start)
 
-    enrich_hour()
+    @task
+    def load_hour(data_interval_start: datetime | None = None) -> dict:
+        """Roll up the hour, check it against the manifest, load it."""
+        from topsongs_charts.charts import run_hourly_charts
+        from topsongs_charts.settings import ChartsSettings
+
+        assert data_interval_start is not None
+        return run_hourly_charts(ChartsSettings(), data_interval_start)
+
+    lake_complete() >> enrich_hour() >> load_hour()
 
 
 plays_hourly_etl()

@@ -10,11 +10,14 @@ import httpx
 import psycopg
 import pytest
 from dashboard_api.settings import DashboardSettings
+from psycopg.types.json import Jsonb
 from topsongs_charts import migrate
 from topsongs_core.settings import KafkaSettings, PostgresSettings
 from topsongs_devstack.process import free_port
 
 from tests.servers import serve_dashboard
+
+LOADED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -41,6 +44,23 @@ def chart_day(pg_settings: PostgresSettings) -> Iterator[date]:
                 "INSERT INTO plays_hourly (region, hour, song_id, plays) VALUES ('US', %s, 's-001', %s)",
                 (datetime.combine(day, time(h), UTC), plays),
             )
+        # Hours 13, 14 and 16 and the day are loaded: 14 was restated once with 2 late plays in US;
+        # hour 15 was never loaded (pending).
+        for kind, start, by_region in (
+            ("hourly", time(13), {}),
+            ("hourly", time(14), {"US": (22, 20, 1), "GB": (5, 5, 0)}),
+            ("hourly", time(16), {"US": (3, 3, 0)}),
+            ("daily", time(0), {"US": (44, 44, 0)}),
+        ):
+            status = {
+                r: {"plays": p, "first_plays": f, "restatements": n} for r, (p, f, n) in by_region.items()
+            }
+            at = datetime.combine(day, start, UTC)
+            conn.execute(
+                "INSERT INTO chart_loads (kind, interval_start, interval_end, plays, regions, by_region,"
+                " loaded_at) VALUES (%s, %s, %s, 0, 0, %s, %s)",
+                (kind, at, at + timedelta(hours=1 if kind == "hourly" else 24), Jsonb(status), LOADED_AT),
+            )
     yield day
     with psycopg.connect(pg_settings.dsn()) as conn:
         start = datetime.combine(day, time(), UTC)
@@ -50,6 +70,9 @@ def chart_day(pg_settings: PostgresSettings) -> Iterator[date]:
         )
         conn.execute("DELETE FROM plays_hourly WHERE hour >= %s AND hour < %s", (start, end))
         conn.execute("DELETE FROM top_songs_daily WHERE date = %s", (day,))
+        conn.execute(
+            "DELETE FROM chart_loads WHERE interval_start >= %s AND interval_start < %s", (start, end)
+        )
 
 
 @pytest.fixture
@@ -74,7 +97,7 @@ async def test_regions(api: httpx.AsyncClient) -> None:
 async def test_top_hourly(api: httpx.AsyncClient, chart_day: date) -> None:
     response = await api.get("/api/top/hourly", params={"region": "US", "hour": f"{chart_day}T14:00Z"})
     assert response.status_code == 200
-    assert response.headers["cache-control"] == "public, max-age=3600"
+    assert response.headers["cache-control"] == "public, max-age=60"
     assert response.json() == {
         "region": "US",
         "hour": f"{chart_day}T14:00:00Z",
@@ -83,7 +106,16 @@ async def test_top_hourly(api: httpx.AsyncClient, chart_day: date) -> None:
             {"rank": 2, "song_id": "s-002", "song": "Two", "artist": "B", "plays": 9},
             {"rank": 3, "song_id": "s-003", "song": "Three", "artist": "C", "plays": 4},
         ],
+        "status": "restated",
+        "as_of": LOADED_AT.isoformat().replace("+00:00", "Z"),
+        "restatements": 1,
+        "late_plays": 2,
     }
+    gb = (await api.get("/api/top/hourly", params={"region": "GB", "hour": f"{chart_day}T14:00Z"})).json()
+    assert (gb["status"], gb["restatements"], gb["late_plays"]) == ("final", 0, 0)
+    pending = await api.get("/api/top/hourly", params={"region": "US", "hour": f"{chart_day}T15:00Z"})
+    assert (pending.json()["status"], pending.json()["as_of"]) == ("pending", None)
+    assert pending.headers["cache-control"] == "no-cache"
     offset = await api.get("/api/top/hourly", params={"region": "US", "hour": f"{chart_day}T16:00+02:00"})
     assert offset.json()["hour"] == f"{chart_day}T14:00:00Z"
     assert len(offset.json()["entries"]) == 3
@@ -99,12 +131,16 @@ async def test_top_daily_and_empty_results(api: httpx.AsyncClient, chart_day: da
         (2, "s-002", 18),
         (3, "s-003", 8),
     ]
+    assert (body["status"], body["late_plays"]) == ("final", 0)
     empty = await api.get("/api/top/daily", params={"region": "GB", "date": str(chart_day)})
     assert empty.status_code == 200 and empty.json()["entries"] == []
-    assert empty.headers["cache-control"] == "no-cache"
+    assert empty.json()["status"] == "final"  # loaded: GB had no plays that day
+    unloaded = await api.get("/api/top/daily", params={"region": "US", "date": str(chart_day + timedelta(1))})
+    assert unloaded.json()["status"] == "pending" and unloaded.headers["cache-control"] == "no-cache"
     now = datetime.now(UTC)
     current = await api.get("/api/top/hourly", params={"region": "US", "hour": f"{now:%Y-%m-%dT%H}:00Z"})
     assert current.status_code == 200 and current.headers["cache-control"] == "no-cache"
+    assert current.json()["status"] == "open"
 
 
 async def test_trend_has_a_point_per_hour(api: httpx.AsyncClient, chart_day: date) -> None:
@@ -115,10 +151,13 @@ async def test_trend_has_a_point_per_hour(api: httpx.AsyncClient, chart_day: dat
         "region": "US",
         "song_id": "s-001",
         "points": [
-            {"hour": f"{chart_day}T{h}:00:00Z", "plays": p} for h, p in ((13, 0), (14, 9), (15, 0), (16, 3))
+            {"hour": f"{chart_day}T{h}:00:00Z", "plays": p, "status": s}
+            for h, p, s in ((13, 0, "final"), (14, 9, "restated"), (15, None, "pending"), (16, 3, "final"))
         ],
     }
-    assert response.headers["cache-control"] == "public, max-age=300"
+    assert response.headers["cache-control"] == "no-cache"  # hour 15 may still be computed
+    loaded = {**params, "from": f"{chart_day}T13:00Z", "to": f"{chart_day}T15:00Z"}
+    assert (await api.get("/api/trend", params=loaded)).headers["cache-control"] == "public, max-age=60"
 
 
 @pytest.mark.parametrize(

@@ -23,12 +23,6 @@ def _manifest(lake: Lake, settings: ChartsSettings, hour: datetime) -> dict:
     return manifest
 
 
-def hour_enriched(settings: ChartsSettings, hour: datetime, lake: Lake | None = None) -> bool:
-    """True once the ETL has published the hour."""
-    lake = lake or Lake.from_s3(settings.s3)
-    return lake.exists(marker_key(settings, as_hour(hour)))
-
-
 def run_hourly_charts(settings: ChartsSettings, hour: datetime, lake: Lake | None = None) -> dict:
     """Load `plays_hourly` and `top_songs_hourly` for one hour; returns per-region plays."""
     hour = as_hour(hour)

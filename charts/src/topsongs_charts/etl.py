@@ -45,13 +45,18 @@ def run_hourly_etl(settings: ChartsSettings, hour: datetime, lake: Lake | None =
     hour = as_hour(hour)
     lake = lake or Lake.from_s3(settings.s3)
     raw = read_hour(lake, settings.raw_prefix, hour, honour_spark_log=settings.honour_spark_log)
-    catalog = read_catalog(lake, settings) if raw.num_rows else _EMPTY_CATALOG
-    result = enrich_hour(raw, catalog, hour, settings.contract.regions)
-    return publish_hour(lake, settings, hour, result)
+    catalog = read_catalog(lake, settings) if raw.table.num_rows else _EMPTY_CATALOG
+    result = enrich_hour(raw.table, catalog, hour, settings.contract.regions)
+    return publish_hour(lake, settings, hour, result, raw_files=raw.files)
 
 
-def publish_hour(lake: Lake, settings: ChartsSettings, hour: datetime, result: Enriched) -> dict:
-    """Check the enriched hour, replace its partitions, drop stale ones, then write the manifest."""
+def publish_hour(
+    lake: Lake, settings: ChartsSettings, hour: datetime, result: Enriched, *, raw_files: int
+) -> dict:
+    """Check the enriched hour, replace its partitions, drop stale ones, then write the manifest.
+
+    ``raw_files`` (how many lake files were read) lets the restatement find hours that gained files.
+    """
     quality.require_no_nulls(result.table, ["event_id", "song_id", "region", "played_at"], "enriched")
     quality.require_unique(result.table, "event_id", "enriched")
     if result.unknown_songs:
@@ -79,6 +84,7 @@ def publish_hour(lake: Lake, settings: ChartsSettings, hour: datetime, result: E
         "invalid": result.invalid,
         "duplicates": result.duplicates,
         "rows_out": result.rows_out,
+        "raw_files": raw_files,
         "unknown_songs": result.unknown_songs,
     }
     lake.write_json(marker_key(settings, hour), manifest)

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import psycopg
 import pyarrow as pa
+from psycopg.types.json import Jsonb
 from topsongs_core.settings import PostgresSettings
 
 _TOP_COLUMNS = ["region", "song", "plays", "rank", "song_id", "artist", "genre"]
@@ -43,15 +44,37 @@ def load_daily(settings: PostgresSettings, start: datetime, per_song: pa.Table, 
         _record(conn, "daily", start, start + timedelta(days=1), per_song)
 
 
+def region_status(previous: dict | None, plays: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Each region's plays now, at the first load, and how many later loads changed them."""
+    if previous is None:
+        return {r: {"plays": n, "first_plays": n, "restatements": 0} for r, n in sorted(plays.items())}
+    status = {}
+    for region in sorted(set(previous) | set(plays)):
+        before = previous.get(region, {"plays": 0, "first_plays": 0, "restatements": 0})
+        now = plays.get(region, 0)
+        status[region] = {
+            "plays": now,
+            "first_plays": before["first_plays"],
+            "restatements": before["restatements"] + (now != before["plays"]),
+        }
+    return status
+
+
 def _record(conn: psycopg.Connection, kind: str, start: datetime, end: datetime, per_song: pa.Table) -> None:
-    plays = sum(per_song["plays"].to_pylist())
-    regions = len(set(per_song["region"].to_pylist()))
+    plays: dict[str, int] = {}
+    for region, n in zip(per_song["region"].to_pylist(), per_song["plays"].to_pylist(), strict=True):
+        plays[region] = plays.get(region, 0) + n
+    row = conn.execute(
+        "SELECT by_region FROM chart_loads WHERE kind = %s AND interval_start = %s FOR UPDATE",
+        (kind, start),
+    ).fetchone()
+    status = region_status(row[0] if row else None, plays)
     conn.execute(
-        "INSERT INTO chart_loads (kind, interval_start, interval_end, plays, regions)"
-        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (kind, interval_start) DO UPDATE SET"
+        "INSERT INTO chart_loads (kind, interval_start, interval_end, plays, regions, by_region)"
+        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (kind, interval_start) DO UPDATE SET"
         " interval_end = EXCLUDED.interval_end, plays = EXCLUDED.plays,"
-        " regions = EXCLUDED.regions, loaded_at = now()",
-        (kind, start, end, plays, regions),
+        " regions = EXCLUDED.regions, by_region = EXCLUDED.by_region, loaded_at = now()",
+        (kind, start, end, sum(plays.values()), len(plays), Jsonb(status)),
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import unquote
 
 import pyarrow as pa
@@ -57,6 +59,34 @@ def _key_from_uri(uri: str, prefix: str) -> str:
     return uri[at + 1 :] if at >= 0 else uri
 
 
+_PARTITION = re.compile(r"/region=([^/]+)/date=(\d{4}-\d{2}-\d{2})/hour=(\d{1,2})/([^/]+)$")
+
+
+def _is_data_file(key: str) -> bool:
+    name = key.rsplit("/", 1)[-1]
+    return name.endswith(".parquet") and not name.startswith(("_", "."))
+
+
+def lake_files(lake: Lake, prefix: str, *, honour_spark_log: bool) -> set[str]:
+    """Every raw Parquet key the lake holds: the Spark log's files when it exists, else a listing."""
+    committed = spark_committed_files(lake, prefix) if honour_spark_log else None
+    if committed is None:
+        committed = set(lake.list_files(prefix, recursive=True))
+    return {key for key in committed if _is_data_file(key)}
+
+
+def files_per_hour(keys: set[str]) -> dict[datetime, int]:
+    """How many raw files each UTC hour has (all regions), from the partition path of each key."""
+    counts: dict[datetime, int] = {}
+    for key in keys:
+        match = _PARTITION.search(key)
+        if match:
+            day, hour = date.fromisoformat(match.group(2)), int(match.group(3))
+            at = datetime.combine(day, time(), UTC) + timedelta(hours=hour)
+            counts[at] = counts.get(at, 0) + 1
+    return counts
+
+
 def hour_files(lake: Lake, prefix: str, hour: datetime) -> dict[str, list[str]]:
     """Parquet keys per region for one hour, e.g. ``{"US": ["raw/plays/region=US/..."]}``."""
     found: dict[str, list[str]] = {}
@@ -68,11 +98,7 @@ def hour_files(lake: Lake, prefix: str, hour: datetime) -> dict[str, list[str]]:
         for hour_dir in lake.list_dirs(day_key):
             value = hour_dir.removeprefix("hour=")
             if value.isdigit() and int(value) == hour.hour:
-                keys = [
-                    k
-                    for k in lake.list_files(f"{day_key}/{hour_dir}")
-                    if k.endswith(".parquet") and not k.rsplit("/", 1)[-1].startswith(("_", "."))
-                ]
+                keys = [k for k in lake.list_files(f"{day_key}/{hour_dir}") if _is_data_file(k)]
                 found.setdefault(region, []).extend(keys)
     return found
 
@@ -93,13 +119,23 @@ def normalise(table: pa.Table, region: str) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=RAW_SCHEMA)
 
 
-def read_hour(lake: Lake, prefix: str, hour: datetime, *, honour_spark_log: bool) -> pa.Table:
+@dataclass
+class RawHour:
+    """One hour of raw plays and how many lake files they came from."""
+
+    table: pa.Table
+    files: int
+
+
+def read_hour(lake: Lake, prefix: str, hour: datetime, *, honour_spark_log: bool) -> RawHour:
     """Every raw row of one hour (all regions), committed files only when Spark's log exists."""
     committed = spark_committed_files(lake, prefix) if honour_spark_log else None
     tables = [RAW_SCHEMA.empty_table()]
+    files = 0
     for region, keys in hour_files(lake, prefix, hour).items():
         for key in keys:
             if committed is not None and key not in committed:
                 continue
             tables.append(normalise(lake.read_parquet(key), region))
-    return pa.concat_tables(tables)
+            files += 1
+    return RawHour(pa.concat_tables(tables), files)

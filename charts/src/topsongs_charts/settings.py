@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from topsongs_core.catalog import SONGS_KEY
-from topsongs_core.settings import ContractSettings, PostgresSettings, S3Settings
+from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings, S3Settings
 
 
 class ChartsSettings(BaseSettings):
-    """Where the lake's datasets live and how big a chart is."""
+    """Where the lake's datasets live, how big a chart is, and when an interval is complete."""
 
     model_config = SettingsConfigDict(env_prefix="CHARTS_", extra="ignore")
 
@@ -19,6 +21,24 @@ class ChartsSettings(BaseSettings):
     catalog_key: str = SONGS_KEY
     # Spark's file-sink log is honoured when present; de-duplication by event_id holds regardless.
     honour_spark_log: bool = True
+    lake_checkpoint: str = Field(
+        default="_checkpoints/plays-lake/plays",
+        description="The lake job's checkpoint of its plays query (LAKE_CHECKPOINT_LOCATION + '/plays'): "
+        "a key in the bucket or an s3a:// URI. Its newest commit says which Kafka offsets the lake holds.",
+    )
+    deadline_grace: timedelta = Field(
+        default=timedelta(seconds=10),
+        description="An interval's deadline is its end plus this (a play's way from ingest into Kafka).",
+    )
+    lake_wait_limit: timedelta = Field(
+        default=timedelta(minutes=15),
+        description="How long a run waits for the lake to hold Kafka's plays before it fails loudly.",
+    )
+    lake_poll_s: float = Field(default=5.0, gt=0)
+    restate_batch_hours: int = Field(
+        default=24, ge=1, description="At most this many stale hours per restatement run, oldest first."
+    )
     s3: S3Settings = Field(default_factory=S3Settings)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from aiokafka.partitioner import murmur2
 from topsongs_core.events import PlayEvent
+from topsongs_core.kafka_options import aiokafka_connection
 
 from ingest.metrics import PRODUCE_LATENCY
 from ingest.settings import IngestSettings
@@ -46,7 +47,7 @@ class PlayPublisher:
         kafka = self.settings.kafka
         timeout_ms = int(self.settings.produce_timeout_s * 1000)
         return AIOKafkaProducer(
-            bootstrap_servers=kafka.bootstrap_servers,
+            **aiokafka_connection(kafka),
             client_id="topsongs-ingest",
             acks="all",
             enable_idempotence=True,
@@ -55,10 +56,6 @@ class PlayPublisher:
             compression_type=self.settings.compression,
             request_timeout_ms=timeout_ms,
             retry_backoff_ms=100,
-            security_protocol=kafka.security_protocol,
-            sasl_mechanism=kafka.sasl_mechanism or "PLAIN",
-            sasl_plain_username=kafka.sasl_username,
-            sasl_plain_password=(kafka.sasl_password.get_secret_value() if kafka.sasl_password else None),
         )
 
     async def start(self) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
 
 from cachetools import TTLCache
 
-Rows = list[dict[str, object]]
+Rows = list[dict[str, Any]]
 
 
 class ChartCache:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+ChartStatus = Literal["open", "pending", "final", "restated"]
 
 
 class Regions(BaseModel):
@@ -23,7 +26,20 @@ class ChartEntry(BaseModel):
     plays: int
 
 
-class HourlyChart(BaseModel):
+class Finality(BaseModel):
+    """How final a chart is (docs/api.md, "Chart status")."""
+
+    status: ChartStatus = Field(
+        description="open: the interval has not ended; pending: it has, but the lake is not complete "
+        "for it yet (no chart computed); final: computed once the lake held every play Kafka had at "
+        "the deadline; restated: recomputed since, because late plays arrived"
+    )
+    as_of: datetime | None = Field(description="When the chart was last computed (null: never)")
+    restatements: int = Field(description="Recomputations that changed this region's plays")
+    late_plays: int = Field(description="Plays added after the first final chart")
+
+
+class HourlyChart(Finality):
     """The top songs of one region in one UTC hour."""
 
     region: str
@@ -31,7 +47,7 @@ class HourlyChart(BaseModel):
     entries: list[ChartEntry]
 
 
-class DailyChart(BaseModel):
+class DailyChart(Finality):
     """The top songs of one region on one UTC day."""
 
     region: str
@@ -40,10 +56,11 @@ class DailyChart(BaseModel):
 
 
 class TrendPoint(BaseModel):
-    """Plays of a song in one hour."""
+    """Plays of a song in one hour (null while the hour's chart is open or pending)."""
 
     hour: datetime
-    plays: int
+    plays: int | None
+    status: ChartStatus
 
 
 class Trend(BaseModel):

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from dashboard_api.history import queries
 from dashboard_api.history.cache import ChartCache, Rows
-from dashboard_api.history.models import DailyChart, HourlyChart, Regions, Trend
+from dashboard_api.history.models import ChartStatus, DailyChart, HourlyChart, Regions, Trend
 from dashboard_api.history.params import Hour, Region, SongId, TrendWindow
 from dashboard_api.settings import DashboardSettings
 
 router = APIRouter(prefix="/api", tags=["history"])
 
-# A closed interval's chart only changes when someone re-runs its load, which is rare.
-CLOSED = "public, max-age=3600"
-CLOSED_TREND = "public, max-age=300"
+# A final chart changes only when late plays restate it: caches may keep it for a minute.
+CLOSED = "public, max-age=60"
 OPEN = "no-cache"
 
 
@@ -43,9 +42,22 @@ async def _reader(request: Request) -> Reader:
 Charts = Annotated[Reader, Depends(_reader)]
 
 
-def _cache(response: Response, end: datetime, filled: bool, closed_policy: str = CLOSED) -> None:
+def _cache(response: Response, end: datetime, filled: bool) -> None:
     closed = end <= datetime.now(UTC) and filled
-    response.headers["Cache-Control"] = closed_policy if closed else OPEN
+    response.headers["Cache-Control"] = CLOSED if closed else OPEN
+
+
+def status_of(end: datetime, loaded: bool, restatements: int) -> ChartStatus:
+    """open → pending → final → restated, as docs/api.md defines them."""
+    if not loaded:
+        return "open" if end > datetime.now(UTC) else "pending"
+    return "restated" if restatements else "final"
+
+
+async def _finality(charts: Reader, kind: str, start: datetime, end: datetime, region: str) -> dict:
+    rows = await charts.read(queries.chart_load, end, kind, start, region)
+    load: dict[str, Any] = rows[0] if rows else {"as_of": None, "restatements": 0, "late_plays": 0}
+    return {**load, "status": status_of(end, bool(rows), load["restatements"])}
 
 
 @router.get("/regions", response_model=Regions)
@@ -61,8 +73,9 @@ async def top_hourly(charts: Charts, response: Response, region: Region, hour: H
     """The authoritative top songs of one region and UTC hour (empty until its load ran)."""
     end = hour + timedelta(hours=1)
     entries = await charts.read(queries.top_hourly, end, region, hour)
-    _cache(response, end, bool(entries))
-    return {"region": region, "hour": hour, "entries": entries}
+    finality = await _finality(charts, "hourly", hour, end, region)
+    _cache(response, end, finality["as_of"] is not None)
+    return {"region": region, "hour": hour, "entries": entries, **finality}
 
 
 @router.get("/top/daily", response_model=DailyChart)
@@ -73,17 +86,28 @@ async def top_daily(
     day: Annotated[date, Query(alias="date", description="UTC day", examples=["2025-04-23"])],
 ) -> dict[str, object]:
     """The authoritative top songs of one region and UTC day (empty until its load ran)."""
-    end = datetime.combine(day + timedelta(days=1), time(), UTC)
+    start = datetime.combine(day, time(), UTC)
+    end = start + timedelta(days=1)
     entries = await charts.read(queries.top_daily, end, region, day)
-    _cache(response, end, bool(entries))
-    return {"region": region, "date": day, "entries": entries}
+    finality = await _finality(charts, "daily", start, end, region)
+    _cache(response, end, finality["as_of"] is not None)
+    return {"region": region, "date": day, "entries": entries, **finality}
 
 
 @router.get("/trend", response_model=Trend)
 async def trend(
     charts: Charts, response: Response, region: Region, song_id: SongId, window: TrendWindow
 ) -> dict[str, object]:
-    """Plays per hour of one song in ``[from, to)``, one point per hour (0 when none)."""
-    points = await charts.read(queries.trend, window[1], region, song_id, *window)
-    _cache(response, window[1], True, CLOSED_TREND)
+    """Plays per hour of one song in ``[from, to)``, one point per hour: 0 when a computed hour has
+    none, null while the hour is open or pending."""
+    rows = await charts.read(queries.trend, window[1], region, song_id, *window)
+    points = [
+        {
+            "hour": r["hour"],
+            "plays": r["plays"],
+            "status": status_of(r["hour"] + timedelta(hours=1), r["loaded"], r["restatements"]),
+        }
+        for r in rows
+    ]
+    _cache(response, window[1], all(p["plays"] is not None for p in points))
     return {"region": region, "song_id": song_id, "points": points}

@@ -1,0 +1,68 @@
+"""
+### Restatement of late plays
+
+Every five minutes: find the closed hours (inside ingest's `played_at` horizon) whose raw lake
+partitions gained files after their last ETL — late plays, or hours no scheduled run covered —
+oldest first, at most `CHARTS_RESTATE_BATCH_HOURS` per run; re-run ETL → hourly load for each
+(one mapped task instance per hour, so the grid shows which hours are being restated), then the
+daily load of their days once those days' own runs have settled. De-duplication by `event_id`
+makes re-reading the original and the late files count each play once; each load swaps its
+interval in one transaction, so the previous chart is served until the new one is in.
+Logic: `topsongs_charts.restate`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import dag, task
+
+
+@dag(
+    schedule="*/5 * * * *",
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["charts", "lake", "postgres"],
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
+)
+def plays_restatement() -> None:
+    """Stale hours → ETL + hourly load each → daily load of their days."""
+
+    @task
+    def find_stale_hours() -> list[str]:
+        """Hours whose lake files outnumber what their ETL read, oldest first, bounded."""
+        from topsongs_charts.restate import stale_hours
+        from topsongs_charts.settings import ChartsSettings
+
+        hours = stale_hours(ChartsSettings(), datetime.now(UTC))
+        print(f"{len(hours)} stale hours: {[h.isoformat() for h in hours]}")
+        return [h.isoformat() for h in hours]
+
+    @task(map_index_template="{{ restated_hour }}")
+    def restate_hour(hour: str) -> dict:
+        """ETL and hourly load of one stale hour."""
+        from airflow.sdk import get_current_context
+        from topsongs_charts.restate import restate_hour as restate
+
+        get_current_context()["restated_hour"] = hour  # type: ignore[typeddict-unknown-key]
+        from topsongs_charts.settings import ChartsSettings
+
+        return restate(ChartsSettings(), datetime.fromisoformat(hour))
+
+    @task
+    def reload_days(hours: list[str]) -> list[dict]:
+        """The daily load of every settled day an hour was restated in."""
+        from topsongs_charts.restate import complete_day, days_to_reload
+        from topsongs_charts.settings import ChartsSettings
+
+        settings = ChartsSettings()
+        days = days_to_reload(settings, map(datetime.fromisoformat, hours), datetime.now(UTC))
+        return [complete_day(settings, day) for day in days]
+
+    hours = find_stale_hours()
+    restate_hour.expand(hour=hours) >> reload_days(hours)
+
+
+plays_restatement()

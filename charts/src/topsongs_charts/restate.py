@@ -1,0 +1,69 @@
+"""Restatement: hours whose raw partitions gained files after their last ETL are processed again.
+
+Plays may arrive up to the contract's ``max_event_age`` late. Spark appends them to their hour's
+raw partition; the hour's manifest records how many files its ETL read, so an hour with more
+committed files than that is stale. Restating re-runs ETL → hourly load for exactly those hours,
+then the daily load of their (closed) days. Every step replaces its interval whole, so re-runs and
+overlaps with the scheduled runs are harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from topsongs_charts.charts import missing_hourly_loads, run_daily_charts, run_hourly_charts
+from topsongs_charts.etl import marker_key, run_hourly_etl
+from topsongs_charts.lake import Lake
+from topsongs_charts.raw import files_per_hour, lake_files
+from topsongs_charts.settings import ChartsSettings
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def _settled(settings: ChartsSettings, end: datetime, now: datetime) -> bool:
+    # The interval's scheduled run has had its deadline and its whole wait for the lake.
+    return end + settings.deadline_grace + settings.lake_wait_limit <= now
+
+
+def stale_hours(settings: ChartsSettings, now: datetime, lake: Lake | None = None) -> list[datetime]:
+    """Closed hours inside the ingest horizon whose lake files outnumber what their ETL read, oldest
+    first, at most ``restate_batch_hours``. Hours never processed count once their run has settled."""
+    lake = lake or Lake.from_s3(settings.s3)
+    files = files_per_hour(lake_files(lake, settings.raw_prefix, honour_spark_log=settings.honour_spark_log))
+    oldest = now - settings.contract.max_event_age - HOUR
+    stale: list[datetime] = []
+    for hour, count in sorted(files.items()):
+        if hour < oldest or hour + HOUR > now:
+            continue
+        manifest = lake.read_json(marker_key(settings, hour))
+        if manifest is None:
+            if _settled(settings, hour + HOUR, now):
+                stale.append(hour)
+        elif manifest.get("raw_files", -1) < count:
+            stale.append(hour)
+        if len(stale) == settings.restate_batch_hours:
+            break
+    return stale
+
+
+def restate_hour(settings: ChartsSettings, hour: datetime, lake: Lake | None = None) -> dict:
+    """ETL and hourly load of one hour again; returns its plays per region."""
+    lake = lake or Lake.from_s3(settings.s3)
+    run_hourly_etl(settings, hour, lake)
+    return run_hourly_charts(settings, hour, lake)
+
+
+def days_to_reload(settings: ChartsSettings, hours: Iterable[datetime], now: datetime) -> list[date]:
+    """The days of ``hours`` whose scheduled daily run has settled (younger days are left to it)."""
+    days = sorted({h.date() for h in hours})
+    return [d for d in days if _settled(settings, datetime.combine(d, time(), UTC) + DAY, now)]
+
+
+def complete_day(settings: ChartsSettings, day: date, lake: Lake | None = None) -> dict:
+    """Process every hour of ``day`` that has no hourly load yet (empty ones too), then load the day."""
+    lake = lake or Lake.from_s3(settings.s3)
+    for hour in missing_hourly_loads(settings, day):
+        restate_hour(settings, hour, lake)
+    return run_daily_charts(settings, day, lake)
