@@ -22,3 +22,9 @@ export function formatUtcRange(start: string, end: string): string {
     endsNextDay && formatUtcClock(to) !== "00:00" ? `${formatUtcDate(to)} ${formatUtcClock(to)}` : formatUtcClock(to);
   return `${formatUtcDate(from)} ${formatUtcClock(from)}–${toLabel} UTC`;
 }
+
+/** `2025-04-23 14:05 UTC` for an ISO instant. */
+export function formatUtcInstant(value: string): string {
+  const date = new Date(value);
+  return `${formatUtcDate(date)} ${formatUtcClock(date)} UTC`;
+}

@@ -3,6 +3,7 @@ import type {
   HourlyChart,
   LiveChart,
   LiveWindow,
+  Reconciliation,
   RegionsResponse,
   Trend,
   ValidationIssue,
@@ -70,7 +71,7 @@ export const api = {
   /** Authoritative top 10 for one UTC day (`YYYY-MM-DD`). */
   topDaily: (region: string, date: string) => getJson<DailyChart>("/api/top/daily", { region, date }),
 
-  /** Hourly plays of one song between two instants. */
+  /** Hourly plays of one song between two instants; null plays for hours not computed yet. */
   trend: (region: string, songId: string, from: Date, to: Date) =>
     getJson<Trend>("/api/trend", {
       region,
@@ -78,6 +79,10 @@ export const api = {
       from: toApiHour(from),
       to: toApiHour(to),
     }),
+
+  /** Live board against batch charts, hour by hour, for one UTC day (`YYYY-MM-DD`). */
+  reconciliation: (region: string, date: string) =>
+    getJson<Reconciliation>("/api/reconciliation", { region, date }),
 };
 
 /** Builds the live WebSocket URL relative to the page's own host. */

@@ -43,13 +43,30 @@ export interface ChartEntry {
   plays: number;
 }
 
-export interface HourlyChart {
+/**
+ * How final a batch chart is: `open` (its interval is not over), `pending` (closed, but the lake is
+ * not complete so the chart is not computed yet), `final`, or `restated` (recomputed after late plays).
+ */
+export type ChartStatus = "open" | "pending" | "final" | "restated";
+
+/** Finality fields shared by the hourly and daily chart answers. */
+export interface ChartFinality {
+  status: ChartStatus;
+  /** When the chart was last computed; null when never. */
+  as_of: string | null;
+  /** Recomputations that changed the chart. */
+  restatements: number;
+  /** Plays added after the first final chart. */
+  late_plays: number;
+}
+
+export interface HourlyChart extends ChartFinality {
   region: string;
   hour: string;
   entries: ChartEntry[];
 }
 
-export interface DailyChart {
+export interface DailyChart extends ChartFinality {
   region: string;
   date: string;
   entries: ChartEntry[];
@@ -57,13 +74,49 @@ export interface DailyChart {
 
 export interface TrendPoint {
   hour: string;
-  plays: number;
+  /** Null while the hour is `open` or `pending`: not computed yet, which is not zero plays. */
+  plays: number | null;
+  status: ChartStatus;
 }
 
 export interface Trend {
   region: string;
   song_id: string;
   points: TrendPoint[];
+}
+
+/**
+ * One hour of live against batch: `agree` (totals and top 10 identical), `explained` (they differ
+ * only by the plays the live board dropped as late), `unexplained`, or `pending` (batch chart not
+ * final yet, or no final live record for the hour; the numbers may then be null).
+ */
+export type ReconciliationStatus = "agree" | "explained" | "unexplained" | "pending";
+
+export interface SongPlays {
+  song_id: string;
+  plays: number;
+}
+
+export interface ReconciledHour {
+  hour: string;
+  status: ReconciliationStatus;
+  live_plays: number | null;
+  batch_plays: number | null;
+  /** batch_plays − live_plays. */
+  difference: number | null;
+  late_dropped: number | null;
+  /** difference − late_dropped (0 when explained). */
+  unexplained: number | null;
+  live_top: SongPlays[];
+  batch_top: SongPlays[];
+}
+
+export interface Reconciliation {
+  region: string;
+  date: string;
+  /** The day's plays that the late drops do not explain. */
+  unexplained: number;
+  hours: ReconciledHour[];
 }
 
 /** One item of FastAPI's 422 `detail` list. */

@@ -1,52 +1,18 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { render, screen } from "@testing-library/react";
+import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter } from "react-router";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { FINAL, json, renderAt, serve } from "../../test/dashboardApi";
 import { HistoryView } from "./HistoryView";
 
-type Route = (url: URL) => Response | Promise<Response>;
-
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
-
-/** Answers fetch like dashboard-api would, per path; records the requested URLs. */
-function serve(routes: Record<string, Route>) {
-  const requested: URL[] = [];
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: string) => {
-      const url = new URL(input, "http://localhost");
-      requested.push(url);
-      const route = routes[url.pathname];
-      return route ? route(url) : json({ detail: "Not Found" }, 404);
-    }),
-  );
-  return requested;
-}
-
-function renderHistory(search: string) {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    <QueryClientProvider client={client}>
-      <MemoryRouter initialEntries={[`/history${search}`]}>
-        <HistoryView />
-      </MemoryRouter>
-    </QueryClientProvider>,
-  );
-}
+const renderHistory = (search: string) => renderAt(`/history${search}`, <HistoryView />);
 
 const regions = () => json({ regions: ["US", "GB"] });
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
 
 describe("HistoryView", () => {
   it("explains an empty closed hour: the hourly job runs after the hour closes", async () => {
     const requested = serve({
       "/api/regions": regions,
-      "/api/top/hourly": (url) => json({ region: url.searchParams.get("region"), hour: "2025-04-23T14:00:00Z", entries: [] }),
+      "/api/top/hourly": (url) => json({ region: url.searchParams.get("region"), hour: "2025-04-23T14:00:00Z", entries: [], ...FINAL }),
     });
     renderHistory("?region=GB&granularity=hour&date=2025-04-23&hour=14");
 
@@ -59,10 +25,23 @@ describe("HistoryView", () => {
     expect(hourly.searchParams.get("region")).toBe("GB");
   });
 
+  it("explains an empty pending hour: the lake is not complete yet", async () => {
+    serve({
+      "/api/regions": regions,
+      "/api/top/hourly": () =>
+        json({ region: "US", hour: "2025-04-23T14:00:00Z", entries: [], status: "pending", as_of: null, restatements: 0, late_plays: 0 }),
+    });
+    renderHistory("?region=US&date=2025-04-23&hour=14");
+    expect(await screen.findByTestId("history-empty")).toHaveTextContent(
+      "No chart yet for US, 2025-04-23 14:00 UTC — the hour is over but the lake is not complete yet, so its chart is not computed (checking again every 30 s).",
+    );
+    expect(screen.getByTestId("chart-status")).toHaveAttribute("data-status", "pending");
+  });
+
   it("explains an empty daily chart", async () => {
     serve({
       "/api/regions": regions,
-      "/api/top/daily": () => json({ region: "US", date: "2025-04-23", entries: [] }),
+      "/api/top/daily": () => json({ region: "US", date: "2025-04-23", entries: [], ...FINAL }),
     });
     renderHistory("?region=US&granularity=day&date=2025-04-23");
     expect(await screen.findByTestId("history-empty")).toHaveTextContent(/No chart yet for US, 2025-04-23 — the hourly job runs after each hour closes/);
@@ -71,7 +50,7 @@ describe("HistoryView", () => {
   it("says a future hour hasn't started", async () => {
     serve({
       "/api/regions": regions,
-      "/api/top/hourly": () => json({ region: "US", hour: "2999-01-01T00:00:00Z", entries: [] }),
+      "/api/top/hourly": () => json({ region: "US", hour: "2999-01-01T00:00:00Z", entries: [], ...FINAL }),
     });
     renderHistory("?region=US&date=2999-01-01&hour=0");
     expect(await screen.findByTestId("history-empty")).toHaveTextContent("that hour hasn't started yet");
@@ -84,7 +63,7 @@ describe("HistoryView", () => {
       "/api/top/hourly": () =>
         fail
           ? json({ detail: "database unavailable" }, 503)
-          : json({ region: "US", hour: "2025-04-23T14:00:00Z", entries: [{ rank: 1, song_id: "s-1", song: "Blue Hour", artist: "X", plays: 3 }] }),
+          : json({ region: "US", hour: "2025-04-23T14:00:00Z", entries: [{ rank: 1, song_id: "s-1", song: "Blue Hour", artist: "X", plays: 3 }], ...FINAL }),
     });
     renderHistory("?region=US&date=2025-04-23&hour=14");
 
@@ -123,8 +102,9 @@ describe("HistoryView", () => {
             { rank: 1, song_id: "s-1", song: "Blue Hour", artist: "X", plays: 9 },
             { rank: 2, song_id: "s-2", song: "Red Line", artist: "Y", plays: 4 },
           ],
+          ...FINAL,
         }),
-      "/api/trend": () => json({ region: "US", song_id: "s-2", points: [{ hour: "2025-04-23T14:00:00Z", plays: 4 }] }),
+      "/api/trend": () => json({ region: "US", song_id: "s-2", points: [{ hour: "2025-04-23T14:00:00Z", plays: 4, status: "final" }] }),
     });
     renderHistory("?region=US&date=2025-04-23&hour=14");
 

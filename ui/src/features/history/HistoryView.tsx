@@ -1,7 +1,9 @@
 import { useSearchParams } from "react-router";
 import { ApiError } from "../../api/client";
+import type { ChartStatus } from "../../api/types";
 import { Field, SelectField } from "../../components/Field";
 import { RegionSelect } from "../regions/RegionSelect";
+import { ChartStatusBadge } from "./ChartStatusBadge";
 import {
   defaultSelection,
   describePeriod,
@@ -11,6 +13,7 @@ import {
   type Granularity,
   type HistorySelection,
 } from "./period";
+import { ReconciliationLine } from "./ReconciliationLine";
 import { SongTrend } from "./SongTrend";
 import { TopTenBars } from "./TopTenBars";
 import { OPEN_PERIOD_POLL_MS, useHistoryChart } from "./useHistoryQueries";
@@ -33,12 +36,14 @@ function readSelection(params: URLSearchParams, now: Date): HistorySelection {
   };
 }
 
-function EmptyState({ selection, now }: { selection: HistorySelection; now: Date }) {
+function EmptyState({ selection, status, now }: { selection: HistorySelection; status: ChartStatus; now: Date }) {
   const period = selectedPeriod(selection);
   const what = `${selection.region}, ${describePeriod(selection)}`;
   let why: string;
   if (isFuture(period, now)) {
     why = `that ${selection.granularity} hasn't started yet`;
+  } else if (status === "pending") {
+    why = `the ${selection.granularity} is over but the lake is not complete yet, so its chart is not computed (checking again every ${OPEN_PERIOD_POLL_MS / 1000} s)`;
   } else if (selection.granularity === "hour") {
     why = isOpen(period, now)
       ? `the hourly job runs after the hour closes (checking again every ${OPEN_PERIOD_POLL_MS / 1000} s)`
@@ -99,7 +104,7 @@ export function HistoryView() {
     );
 
   const what = `${selection.region}, ${describePeriod(selection)}`;
-  const selectedEntry = chart.data?.find((entry) => entry.song_id === songId);
+  const selectedEntry = chart.data?.entries.find((entry) => entry.song_id === songId);
 
   return (
     <section className="panel" aria-labelledby="history-heading">
@@ -138,15 +143,18 @@ export function HistoryView() {
 
       <h3 className="subheading">
         Top 10 — {what}
-        {isOpen(selectedPeriod(selection), now) && <span className="badge">in progress</span>}
+        {chart.data && <ChartStatusBadge finality={chart.data} />}
       </h3>
 
       {chart.isPending && <p className="state">Loading chart…</p>}
       {chart.isError && <ErrorState error={chart.error} what={what} onRetry={() => void chart.refetch()} />}
-      {chart.data && chart.data.length === 0 && <EmptyState selection={selection} now={now} />}
-      {chart.data && chart.data.length > 0 && (
-        <TopTenBars entries={chart.data} selectedSongId={songId} onSelect={(song) => update({ song })} />
+      {chart.data && chart.data.entries.length === 0 && (
+        <EmptyState selection={selection} status={chart.data.status} now={now} />
       )}
+      {chart.data && chart.data.entries.length > 0 && (
+        <TopTenBars entries={chart.data.entries} selectedSongId={songId} onSelect={(song) => update({ song })} />
+      )}
+      {chart.data && <ReconciliationLine selection={selection} chart={chart.data} />}
 
       {songId ? (
         <SongTrend
@@ -157,7 +165,7 @@ export function HistoryView() {
         />
       ) : (
         chart.data &&
-        chart.data.length > 0 && <p className="muted hint">Pick a song (bar or list row) to see its plays per hour.</p>
+        chart.data.entries.length > 0 && <p className="muted hint">Pick a song (bar or list row) to see its plays per hour.</p>
       )}
     </section>
   );
