@@ -137,6 +137,27 @@ export async function waitForHistorySong(page, title, { timeoutMs = 30_000, relo
   await page.getByTestId("history-chart").locator("svg").first().waitFor({ timeout: 5_000 });
 }
 
+/** The history chart's status badge once shown: { status: open|pending|final|restated, title: its figures }. */
+export async function historyChartStatus(page, { timeoutMs = 5_000 } = {}) {
+  const badge = page.getByTestId("chart-status");
+  await badge.waitFor({ state: "visible", timeout: timeoutMs });
+  return { status: await badge.getAttribute("data-status"), title: await badge.getAttribute("title") };
+}
+
+/**
+ * The reconciliation line once it has loaded: { state, text, title }, where state is agree,
+ * explained, unexplained, pending or unavailable (the endpoint failed; title then holds the error).
+ */
+export async function historyReconciliation(page, { timeoutMs = 10_000 } = {}) {
+  const line = page.locator('[data-testid="reconciliation"]:not([data-state="loading"])');
+  await line.waitFor({ state: "visible", timeout: timeoutMs });
+  return {
+    state: await line.getAttribute("data-state"),
+    text: (await line.innerText()).replace(/\s+/g, " ").trim(),
+    title: await line.getAttribute("title"),
+  };
+}
+
 /** Text of whatever state message the history view shows (empty/error), or null. */
 export async function historyStateMessage(page) {
   for (const id of ["history-error", "history-empty"]) {
