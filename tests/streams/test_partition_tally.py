@@ -63,7 +63,8 @@ def test_compaction_seals_expires_and_folds_without_changing_counts() -> None:
     feed(state, ledger, [(h, later) for h in ids(1)], later, offset=6)  # moves the watermark on
     apply(ledger, state.compact(later + HORIZON))
     kinds = sorted(split_key(k)[1] for k in ledger)
-    assert kinds == ["d", "late", "m"], kinds  # first deltas spent; the newest still pins its ids
+    # First deltas spent; the newest still pins its ids; the late play's hour has closed.
+    assert kinds == ["d", "h", "late", "m"], kinds
     for probe in (state, restored(ledger, later + HORIZON)):
         assert probe.minutes[("US", "s-1")] == {int((T0 + 5) // 60): 4, int(later // 60): 1}
         assert probe.late == {"US": 2}
@@ -81,7 +82,7 @@ def test_crash_after_folding_but_before_deleting_deltas_counts_once() -> None:
     assert again.minutes[("US", "s-1")][int((T0 + 5) // 60)] == 3
     assert again.late == {"US": 1}
     apply(ledger, again.compact(later + HORIZON))  # the lost deletions go out now
-    assert sorted(split_key(k)[1] for k in ledger) == ["d", "late", "m"]
+    assert sorted(split_key(k)[1] for k in ledger) == ["d", "h", "late", "m"]
 
 
 def test_fingerprints_survive_a_restart_within_the_horizon_only() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_REGIONS = ("US", "GB", "DE", "FR", "BR", "MX", "JP", "KR", "IN", "AU")
@@ -24,12 +24,21 @@ class KafkaSettings(BaseSettings):
     plays_topic: str = "song-plays"
     dead_letter_topic: str = "song-plays-dlq"
     live_topic: str = "top-songs-live"
+    # Final live counts per (region, UTC hour, plays partition), compacted (docs/reconciliation.md).
+    # Empty means "<live_topic>-hours", so a run with a private live topic never writes the shared one.
+    live_hours_topic: str = ""
     plays_partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _name_hours_topic(self) -> KafkaSettings:
+        if not self.live_hours_topic:
+            self.live_hours_topic = f"{self.live_topic}-hours"
+        return self
 
 
 class PostgresSettings(BaseSettings):

@@ -203,11 +203,15 @@ def private_topics(prefix: str, suffix: str | None = None) -> KafkaSettings:
 
 
 async def ensure_topics(kafka: KafkaSettings, *extra: str) -> None:
-    """Create the plays, dead-letter and live topics if missing (retrying while the broker boots)."""
+    """Create the plays, dead-letter, live and live-hours topics if missing (retrying while the broker boots)."""
     wanted = [
         NewTopic(kafka.plays_topic, kafka.plays_partitions, kafka.replication_factor),
         NewTopic(kafka.dead_letter_topic, 1, kafka.replication_factor),
         NewTopic(kafka.live_topic, 1, kafka.replication_factor),
+        # Newest record per REGION|hour|partition key is the live final: compacted, never expired.
+        NewTopic(
+            kafka.live_hours_topic, 1, kafka.replication_factor, topic_configs={"cleanup.policy": "compact"}
+        ),
         *(NewTopic(name, kafka.plays_partitions, kafka.replication_factor) for name in extra),
     ]
     last: Exception | None = None

@@ -20,8 +20,8 @@ from streams.partition_tally import BatchTally, PartitionTally
 from streams.standings import Standings
 from streams.tables import play_ledger
 from streams.throttle import LeadingEdgeThrottle
-from streams.topics import dead_letter_topic, live_topic, plays_topic
-from streams.windows import iso_minute, iso_now
+from streams.topics import dead_letter_topic, live_hours_topic, live_topic, plays_topic
+from streams.windows import iso_hour, iso_minute, iso_now
 
 tallies: dict[int, PartitionTally] = {}
 standings = Standings(settings.top_n, settings.window_names)
@@ -50,6 +50,8 @@ def tally_for(partition: int) -> PartitionTally:
             settings.allowed_lateness.total_seconds(),
             settings.dedup_horizon.total_seconds(),
             settings.retention_minutes,
+            settings.top_n,
+            settings.hours_kept,
         )
     return tally
 
@@ -149,16 +151,44 @@ def _active_partitions() -> set[int]:
 
 @app.timer(interval=settings.compact_interval_s)
 async def compact_ledger() -> None:
-    """Seal closed minutes, expire old ones and fingerprints, delete spent deltas."""
+    """Close hours, seal closed minutes, expire old ones and fingerprints, delete spent deltas."""
     if app.rebalancing or app.in_recovery:
         return
     now = time.time()
-    for partition in sorted(_active_partitions() & tallies.keys()):
-        for key, value in tallies[partition].compact(now):
+    # Every owned partition closes its hours, also one without plays: its zero finals complete the sum.
+    partitions = sorted(_active_partitions())
+    for partition in partitions:
+        for key, value in tally_for(partition).compact(now):
             if value is not None:
                 play_ledger[key] = value
             elif key in play_ledger:
                 del play_ledger[key]
+    # Only after the ledger writes: a crash in between republishes from the ledger after recovery.
+    for partition in partitions:
+        await publish_hours(tallies[partition], now)
+
+
+async def publish_hours(tally: PartitionTally, now: float) -> None:
+    """Publish the changed final records of a partition's closed hours (key ``REGION|hour|partition``)."""
+    for hour, regions in tally.hours.take_unpublished():
+        start = iso_hour(hour)
+        for region in sorted(regions if regions is not None else {*settings.contract.regions}):
+            plays, late, top = tally.hours.record(region, hour)
+            message = {
+                "kind": "hour-final",
+                "region": region,
+                "hour": start,
+                "partition": tally.partition,
+                "partitions": settings.kafka.plays_partitions,
+                "plays": plays,
+                "late_dropped": late,
+                "top": [{"song_id": song, "plays": n} for song, n in top],
+                "generated_at": iso_now(now),
+            }
+            await live_hours_topic.send(
+                key=f"{region}|{start}|{tally.partition}".encode(), value=orjson.dumps(message)
+            )
+            metrics.hour_finals_published.inc()
 
 
 @app.task

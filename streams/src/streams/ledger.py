@@ -1,4 +1,4 @@
-"""Changelog record formats of the play ledger: per-batch deltas, sealed minutes and folded late counts.
+"""Changelog record formats of the play ledger: deltas, sealed minutes, closed hours, folded late counts.
 
 Every key starts with the plays partition (``p|...``) so a partition's records live in the same
 changelog partition, in the order they were written.
@@ -48,7 +48,12 @@ def late_key(partition: int) -> str:
     return f"{partition}|late"
 
 
+def hour_key(partition: int, hour: int) -> str:
+    """Key of a closed hour's final counts (``hour`` in epoch hours)."""
+    return f"{partition}|h|{hour}"
+
+
 def split_key(key: str) -> tuple[int, str, int]:
-    """``(partition, kind, number)`` of a ledger key; kind is ``d``, ``m`` or ``late``."""
+    """``(partition, kind, number)`` of a ledger key; kind is ``d``, ``m``, ``h`` or ``late``."""
     part, kind, *rest = key.split("|")
     return int(part), kind, int(rest[0]) if rest else 0

@@ -16,3 +16,6 @@ plays_rerouted = Counter("streams_plays_rerouted_total", "Plays whose Kafka key 
 partials_published = Counter(
     "streams_chart_partials_published_total", "Chart candidate messages published", ["window"]
 )
+hour_finals_published = Counter(
+    "streams_hour_finals_published_total", "Final (region, hour, partition) records published"
+)

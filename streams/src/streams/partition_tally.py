@@ -4,6 +4,7 @@ A batch of plays becomes one delta record holding its counts, its late counts *a
 fingerprints, so counting a play and remembering its id is one changelog write. Closed minutes are
 sealed into one record each; a delta is deleted once its minutes are sealed (or past retention) and
 its fingerprints are past the dedup horizon, its late counts folded into the partition's late record.
+A closed UTC hour gets one record with its final counts (``streams.closed_hours``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from streams.closed_hours import ClosedHours, late_hour_key
 from streams.ledger import Record, delta_key, late_key, pack_ids, sealed_key, split_key, unpack_ids
 
 SongKey = tuple[str, str]
@@ -28,6 +30,7 @@ class Delta:
     ids: array | None
     minutes: set[int]
     late: dict[str, int]
+    late_hours: dict[str, int]
 
 
 @dataclass
@@ -40,13 +43,22 @@ class BatchTally:
     counts: dict[tuple[str, str, int], int] = field(default_factory=lambda: defaultdict(int))
     titles: dict[SongKey, tuple[str, str]] = field(default_factory=dict)
     late: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    late_hours: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
     duplicates: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 class PartitionTally:
     """State of one partition, rebuilt from the ledger after recovery and kept by the agent."""
 
-    def __init__(self, partition: int, lateness_s: float, horizon_s: float, retention_minutes: int):
+    def __init__(
+        self,
+        partition: int,
+        lateness_s: float,
+        horizon_s: float,
+        retention_minutes: int,
+        top_n: int = 10,
+        keep_hours: int = 169,
+    ):
         self.partition = partition
         self.lateness_s, self.horizon_s, self.retention = lateness_s, horizon_s, retention_minutes
         self.watermark = 0.0
@@ -59,6 +71,8 @@ class PartitionTally:
         self.folded_through = -1
         self.folded_late: dict[str, int] = {}
         self.pending: list[Write] = []
+        self.hours = ClosedHours(partition, top_n, keep_hours)
+        self.closed_before = 0.0  # epoch seconds: plays before it belong to a closed hour
 
     def observe(
         self,
@@ -79,8 +93,9 @@ class PartitionTally:
             batch.first_offset = offset
         batch.last_offset = offset
         batch.ids.append(fingerprint)
-        if played < self.watermark - self.lateness_s:
+        if played < self.watermark - self.lateness_s or played < self.closed_before:
             batch.late[region] += 1
+            batch.late_hours[region, int(played // 3600)] += 1
             return
         batch.counts[region, song, int(played // 60)] += 1
         batch.titles[region, song] = meta
@@ -104,21 +119,27 @@ class PartitionTally:
         self.titles.update(batch.titles)
         for region, n in batch.late.items():
             self.late[region] += n
+        late_hours = {}
+        if batch.late_hours:
+            self.hours.add_late(batch.late_hours.items())
+            late_hours = {late_hour_key(r, h): n for (r, h), n in batch.late_hours.items()}
         minutes = {minute for _, _, minute in batch.counts}
-        self.deltas.append(Delta(batch.first_offset, now, batch.ids, minutes, dict(batch.late)))
+        self.deltas.append(Delta(batch.first_offset, now, batch.ids, minutes, dict(batch.late), late_hours))
         record = {
             "o": batch.last_offset,
             "at": now,
             "w": self.watermark,
             "s": songs,
             "late": batch.late,
+            "lh": late_hours,
             "ids": pack_ids(batch.ids),
         }
         return delta_key(self.partition, batch.first_offset), record
 
     def compact(self, now: float) -> list[Write]:
-        """Seal closed minutes, drop expired ones, forget old fingerprints, delete spent deltas."""
+        """Close hours, seal closed minutes, drop expired ones and old fingerprints, delete spent deltas."""
         writes, self.pending = self.pending, []
+        writes.extend(self.close_hours(now))  # before any minute of them can be dropped
         cutoff = int(now // 60) - self.retention
         closed_before = int((self.watermark - self.lateness_s) // 60)  # minutes < this can gain no plays
         open_minutes = {m for d in self.deltas for m in d.minutes if m not in self.sealed}
@@ -152,10 +173,23 @@ class PartitionTally:
             for delta in spent:
                 for region, n in delta.late.items():
                     self.folded_late[region] = self.folded_late.get(region, 0) + n
+                self.hours.fold(delta.late_hours)
             self.folded_through = spent[-1].offset
-            holder = {"through": self.folded_through, "late": self.folded_late, "w": self.watermark}
+            holder = {
+                "through": self.folded_through,
+                "late": self.folded_late,
+                "lh": dict(self.hours.folded),
+                "w": self.watermark,
+            }
             writes.append((late_key(self.partition), holder))
             writes.extend((delta_key(self.partition, d.offset), None) for d in spent)
+        writes.extend(self.hours.prune(self.hours.through))
+        return writes
+
+    def close_hours(self, now: float) -> list[Write]:
+        """Close the hours that ended more than the allowed lateness ago; their final records."""
+        writes = self.hours.close(int((now - self.lateness_s) // 3600), self.minutes)
+        self.closed_before = self.hours.through * 3600.0
         return writes
 
     def _drop_minutes_before(self, cutoff: int) -> None:
@@ -178,6 +212,9 @@ class PartitionTally:
                 self.folded_late = dict(record["late"])
                 for region, n in record["late"].items():
                     self.late[region] += n
+                self.hours.restore_late(record.get("lh", {}), folded=True)
+            elif kind == "h":
+                self.hours.restore_final(number, record)
             elif kind == "m":
                 self.sealed.add(number)
                 for region, song, title, artist, n in record["c"]:
@@ -202,8 +239,12 @@ class PartitionTally:
                         counts[minute] = counts.get(minute, 0) + n
             for region, n in record["late"].items():
                 self.late[region] += n
+            late_hours = record.get("lh", {})  # absent in deltas written before hours were closed
+            self.hours.restore_late(late_hours, folded=False)
             ids = unpack_ids(record["ids"]) if record["at"] >= since else None
             if ids is not None:
                 self.seen.update(ids)
-            self.deltas.append(Delta(offset, record["at"], ids, minutes, dict(record["late"])))
+            self.deltas.append(Delta(offset, record["at"], ids, minutes, dict(record["late"]), late_hours))
+        self.pending.extend(self.close_hours(now))  # hours that closed while no worker owned this
+        self.hours.republish_all()
         self._drop_minutes_before(int(now // 60) - self.retention)

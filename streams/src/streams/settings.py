@@ -43,6 +43,11 @@ class StreamsSettings(BaseSettings):
         longest = max((*self.rolling_minutes, 60))
         return longest + int(self.allowed_lateness.total_seconds() // 60) + 1
 
+    @property
+    def hours_kept(self) -> int:
+        """How many closed hours a partition keeps republishing late drops for: as old as a play may be."""
+        return int(self.contract.max_event_age.total_seconds() // 3600) + 2
+
     def broker_urls(self) -> str:
         """Faust broker URL(s) built from ``KAFKA_BOOTSTRAP_SERVERS``."""
         hosts = [h.strip() for h in self.kafka.bootstrap_servers.split(",") if h.strip()]

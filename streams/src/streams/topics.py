@@ -16,3 +16,4 @@ _RAW: dict[str, Any] = {
 plays_topic = app.topic(settings.kafka.plays_topic, partitions=settings.kafka.plays_partitions, **_RAW)
 dead_letter_topic = app.topic(settings.kafka.dead_letter_topic, **_RAW)
 live_topic = app.topic(settings.kafka.live_topic, **_RAW)
+live_hours_topic = app.topic(settings.kafka.live_hours_topic, **_RAW)

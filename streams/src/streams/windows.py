@@ -20,6 +20,11 @@ def iso_minute(minute: int) -> str:
     return datetime.fromtimestamp(minute * 60, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def iso_hour(hour: int) -> str:
+    """ISO 8601 UTC with ``Z`` of an epoch hour."""
+    return iso_minute(hour * 60)
+
+
 def iso_now(now: float) -> str:
     """ISO 8601 UTC with milliseconds and ``Z``."""
     return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
