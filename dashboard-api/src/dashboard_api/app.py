@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from dashboard_api import history, live
+from dashboard_api import history, live, reconciliation
 from dashboard_api.settings import DashboardSettings
 
 
@@ -22,6 +22,8 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
             state: dict[str, object] = {"settings": settings}
             state.update(await stack.enter_async_context(live.lifespan(settings)))
             state.update(await stack.enter_async_context(history.lifespan(settings)))
+            pool = state["history_pool"]
+            state.update(await stack.enter_async_context(reconciliation.lifespan(settings, pool)))
             yield state
 
     app = FastAPI(title="Top Songs dashboard API", version="1.0.0", lifespan=lifespan)
@@ -32,6 +34,7 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
 
     app.include_router(live.router)
     app.include_router(history.router)
+    app.include_router(reconciliation.router)
     if settings.ui_dist.is_dir():
         app.mount("/", StaticFiles(directory=settings.ui_dist, html=True), name="ui")
     return app

@@ -28,6 +28,9 @@ class DashboardSettings(BaseSettings):
     live_backlog: int = 5000
     history_cache_closed_s: float = 60.0
     history_cache_open_s: float = 2.0
+    # The drift gauges cover the whole hours of this trailing window, refreshed at this interval.
+    reconciliation_window_hours: int = Field(default=48, ge=1)
+    reconciliation_interval_s: float = Field(default=60.0, gt=0)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
