@@ -48,6 +48,10 @@ class ListeningConfig:
     spike_every_s: float = 240.0
     spike_boost: float = 60.0
     spike_len_s: tuple[float, float] = (60.0, 600.0)
+    # None: every draw comes from ``seed``. A number: popularity still comes from ``seed`` (one
+    # world), but plays and event ids from (seed, stream), so separately generated pieces of that
+    # world (the backfill's hours) neither repeat each other nor depend on which other pieces exist.
+    stream: int | None = None
 
 
 @dataclass(slots=True)
@@ -118,9 +122,13 @@ class ListeningModel:
         self.regions = list(config.regions)
         self.spikes: list[Spike] = []
         self._rng = np.random.default_rng(config.seed)
-        self._ids = uuid.uuid5(_ID_BASE, f"{config.seed}|{iso_z(config.start)}")
+        ids = f"{config.seed}|{iso_z(config.start)}"
         n = len(catalog.songs)
         rank = self._rng.permutation(n)
+        if config.stream is not None:
+            self._rng = np.random.default_rng([config.seed, config.stream])
+            ids += f"|{config.stream}"
+        self._ids = uuid.uuid5(_ID_BASE, ids)
         base = 1.0 / (rank + 1.0) ** config.zipf_s
         homes = {a.name: a.home_region for a in catalog.artists}
         self._base = {
