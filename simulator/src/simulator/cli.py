@@ -1,4 +1,5 @@
-"""Command line: ``simulator run`` sends plays to ingest, ``simulator catalog`` manages songs."""
+"""Command line: ``simulator run`` sends live plays to ingest, ``simulator backfill`` past hours of them,
+``simulator catalog`` manages songs."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from topsongs_core.settings import ContractSettings, S3Settings
 
+from simulator.backfill import BackfillOptions, backfill
 from simulator.catalog import write_catalog
 from simulator.catalog_llm import load_catalog
 from simulator.faults import FaultConfig
@@ -51,6 +53,24 @@ def region_mix(text: str) -> dict[str, float]:
     return mix
 
 
+def backfill_hours(text: str) -> int:
+    """Hours to backfill: at least 1, and few enough that every play is inside ingest's horizon."""
+    try:
+        hours = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of hours") from exc
+    horizon_h = int(ContractSettings().max_event_age.total_seconds() // 3600)
+    # The window starts up to an hour before now - N h (at the top of the hour) and the send takes
+    # a while; one more hour keeps the oldest play inside the horizon until ingest has it.
+    most = horizon_h - 2
+    if not 1 <= hours <= most:
+        raise argparse.ArgumentTypeError(
+            f"{hours} h is outside 1..{most}: ingest accepts played_at at most {horizon_h} h old "
+            "(TOPSONGS_MAX_EVENT_AGE)"
+        )
+    return hours
+
+
 def probability(text: str) -> float:
     """A probability in [0, 1)."""
     value = float(text)
@@ -59,11 +79,43 @@ def probability(text: str) -> float:
     return value
 
 
-class _Help(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows defaults, except where there is none."""
+class _Help(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows defaults, except where there is none, and descriptions as written."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         return action.help if action.default is None else super()._get_help_string(action)
+
+
+_BACKFILL = """Send the previous N UTC hours of simulated listening to ingest (POST /plays), so history
+has charts at once. The window is [start of the current UTC hour - N h, now - 1 min); each hour's
+volume follows the daily curve of the listening model in each region's local time.
+
+Reruns do not inflate history: an hour's plays depend only on the seed and the hour (and on
+--plays-per-hour and --regions), never on when the backfill runs, and their event_ids are uuid5 of
+(seed, hour, index). Running again, within the hour or a day later, re-sends the same event_ids for
+every hour both runs cover; the batch side keeps each event_id once. With another --plays-per-hour
+an hour's ids still share indexes, so it never holds more than the larger of both volumes."""
+
+
+def _sending_options(cmd: argparse.ArgumentParser, settings: SimulatorSettings, concurrency: int) -> None:
+    cmd.add_argument(
+        "--regions",
+        type=region_mix,
+        default=None,
+        help="region mix, e.g. US,GB,BR or US:3,GB:1 (default: every region)",
+    )
+    cmd.add_argument("--seed", type=int, default=7, help="random seed; same seed, same plays")
+    cmd.add_argument("--ingest-url", default=settings.ingest_url, help="ingest base URL")
+    cmd.add_argument("--concurrency", type=int, default=concurrency, help="requests in flight at most")
+    cmd.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout in seconds")
+    cmd.add_argument(
+        "--max-retries",
+        type=int,
+        default=3,
+        help="client retries (same event_id) on 429, 5xx and network errors",
+    )
+    cmd.add_argument("--users-per-region", type=int, default=5000, help="simulated users each")
+    cmd.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def parser(settings: SimulatorSettings) -> argparse.ArgumentParser:
@@ -71,6 +123,7 @@ def parser(settings: SimulatorSettings) -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="simulator", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="send simulated plays to ingest", formatter_class=_Help)
+    _sending_options(run, settings, concurrency=32)
     run.add_argument("--rate", type=float, default=100.0, help="target events per second")
     run.add_argument(
         "--duration",
@@ -80,33 +133,17 @@ def parser(settings: SimulatorSettings) -> argparse.ArgumentParser:
     )
     run.add_argument("--count", type=int, default=None, help="number of events to send")
     run.add_argument(
-        "--regions",
-        type=region_mix,
-        default=None,
-        help="region mix, e.g. US,GB,BR or US:3,GB:1 (default: every region)",
-    )
-    run.add_argument("--seed", type=int, default=7, help="random seed; same seed, same plays")
-    run.add_argument(
         "--start",
         type=datetime.fromisoformat,
         default=None,
         help="virtual start time (ISO 8601 with offset; default now); "
         "give it with --seed to reproduce a run exactly",
     )
-    run.add_argument("--ingest-url", default=settings.ingest_url, help="ingest base URL")
     run.add_argument(
         "--batch-size",
         type=int,
         default=0,
         help="0 posts one event per POST /play; N>0 posts N per POST /plays",
-    )
-    run.add_argument("--concurrency", type=int, default=32, help="requests in flight at most")
-    run.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout in seconds")
-    run.add_argument(
-        "--max-retries",
-        type=int,
-        default=3,
-        help="client retries (same event_id) on 429, 5xx and network errors",
     )
     run.add_argument(
         "--duplicate-rate",
@@ -126,7 +163,6 @@ def parser(settings: SimulatorSettings) -> argparse.ArgumentParser:
         default=0.0,
         help="share of plays followed by an invalid payload (expect 422)",
     )
-    run.add_argument("--users-per-region", type=int, default=5000, help="simulated users each")
     run.add_argument("--spike-every", type=duration, default=240.0, help="mean time between trending spikes")
     run.add_argument(
         "--report",
@@ -134,12 +170,36 @@ def parser(settings: SimulatorSettings) -> argparse.ArgumentParser:
         default=Path("artifacts/simulator/report.json"),
         help="JSON file for accepted/rejected ids and expected top-10s",
     )
-    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument(
         "--refresh-catalog",
         action="store_true",
         help="regenerate the LLM catalog instead of using its cache",
     )
+    fill = sub.add_parser(
+        "backfill",
+        help="send the previous N hours of simulated plays to ingest",
+        description=_BACKFILL,
+        formatter_class=_Help,
+    )
+    fill.add_argument(
+        "--hours", type=backfill_hours, default=24, help="whole UTC hours before the current one"
+    )
+    fill.add_argument(
+        "--plays-per-hour",
+        type=float,
+        default=2000.0,
+        help="plays in an average hour; evenings get more, nights fewer",
+    )
+    fill.add_argument("--rate", type=float, default=1000.0, help="plays sent per second")
+    fill.add_argument("--batch-size", type=int, default=200, help="plays per POST /plays")
+    fill.add_argument(
+        "--now",
+        type=datetime.fromisoformat,
+        default=None,
+        help="the time the window ends at (ISO 8601 with offset; default the clock), "
+        "to reproduce a backfill; ingest only accepts the last 7 days",
+    )
+    _sending_options(fill, settings, concurrency=8)
     cat = sub.add_parser("catalog", help="show, regenerate or upload the song catalog", formatter_class=_Help)
     cat.add_argument(
         "--refresh",
@@ -187,7 +247,39 @@ def _run(args: argparse.Namespace, settings: SimulatorSettings, console: Console
         console.print("[red]--start needs a UTC offset, e.g. 2025-04-23T14:00:00+00:00")
         return 2
     stats = asyncio.run(simulate(catalog, opts, console))
+    if stats.interrupted:
+        return 130
     return 0 if stats.sent_events else 1
+
+
+def _backfill(args: argparse.Namespace, settings: SimulatorSettings, console: Console) -> int:
+    if args.now is not None and args.now.tzinfo is None:
+        console.print("[red]--now needs a UTC offset, e.g. 2025-04-23T14:00:00+00:00")
+        return 2
+    if args.batch_size < 1 or args.plays_per_hour <= 0 or args.rate <= 0:
+        console.print("[red]--batch-size, --plays-per-hour and --rate must be positive")
+        return 2
+    opts = BackfillOptions(
+        send=SendConfig(
+            ingest_url=args.ingest_url,
+            rate=args.rate,
+            batch_size=args.batch_size,
+            concurrency=args.concurrency,
+            timeout_s=args.timeout,
+            max_retries=args.max_retries,
+        ),
+        regions=args.regions or dict.fromkeys(ContractSettings().regions, 1.0),
+        hours=args.hours,
+        plays_per_hour=args.plays_per_hour,
+        seed=args.seed,
+        now=args.now,
+        progress=not args.no_progress,
+        users_per_region=args.users_per_region,
+    )
+    stats = asyncio.run(backfill(load_catalog(settings), opts, console))
+    if stats.interrupted:
+        return 130
+    return 1 if stats.rejected else 0
 
 
 def _catalog(args: argparse.Namespace, settings: SimulatorSettings, console: Console) -> int:
@@ -215,8 +307,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
     settings = SimulatorSettings()
     args = parser(settings).parse_args(argv)
-    command = _run if args.command == "run" else _catalog
-    return command(args, settings, console)
+    command = {"run": _run, "backfill": _backfill, "catalog": _catalog}[args.command]
+    try:
+        return command(args, settings, console)
+    except KeyboardInterrupt:  # outside the send loop, which reports what it did before it stops
+        console.print("stopped by Ctrl-C")
+        return 130
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ class RunStats:
     elapsed_s: float = 0.0
     retries: int = 0
     malformed_accepted: int = 0
+    interrupted: bool = False
     sent_by_kind: Counter[str] = field(default_factory=Counter)
     requests_by_status: Counter[str] = field(default_factory=Counter)
     events_by_status: Counter[str] = field(default_factory=Counter)
@@ -49,6 +50,7 @@ class RunStats:
             "achieved_rate": round(achieved, 1),
             "rate_ratio": round(achieved / self.target_rate, 4) if self.target_rate else None,
             "elapsed_s": round(self.elapsed_s, 3),
+            "interrupted": self.interrupted,
             "sent_events": self.sent_events,
             "accepted_events": self.accepted_count,
             "unique_accepted": len(set(self.accepted)),
@@ -85,9 +87,11 @@ def write_report(
     path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
 
 
-def render_summary(console: Console, summary: dict[str, Any]) -> None:
+def render_summary(console: Console, summary: dict[str, Any], title: str = "simulator run") -> None:
     """Print the end-of-run table."""
-    table = Table(title="simulator run", show_header=False)
+    if summary["interrupted"]:
+        title += " (stopped by Ctrl-C: figures so far)"
+    table = Table(title=title, show_header=False)
     table.add_column(style="bold")
     table.add_column()
     rows = [

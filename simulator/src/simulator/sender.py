@@ -77,6 +77,19 @@ class Sender:
         self.stats.elapsed_s = time.monotonic() - started
         return self.stats
 
+    async def run_until_cancelled(self, outgoing: Iterator[Outgoing]) -> RunStats:
+        """Like ``run``, but a cancellation (Ctrl-C under ``asyncio.run``) ends it with the stats so far."""
+        started = time.monotonic()
+        try:
+            return await self.run(outgoing)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # handled here: the caller still reports and exits normally
+            self.stats.interrupted = True
+            self.stats.elapsed_s = time.monotonic() - started
+            return self.stats
+
     async def _produce(
         self,
         outgoing: Iterator[Outgoing],

@@ -76,7 +76,7 @@ async def simulate(catalog: Catalog, opts: RunOptions, console: Console | None =
         def advance(n: int) -> None:
             progress.update(task, advance=n, accepted=f"202: {stats.accepted_count}")
 
-        await Sender(opts.send, stats, oracle, on_progress=advance).run(outgoing)
+        await Sender(opts.send, stats, oracle, on_progress=advance).run_until_cancelled(outgoing)
     if opts.report_path is not None:
         write_report(opts.report_path, _config(opts, start, catalog), stats, oracle, _spikes(model, start))
     render_summary(console, stats.summary())
