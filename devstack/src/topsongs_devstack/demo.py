@@ -1,8 +1,9 @@
-"""`make demo`: everything up, a simulated listening load, and the URLs to open."""
+"""`make demo`: everything up, a day of past listening, a simulated live load, and the URLs to open."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -10,14 +11,52 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.stack import components
 
 
+def _simulator(*argv: str) -> int | None:
+    """Run ``simulator <argv>``; None when Ctrl-C stopped it, else its exit code.
+
+    The simulator runs in its own process group, so a Ctrl-C reaches it once, from here: a second
+    SIGINT from the terminal would interrupt its clean stop (the report of what it sent so far).
+    """
+    proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", *argv], process_group=0)
+    interrupted = False
+    try:
+        while True:
+            try:
+                code = proc.wait()
+            except KeyboardInterrupt:
+                interrupted = True
+                proc.send_signal(signal.SIGINT)
+                continue
+            return None if interrupted else code
+    finally:
+        if proc.poll() is None:  # we are being ended otherwise (SIGTERM, SIGHUP): take it along
+            proc.terminate()
+
+
+def _exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
-    """Print every endpoint, then run the simulator against ingest until it finishes or Ctrl-C."""
-    settings = DevstackSettings()
+    """Print every endpoint, backfill past hours, then run the live load until it ends or Ctrl-C."""
+    signal.signal(signal.SIGTERM, _exit)
+    signal.signal(signal.SIGHUP, _exit)
+    try:
+        code = _demo(DevstackSettings())
+    except KeyboardInterrupt:
+        code = None
+    if code is None:
+        print("\nstopped the load; the platform keeps running (`make down` stops it).")
+    return code or 0
+
+
+def _demo(settings: DevstackSettings) -> int | None:
     print("\nTop Songs is running:")
     for status in (c.status() for c in components(settings)):
         print(f"  {status.name:<10} {'healthy' if status.healthy else 'DOWN':<8} {status.endpoint}")
     # The ETL enriches plays from the catalog in the lake; upload it before any hour closes.
-    subprocess.call([sys.executable, "-m", "simulator.cli", "catalog", "--upload"])
+    if _simulator("catalog", "--upload") is None:
+        return None
     print(
         f"\nOpen the dashboard: http://127.0.0.1:{settings.dashboard_port}/  "
         f"(history: http://127.0.0.1:{settings.dashboard_port}/#/history)"
@@ -26,31 +65,30 @@ def main() -> int:
         f"Airflow: http://127.0.0.1:{settings.airflow_port}/  ingest API: "
         f"http://127.0.0.1:{settings.ingest_port}/docs"
     )
+    ingest = f"http://127.0.0.1:{settings.ingest_port}"
+    hours = os.environ.get("DEMO_BACKFILL_HOURS", "24").strip()
+    if hours != "0":
+        print(
+            f"\nbackfilling the previous {hours} h of listening so the history view has charts "
+            "(DEMO_BACKFILL_HOURS sets the hours, 0 skips this; a rerun re-sends the same plays, "
+            "which history counts once)\n",
+            flush=True,
+        )
+        code = _simulator("backfill", "--hours", hours, "--ingest-url", ingest, "--seed", "7")
+        if code is None:
+            return None
+        if code:
+            print(
+                f"\nthe backfill did not get everything in (exit code {code}); starting the live load anyway"
+            )
     rate = os.environ.get("DEMO_RATE", "200")
     duration = os.environ.get("DEMO_DURATION", "10m")
-    argv = [
-        sys.executable,
-        "-m",
-        "simulator.cli",
-        "run",
-        "--rate",
-        rate,
-        "--duration",
-        duration,
-        "--ingest-url",
-        f"http://127.0.0.1:{settings.ingest_port}",
-        "--seed",
-        "7",
-    ]
     print(
         f"\nsimulating {rate} plays/s for {duration} (DEMO_RATE / DEMO_DURATION change this); "
         "Ctrl-C stops the load, `make down` stops the platform.\n",
         flush=True,
     )
-    try:
-        return subprocess.call(argv)
-    except KeyboardInterrupt:
-        return 0
+    return _simulator("run", "--rate", rate, "--duration", duration, "--ingest-url", ingest, "--seed", "7")
 
 
 if __name__ == "__main__":
