@@ -215,22 +215,34 @@ def parser(settings: SimulatorSettings) -> argparse.ArgumentParser:
     return top
 
 
+def _send_config(
+    args: argparse.Namespace, duration_s: float | None = None, count: int | None = None
+) -> SendConfig:
+    """How ``run`` and ``backfill`` talk to ingest; ``run`` also says how long or how many."""
+    return SendConfig(
+        ingest_url=args.ingest_url,
+        rate=args.rate,
+        batch_size=args.batch_size,
+        concurrency=args.concurrency,
+        timeout_s=args.timeout,
+        max_retries=args.max_retries,
+        duration_s=duration_s,
+        count=count,
+    )
+
+
+def _regions(args: argparse.Namespace) -> dict[str, float]:
+    regions: dict[str, float] = args.regions or dict.fromkeys(ContractSettings().regions, 1.0)
+    return regions
+
+
 def _run(args: argparse.Namespace, settings: SimulatorSettings, console: Console) -> int:
     catalog = load_catalog(settings, refresh=args.refresh_catalog)
     if args.duration is None and args.count is None:
         args.duration = 60.0
     opts = RunOptions(
-        send=SendConfig(
-            ingest_url=args.ingest_url,
-            rate=args.rate,
-            duration_s=args.duration,
-            count=args.count,
-            batch_size=args.batch_size,
-            concurrency=args.concurrency,
-            timeout_s=args.timeout,
-            max_retries=args.max_retries,
-        ),
-        regions=args.regions or dict.fromkeys(ContractSettings().regions, 1.0),
+        send=_send_config(args, duration_s=args.duration, count=args.count),
+        regions=_regions(args),
         seed=args.seed,
         start=args.start,
         faults=FaultConfig(
@@ -260,15 +272,8 @@ def _backfill(args: argparse.Namespace, settings: SimulatorSettings, console: Co
         console.print("[red]--batch-size, --plays-per-hour and --rate must be positive")
         return 2
     opts = BackfillOptions(
-        send=SendConfig(
-            ingest_url=args.ingest_url,
-            rate=args.rate,
-            batch_size=args.batch_size,
-            concurrency=args.concurrency,
-            timeout_s=args.timeout,
-            max_retries=args.max_retries,
-        ),
-        regions=args.regions or dict.fromkeys(ContractSettings().regions, 1.0),
+        send=_send_config(args),
+        regions=_regions(args),
         hours=args.hours,
         plays_per_hour=args.plays_per_hour,
         seed=args.seed,
