@@ -66,8 +66,9 @@ class Worker:
 
 
 @pytest.fixture
-def workers(kafka_settings: KafkaSettings, tmp_path: Path) -> Iterator[Callable[[], Worker]]:
-    """Factory of workers sharing one app id (one consumer group, one set of changelogs)."""
+def workers(kafka_settings: KafkaSettings, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+    """Factory of workers sharing one app id (one consumer group, one set of changelogs); keyword
+    arguments are extra environment variables of that worker."""
     app_id = f"live-test-{uuid.uuid4().hex[:8]}"
     started: list[Worker] = []
     env = {
@@ -76,14 +77,15 @@ def workers(kafka_settings: KafkaSettings, tmp_path: Path) -> Iterator[Callable[
         "KAFKA_PLAYS_TOPIC": kafka_settings.plays_topic,
         "KAFKA_DEAD_LETTER_TOPIC": kafka_settings.dead_letter_topic,
         "KAFKA_LIVE_TOPIC": kafka_settings.live_topic,
+        "KAFKA_LIVE_HOURS_TOPIC": kafka_settings.live_hours_topic,
         "KAFKA_PLAYS_PARTITIONS": str(kafka_settings.plays_partitions),
         "STREAMS_APP_ID": app_id,
         "STREAMS_REPUBLISH_INTERVAL_S": "2",
     }
 
-    def make() -> Worker:
+    def make(**extra: str) -> Worker:
         n = len(started)
-        worker = Worker(env, tmp_path / f"worker-{n}", tmp_path / f"worker-{n}.log").start()
+        worker = Worker({**env, **extra}, tmp_path / f"worker-{n}", tmp_path / f"worker-{n}.log").start()
         started.append(worker)
         return worker
 
