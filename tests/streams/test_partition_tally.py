@@ -107,3 +107,35 @@ def test_minutes_past_retention_are_dropped_with_their_sealed_records() -> None:
     apply(ledger, state.compact(far))
     assert int(T0 // 60) not in state.minutes.get(("US", "s-1"), {})
     assert not any(split_key(k) == (0, "m", int(T0 // 60)) for k in ledger)
+
+
+def test_a_closed_hour_keeps_its_counts_and_takes_later_plays_as_late_in_its_hour() -> None:
+    state, ledger = tally(), {}
+    hour = int(T0 // 3600)
+    feed(state, ledger, [(h, T0 + 60 * i) for i, h in enumerate(ids(3))], T0 + 180, offset=0)
+    closes = T0 + 3600 + LATENESS
+    apply(ledger, state.compact(closes - 1))
+    assert hour not in state.hours.finals  # open until its end + the lateness
+    apply(ledger, state.compact(closes))
+    assert state.hours.finals[hour] == {"US": [3, [["s-1", 3]]]}
+    assert (0, "h", hour) in {split_key(k) for k in ledger}
+    state.hours.take_unpublished()
+    # The watermark is still in that hour, but the hour is closed: late, attributed to it.
+    feed(state, ledger, [(h, T0 + 1800) for h in ids(2)], closes + 1, offset=3)
+    assert state.minutes[("US", "s-1")] == {int((T0 + 60 * i) // 60): 1 for i in range(3)}
+    assert state.hours.record("US", hour) == (3, 2, [["s-1", 3]])
+    assert state.hours.take_unpublished() == [(hour, {"US"})]
+    for probe in (restored(ledger, closes + 2), restored(ledger, closes + 7200)):
+        assert probe.hours.record("US", hour) == (3, 2, [["s-1", 3]])
+        assert dict(probe.hours.take_unpublished())[hour] is None  # everything republished
+
+
+def test_restore_closes_hours_that_ended_while_nobody_owned_the_partition() -> None:
+    state, ledger = tally(), {}
+    hour = int(T0 // 3600)
+    feed(state, ledger, [(h, T0 + 5) for h in ids(4)], T0 + 10, offset=0)
+    later = T0 + 4 * 3600  # the minutes are past retention by now
+    again = restored(ledger, later)
+    assert again.hours.record("US", hour) == (4, 0, [["s-1", 4]])
+    apply(ledger, again.compact(later))
+    assert restored(ledger, later + 1).hours.record("US", hour) == (4, 0, [["s-1", 4]])
