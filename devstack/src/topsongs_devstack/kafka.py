@@ -203,7 +203,7 @@ def private_topics(prefix: str, suffix: str | None = None) -> KafkaSettings:
 
 
 async def ensure_topics(kafka: KafkaSettings, *extra: str) -> None:
-    """Create the plays, dead-letter, live and live-hours topics if missing (retrying while the broker boots)."""
+    """Create the product's topics if missing (retrying while the broker boots)."""
     wanted = [
         NewTopic(kafka.plays_topic, kafka.plays_partitions, kafka.replication_factor),
         NewTopic(kafka.dead_letter_topic, 1, kafka.replication_factor),
