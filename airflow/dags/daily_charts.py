@@ -20,7 +20,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 @dag(
     # Data-interval semantics: the run after day D closes processes [D, D+1).
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    start_date=datetime(2020, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=2,
     doc_md=__doc__,

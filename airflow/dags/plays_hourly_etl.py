@@ -29,7 +29,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 @dag(
     # Data-interval semantics: the run after hour H closes processes [H, H+1h).
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    start_date=datetime(2020, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=4,
     doc_md=__doc__,

@@ -20,7 +20,7 @@ from airflow.sdk import dag, task
 
 @dag(
     schedule="*/5 * * * *",
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    start_date=datetime(2020, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,

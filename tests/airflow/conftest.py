@@ -15,7 +15,7 @@ import pytest
 from topsongs_charts import loads, migrate
 from topsongs_charts.lake import Lake
 from topsongs_charts.settings import ChartsSettings
-from topsongs_core.settings import PostgresSettings, S3Settings
+from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS = REPO / "airflow" / "dags"
@@ -57,18 +57,24 @@ def charts_settings(
 
 @pytest.fixture
 def test_day(pg_settings: PostgresSettings) -> Iterator[date]:
-    """A day in 2031-2039 nobody else uses; its chart rows are deleted afterwards."""
-    day = date(2031, 1, 1) + timedelta(days=random.randrange(9 * 365))
+    """A past day in 2020-2023 nobody else uses (the DAGs start in 2020); its chart rows are deleted afterwards."""
+    day = date(2020, 1, 1) + timedelta(days=random.randrange(4 * 365))
     yield day
     loads.delete_day(pg_settings, day)
 
 
 @pytest.fixture
-def dag_env(airflow_env: dict[str, str], charts_settings: ChartsSettings) -> dict[str, str]:
-    """The Airflow environment plus CHARTS_* pointing the tasks at the test's lake prefix."""
+def dag_env(
+    airflow_env: dict[str, str], charts_settings: ChartsSettings, kafka_settings: KafkaSettings
+) -> dict[str, str]:
+    """The Airflow environment plus CHARTS_* pointing the tasks at the test's lake prefix, and an
+    empty private plays topic (so the lake, holding nothing, is complete for it)."""
     settings = charts_settings
     return {
         **airflow_env,
+        "KAFKA_PLAYS_TOPIC": kafka_settings.plays_topic,
+        "CHARTS_LAKE_CHECKPOINT": f"{settings.raw_prefix}/_checkpoint",
+        "CHARTS_LAKE_WAIT_LIMIT": "PT30S",
         "CHARTS_RAW_PREFIX": settings.raw_prefix,
         "CHARTS_ENRICHED_PREFIX": settings.enriched_prefix,
         "CHARTS_CATALOG_KEY": settings.catalog_key,

@@ -62,10 +62,15 @@ def lake_offsets(lake: Lake, checkpoint: str, topic: str) -> Offsets:
 
 
 async def _end_offsets(kafka: KafkaSettings) -> Offsets:
-    consumer = AIOKafkaConsumer(**aiokafka_connection(kafka), client_id="topsongs-charts", group_id=None)
+    # Subscribed (without a group) so that start() fetches the topic's metadata; nothing is read.
+    consumer = AIOKafkaConsumer(
+        kafka.plays_topic, **aiokafka_connection(kafka), client_id="topsongs-charts", group_id=None
+    )
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(kafka.plays_topic) or set()
+        partitions = consumer.partitions_for_topic(kafka.plays_topic)
+        if not partitions:
+            raise LakeBehind(f"Kafka has no topic {kafka.plays_topic!r} (KAFKA_PLAYS_TOPIC)")
         ends = await consumer.end_offsets([TopicPartition(kafka.plays_topic, p) for p in partitions])
         return {tp.partition: offset for tp, offset in ends.items()}
     finally:
