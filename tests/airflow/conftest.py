@@ -57,7 +57,7 @@ def charts_settings(
 
 @pytest.fixture
 def test_day(pg_settings: PostgresSettings) -> Iterator[date]:
-    """A past day in 2020-2023 nobody else uses (the DAGs start in 2020); its chart rows are deleted afterwards."""
+    """A past day in 2020-2023 (the DAGs start in 2020) nobody else uses; its rows are deleted after."""
     day = date(2020, 1, 1) + timedelta(days=random.randrange(4 * 365))
     yield day
     loads.delete_day(pg_settings, day)
