@@ -7,13 +7,15 @@ newest checkpoint commit covers them.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import logging
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from topsongs_core.kafka_options import aiokafka_connection
@@ -143,3 +145,24 @@ def wait_for_lake(
             )
         log.info("the lake is %d plays behind Kafka (%s); checking again", total, missing)
         sleep(min(settings.lake_poll_s, max(limit - waited, 0.1)))
+
+
+def main() -> int:
+    """`python -m topsongs_charts.progress [--wait S]`: how far the lake is behind Kafka, or wait for it."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--wait", type=float, default=0.0, help="wait up to S seconds for the lake")
+    args = parser.parse_args()
+    settings = ChartsSettings()
+    if args.wait:
+        settings = settings.model_copy(update={"lake_wait_limit": timedelta(seconds=args.wait)})
+    try:
+        progress = wait_for_lake(settings, datetime.now(UTC))
+    except LakeBehind as exc:
+        print(exc)
+        return 1
+    print(f"the lake holds every play Kafka had (waited {progress.waited_s:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

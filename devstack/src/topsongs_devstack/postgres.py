@@ -137,15 +137,28 @@ class Postgres:
         wait_until(lambda: port_open(self.pg.host, self.pg.port), 60, "PostgreSQL", self.log_file)
         self._bootstrap()
 
+    def _superuser(self) -> psycopg.Connection:
+        return psycopg.connect(
+            host=str(self.sockets), port=self.pg.port, user="postgres", dbname="postgres", autocommit=True
+        )
+
+    def create_database(self, name: str) -> None:
+        """A new, empty database owned by the loader role (e.g. a test's private Airflow metadata)."""
+        with self._superuser() as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(name), sql.Identifier(self.pg.user)
+                )
+            )
+
+    def drop_database(self, name: str) -> None:
+        """Drop a database and close its sessions."""
+        with self._superuser() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
     def _bootstrap(self) -> None:
         """Roles and databases (idempotent); the schema itself comes from migrations."""
-        with psycopg.connect(
-            host=str(self.sockets),
-            port=self.pg.port,
-            user="postgres",
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
+        with self._superuser() as conn:
             for user, password in (
                 (self.pg.user, self.pg.password),
                 (self.pg.reader_user, self.pg.reader_password),

@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -24,9 +25,18 @@ class Airflow:
 
     name = "airflow"
 
-    def __init__(self, settings: DevstackSettings, pg: PostgresSettings) -> None:
+    def __init__(
+        self,
+        settings: DevstackSettings,
+        pg: PostgresSettings,
+        database: str = "airflow",
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.settings = settings
         self.pg = pg
+        self.database = database
+        # Settings of the DAGs' tasks (CHARTS_*, KAFKA_*, ...) beyond the process environment.
+        self.extra_env = extra_env or {}
         self.home = settings.state_dir / "airflow"
         self.procs = {
             role: ManagedProcess(f"airflow-{role}", settings.run_dir, settings.logs_dir) for role in _ROLES
@@ -67,11 +77,12 @@ class Airflow:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self._passwords),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-                f"postgresql+psycopg2://{self.pg.user}:{password}@{self.pg.host}:{self.pg.port}/airflow"
+                f"postgresql+psycopg2://{self.pg.user}:{password}@{self.pg.host}:{self.pg.port}/{self.database}"
             ),
             "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt_secret"),
             "AIRFLOW__API__SECRET_KEY": self._secret("api_secret_key"),
             "AIRFLOW__API__BASE_URL": self.url,
+            **self.extra_env,
         }
 
     def install(self) -> None:
@@ -109,6 +120,18 @@ class Airflow:
         dead = [role for role, p in self.procs.items() if p.pid() is None]
         if dead:
             raise PlatformError(f"airflow {dead} exited during start-up:\n{self.procs[dead[0]].tail()}")
+
+    def trigger(self, dag_id: str) -> str:
+        """Start a manual run of ``dag_id`` through the REST API (as the admin user); returns its id."""
+        password = json.loads(self._passwords.read_text())[USER]
+        with httpx.Client(base_url=self.url, timeout=30) as http:
+            token = http.post("/auth/token", json={"username": USER, "password": password})
+            token.raise_for_status()
+            headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            now = datetime.now(UTC).isoformat()
+            run = http.post(f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": now}, headers=headers)
+            run.raise_for_status()
+            return str(run.json()["dag_run_id"])
 
     def down(self) -> None:
         """Stop the processes (scheduler first, so no new task starts)."""
