@@ -1,0 +1,109 @@
+"""A private Airflow (API server, scheduler, DAG processor; LocalExecutor) started by devstack's own
+component, with its metadata in a database of its own, and a client of its REST API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from topsongs_core.settings import PostgresSettings
+from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.postgres import Postgres
+from topsongs_devstack.process import free_port
+from topsongs_devstack.services.airflow import USER, Airflow
+
+DONE = {"success", "failed"}
+
+
+class AirflowApi:
+    """The few REST calls the tests make, as the admin user (a JWT from /auth/token)."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    @classmethod
+    async def login(cls, url: str, password: str) -> AirflowApi:
+        """A client holding a fresh access token."""
+        async with httpx.AsyncClient(base_url=url, timeout=30) as anonymous:
+            token = await anonymous.post("/auth/token", json={"username": USER, "password": password})
+            token.raise_for_status()
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        return cls(httpx.AsyncClient(base_url=f"{url}/api/v2", headers=headers, timeout=30))
+
+    async def unpause(self, dag_id: str, timeout_s: float = 180) -> None:
+        """Wait until the DAG processor has the DAG, then unpause it."""
+        for _ in range(int(timeout_s)):
+            response = await self.http.patch(f"/dags/{dag_id}", json={"is_paused": False})
+            if response.status_code == 200:
+                return
+            await asyncio.sleep(1)
+        raise AssertionError(f"DAG {dag_id} never appeared: {response.status_code} {response.text}")
+
+    async def trigger(self, dag_id: str, start: datetime, end: datetime) -> str:
+        """A manual run for the data interval [start, end); returns its run id."""
+        body = {
+            "dag_run_id": f"test-{uuid.uuid4().hex[:8]}",
+            "logical_date": end.isoformat(),
+            "data_interval_start": start.isoformat(),
+            "data_interval_end": end.isoformat(),
+        }
+        response = await self.http.post(f"/dags/{dag_id}/dagRuns", json=body)
+        assert response.status_code == 200, response.text
+        return str(response.json()["dag_run_id"])
+
+    async def wait(self, dag_id: str, run_id: str, timeout_s: float = 420) -> str:
+        """The run's final state."""
+        for _ in range(int(timeout_s / 2)):
+            state = (await self.http.get(f"/dags/{dag_id}/dagRuns/{run_id}")).json()["state"]
+            if state in DONE:
+                return str(state)
+            await asyncio.sleep(2)
+        raise AssertionError(f"{dag_id} run {run_id} still {state} after {timeout_s} s")
+
+    async def xcom(self, dag_id: str, run_id: str, task_id: str) -> object:
+        """A task's return value."""
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value"
+        response = await self.http.get(path, params={"deserialize": True})
+        assert response.status_code == 200, response.text
+        value = response.json()["value"]
+        return json.loads(value) if isinstance(value, str) else value
+
+    async def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
+        """State of every task instance of a run (mapped ones as ``task[index]``)."""
+        response = await self.http.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")
+        return {
+            f"{t['task_id']}[{t['map_index']}]" if t["map_index"] >= 0 else t["task_id"]: t["state"]
+            for t in response.json()["task_instances"]
+        }
+
+
+@asynccontextmanager
+async def private_airflow(env: dict[str, str], state_dir: Path) -> AsyncIterator[AirflowApi]:
+    """Airflow as `make up` runs it, on free ports, every DAG paused until a test unpauses it."""
+    database = f"airflow_e2e_{uuid.uuid4().hex[:8]}"
+    postgres = Postgres(DevstackSettings(), PostgresSettings())
+    postgres.create_database(database)
+    settings = DevstackSettings(state_dir=state_dir, airflow_port=free_port())
+    airflow = Airflow(
+        settings,
+        PostgresSettings(),
+        database=database,
+        extra_env={**env, "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True"},
+    )
+    try:
+        await asyncio.to_thread(airflow.up)
+        password = json.loads((airflow.home / "simple_auth_manager_passwords.json").read_text())[USER]
+        api = await AirflowApi.login(airflow.url, password)
+        try:
+            yield api
+        finally:
+            await api.http.aclose()
+    finally:
+        await asyncio.to_thread(airflow.down)
+        postgres.drop_database(database)

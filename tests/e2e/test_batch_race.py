@@ -1,0 +1,258 @@
+"""The batch path as production runs it: plays keep flowing while the lake job runs on its normal
+trigger, the hour's run is triggered through Airflow's REST API at the deadline and must wait for the
+lake; then late plays and duplicates are restated by the restatement DAG under the real scheduler.
+Every table is compared with a brute-force oracle by event_id."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import sys
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from dashboard_api.settings import DashboardSettings
+from ingest.settings import IngestSettings
+from simulator.catalog import shipped_catalog
+from simulator.lake import upload_catalog
+from topsongs_charts.lake import Lake
+from topsongs_charts.loads import delete_day
+from topsongs_charts.progress import checkpoint_key, kafka_end_offsets, lake_offsets
+from topsongs_charts.settings import ChartsSettings
+from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings, S3Settings
+from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.services.spark import spark_jars
+
+from tests.e2e.airflow_stack import AirflowApi, private_airflow
+from tests.e2e.conftest import serve_dashboard
+from tests.ingest.support import serve
+
+pytestmark = pytest.mark.slow
+
+REGIONS = ("US", "GB", "BR")
+HOUR = timedelta(hours=1)
+# Far-past plays are accepted only because this deployment widens ingest's horizon (and the
+# restatement's, which follows the same contract setting).
+MAX_AGE = timedelta(days=365 * 8)
+TRIGGER = "40 seconds"
+
+
+@pytest.fixture
+def day(pg_settings: PostgresSettings) -> Iterator[date]:
+    """A day of 2024 of its own (the DAGs start in 2020), and the two before it; purged afterwards."""
+    chosen = date(2024, 1, 3) + timedelta(days=random.randrange(360))
+    days = [chosen - timedelta(days=n) for n in range(3)]
+    for d in days:
+        delete_day(pg_settings, d)
+    yield chosen
+    for d in days:
+        delete_day(pg_settings, d)
+
+
+@pytest.fixture
+def charts(s3_settings: S3Settings, pg_settings: PostgresSettings, kafka_settings: KafkaSettings) -> Iterator:
+    """Chart settings on a private lake prefix, the lake job's checkpoint under it; removed after."""
+    root = f"tests/race-{uuid.uuid4().hex[:8]}"
+    yield ChartsSettings(
+        raw_prefix=f"{root}/raw",
+        enriched_prefix=f"{root}/enriched",
+        catalog_key=f"{root}/catalog/songs.parquet",
+        lake_checkpoint=f"s3a://{s3_settings.bucket}/{root}/checkpoints/plays",
+        lake_wait_limit=timedelta(minutes=4),
+        lake_poll_s=2.0,
+        s3=s3_settings,
+        postgres=pg_settings,
+        kafka=kafka_settings,
+        contract=ContractSettings(max_event_age=MAX_AGE),
+    )
+    Lake.from_s3(s3_settings).remove_tree(root)
+
+
+def _env(charts: ChartsSettings) -> dict[str, str]:
+    """The variables every task and the lake job read (the same settings, by configuration only)."""
+    root = charts.raw_prefix.rsplit("/", 1)[0]
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": charts.kafka.bootstrap_servers,
+        "KAFKA_PLAYS_TOPIC": charts.kafka.plays_topic,
+        "TOPSONGS_MAX_EVENT_AGE": f"P{MAX_AGE.days}D",
+        "CHARTS_RAW_PREFIX": charts.raw_prefix,
+        "CHARTS_ENRICHED_PREFIX": charts.enriched_prefix,
+        "CHARTS_CATALOG_KEY": charts.catalog_key,
+        "CHARTS_LAKE_CHECKPOINT": charts.lake_checkpoint,
+        "CHARTS_LAKE_WAIT_LIMIT": "PT4M",
+        "CHARTS_LAKE_POLL_S": "2",
+        "LAKE_PLAYS_PATH": charts.raw_prefix,
+        "LAKE_CHECKPOINT_LOCATION": f"s3a://{charts.s3.bucket}/{root}/checkpoints",
+    }
+
+
+@pytest.fixture
+async def lake_job(charts: ChartsSettings, tmp_path: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """The lake job on its normal processing-time trigger, running until the test ends."""
+    env = {
+        **os.environ,
+        **_env(charts),
+        "LAKE_JARS_DIR": str(spark_jars(DevstackSettings())),
+        "LAKE_TRIGGER_INTERVAL": TRIGGER,
+        "LAKE_UI_ENABLED": "false",
+    }
+    log = (tmp_path / "lake-job.log").open("wb")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "plays_lake.job", env=env, stdout=log, stderr=asyncio.subprocess.STDOUT
+    )
+    yield proc
+    if proc.returncode is None:
+        proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), 60)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+    log.close()
+
+
+def _play(rng: random.Random, songs: list, hour: datetime) -> dict[str, object]:
+    song = rng.choices(songs, [1 / (i + 1) for i in range(len(songs))])[0]
+    return {
+        "event_id": str(uuid.uuid4()),
+        "song_id": song.song_id,
+        "title": song.title,
+        "artist": song.artist,
+        "user_id": f"u-{rng.randrange(500)}",
+        "region": rng.choice(REGIONS),
+        "played_at": (hour + timedelta(seconds=rng.randrange(3600))).isoformat(),
+    }
+
+
+def _oracle_hour(sent: list[dict[str, object]], hour: datetime) -> dict[str, list[tuple[str, int]]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for e in {e["event_id"]: e for e in sent}.values():
+        at = datetime.fromisoformat(str(e["played_at"]))
+        if hour <= at < hour + HOUR:
+            counts[str(e["region"]), str(e["song_id"])] += 1
+    return {
+        r: sorted(((s, n) for (reg, s), n in counts.items() if reg == r), key=lambda kv: (-kv[1], kv[0]))
+        for r in REGIONS
+    }
+
+
+def _oracle_day(sent: list[dict[str, object]], day: date) -> dict[str, list[tuple[str, int]]]:
+    start = datetime.combine(day, time(), UTC)
+    total: dict[str, Counter[str]] = {r: Counter() for r in REGIONS}
+    for h in range(24):
+        for region, songs in _oracle_hour(sent, start + h * HOUR).items():
+            total[region].update(dict(songs))
+    return {r: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for r, c in total.items()}
+
+
+def _hourly(pg: PostgresSettings, hour: datetime) -> dict[str, list[tuple[str, int]]]:
+    """Every song's plays per region (plays_hourly), by plays desc then song_id."""
+    with psycopg.connect(pg.dsn()) as conn:
+        rows = conn.execute(
+            "SELECT region, song_id, plays FROM plays_hourly WHERE hour = %s ORDER BY region, plays DESC,"
+            " song_id",
+            (hour,),
+        ).fetchall()
+    return {r: [(s, n) for reg, s, n in rows if reg == r] for r in REGIONS}
+
+
+async def _charts(http: httpx.AsyncClient, path: str, **params: str) -> dict[str, dict]:
+    return {region: (await http.get(path, params={"region": region, **params})).json() for region in REGIONS}
+
+
+async def _lake_caught_up(charts: ChartsSettings, kafka_ends: dict[int, int], timeout_s: float) -> None:
+    lake = Lake.from_s3(charts.s3)
+    for _ in range(int(timeout_s)):
+        done = lake_offsets(lake, checkpoint_key(charts), charts.kafka.plays_topic)
+        if all(done.get(p, 0) >= end for p, end in kafka_ends.items()):
+            return
+        await asyncio.sleep(1)
+    raise AssertionError(f"the lake job did not commit {kafka_ends} in {timeout_s} s")
+
+
+async def _run(api: AirflowApi, dag_id: str, start: datetime, end: datetime) -> str:
+    run_id = await api.trigger(dag_id, start, end)
+    state = await api.wait(dag_id, run_id)
+    assert state == "success", f"{dag_id} {run_id}: {state} {await api.task_states(dag_id, run_id)}"
+    return run_id
+
+
+async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
+    charts: ChartsSettings,
+    lake_job: asyncio.subprocess.Process,
+    day: date,
+    tmp_path: Path,
+) -> None:
+    songs = shipped_catalog().songs[:30]
+    upload_catalog(shipped_catalog(), charts.s3, key=charts.catalog_key)
+    rng = random.Random(11)
+    hour = datetime.combine(day, time(12), UTC)
+    sent: list[dict[str, object]] = []
+    ingest_settings = IngestSettings(kafka=charts.kafka, contract=charts.contract)
+
+    async with private_airflow(_env(charts), tmp_path / "airflow") as api:
+        for dag_id in ("plays_hourly_etl", "daily_charts", "plays_restatement"):
+            await api.unpause(dag_id)
+        async for client in serve(ingest_settings):
+
+            async def post(events: list[dict[str, object]]) -> None:
+                response = await client.post("/plays", json={"events": events})
+                assert response.status_code == 202, response.text
+                sent.extend(events)
+
+            # Once the lake job has committed a first batch, the next trigger is ~40 s away: plays
+            # posted now are in Kafka but not in the lake when the run starts.
+            await post([_play(rng, songs, hour) for _ in range(200)])
+            await _lake_caught_up(charts, await asyncio.to_thread(kafka_end_offsets, charts.kafka), 240)
+            for _ in range(8):
+                await post([_play(rng, songs, hour) for _ in range(150)])
+                single = _play(rng, songs, hour)
+                assert (await client.post("/play", json=single)).status_code == 202
+                sent.append(single)
+                await asyncio.sleep(1)
+
+            # The deadline: the hour's run, triggered through the REST API, must wait for the lake.
+            run_id = await _run(api, "plays_hourly_etl", hour, hour + HOUR)
+            waited = await api.xcom("plays_hourly_etl", run_id, "lake_complete")
+            assert isinstance(waited, dict) and waited["behind_at_start"] > 0, waited
+            assert _hourly(charts.postgres, hour) == _oracle_hour(sent, hour)
+            await _run(api, "daily_charts", hour - 12 * HOUR, hour + 12 * HOUR)
+
+            # Late plays (for the final hour, 3 hours and 2 days before it) and duplicates of
+            # already-counted ids, posted the way a retrying client would.
+            first_final = len({e["event_id"] for e in sent})
+            earlier, two_days = hour - 3 * HOUR, hour - timedelta(days=2)
+            late = [_play(rng, songs, h) for h in (hour, earlier, two_days) for _ in range(60)]
+            await post(late + rng.sample(sent, 40))
+            ends = await asyncio.to_thread(kafka_end_offsets, charts.kafka)
+            await _lake_caught_up(charts, ends, 240)
+            restatement = await _run(api, "plays_restatement", hour, hour)
+            stale = await api.xcom("plays_restatement", restatement, "find_stale_hours")
+            assert stale == [two_days.isoformat(), earlier.isoformat(), hour.isoformat()]
+
+    for h in (two_days, earlier, hour):
+        assert _hourly(charts.postgres, h) == _oracle_hour(sent, h), h
+    settings = DashboardSettings(kafka=charts.kafka, postgres=charts.postgres)
+    async with serve_dashboard(settings) as base, httpx.AsyncClient(base_url=base) as http:
+        hourly = await _charts(http, "/api/top/hourly", hour=hour.isoformat())
+        late_here = Counter(e["region"] for e in late if e["played_at"] >= hour.isoformat())
+        for region, chart in hourly.items():
+            assert [(e["song_id"], e["plays"]) for e in chart["entries"]] == _oracle_hour(sent, hour)[region][
+                :10
+            ]
+            assert (chart["status"], chart["late_plays"]) == ("restated", late_here[region]), chart
+        for d in (day, two_days.date()):
+            daily = await _charts(http, "/api/top/daily", date=str(d))
+            for region, chart in daily.items():
+                assert [(e["song_id"], e["plays"]) for e in chart["entries"]] == _oracle_day(sent, d)[region][
+                    :10
+                ]
+                assert chart["status"] in {"final", "restated"}, chart
+    assert first_final < len({e["event_id"] for e in sent})
