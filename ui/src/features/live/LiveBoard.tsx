@@ -59,8 +59,13 @@ export function LiveBoard({ liveOptions }: { liveOptions?: LiveChartOptions }) {
               <dt>Window</dt>
               <dd data-testid="window-range">{formatUtcRange(chart.window_start, chart.window_end)}</dd>
             </div>
-            <div>
-              <dt>Late plays dropped</dt>
+            <div
+              title={
+                "Plays that reached the live board after their minute's allowed lateness (for example " +
+                "a backfill of past hours) are not counted here; the history charts count every one of them."
+              }
+            >
+              <dt>Late plays (history only)</dt>
               <dd data-testid="late-dropped">{chart.late_dropped.toLocaleString()}</dd>
             </div>
           </dl>
