@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -45,14 +45,18 @@ class AirflowApi:
             await asyncio.sleep(1)
         raise AssertionError(f"DAG {dag_id} never appeared: {response.status_code} {response.text}")
 
-    async def trigger(self, dag_id: str, start: datetime, end: datetime) -> str:
-        """A manual run for the data interval [start, end); returns its run id."""
-        body = {
-            "dag_run_id": f"test-{uuid.uuid4().hex[:8]}",
-            "logical_date": end.isoformat(),
-            "data_interval_start": start.isoformat(),
-            "data_interval_end": end.isoformat(),
-        }
+    async def trigger(self, dag_id: str, interval: tuple[datetime, datetime] | None = None) -> str:
+        """A manual run for the data interval [start, end) (or of now); returns its run id."""
+        body: dict[str, object] = {"dag_run_id": f"test-{uuid.uuid4().hex[:8]}"}
+        if interval is None:
+            body["logical_date"] = datetime.now(UTC).isoformat()
+        else:
+            start, end = interval
+            body |= {
+                "logical_date": end.isoformat(),
+                "data_interval_start": start.isoformat(),
+                "data_interval_end": end.isoformat(),
+            }
         response = await self.http.post(f"/dags/{dag_id}/dagRuns", json=body)
         assert response.status_code == 200, response.text
         return str(response.json()["dag_run_id"])

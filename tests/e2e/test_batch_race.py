@@ -20,19 +20,23 @@ import psycopg
 import pytest
 from dashboard_api.settings import DashboardSettings
 from ingest.settings import IngestSettings
+from simulator.backfill import BackfillOptions, plan, plays
 from simulator.catalog import shipped_catalog
 from simulator.lake import upload_catalog
+from simulator.sender import SendConfig
 from topsongs_charts.lake import Lake
 from topsongs_charts.loads import delete_day
 from topsongs_charts.progress import checkpoint_key, kafka_end_offsets, lake_offsets
+from topsongs_charts.restate import stale_hours
 from topsongs_charts.settings import ChartsSettings
 from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings, S3Settings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.services.spark import spark_jars
 
 from tests.e2e.airflow_stack import AirflowApi, private_airflow
-from tests.e2e.conftest import serve_dashboard
+from tests.e2e.conftest import ARTIFACTS, serve_dashboard
 from tests.ingest.support import serve
+from tests.servers import serve_ingest
 
 pytestmark = pytest.mark.slow
 
@@ -46,9 +50,9 @@ TRIGGER = "40 seconds"
 
 @pytest.fixture
 def day(pg_settings: PostgresSettings) -> Iterator[date]:
-    """A day of 2024 of its own (the DAGs start in 2020), and the two before it; purged afterwards."""
+    """A day of 2024 of its own (the DAGs start in 2020), and two days each side; purged afterwards."""
     chosen = date(2024, 1, 3) + timedelta(days=random.randrange(360))
-    days = [chosen - timedelta(days=n) for n in range(3)]
+    days = [chosen + timedelta(days=n) for n in range(-2, 3)]
     for d in days:
         delete_day(pg_settings, d)
     yield chosen
@@ -177,8 +181,8 @@ async def _lake_caught_up(charts: ChartsSettings, kafka_ends: dict[int, int], ti
     raise AssertionError(f"the lake job did not commit {kafka_ends} in {timeout_s} s")
 
 
-async def _run(api: AirflowApi, dag_id: str, start: datetime, end: datetime) -> str:
-    run_id = await api.trigger(dag_id, start, end)
+async def _run(api: AirflowApi, dag_id: str, interval: tuple[datetime, datetime] | None = None) -> str:
+    run_id = await api.trigger(dag_id, interval)
     state = await api.wait(dag_id, run_id)
     assert state == "success", f"{dag_id} {run_id}: {state} {await api.task_states(dag_id, run_id)}"
     return run_id
@@ -189,6 +193,7 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
     lake_job: asyncio.subprocess.Process,
     day: date,
     tmp_path: Path,
+    browser_check,
 ) -> None:
     songs = shipped_catalog().songs[:30]
     upload_catalog(shipped_catalog(), charts.s3, key=charts.catalog_key)
@@ -219,11 +224,11 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
                 await asyncio.sleep(1)
 
             # The deadline: the hour's run, triggered through the REST API, must wait for the lake.
-            run_id = await _run(api, "plays_hourly_etl", hour, hour + HOUR)
+            run_id = await _run(api, "plays_hourly_etl", (hour, hour + HOUR))
             waited = await api.xcom("plays_hourly_etl", run_id, "lake_complete")
             assert isinstance(waited, dict) and waited["behind_at_start"] > 0, waited
             assert _hourly(charts.postgres, hour) == _oracle_hour(sent, hour)
-            await _run(api, "daily_charts", hour - 12 * HOUR, hour + 12 * HOUR)
+            await _run(api, "daily_charts", (hour - 12 * HOUR, hour + 12 * HOUR))
 
             # Late plays (for the final hour, 3 hours and 2 days before it) and duplicates of
             # already-counted ids, posted the way a retrying client would.
@@ -233,9 +238,23 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
             await post(late + rng.sample(sent, 40))
             ends = await asyncio.to_thread(kafka_end_offsets, charts.kafka)
             await _lake_caught_up(charts, ends, 240)
-            restatement = await _run(api, "plays_restatement", hour, hour)
+            # Triggered now rather than waiting for the 5-minute tick (which may also run, and
+            # restate some of the hours first: then this run finds fewer).
+            restatement = await _run(api, "plays_restatement")
             stale = await api.xcom("plays_restatement", restatement, "find_stale_hours")
-            assert stale == [two_days.isoformat(), earlier.isoformat(), hour.isoformat()]
+            assert set(stale) <= {two_days.isoformat(), earlier.isoformat(), hour.isoformat()}, stale
+            assert stale_hours(charts, datetime.now(UTC)) == []
+
+        # What `make demo` does first: `simulator backfill` (here 12 h before a fixed "now") through
+        # ingest, then one restatement run: yesterday's daily chart and every past hour appear.
+        backfill_now = datetime.combine(day + timedelta(days=2), time(4, 30), UTC)
+        backfilled = await _backfill(ingest_settings, backfill_now, hours=12)
+        await _lake_caught_up(charts, await asyncio.to_thread(kafka_end_offsets, charts.kafka), 240)
+        restatement = await _run(api, "plays_restatement")
+        stale = await api.xcom("plays_restatement", restatement, "find_stale_hours")
+        assert stale == [
+            (backfill_now.replace(hour=4, minute=0) - n * HOUR).isoformat() for n in range(12, -1, -1)
+        ]
 
     for h in (two_days, earlier, hour):
         assert _hourly(charts.postgres, h) == _oracle_hour(sent, h), h
@@ -255,4 +274,47 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
                     :10
                 ]
                 assert chart["status"] in {"final", "restated"}, chart
+        yesterday = backfill_now.date() - timedelta(days=1)
+        daily = await _charts(http, "/api/top/daily", date=str(yesterday))
+        expected = _oracle_day(backfilled, yesterday)
+        for region, chart in daily.items():
+            assert [(e["song_id"], e["plays"]) for e in chart["entries"]] == expected[region][:10]
+            assert chart["status"] == "final", chart
+        shot = ARTIFACTS / "history-backfill.png"
+        top = daily["US"]["entries"][0]["song"]
+        result = await browser_check("history-view.mjs", base, "US", str(yesterday), top, str(shot))
+        assert result.returncode == 0, result.stdout
     assert first_final < len({e["event_id"] for e in sent})
+
+
+async def _backfill(ingest: IngestSettings, now: datetime, hours: int) -> list[dict[str, object]]:
+    """``simulator backfill`` against ingest on a port; returns the plays it sends (same seed, same
+    model: the oracle's copy)."""
+    env = {k: v for k, v in os.environ.items() if "OPENAI" not in k}  # the shipped catalog
+    argv = ["--hours", str(hours), "--now", now.isoformat(), "--regions", ",".join(REGIONS)]
+    argv += ["--plays-per-hour", "200", "--rate", "4000", "--no-progress", "--seed", "7"]
+    async with serve_ingest(ingest) as url:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "simulator.cli",
+            "backfill",
+            *argv,
+            "--ingest-url",
+            url,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), 300)
+    assert proc.returncode == 0, out.decode()[-3000:]
+    catalog = shipped_catalog()
+    opts = BackfillOptions(
+        send=SendConfig(ingest_url="", rate=1.0),
+        regions=dict.fromkeys(REGIONS, 1.0),
+        hours=hours,
+        plays_per_hour=200,
+        seed=7,
+        now=now,
+    )
+    return [p.payload(catalog) for p in plays(catalog, opts, plan(opts, now))]
