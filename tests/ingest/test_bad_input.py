@@ -11,7 +11,8 @@ from topsongs_core.settings import KafkaSettings
 from tests.ingest.support import end_offsets, play
 
 JSON = {"content-type": "application/json"}
-FUTURE = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()
+# Far enough ahead to stay past the 5-minute skew however late in the session this test runs.
+FUTURE = (datetime.now(UTC) + timedelta(days=1)).isoformat()
 ANCIENT = (datetime.now(UTC) - timedelta(days=30)).isoformat()
 
 
