@@ -43,7 +43,7 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.services.spark import spark_jars
 
-from tests.e2e.airflow_stack import AirflowApi, private_airflow
+from tests.e2e.airflow_stack import AirflowApi, pipeline_env, private_airflow
 from tests.servers import serve_ingest
 
 HOUR = timedelta(hours=1)
@@ -59,23 +59,9 @@ def _settings(root: str) -> ChartsSettings:
         catalog_key=f"{root}/catalog/songs.parquet",
         kafka=kafka,
         contract=ContractSettings(max_event_age=MAX_AGE),
+        lake_poll_s=1.0,
     )
     return charts.model_copy(update={"lake_checkpoint": f"s3a://{charts.s3.bucket}/{root}/checkpoints/plays"})
-
-
-def _env(charts: ChartsSettings, root: str) -> dict[str, str]:
-    return {
-        "KAFKA_BOOTSTRAP_SERVERS": charts.kafka.bootstrap_servers,
-        "KAFKA_PLAYS_TOPIC": charts.kafka.plays_topic,
-        "TOPSONGS_MAX_EVENT_AGE": f"P{MAX_AGE.days}D",
-        "CHARTS_RAW_PREFIX": charts.raw_prefix,
-        "CHARTS_ENRICHED_PREFIX": charts.enriched_prefix,
-        "CHARTS_CATALOG_KEY": charts.catalog_key,
-        "CHARTS_LAKE_CHECKPOINT": charts.lake_checkpoint,
-        "CHARTS_LAKE_POLL_S": "1",
-        "LAKE_PLAYS_PATH": charts.raw_prefix,
-        "LAKE_CHECKPOINT_LOCATION": f"s3a://{charts.s3.bucket}/{root}/checkpoints",
-    }
 
 
 class Bench:
@@ -169,7 +155,7 @@ async def _main(hours: int) -> None:
     day = date(2023, 1, 5) + timedelta(days=random.randrange(300))
     days = [day + timedelta(days=n) for n in range(-2, 5)]
     jars = spark_jars(DevstackSettings())
-    lake_env = {**os.environ, **_env(charts, root), "LAKE_JARS_DIR": str(jars), "LAKE_UI_ENABLED": "false"}
+    lake_env = {**os.environ, **pipeline_env(charts), "LAKE_JARS_DIR": str(jars), "LAKE_UI_ENABLED": "false"}
     trigger = lake_env.setdefault("LAKE_TRIGGER_INTERVAL", "30 seconds")
     lake_job = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "plays_lake.job", env=lake_env, stdout=asyncio.subprocess.DEVNULL
@@ -178,7 +164,7 @@ async def _main(hours: int) -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             async with (
-                private_airflow(_env(charts, root), Path(tmp)) as api,
+                private_airflow(pipeline_env(charts), Path(tmp)) as api,
                 serve_ingest(ingest) as url,
                 httpx.AsyncClient(base_url=url, timeout=30) as http,
             ):

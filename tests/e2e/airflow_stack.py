@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from topsongs_charts.settings import ChartsSettings
 from topsongs_core.settings import PostgresSettings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.postgres import Postgres
@@ -19,6 +20,23 @@ from topsongs_devstack.process import free_port
 from topsongs_devstack.services.airflow import USER, Airflow
 
 DONE = {"success", "failed"}
+
+
+def pipeline_env(charts: ChartsSettings) -> dict[str, str]:
+    """The variables the DAGs' tasks and the lake job read for ``charts`` (settings only, no code)."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": charts.kafka.bootstrap_servers,
+        "KAFKA_PLAYS_TOPIC": charts.kafka.plays_topic,
+        "TOPSONGS_MAX_EVENT_AGE": f"PT{int(charts.contract.max_event_age.total_seconds())}S",
+        "CHARTS_RAW_PREFIX": charts.raw_prefix,
+        "CHARTS_ENRICHED_PREFIX": charts.enriched_prefix,
+        "CHARTS_CATALOG_KEY": charts.catalog_key,
+        "CHARTS_LAKE_CHECKPOINT": charts.lake_checkpoint,
+        "CHARTS_LAKE_WAIT_LIMIT": f"PT{int(charts.lake_wait_limit.total_seconds())}S",
+        "CHARTS_LAKE_POLL_S": str(charts.lake_poll_s),
+        "LAKE_PLAYS_PATH": charts.raw_prefix,
+        "LAKE_CHECKPOINT_LOCATION": charts.lake_checkpoint.removesuffix("/plays"),
+    }
 
 
 class AirflowApi:

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -33,9 +33,10 @@ async def ingest(kafka_settings: KafkaSettings) -> AsyncIterator[httpx.AsyncClie
         yield client
 
 
-@pytest.fixture
-def live_worker(kafka_settings: KafkaSettings, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """One Faust worker (`python -m streams worker`) on the test's topics."""
+def start_live_worker(
+    kafka_settings: KafkaSettings, tmp_path: Path, **env: str
+) -> tuple[subprocess.Popen[bytes], Callable[[], None]]:
+    """One Faust worker (`python -m streams worker`) on the test's topics; returns it and its stop."""
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
@@ -43,6 +44,7 @@ def live_worker(kafka_settings: KafkaSettings, tmp_path: Path) -> Iterator[subpr
         "KAFKA_DEAD_LETTER_TOPIC": kafka_settings.dead_letter_topic,
         "KAFKA_LIVE_TOPIC": kafka_settings.live_topic,
         "STREAMS_APP_ID": f"e2e-{uuid.uuid4().hex[:8]}",
+        **env,
     }
     log = (tmp_path / "worker.log").open("wb")
     proc = subprocess.Popen(
@@ -61,13 +63,24 @@ def live_worker(kafka_settings: KafkaSettings, tmp_path: Path) -> Iterator[subpr
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+    def stop() -> None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+    return proc, stop
+
+
+@pytest.fixture
+def live_worker(kafka_settings: KafkaSettings, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """One Faust worker (`python -m streams worker`) on the test's topics."""
+    proc, stop = start_live_worker(kafka_settings, tmp_path)
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    stop()
 
 
 @asynccontextmanager

@@ -33,8 +33,8 @@ from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSett
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.services.spark import spark_jars
 
-from tests.e2e.airflow_stack import AirflowApi, private_airflow
-from tests.e2e.conftest import ARTIFACTS, serve_dashboard
+from tests.e2e.airflow_stack import AirflowApi, pipeline_env, private_airflow
+from tests.e2e.conftest import ARTIFACTS, serve_dashboard, start_live_worker
 from tests.ingest.support import serve
 from tests.servers import serve_ingest
 
@@ -79,30 +79,12 @@ def charts(s3_settings: S3Settings, pg_settings: PostgresSettings, kafka_setting
     Lake.from_s3(s3_settings).remove_tree(root)
 
 
-def _env(charts: ChartsSettings) -> dict[str, str]:
-    """The variables every task and the lake job read (the same settings, by configuration only)."""
-    root = charts.raw_prefix.rsplit("/", 1)[0]
-    return {
-        "KAFKA_BOOTSTRAP_SERVERS": charts.kafka.bootstrap_servers,
-        "KAFKA_PLAYS_TOPIC": charts.kafka.plays_topic,
-        "TOPSONGS_MAX_EVENT_AGE": f"P{MAX_AGE.days}D",
-        "CHARTS_RAW_PREFIX": charts.raw_prefix,
-        "CHARTS_ENRICHED_PREFIX": charts.enriched_prefix,
-        "CHARTS_CATALOG_KEY": charts.catalog_key,
-        "CHARTS_LAKE_CHECKPOINT": charts.lake_checkpoint,
-        "CHARTS_LAKE_WAIT_LIMIT": "PT4M",
-        "CHARTS_LAKE_POLL_S": "2",
-        "LAKE_PLAYS_PATH": charts.raw_prefix,
-        "LAKE_CHECKPOINT_LOCATION": f"s3a://{charts.s3.bucket}/{root}/checkpoints",
-    }
-
-
 @pytest.fixture
 async def lake_job(charts: ChartsSettings, tmp_path: Path) -> AsyncIterator[asyncio.subprocess.Process]:
     """The lake job on its normal processing-time trigger, running until the test ends."""
     env = {
         **os.environ,
-        **_env(charts),
+        **pipeline_env(charts),
         "LAKE_JARS_DIR": str(spark_jars(DevstackSettings())),
         "LAKE_TRIGGER_INTERVAL": TRIGGER,
         "LAKE_UI_ENABLED": "false",
@@ -120,6 +102,14 @@ async def lake_job(charts: ChartsSettings, tmp_path: Path) -> AsyncIterator[asyn
             proc.kill()
             await proc.wait()
     log.close()
+
+
+@pytest.fixture
+def live_worker(charts: ChartsSettings, tmp_path: Path) -> Iterator[None]:
+    """The live side on the same topic, so its hour finals can be reconciled with the batch."""
+    _, stop = start_live_worker(charts.kafka, tmp_path, TOPSONGS_MAX_EVENT_AGE=f"P{MAX_AGE.days}D")
+    yield
+    stop()
 
 
 def _play(rng: random.Random, songs: list, hour: datetime) -> dict[str, object]:
@@ -193,6 +183,7 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
     lake_job: asyncio.subprocess.Process,
     day: date,
     tmp_path: Path,
+    live_worker: None,
     browser_check,
 ) -> None:
     songs = shipped_catalog().songs[:30]
@@ -202,7 +193,7 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
     sent: list[dict[str, object]] = []
     ingest_settings = IngestSettings(kafka=charts.kafka, contract=charts.contract)
 
-    async with private_airflow(_env(charts), tmp_path / "airflow") as api:
+    async with private_airflow(pipeline_env(charts), tmp_path / "airflow") as api:
         for dag_id in ("plays_hourly_etl", "daily_charts", "plays_restatement"):
             await api.unpause(dag_id)
         async for client in serve(ingest_settings):
@@ -274,6 +265,21 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
                     :10
                 ]
                 assert chart["status"] in {"final", "restated"}, chart
+        # Every play of these hours is late for the live board: batch − live = its late drops.
+        for d in (two_days.date(), day, backfill_now.date() - timedelta(days=1)):
+            for region in REGIONS:
+                rec = (
+                    await http.get("/api/reconciliation", params={"region": region, "date": str(d)})
+                ).json()
+                assert rec["unexplained"] == 0, rec
+                done = [h for h in rec["hours"] if h["status"] != "pending"]
+                assert {h["status"] for h in done} <= {"agree", "explained"}, rec
+                if d == day:  # the race hour: all its plays were late for live, none unexplained
+                    (at_hour,) = [
+                        h for h in rec["hours"] if h["hour"] == hour.isoformat().replace("+00:00", "Z")
+                    ]
+                    assert at_hour["status"] == "explained" and at_hour["live_plays"] == 0, at_hour
+                    assert at_hour["late_dropped"] == at_hour["batch_plays"] > 0, at_hour
         yesterday = backfill_now.date() - timedelta(days=1)
         daily = await _charts(http, "/api/top/daily", date=str(yesterday))
         expected = _oracle_day(backfilled, yesterday)
