@@ -10,7 +10,7 @@
 
 Run: ``uv run python -m bench batch_history`` (needs the local Kafka, PostgreSQL and S3: ``make up``
 engines). It starts its own lake job, ingest and a private Airflow on free ports, on private topics,
-lake prefixes and 2023 chart days that it deletes afterwards.
+a lake prefix and a chart database of its own that it deletes afterwards.
 """
 
 from __future__ import annotations
@@ -34,16 +34,15 @@ from simulator.catalog import shipped_catalog
 from simulator.lake import upload_catalog
 from simulator.sender import SendConfig
 from topsongs_charts.lake import Lake
-from topsongs_charts.loads import delete_day
 from topsongs_charts.progress import checkpoint_key, kafka_end_offsets, lake_offsets
 from topsongs_charts.restate import stale_hours
 from topsongs_charts.settings import ChartsSettings
-from topsongs_core.settings import ContractSettings
+from topsongs_core.settings import ContractSettings, PostgresSettings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.services.spark import spark_jars
 
-from tests.e2e.airflow_stack import AirflowApi, pipeline_env, private_airflow
+from tests.e2e.airflow_stack import AirflowApi, pipeline_env, private_airflow, private_chart_database
 from tests.servers import serve_ingest
 
 HOUR = timedelta(hours=1)
@@ -51,9 +50,10 @@ MAX_AGE = timedelta(days=365 * 8)
 REGIONS = ("US", "GB", "BR", "DE")
 
 
-def _settings(root: str) -> ChartsSettings:
+def _settings(root: str, postgres: PostgresSettings) -> ChartsSettings:
     kafka = private_topics("bench-batch")
     charts = ChartsSettings(
+        postgres=postgres,
         raw_prefix=f"{root}/raw",
         enriched_prefix=f"{root}/enriched",
         catalog_key=f"{root}/catalog/songs.parquet",
@@ -147,13 +147,12 @@ class Bench:
         return sum(h.sent for h in plan(opts, now)), seconds
 
 
-async def _main(hours: int) -> None:
+async def _main(hours: int, postgres: PostgresSettings) -> None:
     root = f"bench/batch-{uuid.uuid4().hex[:8]}"
-    charts = _settings(root)
+    charts = _settings(root, postgres)
     await ensure_topics(charts.kafka)
     upload_catalog(shipped_catalog(), charts.s3, key=charts.catalog_key)
     day = date(2023, 1, 5) + timedelta(days=random.randrange(300))
-    days = [day + timedelta(days=n) for n in range(-2, 5)]
     jars = spark_jars(DevstackSettings())
     lake_env = {**os.environ, **pipeline_env(charts), "LAKE_JARS_DIR": str(jars), "LAKE_UI_ENABLED": "false"}
     trigger = lake_env.setdefault("LAKE_TRIGGER_INTERVAL", "30 seconds")
@@ -211,14 +210,13 @@ async def _main(hours: int) -> None:
     finally:
         lake_job.terminate()
         await lake_job.wait()
-        for d in days:
-            delete_day(charts.postgres, d)
         Lake.from_s3(charts.s3).remove_tree(root)
 
 
 def main() -> None:
     """Entry point of ``python -m bench batch_history``."""
-    asyncio.run(_main(int(os.environ.get("BENCH_BATCH_HOURS", "3"))))
+    with private_chart_database(PostgresSettings()) as postgres:
+        asyncio.run(_main(int(os.environ.get("BENCH_BATCH_HOURS", "3")), postgres))
 
 
 if __name__ == "__main__":

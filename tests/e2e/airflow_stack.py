@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from topsongs_charts import migrate
 from topsongs_charts.settings import ChartsSettings
 from topsongs_core.settings import PostgresSettings
 from topsongs_devstack.config import DevstackSettings
@@ -22,9 +23,25 @@ from topsongs_devstack.services.airflow import USER, Airflow
 DONE = {"success", "failed"}
 
 
+@contextmanager
+def private_chart_database(pg: PostgresSettings) -> Iterator[PostgresSettings]:
+    """A migrated chart database of its own: a private Airflow's scheduled runs (they process real,
+    recent intervals) and the test's loads never touch anybody's charts."""
+    name = f"charts_e2e_{uuid.uuid4().hex[:8]}"
+    postgres = Postgres(DevstackSettings(), pg)
+    postgres.create_database(name)
+    try:
+        settings = pg.model_copy(update={"database": name})
+        migrate.apply(settings)
+        yield settings
+    finally:
+        postgres.drop_database(name)
+
+
 def pipeline_env(charts: ChartsSettings) -> dict[str, str]:
     """The variables the DAGs' tasks and the lake job read for ``charts`` (settings only, no code)."""
     return {
+        "PG_DATABASE": charts.postgres.database,
         "KAFKA_BOOTSTRAP_SERVERS": charts.kafka.bootstrap_servers,
         "KAFKA_PLAYS_TOPIC": charts.kafka.plays_topic,
         "TOPSONGS_MAX_EVENT_AGE": f"PT{int(charts.contract.max_event_age.total_seconds())}S",

@@ -25,7 +25,6 @@ from simulator.catalog import shipped_catalog
 from simulator.lake import upload_catalog
 from simulator.sender import SendConfig
 from topsongs_charts.lake import Lake
-from topsongs_charts.loads import delete_day
 from topsongs_charts.progress import checkpoint_key, kafka_end_offsets, lake_offsets
 from topsongs_charts.restate import stale_hours
 from topsongs_charts.settings import ChartsSettings
@@ -33,7 +32,7 @@ from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSett
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.services.spark import spark_jars
 
-from tests.e2e.airflow_stack import AirflowApi, pipeline_env, private_airflow
+from tests.e2e.airflow_stack import AirflowApi, pipeline_env, private_airflow, private_chart_database
 from tests.e2e.conftest import ARTIFACTS, serve_dashboard, start_live_worker
 from tests.ingest.support import serve
 from tests.servers import serve_ingest
@@ -49,33 +48,29 @@ TRIGGER = "40 seconds"
 
 
 @pytest.fixture
-def day(pg_settings: PostgresSettings) -> Iterator[date]:
-    """A day of 2024 of its own (the DAGs start in 2020), and two days each side; purged afterwards."""
-    chosen = date(2024, 1, 3) + timedelta(days=random.randrange(360))
-    days = [chosen + timedelta(days=n) for n in range(-2, 3)]
-    for d in days:
-        delete_day(pg_settings, d)
-    yield chosen
-    for d in days:
-        delete_day(pg_settings, d)
+def day() -> date:
+    """A day of 2024 (the DAGs start in 2020); its charts live in the test's own database."""
+    return date(2024, 1, 3) + timedelta(days=random.randrange(360))
 
 
 @pytest.fixture
 def charts(s3_settings: S3Settings, pg_settings: PostgresSettings, kafka_settings: KafkaSettings) -> Iterator:
-    """Chart settings on a private lake prefix, the lake job's checkpoint under it; removed after."""
+    """Chart settings on a private lake prefix (the lake job's checkpoint under it) and a private
+    chart database; both removed after."""
     root = f"tests/race-{uuid.uuid4().hex[:8]}"
-    yield ChartsSettings(
-        raw_prefix=f"{root}/raw",
-        enriched_prefix=f"{root}/enriched",
-        catalog_key=f"{root}/catalog/songs.parquet",
-        lake_checkpoint=f"s3a://{s3_settings.bucket}/{root}/checkpoints/plays",
-        lake_wait_limit=timedelta(minutes=4),
-        lake_poll_s=2.0,
-        s3=s3_settings,
-        postgres=pg_settings,
-        kafka=kafka_settings,
-        contract=ContractSettings(max_event_age=MAX_AGE),
-    )
+    with private_chart_database(pg_settings) as postgres:
+        yield ChartsSettings(
+            raw_prefix=f"{root}/raw",
+            enriched_prefix=f"{root}/enriched",
+            catalog_key=f"{root}/catalog/songs.parquet",
+            lake_checkpoint=f"s3a://{s3_settings.bucket}/{root}/checkpoints/plays",
+            lake_wait_limit=timedelta(minutes=4),
+            lake_poll_s=2.0,
+            s3=s3_settings,
+            postgres=postgres,
+            kafka=kafka_settings,
+            contract=ContractSettings(max_event_age=MAX_AGE),
+        )
     Lake.from_s3(s3_settings).remove_tree(root)
 
 

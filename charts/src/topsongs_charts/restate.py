@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from topsongs_charts.charts import missing_hourly_loads, run_daily_charts, run_hourly_charts
 from topsongs_charts.etl import marker_key, run_hourly_etl
+from topsongs_charts.intervals import day_hours
 from topsongs_charts.lake import Lake
 from topsongs_charts.raw import files_per_hour, lake_files
 from topsongs_charts.settings import ChartsSettings
@@ -62,8 +63,11 @@ def days_to_reload(settings: ChartsSettings, hours: Iterable[datetime], now: dat
 
 
 def complete_day(settings: ChartsSettings, day: date, lake: Lake | None = None) -> dict:
-    """Process every hour of ``day`` that has no hourly load yet (empty ones too), then load the day."""
+    """Process every hour of ``day`` without an hourly load or an enriched manifest (hours without
+    plays too; a manifest can be missing when the lake was reset under a database), then load the day."""
     lake = lake or Lake.from_s3(settings.s3)
-    for hour in missing_hourly_loads(settings, day):
-        restate_hour(settings, hour, lake)
+    unloaded = set(missing_hourly_loads(settings, day))
+    for hour in day_hours(day):
+        if hour in unloaded or not lake.exists(marker_key(settings, hour)):
+            restate_hour(settings, hour, lake)
     return run_daily_charts(settings, day, lake)
