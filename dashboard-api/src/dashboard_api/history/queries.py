@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import asyncpg
 
-_ENTRY = (
-    "SELECT rank, song_id, song, artist, plays FROM {table} WHERE region = $1 AND {column} = $2 ORDER BY rank"
-)
-_HOURLY = _ENTRY.format(table="top_songs_hourly", column='"timestamp"')
-_DAILY = _ENTRY.format(table="top_songs_daily", column="date")
+# One read per chart: its load record and its rows, so status and entries always agree. No row at
+# all means the interval was never loaded; a loaded interval without plays gives one row of NULLs.
+_CHART = """
+SELECT l.loaded_at AS as_of,
+       coalesce((l.by_region -> $3 ->> 'restatements')::int, 0) AS restatements,
+       coalesce((l.by_region -> $3 ->> 'plays')::bigint - (l.by_region -> $3 ->> 'first_plays')::bigint, 0)
+           AS late_plays,
+       t.rank, t.song_id, t.song, t.artist, t.plays
+FROM chart_loads l LEFT JOIN {table} t ON t.region = $3 AND t.{column} = $4
+WHERE l.kind = $1 AND l.interval_start = $2
+ORDER BY t.rank
+"""
+_HOURLY = _CHART.format(table="top_songs_hourly", column='"timestamp"')
+_DAILY = _CHART.format(table="top_songs_daily", column="date")
+_ENTRY = ("rank", "song_id", "song", "artist", "plays")
 
 
 async def top_hourly(pool: asyncpg.Pool, region: str, hour: datetime) -> list[dict]:
-    """The stored chart of one region and hour, by rank."""
-    return [dict(r) for r in await pool.fetch(_HOURLY, region, hour)]
+    """The load record and chart rows of one region and hour, by rank (empty: never loaded)."""
+    return [dict(r) for r in await pool.fetch(_HOURLY, "hourly", hour, region, hour)]
 
 
-async def top_daily(pool: asyncpg.Pool, region: str, day: date) -> list[dict]:
-    """The stored chart of one region and UTC day, by rank."""
-    return [dict(r) for r in await pool.fetch(_DAILY, region, day)]
+async def top_daily(pool: asyncpg.Pool, region: str, start: datetime) -> list[dict]:
+    """The load record and chart rows of one region and UTC day, by rank (empty: never loaded)."""
+    return [dict(r) for r in await pool.fetch(_DAILY, "daily", start, region, start.date())]
+
+
+def entries(rows: list[dict]) -> list[dict]:
+    """The chart entries of ``top_hourly``/``top_daily`` rows."""
+    return [{k: r[k] for k in _ENTRY} for r in rows if r["rank"] is not None]
 
 
 async def trend(pool: asyncpg.Pool, region: str, song_id: str, start: datetime, end: datetime) -> list[dict]:
@@ -29,13 +44,6 @@ async def trend(pool: asyncpg.Pool, region: str, song_id: str, start: datetime, 
     return [dict(r) for r in await pool.fetch(_TREND_STATUS, region, song_id, start, end)]
 
 
-_LOAD = """
-SELECT loaded_at AS as_of,
-       coalesce((by_region -> $3 ->> 'restatements')::int, 0) AS restatements,
-       coalesce((by_region -> $3 ->> 'plays')::bigint - (by_region -> $3 ->> 'first_plays')::bigint, 0)
-           AS late_plays
-FROM chart_loads WHERE kind = $1 AND interval_start = $2
-"""
 _TREND_STATUS = """
 SELECT h.hour, CASE WHEN l.loaded_at IS NULL THEN NULL ELSE coalesce(p.plays, 0) END AS plays,
        l.loaded_at IS NOT NULL AS loaded,
@@ -45,8 +53,3 @@ LEFT JOIN plays_hourly p ON p.region = $1 AND p.song_id = $2 AND p.hour = h.hour
 LEFT JOIN chart_loads l ON l.kind = 'hourly' AND l.interval_start = h.hour
 ORDER BY h.hour
 """
-
-
-async def chart_load(pool: asyncpg.Pool, kind: str, start: datetime, region: str) -> list[dict]:
-    """The load record of one interval as seen by one region (no row: never loaded)."""
-    return [dict(r) for r in await pool.fetch(_LOAD, kind, start, region)]

@@ -54,10 +54,16 @@ def status_of(end: datetime, loaded: bool, restatements: int) -> ChartStatus:
     return "restated" if restatements else "final"
 
 
-async def _finality(charts: Reader, kind: str, start: datetime, end: datetime, region: str) -> dict:
-    rows = await charts.read(queries.chart_load, end, kind, start, region)
+def _chart(rows: Rows, end: datetime) -> dict[str, Any]:
+    """Entries and finality from one read of ``queries.top_hourly``/``top_daily``."""
     load: dict[str, Any] = rows[0] if rows else {"as_of": None, "restatements": 0, "late_plays": 0}
-    return {**load, "status": status_of(end, bool(rows), load["restatements"])}
+    return {
+        "entries": queries.entries(rows),
+        "status": status_of(end, bool(rows), load["restatements"]),
+        "as_of": load["as_of"],
+        "restatements": load["restatements"],
+        "late_plays": load["late_plays"],
+    }
 
 
 @router.get("/regions", response_model=Regions)
@@ -72,10 +78,9 @@ async def regions(request: Request, response: Response) -> Regions:
 async def top_hourly(charts: Charts, response: Response, region: Region, hour: Hour) -> dict[str, object]:
     """The authoritative top songs of one region and UTC hour (empty until its load ran)."""
     end = hour + timedelta(hours=1)
-    entries = await charts.read(queries.top_hourly, end, region, hour)
-    finality = await _finality(charts, "hourly", hour, end, region)
-    _cache(response, end, finality["as_of"] is not None)
-    return {"region": region, "hour": hour, "entries": entries, **finality}
+    rows = await charts.read(queries.top_hourly, end, region, hour)
+    _cache(response, end, bool(rows))
+    return {"region": region, "hour": hour, **_chart(rows, end)}
 
 
 @router.get("/top/daily", response_model=DailyChart)
@@ -88,10 +93,9 @@ async def top_daily(
     """The authoritative top songs of one region and UTC day (empty until its load ran)."""
     start = datetime.combine(day, time(), UTC)
     end = start + timedelta(days=1)
-    entries = await charts.read(queries.top_daily, end, region, day)
-    finality = await _finality(charts, "daily", start, end, region)
-    _cache(response, end, finality["as_of"] is not None)
-    return {"region": region, "date": day, "entries": entries, **finality}
+    rows = await charts.read(queries.top_daily, end, region, start)
+    _cache(response, end, bool(rows))
+    return {"region": region, "date": day, **_chart(rows, end)}
 
 
 @router.get("/trend", response_model=Trend)
