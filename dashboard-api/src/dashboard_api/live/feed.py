@@ -8,6 +8,7 @@ import logging
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from topsongs_core.kafka_options import aiokafka_connection
 
 from dashboard_api.live.board import LiveBoard
 from dashboard_api.settings import DashboardSettings
@@ -21,9 +22,7 @@ class LiveFeed:
     def __init__(self, settings: DashboardSettings, board: LiveBoard) -> None:
         self.settings = settings
         self.board = board
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka.bootstrap_servers, enable_auto_commit=False
-        )
+        self.consumer = AIOKafkaConsumer(**aiokafka_connection(settings.kafka), enable_auto_commit=False)
         self.tasks: list[asyncio.Task[None]] = []
         self.changed = asyncio.Event()
 

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
+from topsongs_core.kafka_options import aiokafka_connection
 
 from dashboard_api.settings import DashboardSettings
 
@@ -94,9 +95,7 @@ class LiveHours:
 
     async def _run(self) -> None:
         while True:
-            consumer = AIOKafkaConsumer(
-                bootstrap_servers=self.settings.kafka.bootstrap_servers, enable_auto_commit=False
-            )
+            consumer = AIOKafkaConsumer(**aiokafka_connection(self.settings.kafka), enable_auto_commit=False)
             try:
                 await consumer.start()
                 await self._read(consumer)
