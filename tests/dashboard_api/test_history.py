@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
 import psycopg
 import pytest
-from dashboard_api.settings import DashboardSettings
 from psycopg.types.json import Jsonb
 from topsongs_charts import migrate
-from topsongs_core.settings import KafkaSettings, PostgresSettings
-from topsongs_devstack.process import free_port
-
-from tests.servers import serve_dashboard
+from topsongs_core.settings import PostgresSettings
 
 LOADED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -73,19 +69,6 @@ def chart_day(pg_settings: PostgresSettings) -> Iterator[date]:
         conn.execute(
             "DELETE FROM chart_loads WHERE interval_start >= %s AND interval_start < %s", (start, end)
         )
-
-
-@pytest.fixture
-async def api(
-    kafka_settings: KafkaSettings, pg_settings: PostgresSettings
-) -> AsyncIterator[httpx.AsyncClient]:
-    """dashboard-api under uvicorn on a free port (full lifespan), and a client for it."""
-    settings = DashboardSettings(port=free_port(), kafka=kafka_settings, postgres=pg_settings)
-    async with (
-        serve_dashboard(settings) as address,
-        httpx.AsyncClient(base_url=f"http://{address}") as client,
-    ):
-        yield client
 
 
 async def test_regions(api: httpx.AsyncClient) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time as clock
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -22,9 +22,6 @@ from dashboard_api.settings import DashboardSettings
 from topsongs_charts import migrate
 from topsongs_charts.loads import delete_day
 from topsongs_core.settings import KafkaSettings, PostgresSettings
-from topsongs_devstack.process import free_port
-
-from tests.servers import serve_dashboard
 
 PARTITIONS = 6
 TOP = [("s-01", 30), ("s-02", 20), ("s-03", 20), ("s-04", 9), ("s-05", 8), ("s-06", 5)]
@@ -133,19 +130,6 @@ async def published(kafka_settings: KafkaSettings, private_day: date) -> date:
             key = f"{record['region']}|{record['hour']}|{record['partition']}".encode()
             await producer.send_and_wait(kafka_settings.live_hours_topic, orjson.dumps(record), key=key)
     return private_day
-
-
-@pytest.fixture
-async def api(
-    kafka_settings: KafkaSettings, pg_settings: PostgresSettings
-) -> AsyncIterator[httpx.AsyncClient]:
-    """dashboard-api under uvicorn (full lifespan) and a client for it."""
-    settings = DashboardSettings(port=free_port(), kafka=kafka_settings, postgres=pg_settings)
-    async with (
-        serve_dashboard(settings) as address,
-        httpx.AsyncClient(base_url=f"http://{address}") as client,
-    ):
-        yield client
 
 
 async def reconciled(api: httpx.AsyncClient, region: str, day: date) -> dict[str, Any]:

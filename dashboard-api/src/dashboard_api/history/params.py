@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -49,6 +49,7 @@ Hour = Annotated[
     Query(description="Start of a UTC hour, ISO 8601", examples=["2025-04-23T14:00Z"]),
     AfterValidator(_on_the_hour),
 ]
+Day = Annotated[date, Query(alias="date", description="UTC day", examples=["2025-04-23"])]
 SongId = Annotated[str, Query(min_length=1, max_length=128, examples=["s-001"])]
 Instant = Annotated[datetime, AfterValidator(_utc)]
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from dashboard_api.history import queries
 from dashboard_api.history.cache import ChartCache, Rows
 from dashboard_api.history.models import ChartStatus, DailyChart, HourlyChart, Regions, Trend
-from dashboard_api.history.params import Hour, Region, SongId, TrendWindow
+from dashboard_api.history.params import Day, Hour, Region, SongId, TrendWindow
 from dashboard_api.settings import DashboardSettings
 
 router = APIRouter(prefix="/api", tags=["history"])
@@ -88,7 +88,7 @@ async def top_daily(
     charts: Charts,
     response: Response,
     region: Region,
-    day: Annotated[date, Query(alias="date", description="UTC day", examples=["2025-04-23"])],
+    day: Day,
 ) -> dict[str, object]:
     """The authoritative top songs of one region and UTC day (empty until its load ran)."""
     start = datetime.combine(day, time(), UTC)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from dashboard_api.history.params import Region
+from dashboard_api.history.params import Day, Region
 from dashboard_api.reconciliation.compare import drift
 from dashboard_api.reconciliation.drift import Reconciler
 from dashboard_api.reconciliation.models import Reconciliation
@@ -21,7 +21,7 @@ async def reconciliation(
     request: Request,
     response: Response,
     region: Region,
-    day: Annotated[date, Query(alias="date", description="UTC day", examples=["2025-04-23"])],
+    day: Day,
 ) -> dict[str, Any]:
     """Live against batch per hour of one region and UTC day: agree, explained, unexplained or pending."""
     reconciler: Reconciler = request.state.reconciler
