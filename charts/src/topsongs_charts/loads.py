@@ -9,6 +9,8 @@ import pyarrow as pa
 from psycopg.types.json import Jsonb
 from topsongs_core.settings import PostgresSettings
 
+from topsongs_charts.rollup import region_totals
+
 _TOP_COLUMNS = ["region", "song", "plays", "rank", "song_id", "artist", "genre"]
 
 
@@ -61,9 +63,7 @@ def region_status(previous: dict | None, plays: dict[str, int]) -> dict[str, dic
 
 
 def _record(conn: psycopg.Connection, kind: str, start: datetime, end: datetime, per_song: pa.Table) -> None:
-    plays: dict[str, int] = {}
-    for region, n in zip(per_song["region"].to_pylist(), per_song["plays"].to_pylist(), strict=True):
-        plays[region] = plays.get(region, 0) + n
+    plays = region_totals(per_song)
     row = conn.execute(
         "SELECT by_region FROM chart_loads WHERE kind = %s AND interval_start = %s FOR UPDATE",
         (kind, start),
