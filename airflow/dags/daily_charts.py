@@ -33,12 +33,11 @@ def daily_charts() -> None:
     @task
     def lake_complete(data_interval_end: datetime | None = None) -> dict:
         """Wait until the lake holds every play Kafka had at the day's deadline."""
-        from topsongs_charts.progress import wait_for_lake
+        from topsongs_charts.progress import wait_for_interval
         from topsongs_charts.settings import ChartsSettings
 
         assert data_interval_end is not None
-        settings = ChartsSettings()
-        return wait_for_lake(settings, data_interval_end + settings.deadline_grace).as_dict()
+        return wait_for_interval(ChartsSettings(), data_interval_end)
 
     @task
     def load_day(data_interval_start: datetime | None = None) -> dict:

@@ -45,10 +45,9 @@ def plays_restatement() -> None:
         """ETL and hourly load of one stale hour."""
         from airflow.sdk import get_current_context
         from topsongs_charts.restate import restate_hour as restate
-
-        get_current_context()["restated_hour"] = hour  # type: ignore[typeddict-unknown-key]
         from topsongs_charts.settings import ChartsSettings
 
+        get_current_context()["restated_hour"] = hour  # type: ignore[typeddict-unknown-key]
         return restate(ChartsSettings(), datetime.fromisoformat(hour))
 
     @task

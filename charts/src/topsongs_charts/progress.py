@@ -147,6 +147,11 @@ def wait_for_lake(
         sleep(min(settings.lake_poll_s, max(limit - waited, 0.1)))
 
 
+def wait_for_interval(settings: ChartsSettings, end: datetime) -> dict[str, object]:
+    """``wait_for_lake`` for the interval ending at ``end`` (deadline: end + grace), as a task's XCom."""
+    return wait_for_lake(settings, end + settings.deadline_grace).as_dict()
+
+
 def main() -> int:
     """`python -m topsongs_charts.progress [--wait S]`: how far the lake is behind Kafka, or wait for it."""
     parser = argparse.ArgumentParser(description=main.__doc__)
