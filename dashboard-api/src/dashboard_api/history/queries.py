@@ -23,6 +23,17 @@ _DAILY = _CHART.format(table="top_songs_daily", column="date")
 _ENTRY = ("rank", "song_id", "song", "artist", "plays")
 
 
+_TREND_STATUS = """
+SELECT h.hour, CASE WHEN l.loaded_at IS NULL THEN NULL ELSE coalesce(p.plays, 0) END AS plays,
+       l.loaded_at IS NOT NULL AS loaded,
+       coalesce((l.by_region -> $1 ->> 'restatements')::int, 0) AS restatements
+FROM generate_series($3::timestamptz, $4::timestamptz - interval '1 hour', interval '1 hour') AS h(hour)
+LEFT JOIN plays_hourly p ON p.region = $1 AND p.song_id = $2 AND p.hour = h.hour
+LEFT JOIN chart_loads l ON l.kind = 'hourly' AND l.interval_start = h.hour
+ORDER BY h.hour
+"""
+
+
 async def top_hourly(pool: asyncpg.Pool, region: str, hour: datetime) -> list[dict]:
     """The load record and chart rows of one region and hour, by rank (empty: never loaded)."""
     return [dict(r) for r in await pool.fetch(_HOURLY, "hourly", hour, region, hour)]
@@ -42,14 +53,3 @@ async def trend(pool: asyncpg.Pool, region: str, song_id: str, start: datetime, 
     """Plays per hour of one song in ``[start, end)``: 0 in a loaded hour without plays, None in an
     hour not loaded yet; ``loaded`` and ``restatements`` tell its status."""
     return [dict(r) for r in await pool.fetch(_TREND_STATUS, region, song_id, start, end)]
-
-
-_TREND_STATUS = """
-SELECT h.hour, CASE WHEN l.loaded_at IS NULL THEN NULL ELSE coalesce(p.plays, 0) END AS plays,
-       l.loaded_at IS NOT NULL AS loaded,
-       coalesce((l.by_region -> $1 ->> 'restatements')::int, 0) AS restatements
-FROM generate_series($3::timestamptz, $4::timestamptz - interval '1 hour', interval '1 hour') AS h(hour)
-LEFT JOIN plays_hourly p ON p.region = $1 AND p.song_id = $2 AND p.hour = h.hour
-LEFT JOIN chart_loads l ON l.kind = 'hourly' AND l.interval_start = h.hour
-ORDER BY h.hour
-"""
