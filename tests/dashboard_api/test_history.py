@@ -85,9 +85,9 @@ async def test_top_hourly(api: httpx.AsyncClient, chart_day: date) -> None:
         "region": "US",
         "hour": f"{chart_day}T14:00:00Z",
         "entries": [
-            {"rank": 1, "song_id": "s-001", "song": "One", "artist": "A", "plays": 9},
-            {"rank": 2, "song_id": "s-002", "song": "Two", "artist": "B", "plays": 9},
-            {"rank": 3, "song_id": "s-003", "song": "Three", "artist": "C", "plays": 4},
+            {"rank": 1, "song_id": "s-001", "title": "One", "artist": "A", "plays": 9},
+            {"rank": 2, "song_id": "s-002", "title": "Two", "artist": "B", "plays": 9},
+            {"rank": 3, "song_id": "s-003", "title": "Three", "artist": "C", "plays": 4},
         ],
         "status": "restated",
         "as_of": LOADED_AT.isoformat().replace("+00:00", "Z"),

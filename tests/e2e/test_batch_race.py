@@ -286,7 +286,7 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
             assert [(e["song_id"], e["plays"]) for e in chart["entries"]] == expected[region][:10]
             assert chart["status"] == "final", chart
         shot = ARTIFACTS / "history-backfill.png"
-        top = daily["US"]["entries"][0]["song"]
+        top = daily["US"]["entries"][0]["title"]
         result = await browser_check("history-view.mjs", base, "US", str(yesterday), top, str(shot))
         assert result.returncode == 0, result.stdout
     assert first_final < len({e["event_id"] for e in sent})

@@ -173,6 +173,6 @@ async def test_posted_plays_settle_into_rest_history(
 
         shot = ARTIFACTS / "history-view.png"
         result = await browser_check(
-            "history-view.mjs", base, REGIONS[-1], str(day), top_song["song"], str(shot)
+            "history-view.mjs", base, REGIONS[-1], str(day), top_song["title"], str(shot)
         )
         assert result.returncode == 0, result.stdout

@@ -38,7 +38,7 @@ export interface RegionsResponse {
 export interface ChartEntry {
   rank: number;
   song_id: string;
-  song: string;
+  title: string;
   artist: string;
   plays: number;
 }

@@ -21,7 +21,7 @@ class ChartEntry(BaseModel):
 
     rank: int
     song_id: str
-    song: str
+    title: str
     artist: str
     plays: int
 

@@ -13,14 +13,14 @@ SELECT l.loaded_at AS as_of,
        coalesce((l.by_region -> $3 ->> 'restatements')::int, 0) AS restatements,
        coalesce((l.by_region -> $3 ->> 'plays')::bigint - (l.by_region -> $3 ->> 'first_plays')::bigint, 0)
            AS late_plays,
-       t.rank, t.song_id, t.song, t.artist, t.plays
+       t.rank, t.song_id, t.song AS title, t.artist, t.plays
 FROM chart_loads l LEFT JOIN {table} t ON t.region = $3 AND t.{column} = $4
 WHERE l.kind = $1 AND l.interval_start = $2
 ORDER BY t.rank
 """
 _HOURLY = _CHART.format(table="top_songs_hourly", column='"timestamp"')
 _DAILY = _CHART.format(table="top_songs_daily", column="date")
-_ENTRY = ("rank", "song_id", "song", "artist", "plays")
+_ENTRY = ("rank", "song_id", "title", "artist", "plays")
 
 
 _TREND_STATUS = """

@@ -4,7 +4,7 @@ import type { ChartFinality } from "../../api/types";
 import { json, renderAt, serve } from "../../test/dashboardApi";
 import { HistoryView } from "./HistoryView";
 
-const entries = [{ rank: 1, song_id: "s-1", song: "Blue Hour", artist: "X", plays: 9 }];
+const entries = [{ rank: 1, song_id: "s-1", title: "Blue Hour", artist: "X", plays: 9 }];
 
 function serveChart(finality: ChartFinality) {
   serve({

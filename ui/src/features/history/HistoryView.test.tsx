@@ -63,7 +63,7 @@ describe("HistoryView", () => {
       "/api/top/hourly": () =>
         fail
           ? json({ detail: "database unavailable" }, 503)
-          : json({ region: "US", hour: "2025-04-23T14:00:00Z", entries: [{ rank: 1, song_id: "s-1", song: "Blue Hour", artist: "X", plays: 3 }], ...FINAL }),
+          : json({ region: "US", hour: "2025-04-23T14:00:00Z", entries: [{ rank: 1, song_id: "s-1", title: "Blue Hour", artist: "X", plays: 3 }], ...FINAL }),
     });
     renderHistory("?region=US&date=2025-04-23&hour=14");
 
@@ -99,8 +99,8 @@ describe("HistoryView", () => {
           region: "US",
           hour: "2025-04-23T14:00:00Z",
           entries: [
-            { rank: 1, song_id: "s-1", song: "Blue Hour", artist: "X", plays: 9 },
-            { rank: 2, song_id: "s-2", song: "Red Line", artist: "Y", plays: 4 },
+            { rank: 1, song_id: "s-1", title: "Blue Hour", artist: "X", plays: 9 },
+            { rank: 2, song_id: "s-2", title: "Red Line", artist: "Y", plays: 4 },
           ],
           ...FINAL,
         }),

@@ -161,7 +161,7 @@ export function HistoryView() {
           region={selection.region}
           date={selection.date}
           songId={songId}
-          title={selectedEntry ? `${selectedEntry.song} — ${selectedEntry.artist}` : songId}
+          title={selectedEntry ? `${selectedEntry.title} — ${selectedEntry.artist}` : songId}
         />
       ) : (
         chart.data &&

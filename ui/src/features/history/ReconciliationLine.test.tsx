@@ -4,7 +4,7 @@ import type { ReconciledHour, ReconciliationStatus } from "../../api/types";
 import { FINAL, json, renderAt, serve } from "../../test/dashboardApi";
 import { HistoryView } from "./HistoryView";
 
-const entries = [{ rank: 1, song_id: "s-1", song: "Blue Hour", artist: "X", plays: 9 }];
+const entries = [{ rank: 1, song_id: "s-1", title: "Blue Hour", artist: "X", plays: 9 }];
 
 /** A reconciled hour of 2025-04-23 whose two sides agree unless `fields` say otherwise. */
 const hour = (h: number, status: ReconciliationStatus, fields: Partial<ReconciledHour> = {}): ReconciledHour => ({

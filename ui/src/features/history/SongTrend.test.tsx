@@ -36,7 +36,7 @@ describe("hourlySeries", () => {
   });
 });
 
-const entries = [{ rank: 1, song_id: "s-1", song: "Blue Hour", artist: "X", plays: 9 }];
+const entries = [{ rank: 1, song_id: "s-1", title: "Blue Hour", artist: "X", plays: 9 }];
 
 function serveTrend(points: TrendPoint[]) {
   serve({

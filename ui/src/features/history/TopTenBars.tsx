@@ -16,7 +16,7 @@ const SELECTED_COLOR = "var(--accent-strong)";
 
 /** Horizontal bar chart of a historical top 10 plus the same songs as a clickable list. */
 export function TopTenBars({ entries, selectedSongId, onSelect }: TopTenBarsProps) {
-  const data = entries.map((entry) => ({ ...entry, label: `${entry.rank}. ${entry.song}` }));
+  const data = entries.map((entry) => ({ ...entry, label: `${entry.rank}. ${entry.title}` }));
   return (
     <div className="history-chart">
       <div className="history-chart__plot" data-testid="history-chart" style={{ height: 48 + entries.length * 34 }}>
@@ -55,7 +55,7 @@ export function TopTenBars({ entries, selectedSongId, onSelect }: TopTenBarsProp
             >
               <span className="history-row__rank">{entry.rank}</span>
               <span className="history-row__text">
-                <span className="song-title">{entry.song}</span>
+                <span className="song-title">{entry.title}</span>
                 <span className="song-artist">{entry.artist}</span>
               </span>
               <span className="history-row__plays">{entry.plays.toLocaleString()}</span>
