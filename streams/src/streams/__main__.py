@@ -1,4 +1,4 @@
-"""Run a worker: ``python -m streams worker -l info --data-dir DIR``."""
+"""Run a worker: ``python -m streams --datadir DIR worker -l info``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ import os
 if importlib.util.find_spec("uvloop") is not None:
     os.environ.setdefault("FAUST_LOOP", "uvloop")
 
-import streams.agents  # noqa: F401  (registers agents, tables and timers)
-from streams.app import app
+from streams.app import create_app
+from streams.settings import StreamsSettings
+
+
+def main() -> None:
+    """Build the settings and the app once, then hand the command line to Faust."""
+    create_app(StreamsSettings()).main()
+
 
 if __name__ == "__main__":
-    app.main()
+    main()

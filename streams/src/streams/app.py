@@ -1,33 +1,43 @@
-"""The Faust app of the live-chart worker; agents, tables, topics and models live in their own modules."""
+"""The Faust app of the live-chart worker, built once per process; agents, tables and topics live apart."""
 
 from __future__ import annotations
 
 import faust
 from faust.types import TransportT
 
-from streams import transport
+from streams import agents, transport
+from streams.charts import LiveCharts
 from streams.settings import StreamsSettings
-
-settings = StreamsSettings()
+from streams.tables import play_ledger
+from streams.topics import LiveTopics
 
 
 class LiveApp(faust.App):
-    """Faust's app with the inline-delivering Kafka consumer (see ``streams.transport``)."""
+    """Faust's app with the inline-delivering consumer (``streams.transport``) and its chart state."""
+
+    charts: LiveCharts
 
     def _new_transport(self) -> TransportT:
         return transport.Transport(self.conf.broker_consumer, self)
 
 
-app = LiveApp(
-    settings.app_id,
-    broker=settings.broker_urls(),
-    store="memory://",
-    processing_guarantee=settings.processing_guarantee,
-    topic_partitions=settings.kafka.plays_partitions,
-    topic_replication_factor=settings.kafka.replication_factor,
-    table_standby_replicas=0,
-    consumer_auto_offset_reset="earliest",
-    producer_acks=-1,
-    web_enabled=False,
-    stream_buffer_maxsize=settings.stream_buffer_maxsize,
-)
+def create_app(settings: StreamsSettings) -> LiveApp:
+    """The worker's app for ``settings``: its topics, ledger table, chart state, agents and timers."""
+    app = LiveApp(
+        settings.app_id,
+        broker=settings.broker_urls(),
+        store="memory://",
+        processing_guarantee=settings.processing_guarantee,
+        topic_partitions=settings.kafka.plays_partitions,
+        topic_replication_factor=settings.kafka.replication_factor,
+        table_standby_replicas=0,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        web_enabled=False,
+        stream_buffer_maxsize=settings.stream_buffer_maxsize,
+    )
+    topics = LiveTopics.declare(app, settings.kafka)
+    ledger = play_ledger(app, settings.kafka.plays_partitions)
+    app.charts = LiveCharts(settings, ledger)
+    agents.register(app, settings, topics, ledger, app.charts)
+    return app

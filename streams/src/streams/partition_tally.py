@@ -102,7 +102,7 @@ class PartitionTally:
         if played > self.watermark:
             self.watermark = played
 
-    def commit(self, batch: BatchTally, now: float) -> Write | None:
+    def commit(self, batch: BatchTally, now: float) -> tuple[str, Record] | None:
         """Fold ``batch`` into the state; the one delta record to write (None when all were duplicates)."""
         if batch.first_offset < 0:
             return None

@@ -7,7 +7,6 @@ from typing import Any
 import faust
 
 import streams.orjson_codec  # noqa: F401  (registers the "orjson" codec)
-from streams.app import app, settings
 
 
 class PartitionKeyedTable(faust.Table):
@@ -18,13 +17,16 @@ class PartitionKeyedTable(faust.Table):
         return int(str(key).split("|", 1)[0])
 
 
-play_ledger = PartitionKeyedTable(
-    app,
-    name="play-ledger",
-    default=None,
-    beacon=app.tables.beacon,
-    partitions=settings.kafka.plays_partitions,
-    schema=faust.Schema(key_serializer="json", value_serializer="orjson"),
-    help="Per-batch deltas (counts, dedup fingerprints, late), sealed minutes and late totals.",
-)
-app.tables.add(play_ledger)
+def play_ledger(app: faust.App, partitions: int) -> PartitionKeyedTable:
+    """The ledger table of ``app``, one changelog partition per plays partition."""
+    table = PartitionKeyedTable(
+        app,
+        name="play-ledger",
+        default=None,
+        beacon=app.tables.beacon,
+        partitions=partitions,
+        schema=faust.Schema(key_serializer="json", value_serializer="orjson"),
+        help="Per-batch deltas (counts, dedup fingerprints, late), sealed minutes and late totals.",
+    )
+    app.tables.add(table)
+    return table
