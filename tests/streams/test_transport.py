@@ -1,12 +1,19 @@
-"""The inline-delivery helper: a coroutine started by hand continues in a task exactly as an await would."""
+"""The inline-delivery helper continues a coroutine started by hand exactly as an await would, and the
+upstream code the transport overrides is the code it was written against."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import importlib
+import importlib.metadata
+import inspect
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
-from streams.transport import _finish
+from streams.transport import UPSTREAM, _finish
 
 
 async def _deliver(gate: asyncio.Future[int], log: list[str]) -> str:
@@ -84,3 +91,25 @@ async def test_a_delivery_that_suspends_twice_is_followed_to_the_end() -> None:
     await asyncio.sleep(0)
     second.set_result(2)
     assert await task == 3
+
+
+@pytest.mark.parametrize("target", sorted(UPSTREAM))
+def test_the_upstream_code_the_override_replaces_is_unchanged(target: str) -> None:
+    module, _, qualname = target.partition(":")
+    owner, method = qualname.split(".")
+    source = inspect.getsource(getattr(getattr(importlib.import_module(module), owner), method))
+    installed = importlib.metadata.version("faust-streaming")
+    assert hashlib.sha256(source.encode()).hexdigest() == UPSTREAM[target], (
+        f"faust-streaming {installed}: {target} is not the code streams/transport.py was written "
+        "against. Re-check the override (inline delivery, offsets, gaps, commit-every, the rebalance "
+        "hold-back and rewind), run tests/streams (the kill/restart test guards the rebalance fix), "
+        "then record the new hash in streams.transport.UPSTREAM."
+    )
+
+
+def test_faust_streaming_is_pinned_to_the_installed_version() -> None:
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "streams" / "pyproject.toml").read_text())
+    pins = [d for d in pyproject["project"]["dependencies"] if d.startswith("faust-streaming")]
+    assert pins == [f"faust-streaming=={importlib.metadata.version('faust-streaming')}"], (
+        "streams/transport.py overrides private Faust code: pin faust-streaming exactly"
+    )

@@ -29,6 +29,21 @@ from faust.transport.drivers import aiokafka
 from faust.types import TP, ConsumerT, Message
 from mode import Service, ServiceT
 
+# sha256 of ``inspect.getsource`` of the faust-streaming code this module replaces
+# (``_drain_messages``, and ``_new_transport`` in ``streams.app``) or whose order it relies on
+# (``_resume_streams``: partitions are resumed and sought before flow control clears the buffers),
+# as of the version pinned in streams/pyproject.toml. tests/streams/test_transport.py fails when
+# the installed code differs: re-read it against the override before recording a new hash.
+UPSTREAM = {
+    "faust.transport.consumer:Consumer._drain_messages": (
+        "44a2500309e83c630493f6828af50166ec8d96a0b3e4fb2bab735f704ae93417"
+    ),
+    "faust.tables.recovery:Recovery._resume_streams": (
+        "d986a6710c1aca98f08c4c723fb3eadc5bf24576ad4eb9da3dd3eecedda2f24e"
+    ),
+    "faust.app.base:App._new_transport": "42db531312dd776fc3937154a32f19eeb9ad7d4ebc2722a92d081a2d271baea1",
+}
+
 
 @types.coroutine
 def _resume(coro: Coroutine[Any, Any, Any], pending: Any) -> Generator[Any, Any, Any]:
