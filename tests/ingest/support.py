@@ -1,10 +1,14 @@
-"""Building plays, serving ingest in-process, and reading back what reached Kafka."""
+"""Building plays, serving ingest in-process, private brokers, and reading back what reached Kafka."""
 
 from __future__ import annotations
 
+import os
+import signal
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -12,6 +16,9 @@ from fastapi import FastAPI
 from ingest.app import create_app
 from ingest.settings import IngestSettings
 from topsongs_core.settings import KafkaSettings
+from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.kafka import Kafka
+from topsongs_devstack.process import free_port
 
 
 def play(**over: object) -> dict[str, object]:
@@ -88,3 +95,23 @@ async def read_all(
     finally:
         await consumer.stop()
     return records
+
+
+def private_broker(state_dir: Path) -> Kafka:
+    """A broker of the caller's own (free ports, own data), so stopping it disturbs nobody."""
+    settings = DevstackSettings(state_dir=state_dir, kafka_controller_port=free_port())
+    assert settings.state_dir != DevstackSettings().state_dir
+    kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}", plays_partitions=3)
+    return Kafka(settings, kafka)
+
+
+@contextmanager
+def frozen(broker: Kafka) -> Iterator[None]:
+    """SIGSTOP the broker: its sockets stay open and accept connections, but nothing answers."""
+    pid = broker.proc.pid()
+    assert pid is not None, "the broker is not running"
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)

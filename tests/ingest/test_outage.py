@@ -10,28 +10,26 @@ from pathlib import Path
 import orjson
 import pytest
 from ingest.settings import IngestSettings
-from topsongs_core.settings import KafkaSettings
-from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import Kafka
 
-from tests.ingest.support import play, read_all, serve
+from tests.ingest.support import play, private_broker, read_all, serve
 
 PRODUCE_BOUND_S = 2.0
+# What the event loop and two busy cores may add to the bound; far below a second bound.
+MARGIN_S = 0.75
 
 
 @pytest.fixture
-def private_broker(tmp_path: Path, engines: None) -> Iterator[Kafka]:
-    """A broker of this test's own (other ports, own data), so stopping it disturbs nobody."""
-    settings = DevstackSettings(state_dir=tmp_path / "state", kafka_controller_port=29093)
-    assert settings.state_dir != DevstackSettings().state_dir
-    broker = Kafka(settings, KafkaSettings(bootstrap_servers="127.0.0.1:29092", plays_partitions=3))
-    broker.up()
-    yield broker
-    broker.down()
+def broker(tmp_path: Path, engines: None) -> Iterator[Kafka]:
+    """A private broker this test stops and starts again."""
+    kafka = private_broker(tmp_path / "state")
+    kafka.up()
+    yield kafka
+    kafka.down()
 
 
-async def test_outage_503_then_recovery_and_nothing_lost(private_broker: Kafka) -> None:
-    settings = IngestSettings(kafka=private_broker.kafka, produce_timeout_s=PRODUCE_BOUND_S)
+async def test_outage_503_then_recovery_and_nothing_lost(broker: Kafka) -> None:
+    settings = IngestSettings(kafka=broker.kafka, produce_timeout_s=PRODUCE_BOUND_S)
     accepted: set[str] = set()
     async for client in serve(settings):
         for _ in range(20):
@@ -52,17 +50,17 @@ async def test_outage_503_then_recovery_and_nothing_lost(private_broker: Kafka) 
 
         load = asyncio.create_task(keep_posting())
         await asyncio.sleep(0.5)
-        await asyncio.to_thread(private_broker.down)
+        await asyncio.to_thread(broker.down)
 
         began = time.monotonic()
         resp = await client.post("/play", json=play())
         elapsed = time.monotonic() - began
         assert resp.status_code == 503
         assert int(resp.headers["retry-after"]) >= 1
-        assert elapsed < PRODUCE_BOUND_S * 3, f"503 took {elapsed:.1f}s"
+        assert elapsed < PRODUCE_BOUND_S + MARGIN_S, f"503 took {elapsed:.2f}s"
         assert (await client.get("/readyz")).status_code == 503
 
-        await asyncio.to_thread(private_broker.up)
+        await asyncio.to_thread(broker.up)
         deadline = time.monotonic() + 90
         recovered = False
         while time.monotonic() < deadline and not recovered:
@@ -80,7 +78,7 @@ async def test_outage_503_then_recovery_and_nothing_lost(private_broker: Kafka) 
             assert resp.status_code == 202
             accepted.add(resp.json()["event_id"])
 
-    records = await read_all(private_broker.kafka, expect=len(accepted), timeout_s=60)
+    records = await read_all(broker.kafka, expect=len(accepted), timeout_s=60)
     in_topic = {orjson.loads(value)["event_id"] for _, _, value in records}
     lost = accepted - in_topic
     assert not lost, f"{len(lost)} accepted events missing from Kafka"

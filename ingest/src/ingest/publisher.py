@@ -41,7 +41,10 @@ class PlayPublisher:
         self.settings = settings
         self.topic = settings.kafka.plays_topic
         self._producer: AIOKafkaProducer | None = None
-        self._lock = asyncio.Lock()
+        # One start attempt shared by every request that needs it; each waits on it only within
+        # its own deadline, so a broker that never answers cannot make requests queue in turn.
+        self._starting: asyncio.Task[AIOKafkaProducer] | None = None
+        self._closing: set[asyncio.Task[None]] = set()
 
     def _new_producer(self) -> AIOKafkaProducer:
         kafka = self.settings.kafka
@@ -60,31 +63,53 @@ class PlayPublisher:
 
     async def start(self) -> None:
         """Connect in the background; ingest starts even while the broker is still down."""
-        await self._ensure_started(wait=False)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._started()), 1.0)
+        except TimeoutError:
+            pass  # the attempt goes on in the background; readiness reports it meanwhile
 
-    async def _ensure_started(self, wait: bool = True) -> AIOKafkaProducer:
-        async with self._lock:
-            if self._producer is not None:
-                return self._producer
-            producer = self._new_producer()
-            try:
-                start = producer.start()
-                if wait:
-                    await asyncio.wait_for(start, self.settings.produce_timeout_s)
-                else:
-                    await asyncio.wait_for(start, 1.0)
-            except (TimeoutError, KafkaError, OSError) as exc:
-                await _quiet_stop(producer)
-                raise BrokerUnavailable(f"Kafka is not reachable: {exc!r}") from exc
-            self._producer = producer
-            return producer
+    def _started(self) -> asyncio.Future[AIOKafkaProducer]:
+        """The started producer, or the one attempt to start it that is under way."""
+        if self._producer is not None:
+            done: asyncio.Future[AIOKafkaProducer] = asyncio.get_running_loop().create_future()
+            done.set_result(self._producer)
+            return done
+        if self._starting is None or self._starting.done():
+            self._starting = asyncio.create_task(self._start_producer())
+            # A request that gave up (its deadline) leaves the outcome unread: read it here.
+            self._starting.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return self._starting
+
+    async def _start_producer(self) -> AIOKafkaProducer:
+        producer = self._new_producer()
+        try:
+            await asyncio.wait_for(producer.start(), self.settings.produce_timeout_s)
+        except (TimeoutError, KafkaError, OSError) as exc:
+            self._close_later(producer)
+            raise BrokerUnavailable(f"Kafka is not reachable: {exc!r}") from exc
+        except asyncio.CancelledError:
+            self._close_later(producer)
+            raise
+        self._producer = producer
+        return producer
+
+    def _close_later(self, producer: AIOKafkaProducer) -> None:
+        # Closing talks to the broker too; nobody waiting for an answer should wait for it.
+        task = asyncio.get_running_loop().create_task(_quiet_stop(producer))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def stop(self) -> None:
         """Flush what is in flight and close."""
-        async with self._lock:
-            if self._producer is not None:
-                await _quiet_stop(self._producer, flush=True)
-                self._producer = None
+        if self._starting is not None and not self._starting.done():
+            self._starting.cancel()
+            await asyncio.wait([self._starting])
+        self._starting = None
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            await _quiet_stop(producer, flush=True)
+        if self._closing:
+            await asyncio.wait(self._closing)
 
     async def __aenter__(self) -> PlayPublisher:
         try:
@@ -103,12 +128,16 @@ class PlayPublisher:
 
     async def publish(self, events: Sequence[PlayEvent]) -> None:
         """Send all events and wait for every acknowledgement, or raise BrokerUnavailable."""
-        producer = await self._ensure_started()
+        # One deadline for the whole request: producer start, queueing, send and acknowledgement.
+        deadline = asyncio.get_running_loop().time() + self.settings.produce_timeout_s
+        try:
+            async with asyncio.timeout_at(deadline):
+                producer = await asyncio.shield(self._started())
+        except TimeoutError as exc:
+            raise BrokerUnavailable(f"Kafka did not answer the producer start: {exc!r}") from exc
         began = time.perf_counter()
         try:
-            async with asyncio.timeout(
-                self.settings.produce_timeout_s
-            ):  # the whole request, queueing included
+            async with asyncio.timeout_at(deadline):
                 if len(events) >= BULK_THRESHOLD:
                     futures = await self._send_bulk(producer, events)
                 else:
@@ -118,7 +147,7 @@ class PlayPublisher:
                     ]
                 await asyncio.gather(*futures)
         except (TimeoutError, KafkaError) as exc:
-            await self._reset_if_broken(producer, exc)
+            self._reset_if_broken(producer, exc)
             raise BrokerUnavailable(f"Kafka did not acknowledge: {exc!r}") from exc
         finally:
             PRODUCE_LATENCY.observe(time.perf_counter() - began)
@@ -154,21 +183,21 @@ class PlayPublisher:
             except KafkaTimeoutError:
                 continue
 
-    async def _reset_if_broken(self, producer: AIOKafkaProducer, exc: BaseException) -> None:
+    def _reset_if_broken(self, producer: AIOKafkaProducer, exc: BaseException) -> None:
         # An idempotent producer whose batches expired can be left with a stale sequence state;
         # a fresh producer (new producer id) is the documented way out.
         if isinstance(exc, TimeoutError | KafkaTimeoutError):
             return
-        async with self._lock:
-            if self._producer is producer:
-                self._producer = None
-                asyncio.get_running_loop().create_task(_quiet_stop(producer))
+        if self._producer is producer:
+            self._producer = None
+            self._close_later(producer)
 
     async def ready(self) -> bool:
-        """True when the broker answers a metadata request within a second."""
+        """True when the broker answers a metadata request within a second (start included)."""
         try:
-            producer = await self._ensure_started()
-            await asyncio.wait_for(producer.client.fetch_all_metadata(), 1.0)
+            async with asyncio.timeout(1.0):
+                producer = await asyncio.shield(self._started())
+                await producer.client.fetch_all_metadata()
             return True
         except (BrokerUnavailable, TimeoutError, KafkaError, OSError):
             return False

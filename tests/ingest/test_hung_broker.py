@@ -1,0 +1,103 @@
+"""A broker that accepts connections but never answers: every request still ends within one bound."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import httpx
+import orjson
+import pytest
+from ingest.settings import IngestSettings
+from topsongs_devstack.kafka import Kafka
+
+from tests.ingest.support import frozen, play, private_broker, read_all, serve
+
+BOUND_S = 2.0
+READY_BOUND_S = 1.0
+# What the event loop and two busy cores may add to a bound; far below a second bound.
+MARGIN_S = 0.75
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory, engines: None) -> Iterator[Kafka]:
+    """One private broker for this module, frozen and thawed by each test."""
+    kafka = private_broker(tmp_path_factory.mktemp("hung") / "state")
+    kafka.up()
+    yield kafka
+    kafka.down()
+
+
+async def _timed(
+    client: httpx.AsyncClient, method: str, path: str, **kw: object
+) -> tuple[httpx.Response, float]:
+    began = time.monotonic()
+    resp = await client.request(method, path, **kw)  # type: ignore[arg-type]
+    return resp, time.monotonic() - began
+
+
+async def _concurrent_requests_are_bounded(client: httpx.AsyncClient) -> None:
+    """Singles, small and bulk batches and readiness at once: each ends within its own bound."""
+    posts = [
+        _timed(client, "POST", "/play", json=play()),
+        _timed(client, "POST", "/play", json=play(song_id="s-2")),
+        _timed(client, "POST", "/plays", json={"events": [play(), play()]}),
+        _timed(client, "POST", "/plays", json={"events": [play(song_id=f"s-{i}") for i in range(100)]}),
+        *(_timed(client, "POST", "/play", json=play(song_id=f"s-{i}")) for i in range(6)),
+    ]
+    results = await asyncio.gather(*posts, _timed(client, "GET", "/readyz"))
+    ready, ready_took = results[-1]
+    assert ready.status_code == 503
+    assert ready.json() == {"kafka": "unreachable"}
+    assert ready_took < READY_BOUND_S + MARGIN_S, f"/readyz took {ready_took:.2f}s"
+    for resp, took in results[:-1]:
+        assert resp.status_code == 503, resp.text
+        assert int(resp.headers["retry-after"]) >= 1
+        assert took < BOUND_S + MARGIN_S, f"503 took {took:.2f}s"
+
+
+async def _recovers(client: httpx.AsyncClient, broker: Kafka) -> None:
+    """Once the broker answers again, a 202 arrives without restarting ingest and is in the topic."""
+    deadline = time.monotonic() + 90
+    accepted: list[str] = []
+    while time.monotonic() < deadline and not accepted:
+        resp = await client.post("/play", json=play())
+        if resp.status_code == 202:
+            accepted.append(resp.json()["event_id"])
+        else:
+            assert resp.status_code == 503, resp.text
+            await asyncio.sleep(0.5)
+    assert accepted, "ingest did not recover after the broker answered again"
+    resp = await client.post("/plays", json={"events": [play() for _ in range(50)]})
+    assert resp.status_code == 202, resp.text
+    accepted.extend(resp.json()["event_ids"])
+    assert (await client.get("/readyz")).status_code == 200
+    records = await read_all(broker.kafka, expect=len(accepted), timeout_s=60)
+    in_topic = {orjson.loads(value)["event_id"] for _, _, value in records}
+    assert set(accepted) <= in_topic
+
+
+async def test_connected_producer_answers_503_within_the_bound(broker: Kafka) -> None:
+    async for client in serve(IngestSettings(kafka=broker.kafka, produce_timeout_s=BOUND_S)):
+        assert (await client.post("/play", json=play())).status_code == 202
+        with frozen(broker):
+            await _concurrent_requests_are_bounded(client)
+            # Requests left waiting in the producer must not slow the next ones down.
+            await _concurrent_requests_are_bounded(client)
+        await _recovers(client, broker)
+
+
+async def test_producer_never_started_answers_503_within_the_bound(broker: Kafka) -> None:
+    settings = IngestSettings(kafka=broker.kafka, produce_timeout_s=BOUND_S)
+    with ExitStack() as stopped:
+        stopped.enter_context(frozen(broker))
+        began = time.monotonic()
+        async for client in serve(settings):
+            started_in = time.monotonic() - began
+            assert started_in < 1.0 + MARGIN_S, f"startup waited {started_in:.2f}s for Kafka"
+            await _concurrent_requests_are_bounded(client)
+            await _concurrent_requests_are_bounded(client)
+            stopped.close()  # thaw the broker
+            await _recovers(client, broker)
