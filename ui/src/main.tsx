@@ -2,7 +2,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { HashRouter } from "react-router";
-import { ApiError } from "./api/client";
+import { ApiError } from "./api";
 import { App } from "./app/App";
 import "./styles.css";
 

@@ -1,13 +1,5 @@
-import type {
-  DailyChart,
-  HourlyChart,
-  LiveChart,
-  LiveWindow,
-  Reconciliation,
-  RegionsResponse,
-  Trend,
-  ValidationIssue,
-} from "./types";
+import type { paths } from "./generated/dashboard-api";
+import type { LiveWindow, ValidationIssue } from "./index";
 
 /** A non-2xx answer (or unreachable server) from dashboard-api, with a readable message. */
 export class ApiError extends Error {
@@ -20,6 +12,14 @@ export class ApiError extends Error {
   }
 }
 
+/** The GET paths of dashboard-api's OpenAPI document, their query and their 200 body. */
+type GetPath = { [P in keyof paths]: paths[P]["get"] extends { responses: { 200: unknown } } ? P : never }[keyof paths];
+type Query<P extends GetPath> =
+  [NonNullable<paths[P]["get"]["parameters"]["query"]>] extends [never]
+    ? Record<string, never>
+    : NonNullable<paths[P]["get"]["parameters"]["query"]>;
+type Ok<P extends GetPath> = paths[P]["get"]["responses"][200]["content"]["application/json"];
+
 function describeDetail(detail: unknown): string | null {
   if (typeof detail === "string") return detail;
   if (Array.isArray(detail)) {
@@ -30,8 +30,8 @@ function describeDetail(detail: unknown): string | null {
   return null;
 }
 
-async function getJson<T>(path: string, params: Record<string, string>): Promise<T> {
-  const query = new URLSearchParams(params).toString();
+async function getJson<P extends GetPath>(path: P, params: Query<P>): Promise<Ok<P>> {
+  const query = new URLSearchParams(params as Record<string, string>).toString();
   const url = query ? `${path}?${query}` : path;
   let response: Response;
   try {
@@ -49,40 +49,30 @@ async function getJson<T>(path: string, params: Record<string, string>): Promise
     }
     throw new ApiError(response.status, message);
   }
-  return (await response.json()) as T;
+  return (await response.json()) as Ok<P>;
 }
 
 /** Formats a Date as the API's minute-precision UTC instant, e.g. `2025-04-23T14:00Z`. */
-export function toApiHour(date: Date): string {
+function toApiHour(date: Date): string {
   return `${date.toISOString().slice(0, 16)}Z`;
 }
 
 export const api = {
   /** Regions the pipeline knows about. */
-  regions: () => getJson<RegionsResponse>("/api/regions", {}),
-
-  /** Current live snapshot for a region/window (REST twin of the WebSocket). */
-  live: (region: string, window: LiveWindow) => getJson<LiveChart>("/api/live", { region, window }),
+  regions: () => getJson("/api/regions", {}),
 
   /** Authoritative top 10 for one closed (or still open) UTC hour. */
-  topHourly: (region: string, hour: Date) =>
-    getJson<HourlyChart>("/api/top/hourly", { region, hour: toApiHour(hour) }),
+  topHourly: (region: string, hour: Date) => getJson("/api/top/hourly", { region, hour: toApiHour(hour) }),
 
   /** Authoritative top 10 for one UTC day (`YYYY-MM-DD`). */
-  topDaily: (region: string, date: string) => getJson<DailyChart>("/api/top/daily", { region, date }),
+  topDaily: (region: string, date: string) => getJson("/api/top/daily", { region, date }),
 
   /** Hourly plays of one song between two instants; null plays for hours not computed yet. */
   trend: (region: string, songId: string, from: Date, to: Date) =>
-    getJson<Trend>("/api/trend", {
-      region,
-      song_id: songId,
-      from: toApiHour(from),
-      to: toApiHour(to),
-    }),
+    getJson("/api/trend", { region, song_id: songId, from: toApiHour(from), to: toApiHour(to) }),
 
   /** Live board against batch charts, hour by hour, for one UTC day (`YYYY-MM-DD`). */
-  reconciliation: (region: string, date: string) =>
-    getJson<Reconciliation>("/api/reconciliation", { region, date }),
+  reconciliation: (region: string, date: string) => getJson("/api/reconciliation", { region, date }),
 };
 
 /** Builds the live WebSocket URL relative to the page's own host. */

@@ -1,6 +1,6 @@
 import { screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { ChartFinality } from "../../api/types";
+import type { ChartFinality } from "../../api";
 import { json, renderAt, serve } from "../../test/dashboardApi";
 import { HistoryView } from "./HistoryView";
 

@@ -1,4 +1,4 @@
-import type { ChartFinality, ChartStatus } from "../../api/types";
+import type { ChartFinality, ChartStatus } from "../../api";
 import { formatUtcInstant } from "../../utcTime";
 
 const MEANING: Record<ChartStatus, string> = {

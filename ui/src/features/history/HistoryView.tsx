@@ -1,6 +1,6 @@
 import { useSearchParams } from "react-router";
-import { ApiError } from "../../api/client";
-import type { ChartStatus } from "../../api/types";
+import { ApiError } from "../../api";
+import type { ChartStatus } from "../../api";
 import { Field, SelectField } from "../../components/Field";
 import { RegionSelect } from "../regions/RegionSelect";
 import { ChartStatusBadge } from "./ChartStatusBadge";

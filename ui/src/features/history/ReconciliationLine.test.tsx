@@ -1,13 +1,13 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { ReconciledHour, ReconciliationStatus } from "../../api/types";
+import type { HourReconciliation, ReconciliationStatus } from "../../api";
 import { FINAL, json, renderAt, serve } from "../../test/dashboardApi";
 import { HistoryView } from "./HistoryView";
 
 const entries = [{ rank: 1, song_id: "s-1", title: "Blue Hour", artist: "X", plays: 9 }];
 
 /** A reconciled hour of 2025-04-23 whose two sides agree unless `fields` say otherwise. */
-const hour = (h: number, status: ReconciliationStatus, fields: Partial<ReconciledHour> = {}): ReconciledHour => ({
+const hour = (h: number, status: ReconciliationStatus, fields: Partial<HourReconciliation> = {}): HourReconciliation => ({
   hour: `2025-04-23T${String(h).padStart(2, "0")}:00:00Z`,
   status,
   live_plays: 100,
@@ -26,7 +26,7 @@ const unexplained = (h: number) =>
 const pending = (h: number) =>
   hour(h, "pending", { live_plays: null, batch_plays: null, difference: null, late_dropped: null, unexplained: null });
 
-function serveDay(hours: ReconciledHour[], unexplainedPlays = 0) {
+function serveDay(hours: HourReconciliation[], unexplainedPlays = 0) {
   return serve({
     "/api/regions": () => json({ regions: ["US", "GB"] }),
     "/api/top/hourly": () => json({ region: "GB", hour: "2025-04-23T14:00:00Z", entries, ...FINAL }),

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import type { ReconciledHour, Reconciliation, ReconciliationStatus, SongPlays } from "../../api/types";
+import type { HourReconciliation, Reconciliation, ReconciliationStatus, TopEntry } from "../../api";
 import { formatUtcClock } from "../../utcTime";
 import { selectedPeriod, type HistorySelection } from "./period";
 import { useReconciliation, type HistoryChart } from "./useHistoryQueries";
@@ -10,7 +10,7 @@ const plays = (n: number) => `${n === 1 || n === -1 ? "play" : "plays"}`;
 const hours = (n: number) => `${n} ${n === 1 ? "hour" : "hours"}`;
 
 /** Songs whose plays differ between the two top 10s (a song missing from one side counts). */
-function differingSongs(live: SongPlays[], batch: SongPlays[]): number {
+function differingSongs(live: TopEntry[], batch: TopEntry[]): number {
   const livePlays = new Map(live.map((s) => [s.song_id, s.plays]));
   const batchPlays = new Map(batch.map((s) => [s.song_id, s.plays]));
   const songs = new Set([...livePlays.keys(), ...batchPlays.keys()]);
@@ -18,7 +18,7 @@ function differingSongs(live: SongPlays[], batch: SongPlays[]): number {
 }
 
 /** The reconciliation sentence for one hour. */
-export function describeHour(hour: ReconciledHour): string {
+export function describeHour(hour: HourReconciliation): string {
   switch (hour.status) {
     case "agree":
       return "live and batch agree";

@@ -1,7 +1,7 @@
 import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import type { TrendPoint } from "../../api/types";
+import type { TrendPoint } from "../../api";
 import { FINAL, json, renderAt, serve } from "../../test/dashboardApi";
 import { HistoryView } from "./HistoryView";
 import { hourlySeries, pendingRuns } from "./SongTrend";

@@ -8,7 +8,7 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import type { TrendPoint } from "../../api/types";
+import type { TrendPoint } from "../../api";
 import { formatUtcClock } from "../../utcTime";
 import { dayPeriod } from "./period";
 import { useSongTrend } from "./useHistoryQueries";

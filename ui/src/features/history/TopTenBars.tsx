@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { ChartEntry } from "../../api/types";
+import type { ChartEntry } from "../../api";
 
 interface TopTenBarsProps {
   entries: ChartEntry[];

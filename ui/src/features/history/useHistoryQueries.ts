@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
-import { api } from "../../api/client";
-import type { ChartEntry, ChartFinality, ChartStatus } from "../../api/types";
+import { api } from "../../api";
+import type { ChartEntry, ChartFinality, ChartStatus } from "../../api";
 import { dayPeriod, isOpen, selectedPeriod, type HistorySelection, type Period } from "./period";
 
 /**

@@ -1,6 +1,6 @@
 import { useSearchParams } from "react-router";
 import { SelectField } from "../../components/Field";
-import { LIVE_WINDOWS, type LiveWindow } from "../../api/types";
+import { LIVE_WINDOWS, type LiveWindow } from "../../api";
 import { formatUtcRange } from "../../utcTime";
 import { RegionSelect } from "../regions/RegionSelect";
 import { ConnectionStatus } from "./ConnectionStatus";

@@ -1,6 +1,6 @@
 import { render, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { LiveEntry } from "../../api/types";
+import type { LiveEntry } from "../../api";
 import { LiveList, ROW_HEIGHT } from "./LiveList";
 
 const entry = (over: Partial<LiveEntry> & Pick<LiveEntry, "song_id" | "rank" | "plays">): LiveEntry => ({

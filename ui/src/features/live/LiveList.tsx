@@ -1,5 +1,5 @@
 import type { CSSProperties } from "react";
-import type { LiveEntry, Movement } from "../../api/types";
+import type { LiveEntry, Movement } from "../../api";
 
 /** Height of one row in px; rows are positioned by rank so CSS can animate moves. */
 export const ROW_HEIGHT = 56;

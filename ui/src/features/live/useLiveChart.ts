@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
-import { liveSocketUrl } from "../../api/client";
-import type { LiveChart, LiveMessage, LiveWindow } from "../../api/types";
+import { liveSocketUrl } from "../../api";
+import type { LiveChart, LiveMessage, LiveWindow } from "../../api";
 
 /** `connecting` only before the first snapshot of a (region, window) pair. */
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";

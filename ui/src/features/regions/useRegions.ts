@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { api } from "../../api/client";
+import { api } from "../../api";
 
 export const FALLBACK_REGIONS = ["US"];
 
