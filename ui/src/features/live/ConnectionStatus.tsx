@@ -1,4 +1,4 @@
-import type { ConnectionState } from "./useLiveChart";
+import type { ConnectionState } from "./liveStream";
 
 const LABEL: Record<ConnectionState, string> = {
   connecting: "connecting",

@@ -1,9 +1,6 @@
-import { useEffect, useState } from "react";
-import { liveSocketUrl } from "../../api";
-import type { LiveChart, LiveMessage, LiveWindow } from "../../api";
-
-/** `connecting` only before the first snapshot of a (region, window) pair. */
-export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
+import { useEffect, useReducer } from "react";
+import { type LiveChart, type LiveMessage, type LiveWindow, liveSocketUrl } from "../../api";
+import { type ConnectionState, liveReducer, type SocketEvent, subscribed } from "./liveStream";
 
 /** The slice of the browser WebSocket the hook relies on, so tests can inject a fake. */
 export interface LiveSocket {
@@ -14,7 +11,7 @@ export interface LiveSocket {
   close(code?: number, reason?: string): void;
 }
 
-export type LiveSocketFactory = (url: string) => LiveSocket;
+type LiveSocketFactory = (url: string) => LiveSocket;
 
 export interface LiveChartOptions {
   socketFactory?: LiveSocketFactory;
@@ -27,7 +24,7 @@ export interface LiveChartOptions {
   offlineAfterAttempts?: number;
 }
 
-export interface LiveChartState {
+interface LiveChartState {
   chart: LiveChart | null;
   connection: ConnectionState;
   /** Why the connection is not live, in words; null while live. */
@@ -37,9 +34,6 @@ export interface LiveChartState {
 }
 
 const browserSocket: LiveSocketFactory = (url) => new WebSocket(url) as unknown as LiveSocket;
-
-// Close codes from docs/api.md: retrying cannot fix bad parameters or a rejected Origin.
-const FATAL_CLOSE_CODES = new Set([4400, 4403]);
 
 /** Delay before reconnect attempt number `attempt` (0-based), with up to 20% jitter. */
 export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
@@ -67,125 +61,57 @@ export function useLiveChart(region: string, window: LiveWindow, options: LiveCh
     offlineAfterAttempts = 4,
   } = options;
 
-  const [state, setState] = useState<LiveChartState>({
-    chart: null,
-    connection: "connecting",
-    error: null,
-    seqGaps: 0,
-  });
+  const [state, dispatch] = useReducer(liveReducer, undefined, () =>
+    subscribed(region, window, offlineAfterAttempts),
+  );
+  // A new (region, window) starts over during this render, so no effect ever sees the old stream.
+  if (state.region !== region || state.window !== window || state.offlineAfterAttempts !== offlineAfterAttempts) {
+    dispatch({ type: "subscribe", region, window, offlineAfterAttempts });
+  }
 
+  const openSocketId = state.phase.kind === "open" ? state.socketId : null;
   useEffect(() => {
-    let socket: LiveSocket | null = null;
-    let lastSeq: number | null = null;
-    let failedAttempts = 0;
-    let retryTimer: ReturnType<typeof setTimeout> | undefined;
-    let silenceTimer: ReturnType<typeof setTimeout> | undefined;
-    let disposed = false;
-
-    setState({ chart: null, connection: "connecting", error: null, seqGaps: 0 });
-
-    const detach = () => {
-      clearTimeout(silenceTimer);
-      if (!socket) return;
+    if (openSocketId === null) return;
+    const send = (event: SocketEvent) => dispatch({ type: "socket", socketId: openSocketId, event });
+    let silence: ReturnType<typeof setTimeout> | undefined;
+    const armSilence = () => {
+      clearTimeout(silence);
+      silence = setTimeout(() => send({ type: "silent" }), silenceTimeoutMs);
+    };
+    let socket: LiveSocket;
+    try {
+      socket = socketFactory(liveSocketUrl(region, window));
+    } catch (err) {
+      send({ type: "openFailed", reason: err instanceof Error ? err.message : "could not open the WebSocket" });
+      return;
+    }
+    socket.onopen = armSilence;
+    socket.onmessage = (event) => {
+      const message = parseMessage(event.data);
+      if (!message) return;
+      armSilence();
+      send({ type: "message", message });
+    };
+    socket.onerror = () => {
+      // The close event that follows carries the code; the reducer decides there.
+    };
+    socket.onclose = (event) => send({ type: "closed", code: event.code, reason: event.reason });
+    return () => {
+      clearTimeout(silence);
       socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
       socket.close();
-      socket = null;
     };
+  }, [openSocketId, region, window, socketFactory, silenceTimeoutMs]);
 
-    const scheduleReconnect = (reason: string) => {
-      detach();
-      if (disposed) return;
-      const delay = backoffDelay(failedAttempts, initialBackoffMs, maxBackoffMs);
-      failedAttempts += 1;
-      const connection: ConnectionState = failedAttempts >= offlineAfterAttempts ? "offline" : "reconnecting";
-      setState((s) => ({ ...s, connection, error: reason }));
-      retryTimer = setTimeout(connect, delay);
-    };
+  const retryAttempt = state.phase.kind === "retry" ? state.phase.backoffAttempt : undefined;
+  const retrySocketId = state.phase.kind === "retry" ? state.socketId : null;
+  useEffect(() => {
+    if (retrySocketId === null || retryAttempt === undefined) return;
+    const delay = retryAttempt === null ? 0 : backoffDelay(retryAttempt, initialBackoffMs, maxBackoffMs);
+    const timer = setTimeout(() => dispatch({ type: "retry" }), delay);
+    return () => clearTimeout(timer);
+  }, [retrySocketId, retryAttempt, initialBackoffMs, maxBackoffMs]);
 
-    const resetSilenceTimer = () => {
-      clearTimeout(silenceTimer);
-      silenceTimer = setTimeout(() => scheduleReconnect("no message or heartbeat from the server"), silenceTimeoutMs);
-    };
-
-    const onGap = (expected: number, got: number) => {
-      // Missed updates can't be replayed; a fresh connection starts with a full snapshot.
-      detach();
-      setState((s) => ({
-        ...s,
-        connection: "reconnecting",
-        error: `missed updates (expected seq ${expected}, got ${got})`,
-        seqGaps: s.seqGaps + 1,
-      }));
-      retryTimer = setTimeout(connect, 0);
-    };
-
-    const handleMessage = (message: LiveMessage) => {
-      resetSilenceTimer();
-      if (message.type === "snapshot") {
-        lastSeq = message.seq;
-        failedAttempts = 0;
-        const { type: _type, ...chart } = message;
-        setState((s) => ({ ...s, chart, connection: "live", error: null }));
-        return;
-      }
-      if (lastSeq === null) {
-        onGap(0, message.seq);
-        return;
-      }
-      if (message.type === "heartbeat") {
-        if (message.seq !== lastSeq) onGap(lastSeq, message.seq);
-        return;
-      }
-      if (message.seq <= lastSeq) return; // duplicate or stale: already reflected
-      if (message.seq !== lastSeq + 1) {
-        onGap(lastSeq + 1, message.seq);
-        return;
-      }
-      lastSeq = message.seq;
-      const { type: _type, ...chart } = message;
-      setState((s) => ({ ...s, chart, connection: "live", error: null }));
-    };
-
-    function connect() {
-      if (disposed) return;
-      lastSeq = null;
-      let opened: LiveSocket;
-      try {
-        opened = socketFactory(liveSocketUrl(region, window));
-      } catch (err) {
-        scheduleReconnect(err instanceof Error ? err.message : "could not open the WebSocket");
-        return;
-      }
-      socket = opened;
-      opened.onopen = resetSilenceTimer;
-      opened.onmessage = (event) => {
-        const message = parseMessage(event.data);
-        if (message) handleMessage(message);
-      };
-      opened.onerror = () => {
-        // The close event that follows carries the code; reconnect happens there.
-      };
-      opened.onclose = (event) => {
-        if (FATAL_CLOSE_CODES.has(event.code)) {
-          detach();
-          setState((s) => ({
-            ...s,
-            connection: "offline",
-            error: `server refused the stream (${event.code}${event.reason ? `: ${event.reason}` : ""})`,
-          }));
-          return;
-        }
-        scheduleReconnect(event.code === 1000 ? "server closed the stream" : `connection lost (code ${event.code})`);
-      };
-    }
-
-    connect();
-    return () => {
-      disposed = true;
-      clearTimeout(retryTimer);
-      detach();
-    };
-  }, [region, window, socketFactory, initialBackoffMs, maxBackoffMs, silenceTimeoutMs, offlineAfterAttempts]);
-
-  return state;
+  const { chart, connection, error, seqGaps } = state;
+  return { chart, connection, error, seqGaps };
 }
