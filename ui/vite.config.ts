@@ -1,5 +1,5 @@
-import { defineConfig } from "vitest/config";
 import react from "@vitejs/plugin-react";
+import { defineConfig } from "vitest/config";
 
 // In dev, forward REST and WebSocket traffic to a locally running dashboard-api.
 const backend = process.env.TOPSONGS_DASHBOARD_URL ?? "http://127.0.0.1:8080";

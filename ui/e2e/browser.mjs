@@ -1,11 +1,11 @@
 // Reusable browser helpers for end-to-end checks of the Top Songs UI.
 // Drives Debian's Chromium through playwright-core; no browser download is involved.
-import { mkdtemp, mkdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { chromium } from "playwright-core";
 
-export const CHROMIUM_PATH = process.env.TOPSONGS_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_PATH = process.env.TOPSONGS_CHROMIUM ?? "/usr/bin/chromium";
 
 const CHROMIUM_ARGS = [
   "--headless",
@@ -22,7 +22,7 @@ const CHROMIUM_ARGS = [
  * Starts Chromium with a fresh profile and returns { page, close, problems }.
  * `problems` collects page errors and failed API calls, for messages when a check fails.
  */
-export async function launchBrowser({ viewport = { width: 1100, height: 900 } } = {}) {
+async function launchBrowser({ viewport = { width: 1100, height: 900 } } = {}) {
   const userDataDir = await mkdtemp(join(tmpdir(), "topsongs-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
@@ -49,18 +49,18 @@ export async function launchBrowser({ viewport = { width: 1100, height: 900 } } 
 }
 
 /** Joins the app's base URL and a hash route such as `/history?region=US`. */
-export function appUrl(baseUrl, route = "/") {
+function appUrl(baseUrl, route = "/") {
   return `${baseUrl.replace(/\/+$/, "")}/#${route}`;
 }
 
 /** Opens a URL and waits for the app shell to render. */
-export async function openUrl(page, url) {
+async function openUrl(page, url) {
   await page.goto(url, { waitUntil: "domcontentloaded" });
   await page.getByRole("navigation", { name: "Views" }).waitFor();
 }
 
 /** Picks `region` in the region selector once /api/regions has offered it. */
-export async function selectRegion(page, region, { timeoutMs = 10_000 } = {}) {
+async function selectRegion(page, region, { timeoutMs = 10_000 } = {}) {
   const select = page.getByTestId("region-select");
   try {
     await select.locator(`option[value="${region}"]`).waitFor({ state: "attached", timeout: timeoutMs });
@@ -168,7 +168,7 @@ export async function historyStateMessage(page) {
 }
 
 /** Saves a full-page PNG screenshot, creating the folder if needed. */
-export async function saveScreenshot(page, path) {
+async function saveScreenshot(page, path) {
   await mkdir(dirname(path), { recursive: true });
   await page.screenshot({ path, fullPage: true, animations: "disabled" });
 }

@@ -3,15 +3,11 @@ import type { components } from "./generated/dashboard-api";
 
 type Schemas = components["schemas"];
 
-export type HourlyChart = Schemas["HourlyChart"];
-export type DailyChart = Schemas["DailyChart"];
 export type ChartEntry = Schemas["ChartEntry"];
 /** How final a batch chart is: open, pending (lake not complete), final, or restated. */
-export type ChartStatus = HourlyChart["status"];
+export type ChartStatus = Schemas["HourlyChart"]["status"];
 /** The finality fields the hourly and daily answers share. */
-export type ChartFinality = Pick<HourlyChart, "status" | "as_of" | "restatements" | "late_plays">;
-export type Regions = Schemas["Regions"];
-export type Trend = Schemas["Trend"];
+export type ChartFinality = Pick<Schemas["HourlyChart"], "status" | "as_of" | "restatements" | "late_plays">;
 export type TrendPoint = Schemas["TrendPoint"];
 export type Reconciliation = Schemas["Reconciliation"];
 export type HourReconciliation = Schemas["HourReconciliation"];

@@ -1,5 +1,5 @@
 import { lazy, Suspense } from "react";
-import { NavLink, Navigate, Route, Routes, useSearchParams } from "react-router";
+import { Navigate, NavLink, Route, Routes, useSearchParams } from "react-router";
 import { LiveBoard } from "../features/live/LiveBoard";
 
 // Recharts is only needed by the history view; keep it out of the live board's bundle.

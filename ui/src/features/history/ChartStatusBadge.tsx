@@ -11,7 +11,7 @@ const MEANING: Record<ChartStatus, string> = {
 const count = (n: number, noun: string) => `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
 
 /** `as of 2025-04-23 15:05 UTC, 2 restatements, 37 late plays`. */
-export function describeFinality({ as_of, restatements, late_plays }: ChartFinality): string {
+function describeFinality({ as_of, restatements, late_plays }: ChartFinality): string {
   const when = as_of === null ? "never computed" : `as of ${formatUtcInstant(as_of)}`;
   return `${when}, ${count(restatements, "restatement")}, ${count(late_plays, "late play")}`;
 }

@@ -1,17 +1,17 @@
 import { useSearchParams } from "react-router";
-import { ApiError } from "../../api";
 import type { ChartStatus } from "../../api";
+import { ApiError } from "../../api";
 import { Field, SelectField } from "../../components/Field";
 import { RegionSelect } from "../regions/RegionSelect";
 import { ChartStatusBadge } from "./ChartStatusBadge";
 import {
   defaultSelection,
   describePeriod,
+  type Granularity,
+  type HistorySelection,
   isFuture,
   isOpen,
   selectedPeriod,
-  type Granularity,
-  type HistorySelection,
 } from "./period";
 import { ReconciliationLine } from "./ReconciliationLine";
 import { SongTrend } from "./SongTrend";

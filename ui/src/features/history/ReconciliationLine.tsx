@@ -1,8 +1,8 @@
 import type { ReactNode } from "react";
 import type { HourReconciliation, Reconciliation, ReconciliationStatus, TopEntry } from "../../api";
 import { formatUtcClock } from "../../utcTime";
-import { selectedPeriod, type HistorySelection } from "./period";
-import { useReconciliation, type HistoryChart } from "./useHistoryQueries";
+import { type HistorySelection, selectedPeriod } from "./period";
+import { type HistoryChart, useReconciliation } from "./useHistoryQueries";
 
 const number = (n: number) => n.toLocaleString("en-US");
 const signed = (n: number) => (n > 0 ? `+${number(n)}` : n < 0 ? `−${number(-n)}` : "0");
@@ -18,7 +18,7 @@ function differingSongs(live: TopEntry[], batch: TopEntry[]): number {
 }
 
 /** The reconciliation sentence for one hour. */
-export function describeHour(hour: HourReconciliation): string {
+function describeHour(hour: HourReconciliation): string {
   switch (hour.status) {
     case "agree":
       return "live and batch agree";
@@ -41,7 +41,7 @@ export function describeHour(hour: HourReconciliation): string {
 }
 
 /** One sentence for the whole day, and the state it adds up to (worst first: unexplained, pending, explained). */
-export function summarizeDay(reconciliation: Reconciliation): { state: ReconciliationStatus; text: string } {
+function summarizeDay(reconciliation: Reconciliation): { state: ReconciliationStatus; text: string } {
   const { hours: all } = reconciliation;
   const agree = all.filter((h) => h.status === "agree");
   const explained = all.filter((h) => h.status === "explained");

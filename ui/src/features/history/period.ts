@@ -19,7 +19,7 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /** Start of the UTC day `YYYY-MM-DD`. */
-export function dayStart(date: string): Date {
+function dayStart(date: string): Date {
   return new Date(`${date}T00:00:00Z`);
 }
 

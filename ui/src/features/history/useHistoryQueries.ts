@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
-import { api } from "../../api";
 import type { ChartEntry, ChartFinality, ChartStatus } from "../../api";
-import { dayPeriod, isOpen, selectedPeriod, type HistorySelection, type Period } from "./period";
+import { api } from "../../api";
+import { dayPeriod, type HistorySelection, isOpen, type Period, selectedPeriod } from "./period";
 
 /**
  * Open periods and charts still to be computed are re-fetched this often; final ones change only
@@ -15,7 +15,7 @@ export interface HistoryChart extends ChartFinality {
 }
 
 /** True while the batch chart has yet to be (re)computed. */
-export const isUnsettled = (status: ChartStatus) => status === "open" || status === "pending";
+const isUnsettled = (status: ChartStatus) => status === "open" || status === "pending";
 
 const pollWhile = (unsettled: boolean) => (unsettled ? OPEN_PERIOD_POLL_MS : false);
 

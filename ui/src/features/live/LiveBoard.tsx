@@ -1,11 +1,11 @@
 import { useSearchParams } from "react-router";
-import { SelectField } from "../../components/Field";
 import { LIVE_WINDOWS, type LiveWindow } from "../../api";
+import { SelectField } from "../../components/Field";
 import { formatUtcRange } from "../../utcTime";
 import { RegionSelect } from "../regions/RegionSelect";
 import { ConnectionStatus } from "./ConnectionStatus";
 import { LiveList } from "./LiveList";
-import { useLiveChart, type LiveChartOptions } from "./useLiveChart";
+import { type LiveChartOptions, useLiveChart } from "./useLiveChart";
 
 const WINDOW_LABEL: Record<LiveWindow, string> = {
   "5m": "Last 5 minutes",

@@ -17,7 +17,7 @@ function MovementMarker({ entry }: { entry: LiveEntry }) {
   const label =
     steps > 0 ? `${MOVEMENT_LABEL[entry.movement]} ${steps} (was #${entry.prev_rank})` : MOVEMENT_LABEL[entry.movement];
   return (
-    <span className={`movement movement--${entry.movement}`} data-testid="movement" aria-label={label} title={label}>
+    <span className={`movement movement--${entry.movement}`} data-testid="movement" role="img" aria-label={label} title={label}>
       {glyph}
       {steps > 0 && <span className="movement__steps">{steps}</span>}
     </span>
@@ -25,7 +25,7 @@ function MovementMarker({ entry }: { entry: LiveEntry }) {
 }
 
 /** Orders entries by the contract's tie-break: rank, then plays descending, then song_id. */
-export function byRank(a: LiveEntry, b: LiveEntry): number {
+function byRank(a: LiveEntry, b: LiveEntry): number {
   return a.rank - b.rank || b.plays - a.plays || a.song_id.localeCompare(b.song_id);
 }
 
@@ -68,7 +68,7 @@ export function LiveList({ entries }: { entries: LiveEntry[] }) {
               </span>
               <span className="song-artist">{entry.artist}</span>
             </div>
-            <span className="live-row__plays" aria-label={`${entry.plays} plays`}>
+            <span className="live-row__plays" role="img" aria-label={`${entry.plays} plays`}>
               {entry.plays.toLocaleString()}
             </span>
           </li>

@@ -7,7 +7,7 @@ export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline"
  * What the hook must do with the socket: keep one `open`, `retry` after a delay (the backoff
  * attempt, or null for at once), or stay `stopped` because retrying cannot help.
  */
-export type SocketPhase = { kind: "open" } | { kind: "retry"; backoffAttempt: number | null } | { kind: "stopped" };
+type SocketPhase = { kind: "open" } | { kind: "retry"; backoffAttempt: number | null } | { kind: "stopped" };
 
 /** The live stream of one (region, window): what the UI shows plus what the next transition needs. */
 export interface LiveStream {

@@ -1,7 +1,7 @@
 import { act, renderHook } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { LiveChart, LiveWindow } from "../../api";
-import { backoffDelay, useLiveChart, type LiveSocket } from "./useLiveChart";
+import { backoffDelay, type LiveSocket, useLiveChart } from "./useLiveChart";
 
 /** Stands in for the browser WebSocket; the test plays the server. */
 class FakeSocket implements LiveSocket {

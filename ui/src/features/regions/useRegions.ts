@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { api } from "../../api";
 
-export const FALLBACK_REGIONS = ["US"];
+const FALLBACK_REGIONS = ["US"];
 
 /** Regions from dashboard-api, falling back to US (with the error) when they can't be loaded. */
 export function useRegions(): { regions: string[]; error: Error | null; isLoading: boolean } {
