@@ -37,14 +37,18 @@ await runCheck("history-view", screenshotPath, async (page) => {
     throw new Error(`no visible chart status badge (chart-status) next to the ${region} daily chart for ${date}`);
   });
   if (!SETTLED.includes(chart.status)) {
-    throw new Error(`the ${region} daily chart for ${date} is "${chart.status}", expected ${SETTLED.join(" or ")} (${chart.title})`);
+    throw new Error(
+      `the ${region} daily chart for ${date} is "${chart.status}", expected ${SETTLED.join(" or ")} (${chart.title})`,
+    );
   }
 
   const reconciliation = await historyReconciliation(page).catch(() => {
     throw new Error(`no loaded reconciliation line under the ${region} daily chart for ${date} within 10 s`);
   });
   if (reconciliation.state === "unavailable") {
-    throw new Error(`reconciliation unavailable for ${region} on ${date}: ${reconciliation.title ?? "no reason given"}`);
+    throw new Error(
+      `reconciliation unavailable for ${region} on ${date}: ${reconciliation.title ?? "no reason given"}`,
+    );
   }
   console.log(`history-view: chart ${chart.status} (${chart.title}); ${reconciliation.text}`);
 });

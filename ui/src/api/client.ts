@@ -14,10 +14,9 @@ export class ApiError extends Error {
 
 /** The GET paths of dashboard-api's OpenAPI document, their query and their 200 body. */
 type GetPath = { [P in keyof paths]: paths[P]["get"] extends { responses: { 200: unknown } } ? P : never }[keyof paths];
-type Query<P extends GetPath> =
-  [NonNullable<paths[P]["get"]["parameters"]["query"]>] extends [never]
-    ? Record<string, never>
-    : NonNullable<paths[P]["get"]["parameters"]["query"]>;
+type Query<P extends GetPath> = [NonNullable<paths[P]["get"]["parameters"]["query"]>] extends [never]
+  ? Record<string, never>
+  : NonNullable<paths[P]["get"]["parameters"]["query"]>;
 type Ok<P extends GetPath> = paths[P]["get"]["responses"][200]["content"]["application/json"];
 
 function describeDetail(detail: unknown): string | null {

@@ -28,7 +28,10 @@ describe("chart status badge", () => {
       { status: "restated", as_of: "2025-04-24T00:10:00Z", restatements: 1, late_plays: 1 },
       "as of 2025-04-24 00:10 UTC, 1 restatement, 1 late play",
     ],
-    [{ status: "pending", as_of: null, restatements: 0, late_plays: 0 }, "never computed, 0 restatements, 0 late plays"],
+    [
+      { status: "pending", as_of: null, restatements: 0, late_plays: 0 },
+      "never computed, 0 restatements, 0 late plays",
+    ],
     [
       { status: "open", as_of: "2025-04-23T14:30:00Z", restatements: 0, late_plays: 0 },
       "as of 2025-04-23 14:30 UTC, 0 restatements, 0 late plays",
@@ -52,6 +55,8 @@ describe("chart status badge", () => {
 
     const badge = await screen.findByTestId("chart-status");
     expect(badge).toHaveAttribute("data-status", "restated");
-    expect(badge.title).toMatch(/^as of 2025-04-24 02:00 UTC, 3 restatements, 12 late plays — recomputed after late plays arrived$/);
+    expect(badge.title).toMatch(
+      /^as of 2025-04-24 02:00 UTC, 3 restatements, 12 late plays — recomputed after late plays arrived$/,
+    );
   });
 });

@@ -12,7 +12,8 @@ describe("HistoryView", () => {
   it("explains an empty closed hour: the hourly job runs after the hour closes", async () => {
     const requested = serve({
       "/api/regions": regions,
-      "/api/top/hourly": (url) => json({ region: url.searchParams.get("region"), hour: "2025-04-23T14:00:00Z", entries: [], ...FINAL }),
+      "/api/top/hourly": (url) =>
+        json({ region: url.searchParams.get("region"), hour: "2025-04-23T14:00:00Z", entries: [], ...FINAL }),
     });
     renderHistory("?region=GB&granularity=hour&date=2025-04-23&hour=14");
 
@@ -29,7 +30,15 @@ describe("HistoryView", () => {
     serve({
       "/api/regions": regions,
       "/api/top/hourly": () =>
-        json({ region: "US", hour: "2025-04-23T14:00:00Z", entries: [], status: "pending", as_of: null, restatements: 0, late_plays: 0 }),
+        json({
+          region: "US",
+          hour: "2025-04-23T14:00:00Z",
+          entries: [],
+          status: "pending",
+          as_of: null,
+          restatements: 0,
+          late_plays: 0,
+        }),
     });
     renderHistory("?region=US&date=2025-04-23&hour=14");
     expect(await screen.findByTestId("history-empty")).toHaveTextContent(
@@ -44,7 +53,9 @@ describe("HistoryView", () => {
       "/api/top/daily": () => json({ region: "US", date: "2025-04-23", entries: [], ...FINAL }),
     });
     renderHistory("?region=US&granularity=day&date=2025-04-23");
-    expect(await screen.findByTestId("history-empty")).toHaveTextContent(/No chart yet for US, 2025-04-23 — the hourly job runs after each hour closes/);
+    expect(await screen.findByTestId("history-empty")).toHaveTextContent(
+      /No chart yet for US, 2025-04-23 — the hourly job runs after each hour closes/,
+    );
   });
 
   it("says a future hour hasn't started", async () => {
@@ -63,7 +74,12 @@ describe("HistoryView", () => {
       "/api/top/hourly": () =>
         fail
           ? json({ detail: "database unavailable" }, 503)
-          : json({ region: "US", hour: "2025-04-23T14:00:00Z", entries: [{ rank: 1, song_id: "s-1", title: "Blue Hour", artist: "X", plays: 3 }], ...FINAL }),
+          : json({
+              region: "US",
+              hour: "2025-04-23T14:00:00Z",
+              entries: [{ rank: 1, song_id: "s-1", title: "Blue Hour", artist: "X", plays: 3 }],
+              ...FINAL,
+            }),
     });
     renderHistory("?region=US&date=2025-04-23&hour=14");
 
@@ -104,7 +120,8 @@ describe("HistoryView", () => {
           ],
           ...FINAL,
         }),
-      "/api/trend": () => json({ region: "US", song_id: "s-2", points: [{ hour: "2025-04-23T14:00:00Z", plays: 4, status: "final" }] }),
+      "/api/trend": () =>
+        json({ region: "US", song_id: "s-2", points: [{ hour: "2025-04-23T14:00:00Z", plays: 4, status: "final" }] }),
     });
     renderHistory("?region=US&date=2025-04-23&hour=14");
 

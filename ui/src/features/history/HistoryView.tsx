@@ -165,7 +165,9 @@ export function HistoryView() {
         />
       ) : (
         chart.data &&
-        chart.data.entries.length > 0 && <p className="muted hint">Pick a song (bar or list row) to see its plays per hour.</p>
+        chart.data.entries.length > 0 && (
+          <p className="muted hint">Pick a song (bar or list row) to see its plays per hour.</p>
+        )
       )}
     </section>
   );

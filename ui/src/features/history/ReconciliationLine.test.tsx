@@ -7,7 +7,11 @@ import { HistoryView } from "./HistoryView";
 const entries = [{ rank: 1, song_id: "s-1", title: "Blue Hour", artist: "X", plays: 9 }];
 
 /** A reconciled hour of 2025-04-23 whose two sides agree unless `fields` say otherwise. */
-const hour = (h: number, status: ReconciliationStatus, fields: Partial<HourReconciliation> = {}): HourReconciliation => ({
+const hour = (
+  h: number,
+  status: ReconciliationStatus,
+  fields: Partial<HourReconciliation> = {},
+): HourReconciliation => ({
   hour: `2025-04-23T${String(h).padStart(2, "0")}:00:00Z`,
   status,
   live_plays: 100,
@@ -77,8 +81,14 @@ describe("reconciliation line, hourly view", () => {
   it("says the top 10s differ when the totals agree", async () => {
     serveDay([
       hour(14, "unexplained", {
-        live_top: [{ song_id: "s-1", plays: 9 }, { song_id: "s-2", plays: 4 }],
-        batch_top: [{ song_id: "s-1", plays: 8 }, { song_id: "s-3", plays: 5 }],
+        live_top: [
+          { song_id: "s-1", plays: 9 },
+          { song_id: "s-2", plays: 4 },
+        ],
+        batch_top: [
+          { song_id: "s-1", plays: 8 },
+          { song_id: "s-3", plays: 5 },
+        ],
       }),
     ]);
     openHour();
@@ -141,7 +151,9 @@ describe("reconciliation line, daily view", () => {
       ["06:00", "explained"],
       ["09:00", "unexplained"],
     ]);
-    expect(differing[2]).toHaveTextContent("09:00 UTC — unexplained difference: +7 plays (batch 100, live 90, 3 dropped late)");
+    expect(differing[2]).toHaveTextContent(
+      "09:00 UTC — unexplained difference: +7 plays (batch 100, live 90, 3 dropped late)",
+    );
   });
 
   it("is pending while some hours are, even if the others are explained", async () => {
@@ -150,6 +162,8 @@ describe("reconciliation line, daily view", () => {
 
     const line = await reconciliationOnceLoaded();
     expect(line).toHaveAttribute("data-state", "pending");
-    expect(line).toHaveTextContent("1 hour agrees · explained difference: +3 plays dropped late by the live board (1 hour) · 1 hour pending");
+    expect(line).toHaveTextContent(
+      "1 hour agrees · explained difference: +3 plays dropped late by the live board (1 hour) · 1 hour pending",
+    );
   });
 });

@@ -53,10 +53,14 @@ function summarizeDay(reconciliation: Reconciliation): { state: ReconciliationSt
   if (agree.length) parts.push(`${hours(agree.length)} ${agree.length === 1 ? "agrees" : "agree"}`);
   if (explained.length) {
     const dropped = explained.reduce((sum, h) => sum + (h.late_dropped ?? 0), 0);
-    parts.push(`explained difference: ${signed(dropped)} ${plays(dropped)} dropped late by the live board (${hours(explained.length)})`);
+    parts.push(
+      `explained difference: ${signed(dropped)} ${plays(dropped)} dropped late by the live board (${hours(explained.length)})`,
+    );
   }
   if (unexplained.length) {
-    parts.push(`unexplained difference: ${signed(reconciliation.unexplained)} ${plays(reconciliation.unexplained)} (${hours(unexplained.length)})`);
+    parts.push(
+      `unexplained difference: ${signed(reconciliation.unexplained)} ${plays(reconciliation.unexplained)} (${hours(unexplained.length)})`,
+    );
   }
   if (pending.length) parts.push(`${hours(pending.length)} pending`);
   const state = unexplained.length ? "unexplained" : pending.length ? "pending" : "explained";
@@ -72,7 +76,12 @@ interface ReconciliationLineProps {
 export function ReconciliationLine({ selection, chart }: ReconciliationLineProps) {
   const reconciliation = useReconciliation(selection.region, selection.date, chart);
   const line = (state: string, body: ReactNode, title?: string) => (
-    <div className={`reconciliation reconciliation--${state}`} data-testid="reconciliation" data-state={state} title={title}>
+    <div
+      className={`reconciliation reconciliation--${state}`}
+      data-testid="reconciliation"
+      data-state={state}
+      title={title}
+    >
       <span className="reconciliation__label">Reconciliation:</span> {body}
     </div>
   );

@@ -8,11 +8,21 @@ import { hourlySeries, pendingRuns } from "./SongTrend";
 
 const at = (h: number) => `2025-04-23T${String(h).padStart(2, "0")}:00:00Z`;
 const final = (h: number, plays: number): TrendPoint => ({ hour: at(h), plays, status: "final" });
-const notYet = (h: number, status: "open" | "pending" = "pending"): TrendPoint => ({ hour: at(h), plays: null, status });
+const notYet = (h: number, status: "open" | "pending" = "pending"): TrendPoint => ({
+  hour: at(h),
+  plays: null,
+  status,
+});
 
 describe("hourlySeries", () => {
   it("keeps hours that are not computed yet as null, never 0", () => {
-    const points = [final(0, 5), { hour: at(1), plays: 2, status: "restated" as const }, notYet(3), notYet(4), final(5, 10_000)];
+    const points = [
+      final(0, 5),
+      { hour: at(1), plays: 2, status: "restated" as const },
+      notYet(3),
+      notYet(4),
+      final(5, 10_000),
+    ];
     const series = hourlySeries("2025-04-23", points, new Date("2025-04-24T06:00:00Z"));
 
     expect(series).toHaveLength(24);

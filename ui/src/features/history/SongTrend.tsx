@@ -1,13 +1,4 @@
-import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ReferenceArea,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
+import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { TrendPoint } from "../../api";
 import { formatUtcClock } from "../../utcTime";
 import { dayPeriod } from "./period";
@@ -33,7 +24,13 @@ export function hourlySeries(date: string, points: TrendPoint[], now: Date): Tre
   for (let t = start.getTime(); t < end.getTime() && t <= now.getTime(); t += HOUR_MS) {
     const point = byHour.get(t);
     const closed = t + HOUR_MS <= now.getTime();
-    const plays = point ? (point.status === "open" || point.status === "pending" ? null : point.plays) : closed ? 0 : null;
+    const plays = point
+      ? point.status === "open" || point.status === "pending"
+        ? null
+        : point.plays
+      : closed
+        ? 0
+        : null;
     series.push({ index: series.length, hour: formatUtcClock(new Date(t)), plays });
   }
   return series;
@@ -97,7 +94,10 @@ export function SongTrend({ region, date, songId, title }: SongTrendProps) {
               <YAxis allowDecimals={false} width={56} tickFormatter={(value: number) => compact.format(value)} />
               <Tooltip
                 labelFormatter={(index) => hourLabel(Number(index))}
-                formatter={(value) => [value === null || value === undefined ? "pending" : Number(value).toLocaleString("en-US"), "plays"]}
+                formatter={(value) => [
+                  value === null || value === undefined ? "pending" : Number(value).toLocaleString("en-US"),
+                  "plays",
+                ]}
               />
               {pending.map(([first, last]) => (
                 <ReferenceArea
@@ -124,8 +124,7 @@ export function SongTrend({ region, date, songId, title }: SongTrendProps) {
       )}
       {pending.length > 0 && (
         <p className="muted hint" data-testid="trend-pending">
-          Pending (not computed yet, not zero):{" "}
-          {pending.map(runLabel).join(", ")} UTC
+          Pending (not computed yet, not zero): {pending.map(runLabel).join(", ")} UTC
         </p>
       )}
     </section>

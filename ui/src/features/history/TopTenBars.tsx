@@ -24,8 +24,19 @@ export function TopTenBars({ entries, selectedSongId, onSelect }: TopTenBarsProp
           <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
             <CartesianGrid horizontal={false} strokeDasharray="3 3" />
             <XAxis type="number" allowDecimals={false} />
-            <YAxis type="category" dataKey="label" width={150} tick={{ fontSize: 12 }} interval={0} tickFormatter={shortLabel} />
-            <Tooltip formatter={(value) => [value, "plays"]} labelFormatter={(label) => String(label)} cursor={{ fill: "var(--hover)" }} />
+            <YAxis
+              type="category"
+              dataKey="label"
+              width={150}
+              tick={{ fontSize: 12 }}
+              interval={0}
+              tickFormatter={shortLabel}
+            />
+            <Tooltip
+              formatter={(value) => [value, "plays"]}
+              labelFormatter={(label) => String(label)}
+              cursor={{ fill: "var(--hover)" }}
+            />
             <Bar
               dataKey="plays"
               cursor="pointer"

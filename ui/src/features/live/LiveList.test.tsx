@@ -29,9 +29,7 @@ describe("LiveList", () => {
     render(<LiveList entries={entries} />);
     const rows = visualOrder();
     expect(rows.map((r) => r.dataset.songId)).toEqual(["s-001", "s-002", "s-003", "s-004"]);
-    expect(rows.map((r) => r.style.transform)).toEqual(
-      [0, 1, 2, 3].map((i) => `translateY(${i * ROW_HEIGHT}px)`),
-    );
+    expect(rows.map((r) => r.style.transform)).toEqual([0, 1, 2, 3].map((i) => `translateY(${i * ROW_HEIGHT}px)`));
     expect(rows.map((r) => r.getAttribute("aria-posinset"))).toEqual(["1", "2", "3", "4"]);
   });
 
@@ -39,7 +37,11 @@ describe("LiveList", () => {
     const { rerender } = render(<LiveList entries={entries} />);
     const before = screen.getAllByTestId("live-row");
     const swapped = entries.map((e) =>
-      e.song_id === "s-004" ? { ...e, rank: 1, prev_rank: 4, movement: "up" as const, plays: 50 } : e.song_id === "s-001" ? { ...e, rank: 4, prev_rank: 1, movement: "down" as const } : e,
+      e.song_id === "s-004"
+        ? { ...e, rank: 1, prev_rank: 4, movement: "up" as const, plays: 50 }
+        : e.song_id === "s-001"
+          ? { ...e, rank: 4, prev_rank: 1, movement: "down" as const }
+          : e,
     );
     rerender(<LiveList entries={swapped} />);
     const after = screen.getAllByTestId("live-row");

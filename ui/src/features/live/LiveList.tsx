@@ -17,7 +17,13 @@ function MovementMarker({ entry }: { entry: LiveEntry }) {
   const label =
     steps > 0 ? `${MOVEMENT_LABEL[entry.movement]} ${steps} (was #${entry.prev_rank})` : MOVEMENT_LABEL[entry.movement];
   return (
-    <span className={`movement movement--${entry.movement}`} data-testid="movement" role="img" aria-label={label} title={label}>
+    <span
+      className={`movement movement--${entry.movement}`}
+      data-testid="movement"
+      role="img"
+      aria-label={label}
+      title={label}
+    >
       {glyph}
       {steps > 0 && <span className="movement__steps">{steps}</span>}
     </span>
@@ -40,7 +46,11 @@ export function LiveList({ entries }: { entries: LiveEntry[] }) {
   const stable = [...entries].sort((a, b) => a.song_id.localeCompare(b.song_id));
 
   return (
-    <ul className="live-list" data-testid="live-list" style={{ height: ranked.length * ROW_HEIGHT, "--row-height": `${ROW_HEIGHT}px` } as CSSProperties}>
+    <ul
+      className="live-list"
+      data-testid="live-list"
+      style={{ height: ranked.length * ROW_HEIGHT, "--row-height": `${ROW_HEIGHT}px` } as CSSProperties}
+    >
       {stable.map((entry) => {
         const index = position.get(entry.song_id) ?? 0;
         return (

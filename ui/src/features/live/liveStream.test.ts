@@ -23,7 +23,10 @@ const heartbeat = (seq: number): LiveMessage => ({ type: "heartbeat", seq });
 function run(state: LiveStream, ...events: (SocketEvent | LiveEvent)[]): LiveStream {
   return events.reduce<LiveStream>((s, event) => {
     const isSocketEvent = ["message", "closed", "openFailed", "silent"].includes(event.type);
-    return liveReducer(s, isSocketEvent ? { type: "socket", socketId: s.socketId, event: event as SocketEvent } : (event as LiveEvent));
+    return liveReducer(
+      s,
+      isSocketEvent ? { type: "socket", socketId: s.socketId, event: event as SocketEvent } : (event as LiveEvent),
+    );
   }, state);
 }
 
@@ -95,8 +98,15 @@ describe("liveReducer", () => {
       state = run(state, { type: "retry" });
     }
     expect(attempts).toEqual([0, 1, 2]);
-    expect(state).toMatchObject({ connection: "offline", error: "connection lost (code 1006)", phase: { kind: "open" } });
-    expect(run(start(), { type: "openFailed", reason: "bad URL" })).toMatchObject({ error: "bad URL", failedAttempts: 1 });
+    expect(state).toMatchObject({
+      connection: "offline",
+      error: "connection lost (code 1006)",
+      phase: { kind: "open" },
+    });
+    expect(run(start(), { type: "openFailed", reason: "bad URL" })).toMatchObject({
+      error: "bad URL",
+      failedAttempts: 1,
+    });
     expect(run(start(), { type: "closed", code: 1000, reason: "" }).error).toBe("server closed the stream");
   });
 

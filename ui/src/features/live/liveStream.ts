@@ -94,7 +94,12 @@ function onSocketEvent(state: LiveStream, event: SocketEvent): LiveStream {
     case "closed":
       if (FATAL_CLOSE_CODES.has(event.code)) {
         const detail = `${event.code}${event.reason ? `: ${event.reason}` : ""}`;
-        return { ...state, connection: "offline", error: `server refused the stream (${detail})`, phase: { kind: "stopped" } };
+        return {
+          ...state,
+          connection: "offline",
+          error: `server refused the stream (${detail})`,
+          phase: { kind: "stopped" },
+        };
       }
       return failed(state, event.code === 1000 ? "server closed the stream" : `connection lost (code ${event.code})`);
   }

@@ -61,9 +61,7 @@ export function useLiveChart(region: string, window: LiveWindow, options: LiveCh
     offlineAfterAttempts = 4,
   } = options;
 
-  const [state, dispatch] = useReducer(liveReducer, undefined, () =>
-    subscribed(region, window, offlineAfterAttempts),
-  );
+  const [state, dispatch] = useReducer(liveReducer, undefined, () => subscribed(region, window, offlineAfterAttempts));
   // A new (region, window) starts over during this render, so no effect ever sees the old stream.
   if (state.region !== region || state.window !== window || state.offlineAfterAttempts !== offlineAfterAttempts) {
     dispatch({ type: "subscribe", region, window, offlineAfterAttempts });
