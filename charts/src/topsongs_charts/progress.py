@@ -66,7 +66,7 @@ def lake_offsets(lake: Lake, checkpoint: str, topic: str) -> Offsets:
 async def _end_offsets(kafka: KafkaSettings) -> Offsets:
     # Subscribed (without a group) so that start() fetches the topic's metadata; nothing is read.
     consumer = AIOKafkaConsumer(
-        kafka.plays_topic, **aiokafka_connection(kafka), client_id="topsongs-charts", group_id=None
+        kafka.plays_topic, **aiokafka_connection(kafka, client_id="topsongs-charts"), group_id=None
     )
     await consumer.start()
     try:

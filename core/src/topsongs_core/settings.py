@@ -7,6 +7,7 @@ Pointing a deployment at remote engines is a matter of setting these variables
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -29,15 +30,37 @@ class KafkaSettings(BaseSettings):
     live_hours_topic: str = ""
     plays_partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
-    security_protocol: str = "PLAINTEXT"
-    sasl_mechanism: str | None = None
+    # How every client connects (topsongs_core.kafka_options turns these into each library's options).
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    # None means PLAIN under a SASL protocol.
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    # PEM files. No CA means the system's trusted CAs; cert + key are only for brokers asking for mTLS
+    # (the cert file may hold the key too).
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    ssl_key_password: SecretStr | None = None
+    # Sent with every request (broker logs, quotas); None lets each library name itself.
+    client_id: str | None = None
 
     @model_validator(mode="after")
     def _name_hours_topic(self) -> KafkaSettings:
         if not self.live_hours_topic:
             self.live_hours_topic = f"{self.live_topic}-hours"
+        return self
+
+    @model_validator(mode="after")
+    def _complete_security(self) -> KafkaSettings:
+        # Fail at start-up naming the setting, not at the first request with a broker's vague error.
+        if self.security_protocol.startswith("SASL_") and not (self.sasl_username and self.sasl_password):
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.security_protocol} needs KAFKA_SASL_USERNAME and "
+                "KAFKA_SASL_PASSWORD"
+            )
+        if self.ssl_keyfile and not self.ssl_certfile:
+            raise ValueError("KAFKA_SSL_KEYFILE is set without KAFKA_SSL_CERTFILE")
         return self
 
 

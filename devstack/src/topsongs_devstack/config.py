@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +26,9 @@ class DevstackSettings(BaseSettings):
 
     cache_dir: Path = REPO_ROOT / ".cache"
     state_dir: Path = REPO_ROOT / ".state"
+    # The embedded broker's Apache Kafka release (Maven Central): 4.x by default, 3.9.x still works.
+    # Its data folder records the release that formatted it; a downgrade is refused.
+    kafka_version: str = Field(default="4.4.0", pattern=r"^(3\.9|4)\.\d+(\.\d+)?$")
     kafka_controller_port: int = 19093
     kafka_heap: str = "768m"
     versitygw_version: str = "v1.8.0"

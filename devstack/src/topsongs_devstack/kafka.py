@@ -1,4 +1,4 @@
-"""Apache Kafka in KRaft mode (one combined broker/controller) from Maven Central jars."""
+"""Apache Kafka in KRaft mode (one combined broker/controller) from Maven Central jars, and topics."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import asyncio
 import base64
 import shutil
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.settings import KafkaSettings
 
 from topsongs_devstack.component import Status
@@ -25,7 +27,23 @@ from topsongs_devstack.process import (
 
 POM = REPO_ROOT / "devstack" / "maven" / "kafka" / "pom.xml"
 
-LOG4J = """log4j.rootLogger=INFO, stdout
+# Kafka 4 logs through log4j2; Kafka 3 through log4j 1 (reload4j). Same levels in both.
+# No log4j2 shutdown hook: Kafka stops its own threads on SIGTERM, and a hook registered late in that
+# shutdown only adds a warning ("Unable to register Log4j shutdown hook"); the console is unbuffered.
+LOG4J2 = """status = warn
+shutdownHook = disable
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.state.name = state.change.logger
+logger.state.level = WARN
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+"""
+LOG4J1 = """log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
 log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
@@ -36,10 +54,12 @@ log4j.logger.kafka.request.logger=WARN
 """
 
 
-def maven_copy(pom: Path, dest: Path, what: str) -> Path:
+def maven_copy(pom: Path, dest: Path, what: str, properties: Mapping[str, str] | None = None) -> Path:
     """Resolve a pom's runtime dependencies with mvn into ``dest`` (skipped when present)."""
+    defines = [f"-D{key}={value}" for key, value in sorted((properties or {}).items())]
     marker = dest / ".complete"
-    if marker.exists() and marker.read_text() == pom.read_text():
+    wanted = pom.read_text() + "".join(f"\n{d}" for d in defines)
+    if marker.exists() and marker.read_text() == wanted:
         return dest
     if shutil.which("mvn") is None:
         raise PlatformError("Maven (`mvn`) is needed to fetch jars: apt-get install maven")
@@ -54,14 +74,20 @@ def maven_copy(pom: Path, dest: Path, what: str) -> Path:
             "-q",
             "-f",
             str(pom),
+            *defines,
             "dependency:copy-dependencies",
             f"-DoutputDirectory={dest}",
             "-DincludeScope=runtime",
         ],
         f"mvn dependency:copy-dependencies for {what}",
     )
-    marker.write_text(pom.read_text())
+    marker.write_text(wanted)
     return dest
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"4.4.0"`` → ``(4, 4, 0)``, for comparing releases."""
+    return tuple(int(part) for part in version.split("."))
 
 
 def new_cluster_id() -> str:
@@ -76,45 +102,81 @@ def new_cluster_id() -> str:
 
 
 class Kafka:
-    """The local single-node Kafka; `KAFKA_BOOTSTRAP_SERVERS` pointed elsewhere skips it."""
+    """The local single-node Kafka; `KAFKA_BOOTSTRAP_SERVERS` pointed elsewhere skips it.
+
+    ``properties`` override or add broker properties and ``format_args`` are added to the storage
+    format (e.g. a SASL_SSL listener and ``--add-scram`` users), for brokers set up differently.
+    """
 
     name = "kafka"
 
-    def __init__(self, settings: DevstackSettings, kafka: KafkaSettings) -> None:
+    def __init__(
+        self,
+        settings: DevstackSettings,
+        kafka: KafkaSettings,
+        *,
+        properties: Mapping[str, str] | None = None,
+        format_args: Sequence[str] = (),
+    ) -> None:
         self.settings = settings
         self.kafka = kafka
+        self.properties = dict(properties or {})
+        self.format_args = tuple(format_args)
         self.host, self.port = split_hostport(kafka.bootstrap_servers.split(",")[0], 9092)
         self.home = settings.state_dir / "kafka"
-        self.jars = settings.cache_dir / "jars" / "kafka"
+        self.version = settings.kafka_version
+        self.log4j2 = version_tuple(self.version) >= (4,)
+        self.jars = settings.cache_dir / "jars" / f"kafka-{self.version}"
         self.proc = ManagedProcess("kafka", settings.run_dir, settings.logs_dir)
 
+    @property
+    def _formatted_by(self) -> Path:
+        # Written at format time; its absence on formatted data means an older devstack (Kafka 3.9,
+        # static controller.quorum.voters) formatted it.
+        return self.home / "formatted-by"
+
     def install(self) -> None:
-        """Fetch the broker jars."""
-        maven_copy(POM, self.jars, "Apache Kafka")
+        """Fetch the broker jars of ``DEVSTACK_KAFKA_VERSION``."""
+        properties = {"kafka.version": self.version}
+        if not self.log4j2:
+            properties["kafka.log4j1"] = "true"
+        maven_copy(POM, self.jars, f"Apache Kafka {self.version}", properties)
 
     def _java(self, main: str, *args: str) -> list[str]:
         java = shutil.which("java")
         if java is None:
             raise PlatformError("Java 17+ is needed for Kafka: apt-get install openjdk-17-jre-headless")
+        if self.log4j2:
+            logging = f"-Dlog4j2.configurationFile={self.home / 'log4j2.properties'}"
+        else:
+            logging = f"-Dlog4j.configuration=file:{self.home / 'log4j.properties'}"
         return [
             java,
             f"-Xmx{self.settings.kafka_heap}",
             "-Xms256m",
             "-XX:+UseG1GC",
             "-Djava.awt.headless=true",
-            f"-Dlog4j.configuration=file:{self.home / 'log4j.properties'}",
+            logging,
             "-cp",
             f"{self.jars}/*",
             main,
             *args,
         ]
 
-    def _write_config(self) -> Path:
+    def _write_config(self, static_quorum: bool) -> Path:
         ctl = self.settings.kafka_controller_port
+        # KRaft the 4.x way: the controller quorum is found through bootstrap servers and the voter
+        # set lives in the metadata log (formatted --standalone); data formatted with a static voter
+        # list keeps it.
+        quorum = (
+            {"controller.quorum.voters": f"1@{self.host}:{ctl}"}
+            if static_quorum
+            else {"controller.quorum.bootstrap.servers": f"{self.host}:{ctl}"}
+        )
         props = {
             "process.roles": "broker,controller",
             "node.id": "1",
-            "controller.quorum.voters": f"1@{self.host}:{ctl}",
+            **quorum,
             "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://{self.host}:{ctl}",
             "advertised.listeners": f"PLAINTEXT://{self.host}:{self.port}",
             "controller.listener.names": "CONTROLLER",
@@ -131,11 +193,44 @@ class Kafka:
             "log.retention.hours": "168",
             "message.max.bytes": "4194304",
         }
+        if self.log4j2:  # share groups (4.x) keep their state in a topic that defaults to 3 replicas
+            props["share.coordinator.state.topic.replication.factor"] = "1"
+            props["share.coordinator.state.topic.min.isr"] = "1"
+        props.update(self.properties)
         self.home.mkdir(parents=True, exist_ok=True)
-        (self.home / "log4j.properties").write_text(LOG4J)
+        if self.log4j2:
+            (self.home / "log4j2.properties").write_text(LOG4J2)
+        else:
+            (self.home / "log4j.properties").write_text(LOG4J1)
         config = self.home / "server.properties"
         config.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
         return config
+
+    def _format(self, config: Path) -> None:
+        run(
+            self._java(
+                "kafka.tools.StorageTool",
+                "format",
+                "--standalone",
+                "-t",
+                new_cluster_id(),
+                "-c",
+                str(config),
+                *self.format_args,
+            ),
+            "kafka storage format",
+        )
+        self._formatted_by.write_text(self.version)
+
+    def _check_release(self) -> None:
+        if not self._formatted_by.exists():
+            return
+        formatted = self._formatted_by.read_text().strip()
+        if version_tuple(self.version) < version_tuple(formatted):
+            raise PlatformError(
+                f"{self.home / 'data'} was formatted by Kafka {formatted}; Kafka {self.version} cannot "
+                f"read it: set DEVSTACK_KAFKA_VERSION={formatted} or remove {self.home}"
+            )
 
     def up(self) -> None:
         """Format storage once, start the broker, wait for it, create the product's topics."""
@@ -146,15 +241,13 @@ class Kafka:
                         f"port {port} on {self.host} is taken by another process; stop it or set "
                         "KAFKA_BOOTSTRAP_SERVERS / DEVSTACK_KAFKA_CONTROLLER_PORT"
                     )
+            self._check_release()
             self.install()
-            config = self._write_config()
-            if not (self.home / "data" / "meta.properties").exists():
-                cluster_id = new_cluster_id()
-                run(
-                    self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)),
-                    "kafka storage format",
-                )
-            print(f"[devstack] starting Kafka on {self.host}:{self.port}", flush=True)
+            formatted = (self.home / "data" / "meta.properties").exists()
+            config = self._write_config(static_quorum=formatted and not self._formatted_by.exists())
+            if not formatted:
+                self._format(config)
+            print(f"[devstack] starting Kafka {self.version} on {self.host}:{self.port}", flush=True)
             self.proc.start(self._java("kafka.Kafka", str(config)))
         wait_until(
             lambda: port_open(self.host, self.port) or self._died(),
@@ -181,7 +274,7 @@ class Kafka:
 
 
 async def _answers(kafka: KafkaSettings) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=3000)
+    admin = AIOKafkaAdminClient(**aiokafka_connection(kafka), request_timeout_ms=3000)
     try:
         await asyncio.wait_for(admin.start(), 5)
         await asyncio.wait_for(admin.describe_cluster(), 5)
@@ -216,7 +309,7 @@ async def ensure_topics(kafka: KafkaSettings, *extra: str) -> None:
     ]
     last: Exception | None = None
     for _ in range(60):
-        admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=5000)
+        admin = AIOKafkaAdminClient(**aiokafka_connection(kafka), request_timeout_ms=5000)
         try:
             await admin.start()
             existing = set(await admin.list_topics())

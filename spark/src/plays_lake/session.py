@@ -5,15 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from pyspark.sql import SparkSession
+from topsongs_core.kafka_options import SECRET_OPTION_PATTERN, spark_kafka_options
 from topsongs_core.settings import KafkaSettings, S3Settings
 
 from plays_lake.settings import LakeSettings
-
-SASL_LOGIN_MODULES = {
-    "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
-    "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
-    "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule",
-}
 
 
 def connector_jars(jars_dir: Path | None) -> list[str]:
@@ -54,6 +49,8 @@ def spark_conf(lake: LakeSettings, s3: S3Settings) -> dict[str, str]:
         "spark.ui.enabled": str(lake.ui_enabled).lower(),
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.streaming.metricsEnabled": "true",
+        # The Kafka source's JAAS config and PEM key are option values: keep them out of the UI and plans.
+        "spark.redaction.regex": SECRET_OPTION_PATTERN,
         **s3a_conf(s3),
     }
     if jars:
@@ -70,24 +67,14 @@ def build_session(lake: LakeSettings, s3: S3Settings) -> SparkSession:
 
 
 def kafka_source_options(kafka: KafkaSettings, lake: LakeSettings) -> dict[str, str]:
-    """Options of Spark's Kafka source for the plays topic."""
-    options = {
-        "kafka.bootstrap.servers": kafka.bootstrap_servers,
+    """Options of Spark's Kafka source for the plays topic (connection options from the core builder)."""
+    return {
+        **spark_kafka_options(kafka),
         "subscribe": kafka.plays_topic,
         "startingOffsets": lake.starting_offsets,
         "maxOffsetsPerTrigger": str(lake.max_offsets_per_trigger),
         "failOnDataLoss": str(lake.fail_on_data_loss).lower(),
-        "kafka.security.protocol": kafka.security_protocol,
     }
-    if kafka.sasl_mechanism:
-        options["kafka.sasl.mechanism"] = kafka.sasl_mechanism
-        module = SASL_LOGIN_MODULES.get(kafka.sasl_mechanism.upper())
-        if module and kafka.sasl_username and kafka.sasl_password:
-            password = kafka.sasl_password.get_secret_value()
-            options["kafka.sasl.jaas.config"] = (
-                f'{module} required username="{kafka.sasl_username}" password="{password}";'
-            )
-    return options
 
 
 def lake_uri(s3: S3Settings, path: str) -> str:

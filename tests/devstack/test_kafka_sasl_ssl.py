@@ -1,0 +1,136 @@
+"""SASL_SSL with SCRAM-SHA-512 for real: a private broker, a test CA, clients built by the core builder."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from pydantic import SecretStr
+from topsongs_core.kafka_options import aiokafka_connection
+from topsongs_core.settings import KafkaSettings
+from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.kafka import Kafka
+from topsongs_devstack.process import free_port
+
+from tests.devstack.tls import TlsFiles, make_tls_files
+
+ADMIN_PASSWORD = "admin-pw-4Qx9"
+APP_PASSWORD = "app-pw-Lm72"
+WRONG_PASSWORD = "wrong-pw-Ty55"
+SECRETS = (ADMIN_PASSWORD, APP_PASSWORD, WRONG_PASSWORD)
+
+
+def secured_broker_properties(
+    tls: TlsFiles, combined_key: Path, host: str, port: int, controller: int
+) -> dict[str, str]:
+    """One SASL_SSL (SCRAM-SHA-512) listener for clients and the broker itself; plaintext off."""
+    jaas = (
+        "org.apache.kafka.common.security.scram.ScramLoginModule required"
+        f' username="admin" password="{ADMIN_PASSWORD}";'
+    )
+    return {
+        "listeners": f"SASL_SSL://{host}:{port},CONTROLLER://{host}:{controller}",
+        "advertised.listeners": f"SASL_SSL://{host}:{port}",
+        "inter.broker.listener.name": "SASL_SSL",
+        "listener.security.protocol.map": "SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+        "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+        "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+        "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": jaas,
+        "ssl.keystore.type": "PEM",
+        "ssl.keystore.location": str(combined_key),
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(tls.ca),
+    }
+
+
+@pytest.fixture(scope="module", params=["default", "3.9.1"])
+def secured(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Kafka, KafkaSettings]]:
+    """A broker of this module's own (own state, ports and CA, each supported release) and the app user's
+    client settings."""
+    root = tmp_path_factory.mktemp("sasl-ssl")
+    tls = make_tls_files(root / "tls")
+    combined = root / "tls" / "broker-keystore.pem"  # Kafka's PEM key store: key then certificate
+    combined.write_text(tls.broker_key.read_text() + tls.broker_cert.read_text())
+    port, controller = free_port(), free_port()
+    settings = DevstackSettings(state_dir=root / "state", kafka_controller_port=controller)
+    assert settings.state_dir != DevstackSettings().state_dir
+    if request.param != "default":
+        settings = settings.model_copy(update={"kafka_version": request.param})
+    suffix = uuid.uuid4().hex[:8]
+    kafka = KafkaSettings(
+        bootstrap_servers=f"127.0.0.1:{port}",
+        plays_topic=f"secured-plays-{suffix}",
+        dead_letter_topic=f"secured-dlq-{suffix}",
+        live_topic=f"secured-live-{suffix}",
+        plays_partitions=2,
+        security_protocol="SASL_SSL",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_username="app",
+        sasl_password=APP_PASSWORD,
+        ssl_cafile=tls.ca,
+    )
+    properties = secured_broker_properties(tls, combined, "127.0.0.1", port, controller)
+    users = [
+        f"SCRAM-SHA-512=[name={name},password={pw}]"
+        for name, pw in (("admin", ADMIN_PASSWORD), ("app", APP_PASSWORD))
+    ]
+    broker = Kafka(
+        settings, kafka, properties=properties, format_args=[a for u in users for a in ("--add-scram", u)]
+    )
+    broker.up()  # creates the topics through the builder's admin client, as the app user
+    yield broker, kafka
+    broker.down()
+
+
+async def test_producer_and_consumer_from_the_builder_round_trip(
+    secured: tuple[Kafka, KafkaSettings],
+) -> None:
+    broker, kafka = secured
+    sent = {f"play-{i}".encode() for i in range(50)}
+    async with AIOKafkaProducer(**aiokafka_connection(kafka), acks="all") as producer:
+        for value in sent:
+            await producer.send(kafka.plays_topic, value)
+        await producer.flush()
+    consumer = AIOKafkaConsumer(
+        kafka.plays_topic, **aiokafka_connection(kafka), auto_offset_reset="earliest", consumer_timeout_ms=500
+    )
+    async with consumer:
+        received: set[bytes] = set()
+        while len(received) < len(sent):
+            batch = await consumer.getmany(timeout_ms=10_000)
+            assert batch, f"only {len(received)} of {len(sent)} records came back"
+            received.update(r.value for records in batch.values() for r in records if r.value is not None)
+    assert received == sent
+    status = await asyncio.to_thread(broker.status)  # devstack status runs its own event loop
+    assert status.healthy
+    assert not any(secret in repr(status) for secret in SECRETS)
+
+
+async def test_plaintext_and_wrong_password_are_refused(secured: tuple[Kafka, KafkaSettings]) -> None:
+    _, kafka = secured
+    plaintext = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=5000)
+    with pytest.raises(KafkaError):
+        await plaintext.start()
+    await plaintext.stop()
+    wrong = kafka.model_copy(update={"sasl_password": SecretStr(WRONG_PASSWORD)})
+    producer = AIOKafkaProducer(**aiokafka_connection(wrong), request_timeout_ms=5000)
+    with pytest.raises(KafkaError) as failure:
+        await producer.start()
+    await producer.stop()
+    assert not any(secret in f"{failure.value} {failure.value!r}" for secret in SECRETS)
+
+
+def test_no_secret_in_the_broker_log(secured: tuple[Kafka, KafkaSettings]) -> None:
+    broker, _ = secured
+    log = broker.proc.log_file.read_text(errors="replace")
+    assert "SASL_SSL" in log  # the log is the broker's, with its listener in it
+    assert f"Kafka version: {broker.version}" in log
+    assert "Reconfiguration failed" not in log and "log4j:WARN" not in log
+    assert not any(secret in log for secret in SECRETS)
