@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any, cast
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from dashboard_api import history, live, reconciliation
+from dashboard_api import history, live, ops, reconciliation
+from dashboard_api.deps import AppState
+from dashboard_api.history import routes as history_routes
+from dashboard_api.live import routes as live_routes
+from dashboard_api.reconciliation import routes as reconciliation_routes
 from dashboard_api.settings import DashboardSettings
 
 
@@ -17,24 +22,44 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     settings = settings or DashboardSettings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[AppState]:
         async with AsyncExitStack() as stack:
-            state: dict[str, object] = {"settings": settings}
+            state: dict[str, Any] = {"settings": settings}
             state.update(await stack.enter_async_context(live.lifespan(settings)))
             state.update(await stack.enter_async_context(history.lifespan(settings)))
             pool = state["history_pool"]
             state.update(await stack.enter_async_context(reconciliation.lifespan(settings, pool)))
-            yield state
+            yield cast(AppState, state)
 
     app = FastAPI(title="Top Songs dashboard API", version="1.0.0", lifespan=lifespan)
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    app.include_router(live.router)
-    app.include_router(history.router)
-    app.include_router(reconciliation.router)
+    app.include_router(ops.router)
+    app.include_router(live_routes.router)
+    app.include_router(history_routes.router)
+    app.include_router(reconciliation_routes.router)
+    _document_choices(app, settings)
     if settings.ui_dist.is_dir():
         app.mount("/", StaticFiles(directory=settings.ui_dist, html=True), name="ui")
     return app
+
+
+def _document_choices(app: FastAPI, settings: DashboardSettings) -> None:
+    """The OpenAPI document lists the regions and windows this deployment's settings allow.
+
+    The routers are built once per process, before any settings exist, so the enums are filled in
+    here; the dependencies that check them read the same settings.
+    """
+    choices = {"region": list(settings.contract.regions), "window": list(settings.live_windows)}
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    for param in operation.get("parameters", []):
+                        if param["in"] == "query" and param["name"] in choices:
+                            param["schema"]["enum"] = choices[param["name"]]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -26,6 +26,8 @@ class DashboardSettings(BaseSettings):
     live_heartbeat_s: float = 15.0
     live_client_queue: int = 64
     live_backlog: int = 5000
+    # How long the start waits for the live topic before serving with the live part offline.
+    live_connect_wait_s: float = Field(default=5.0, ge=0)
     history_cache_closed_s: float = 60.0
     history_cache_open_s: float = 2.0
     # The drift gauges cover the whole hours of this trailing window, refreshed at this interval.

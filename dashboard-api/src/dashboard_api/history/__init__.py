@@ -1,4 +1,4 @@
-"""The history part of dashboard-api: `router` and `lifespan(settings)` yielding the read-only pool."""
+"""The history part of dashboard-api: `lifespan(settings)` yielding the read-only pool and the cache."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from contextlib import asynccontextmanager
 import asyncpg
 
 from dashboard_api.history.cache import ChartCache
-from dashboard_api.history.routes import router
 from dashboard_api.settings import DashboardSettings
 
-__all__ = ["lifespan", "router"]
+__all__ = ["lifespan"]
 
 
 @asynccontextmanager

@@ -2,22 +2,44 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator
+from fastapi import Depends, Query
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
-from dashboard_api.settings import DashboardSettings
+from dashboard_api.deps import Settings
+from dashboard_api.errors import invalid
 
 MAX_TREND_SPAN = timedelta(days=366)
 
+# The exact forms the parameters accept, published as their OpenAPI patterns: a calendar date of the
+# years 1900-2199 (leap days included; the bounds keep every "+1 hour/day" far from datetime's
+# limits), ISO 8601 times, an optional Z or whole-hour offset (none means UTC).
+_YEAR = r"(?:19|2[01])\d{2}"
+_LEAP = r"(?:(?:19|2[01])(?:0[48]|[2468][048]|[13579][26])|2000)"
+DATE = (
+    rf"{_YEAR}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+    rf"|{_LEAP}-02-29"
+)
+_HOURS = r"(?:[01]\d|2[0-3])"
+_OFFSET = rf"(?:Z|[+-]{_HOURS}:00)?"
+HOUR = rf"^(?:{DATE})T{_HOURS}:00(?::00(?:\.0{{1,6}})?)?{_OFFSET}$"
+INSTANT = rf"^(?:{DATE})T{_HOURS}:[0-5]\d(?::[0-5]\d(?:\.\d{{1,6}})?)?{_OFFSET}$"
 
-def invalid(field: str, message: str, value: object) -> RequestValidationError:
-    """A 422 in FastAPI's usual shape for one query parameter."""
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("query", field), "msg": message, "input": value}]
+
+def _matching(pattern: str, example: str) -> tuple[BeforeValidator, WithJsonSchema]:
+    """Accept only strings matching ``pattern``, and publish it (with ``example``) as the parameter's schema."""
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or not compiled.match(value):
+            raise ValueError(f"must look like {example}")
+        return value
+
+    return BeforeValidator(check), WithJsonSchema(
+        {"type": "string", "pattern": pattern, "examples": [example]}
     )
 
 
@@ -26,18 +48,10 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _on_the_hour(value: datetime) -> datetime:
-    value = _utc(value)
-    if value.minute or value.second or value.microsecond:
-        raise ValueError("must be on the hour, e.g. 2025-04-23T14:00Z")
-    return value
-
-
-async def _region(
-    request: Request,
+def _region(
+    settings: Settings,
     region: Annotated[str, Query(description="Region code, one of GET /api/regions", examples=["US"])],
 ) -> str:
-    settings: DashboardSettings = request.state.settings
     if region not in settings.contract.regions:
         raise invalid("region", f"must be one of {', '.join(settings.contract.regions)}", region)
     return region
@@ -46,17 +60,39 @@ async def _region(
 Region = Annotated[str, Depends(_region)]
 Hour = Annotated[
     datetime,
-    Query(description="Start of a UTC hour, ISO 8601", examples=["2025-04-23T14:00Z"]),
-    AfterValidator(_on_the_hour),
+    Query(
+        description="Start of an hour, ISO 8601 (UTC unless an offset says otherwise)",
+        examples=["2025-04-23T14:00Z"],
+    ),
+    *_matching(HOUR, "2025-04-23T14:00Z"),
+    AfterValidator(_utc),
 ]
-Day = Annotated[date, Query(alias="date", description="UTC day", examples=["2025-04-23"])]
+Day = Annotated[
+    date,
+    Query(alias="date", description="UTC day (1900-2199)", examples=["2025-04-23"]),
+    *_matching(f"^(?:{DATE})$", "2025-04-23"),
+]
 SongId = Annotated[str, Query(min_length=1, max_length=128, examples=["s-001"])]
-Instant = Annotated[datetime, AfterValidator(_utc)]
+Instant = Annotated[datetime, *_matching(INSTANT, "2025-04-23T14:30Z"), AfterValidator(_utc)]
 
 
 async def trend_window(
-    from_: Annotated[Instant, Query(alias="from", description="Inclusive start (UTC)")],
-    to: Annotated[Instant, Query(description="Exclusive end (UTC)")],
+    from_: Annotated[
+        Instant,
+        Query(
+            alias="from",
+            description="Inclusive start, rounded down to its hour",
+            examples=["2025-04-23T00:00Z"],
+        ),
+    ],
+    to: Annotated[
+        Instant,
+        Query(
+            description=f"Exclusive end, rounded up to its hour: after `from`, at most {MAX_TREND_SPAN.days} "
+            "days later (else 422 naming `to`)",
+            examples=["2025-04-24T00:00Z"],
+        ),
+    ],
 ) -> tuple[datetime, datetime]:
     """Hour-aligned ``[from, to)``: `from` rounds down, `to` rounds up to whole hours."""
     start = from_.replace(minute=0, second=0, microsecond=0)

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 
+from dashboard_api.deps import Cache, Pool, Settings
+from dashboard_api.errors import VALIDATION
 from dashboard_api.history import queries
 from dashboard_api.history.cache import ChartCache, Rows
 from dashboard_api.history.models import ChartStatus, DailyChart, HourlyChart, Regions, Trend
 from dashboard_api.history.params import Day, Hour, Region, SongId, TrendWindow
-from dashboard_api.settings import DashboardSettings
 
 router = APIRouter(prefix="/api", tags=["history"])
 
@@ -25,9 +26,8 @@ OPEN = "no-cache"
 class Reader:
     """Chart reads through the in-process cache, falling back to the read-only pool."""
 
-    def __init__(self, request: Request) -> None:
-        self.pool: asyncpg.Pool = request.state.history_pool
-        self.cache: ChartCache = request.state.history_cache
+    def __init__(self, pool: asyncpg.Pool, cache: ChartCache) -> None:
+        self.pool, self.cache = pool, cache
 
     async def read(self, query: Callable[..., Awaitable[Rows]], end: datetime, *args: object) -> Rows:
         """Rows of ``query(pool, *args)`` for an interval ending at ``end``."""
@@ -35,8 +35,8 @@ class Reader:
         return await self.cache.read((query.__name__, *args), closed, lambda: query(self.pool, *args))
 
 
-async def _reader(request: Request) -> Reader:
-    return Reader(request)
+def _reader(pool: Pool, cache: Cache) -> Reader:
+    return Reader(pool, cache)
 
 
 Charts = Annotated[Reader, Depends(_reader)]
@@ -67,14 +67,13 @@ def _chart(rows: Rows, end: datetime) -> dict[str, Any]:
 
 
 @router.get("/regions", response_model=Regions)
-async def regions(request: Request, response: Response) -> Regions:
+async def regions(settings: Settings, response: Response) -> Regions:
     """Regions the charts cover."""
-    settings: DashboardSettings = request.state.settings
     response.headers["Cache-Control"] = CLOSED
     return Regions(regions=list(settings.contract.regions))
 
 
-@router.get("/top/hourly", response_model=HourlyChart)
+@router.get("/top/hourly", response_model=HourlyChart, responses={422: VALIDATION})
 async def top_hourly(charts: Charts, response: Response, region: Region, hour: Hour) -> dict[str, object]:
     """The authoritative top songs of one region and UTC hour (empty until its load ran)."""
     end = hour + timedelta(hours=1)
@@ -83,7 +82,7 @@ async def top_hourly(charts: Charts, response: Response, region: Region, hour: H
     return {"region": region, "hour": hour, **_chart(rows, end)}
 
 
-@router.get("/top/daily", response_model=DailyChart)
+@router.get("/top/daily", response_model=DailyChart, responses={422: VALIDATION})
 async def top_daily(
     charts: Charts,
     response: Response,
@@ -98,7 +97,7 @@ async def top_daily(
     return {"region": region, "date": day, **_chart(rows, end)}
 
 
-@router.get("/trend", response_model=Trend)
+@router.get("/trend", response_model=Trend, responses={422: VALIDATION})
 async def trend(
     charts: Charts, response: Response, region: Region, song_id: SongId, window: TrendWindow
 ) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""The live part of dashboard-api: `router` and `lifespan(settings)` yielding the board and hub."""
+"""The live part of dashboard-api: `lifespan(settings)` yielding the board, the hub and the feed."""
 
 from __future__ import annotations
 
@@ -6,20 +6,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from dashboard_api.live.board import LiveBoard
-from dashboard_api.live.feed import LiveFeed
+from dashboard_api.live.feed import OFFLINE, LiveFeed
 from dashboard_api.live.hub import FanoutHub
-from dashboard_api.live.routes import router
 from dashboard_api.settings import DashboardSettings
 
-__all__ = ["lifespan", "router"]
+__all__ = ["lifespan"]
 
 
 @asynccontextmanager
 async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, object]]:
-    """Consume the live topic for the app's lifetime; yields the board and the hub as state."""
+    """Follow the live topic for the app's lifetime (in the background: Kafka may be down)."""
     async with FanoutHub(settings.live_client_queue, settings.live_heartbeat_s) as hub:
         board = LiveBoard(
             settings.contract.regions, settings.live_windows, settings.live_top_n, hub, settings.live_rate_hz
         )
-        async with LiveFeed(settings, board):
-            yield {"live_board": board, "live_hub": hub}
+
+        def went(online: bool) -> None:
+            # Clients would otherwise see heartbeats over a chart that no longer moves.
+            if not online:
+                for subs in hub.subscribers.values():
+                    for sub in subs:
+                        sub.close(OFFLINE)
+
+        async with LiveFeed(settings, board, on_change=went) as feed:
+            # A short wait, so a healthy broker serves the first clients; a down one delays nothing more.
+            await feed.consumer.wait_online(settings.live_connect_wait_s)
+            yield {"live_board": board, "live_hub": hub, "live_feed": feed}

@@ -5,47 +5,55 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from topsongs_core.kafka_options import aiokafka_connection
 
+from dashboard_api.consumer import ReconnectingConsumer
 from dashboard_api.live.board import LiveBoard
 from dashboard_api.settings import DashboardSettings
 
 log = logging.getLogger(__name__)
 
+# WebSocket close code of every client while the feed is offline (docs/api.md).
+OFFLINE = 4503
+
 
 class LiveFeed:
-    """Reads chart candidates from Kafka, starting a bounded backlog before the end of the topic."""
+    """Reads chart candidates from Kafka, starting a bounded backlog before the end of the topic.
 
-    def __init__(self, settings: DashboardSettings, board: LiveBoard) -> None:
+    The broker may be down: the feed then reports ``online`` False and keeps trying, and the board
+    keeps what it had.
+    """
+
+    def __init__(
+        self, settings: DashboardSettings, board: LiveBoard, on_change: Callable[[bool], None] | None = None
+    ) -> None:
         self.settings = settings
         self.board = board
-        self.consumer = AIOKafkaConsumer(**aiokafka_connection(settings.kafka), enable_auto_commit=False)
-        self.tasks: list[asyncio.Task[None]] = []
+        self.consumer = ReconnectingConsumer(
+            settings.kafka, "live feed", self._assign, self._read, on_change=on_change
+        )
+        self.flusher: asyncio.Task[None] | None = None
         self.changed = asyncio.Event()
 
+    @property
+    def online(self) -> bool:
+        """Whether the live topic is being read now."""
+        return self.consumer.online
+
     async def start(self) -> None:
-        """Connect, seek to the backlog and start the read and flush loops."""
+        """Start connecting (in the background) and the flush loop."""
         await self.consumer.start()
-        topic = self.settings.kafka.live_topic
-        await self.consumer.topics()
-        tps = [TopicPartition(topic, p) for p in sorted(self.consumer.partitions_for_topic(topic) or {0})]
-        self.consumer.assign(tps)
-        begins = await self.consumer.beginning_offsets(tps)
-        ends = await self.consumer.end_offsets(tps)
-        for tp in tps:
-            self.consumer.seek(tp, max(begins[tp], ends[tp] - self.settings.live_backlog))
-        self.tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._flush())]
+        self.flusher = asyncio.create_task(self._flush())
 
     async def stop(self) -> None:
-        """Stop the loops and the consumer."""
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
+        """Stop the flush loop and release the consumer."""
+        if self.flusher is not None:
+            self.flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await self.flusher
         await self.consumer.stop()
 
     async def __aenter__(self) -> LiveFeed:
@@ -55,17 +63,27 @@ class LiveFeed:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def _read(self) -> None:
-        while True:
-            batches = await self.consumer.getmany(timeout_ms=500)
-            for records in batches.values():
-                for record in records:
-                    try:
-                        self.board.ingest(orjson.loads(record.value))
-                    except (ValueError, KeyError, TypeError) as exc:
-                        log.warning("skipping bad live message at %s: %r", record.offset, exc)
-            if batches:
-                self.changed.set()
+    async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        topic = self.settings.kafka.live_topic
+        await consumer.topics()
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
+        consumer.assign(tps)
+        begins = await consumer.beginning_offsets(tps)
+        ends = await consumer.end_offsets(tps)
+        for tp in tps:
+            consumer.seek(tp, max(begins[tp], ends[tp] - self.settings.live_backlog))
+        return tps
+
+    async def _read(self, consumer: AIOKafkaConsumer) -> None:
+        batches = await consumer.getmany(timeout_ms=500)
+        for records in batches.values():
+            for record in records:
+                try:
+                    self.board.ingest(orjson.loads(record.value))
+                except (ValueError, KeyError, TypeError) as exc:
+                    log.warning("skipping bad live message at %s: %r", record.offset, exc)
+        if batches:
+            self.changed.set()
 
     async def _flush(self) -> None:
         while True:

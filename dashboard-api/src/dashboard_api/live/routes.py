@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, WebSocket
+from fastapi import APIRouter, Depends, Query, WebSocket
+from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect
 
-from dashboard_api.live.board import LiveBoard
-from dashboard_api.live.hub import TOO_SLOW, FanoutHub, Subscription, encode
+from dashboard_api.deps import Board, Feed, Hub, Settings
+from dashboard_api.errors import LIVE_OFFLINE, VALIDATION, LiveOffline, invalid
+from dashboard_api.history.params import Region
+from dashboard_api.live.feed import OFFLINE
+from dashboard_api.live.hub import TOO_SLOW, Subscription, encode
 from dashboard_api.settings import DashboardSettings
 
 router = APIRouter(tags=["live"])
@@ -18,6 +22,7 @@ router = APIRouter(tags=["live"])
 BAD_PARAMS = 4400
 BAD_ORIGIN = 4403
 GONE = 1001
+OFFLINE_REASON = "live feed offline; retry later"
 
 
 def _param_error(
@@ -31,23 +36,34 @@ def _param_error(
     return None
 
 
-@router.get("/api/live")
-async def live_snapshot(
-    request: Request, region: str | None = None, window: str | None = None
-) -> dict[str, Any]:
-    """The current snapshot of one (region, window) chart."""
-    settings: DashboardSettings = request.state.settings
-    error = _param_error(settings, region, window)
-    if error:
-        raise HTTPException(422, [{"loc": ["query", error[0]], "msg": error[1], "type": "value_error"}])
-    board: LiveBoard = request.state.live_board
-    return board.snapshot(region, window)  # type: ignore[arg-type]
+def _window(
+    settings: Settings,
+    window: Annotated[str, Query(description="Chart window, one of the live windows", examples=["5m"])],
+) -> str:
+    if window not in settings.live_windows:
+        raise invalid("window", f"must be one of {', '.join(settings.live_windows)}", window)
+    return window
+
+
+Window = Annotated[str, Depends(_window)]
+
+
+@router.get(
+    "/api/live",
+    responses={422: VALIDATION, 503: {"model": LiveOffline, "description": LIVE_OFFLINE}},
+)
+async def live_snapshot(board: Board, feed: Feed, region: Region, window: Window) -> Any:
+    """The current snapshot of one (region, window) chart, as the WebSocket's first message."""
+    if not feed.online:
+        return JSONResponse(
+            LiveOffline(detail=OFFLINE_REASON).model_dump(), status_code=503, headers={"Retry-After": "5"}
+        )
+    return board.snapshot(region, window)
 
 
 @router.websocket("/ws/live")
-async def live_socket(websocket: WebSocket) -> None:
+async def live_socket(websocket: WebSocket, settings: Settings, hub: Hub, board: Board, feed: Feed) -> None:
     """Stream one chart: a snapshot, then updates whose ``seq`` grows by exactly 1, and heartbeats."""
-    settings: DashboardSettings = websocket.state.settings
     origin = websocket.headers.get("origin")
     region, window = websocket.query_params.get("region"), websocket.query_params.get("window")
     await websocket.accept()
@@ -58,8 +74,9 @@ async def live_socket(websocket: WebSocket) -> None:
     if error:
         await websocket.close(BAD_PARAMS, f"{error[0]}: {error[1]}"[:120])
         return
-    hub: FanoutHub = websocket.state.live_hub
-    board: LiveBoard = websocket.state.live_board
+    if not feed.online:
+        await websocket.close(OFFLINE, OFFLINE_REASON)
+        return
     sub = hub.subscribe((region, window))
     snapshot = board.snapshot(region, window)  # type: ignore[arg-type]
     reader = asyncio.create_task(_read_until_gone(websocket, sub))
@@ -70,6 +87,8 @@ async def live_socket(websocket: WebSocket) -> None:
             await websocket.send_text(message)
         if sub.close_code == TOO_SLOW:
             await websocket.close(TOO_SLOW, "client too slow; reconnect for a fresh snapshot")
+        elif sub.close_code == OFFLINE:
+            await websocket.close(OFFLINE, OFFLINE_REASON)
     except WebSocketDisconnect:
         pass
     finally:

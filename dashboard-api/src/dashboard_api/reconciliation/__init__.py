@@ -1,4 +1,4 @@
-"""Live against batch per region and hour: `router` and `lifespan(settings, pool)` yielding the reconciler."""
+"""Live against batch per region and hour: `lifespan(settings, pool)` yielding the reconciler."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ import asyncpg
 
 from dashboard_api.reconciliation.drift import Reconciler
 from dashboard_api.reconciliation.live_hours import LiveHours
-from dashboard_api.reconciliation.routes import router
 from dashboard_api.settings import DashboardSettings
 
-__all__ = ["lifespan", "router"]
+__all__ = ["lifespan"]
 
 
 @asynccontextmanager

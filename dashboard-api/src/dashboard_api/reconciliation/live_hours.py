@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaError
-from topsongs_core.kafka_options import aiokafka_connection
 
+from dashboard_api.consumer import ReconnectingConsumer
 from dashboard_api.settings import DashboardSettings
 
 log = logging.getLogger(__name__)
@@ -44,26 +42,29 @@ class LiveHours:
     """Reads the whole topic, then follows it; a region-hour is final once every partition reported it.
 
     Connecting happens in the background and is retried, so a broker that is down delays only the
-    live side of reconciliation (hours stay ``pending``), not the app's start.
+    live side of reconciliation (``available`` is False and hours stay ``pending``), not the app's start.
     """
 
-    def __init__(self, settings: DashboardSettings, retry_s: float = 5.0) -> None:
+    def __init__(self, settings: DashboardSettings) -> None:
         self.settings = settings
-        self.retry_s = retry_s
         self.parts: dict[HourKey, dict[int, dict[str, Any]]] = {}
         self.caught_up = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
+        self.consumer = ReconnectingConsumer(settings.kafka, "live hours", self._assign, self._read)
+        self.pending: set[TopicPartition] = set()
+        self.ends: dict[TopicPartition, int] = {}
+
+    @property
+    def available(self) -> bool:
+        """Whether the topic is being followed and was read to its end since the last connect."""
+        return self.consumer.online and self.caught_up.is_set()
 
     async def start(self) -> None:
         """Start reading in the background."""
-        self.task = asyncio.create_task(self._run())
+        await self.consumer.start()
 
     async def stop(self) -> None:
         """Stop reading."""
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        await self.consumer.stop()
 
     async def __aenter__(self) -> LiveHours:
         await self.start()
@@ -93,37 +94,27 @@ class LiveHours:
             return
         self.parts.setdefault((record["region"], record["hour"]), {})[int(record["partition"])] = record
 
-    async def _run(self) -> None:
-        while True:
-            consumer = AIOKafkaConsumer(**aiokafka_connection(self.settings.kafka), enable_auto_commit=False)
-            try:
-                await consumer.start()
-                await self._read(consumer)
-            except KafkaError as exc:
-                log.warning("live-hours topic unreadable, retrying in %.0f s: %r", self.retry_s, exc)
-            finally:
-                await consumer.stop()
-            await asyncio.sleep(self.retry_s)
-
-    async def _read(self, consumer: AIOKafkaConsumer) -> None:
+    async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         topic = self.settings.kafka.live_hours_topic
         await consumer.topics()
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
+        self.ends = await consumer.end_offsets(tps)
         self.caught_up.clear()  # a reconnect reads the topic again from the start
         self.parts.clear()
-        pending = set(tps)
-        while True:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    try:
-                        self.ingest(record.key, record.value)
-                    except (ValueError, KeyError, TypeError) as exc:
-                        log.warning("skipping bad live-hours record at %s: %r", record.offset, exc)
-            if pending:
-                # Compaction leaves gaps in the offsets: the position, not the last record, tells.
-                pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
-                if not pending:
-                    self.caught_up.set()
+        self.pending = set(tps)
+        return tps
+
+    async def _read(self, consumer: AIOKafkaConsumer) -> None:
+        for records in (await consumer.getmany(timeout_ms=500)).values():
+            for record in records:
+                try:
+                    self.ingest(record.key, record.value)
+                except (ValueError, KeyError, TypeError) as exc:
+                    log.warning("skipping bad live-hours record at %s: %r", record.offset, exc)
+        if self.pending:
+            # Compaction leaves gaps in the offsets: the position, not the last record, tells.
+            self.pending = {tp for tp in self.pending if await consumer.position(tp) < self.ends[tp]}
+            if not self.pending:
+                self.caught_up.set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class TopEntry(BaseModel):
@@ -34,5 +34,9 @@ class Reconciliation(BaseModel):
 
     region: str
     date: date
+    live: Literal["available", "unavailable"] = Field(
+        description="unavailable: the live-hours topic cannot be read now (Kafka down, or not read to "
+        "its end yet); hours whose live finals were not read before are pending"
+    )
     unexplained: int
     hours: list[HourReconciliation]

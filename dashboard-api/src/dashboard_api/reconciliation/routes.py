@@ -5,34 +5,51 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
+from dashboard_api.deps import Reconciler
+from dashboard_api.errors import VALIDATION
 from dashboard_api.history.params import Day, Region
 from dashboard_api.reconciliation.compare import drift
-from dashboard_api.reconciliation.drift import Reconciler
 from dashboard_api.reconciliation.models import Reconciliation
 
 router = APIRouter(tags=["reconciliation"])
+# The text format every Prometheus server scrapes (1.0.0 is newer than some scrapers).
+METRICS_TYPE = "text/plain; version=0.0.4"
 
 
-@router.get("/api/reconciliation", response_model=Reconciliation)
+@router.get("/api/reconciliation", response_model=Reconciliation, responses={422: VALIDATION})
 async def reconciliation(
-    request: Request,
+    reconciler: Reconciler,
     response: Response,
     region: Region,
     day: Day,
 ) -> dict[str, Any]:
-    """Live against batch per hour of one region and UTC day: agree, explained, unexplained or pending."""
-    reconciler: Reconciler = request.state.reconciler
+    """Live against batch per hour of one region and UTC day: agree, explained, unexplained or pending.
+
+    ``live`` says ``unavailable`` while the live-hours topic cannot be read (Kafka down, or not read
+    to its end yet): hours whose live finals were not read before are ``pending``."""
     start = datetime.combine(day, time(), UTC)
     hours = (await reconciler.hours([region], start, start + timedelta(days=1)))[region]
     response.headers["Cache-Control"] = "no-cache"  # late drops and reloads can still change it
-    return {"region": region, "date": day, "unexplained": drift(hours)[0], "hours": hours}
+    return {
+        "region": region,
+        "date": day,
+        "live": "available" if reconciler.live.available else "unavailable",
+        "unexplained": drift(hours)[0],
+        "hours": hours,
+    }
 
 
-@router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request) -> Response:
+@router.get(
+    "/metrics",
+    tags=["ops"],
+    response_class=Response,
+    responses={
+        200: {"content": {METRICS_TYPE: {"schema": {"type": "string"}}}, "description": "Prometheus text"}
+    },
+)
+async def metrics(reconciler: Reconciler) -> Response:
     """Prometheus metrics of this process (the reconciliation drift gauges)."""
-    reconciler: Reconciler = request.state.reconciler
-    return Response(generate_latest(reconciler.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(reconciler.registry), media_type=CONTENT_TYPE_PLAIN_0_0_4)

@@ -1,0 +1,122 @@
+"""A Kafka consumer that connects in the background, says whether it is online and reconnects by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+from topsongs_core.kafka_options import aiokafka_connection
+from topsongs_core.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+Assign = Callable[[AIOKafkaConsumer], Awaitable[list[TopicPartition]]]
+Poll = Callable[[AIOKafkaConsumer], Awaitable[None]]
+
+
+class ReconnectingConsumer:
+    """Runs ``assign`` once per connection and ``poll`` in a loop, on a consumer of its own.
+
+    A broker that is down never fails ``start()``: connecting is retried with exponential backoff
+    (``retry_s`` doubling up to ``max_retry_s``) and every failed attempt stops its consumer. While
+    connected, the end offsets are fetched every ``probe_s``: aiokafka reconnects a started consumer
+    silently, so this probe is what notices a broker that went away (and came back).
+    """
+
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        name: str,
+        assign: Assign,
+        poll: Poll,
+        *,
+        retry_s: float = 0.5,
+        max_retry_s: float = 15.0,
+        probe_s: float = 5.0,
+        on_change: Callable[[bool], None] | None = None,
+    ) -> None:
+        self.kafka, self.name = kafka, name
+        self.assign, self.poll = assign, poll
+        self.retry_s, self.max_retry_s, self.probe_s = retry_s, max_retry_s, probe_s
+        self.on_change = on_change
+        self.online = False
+        self.connected = asyncio.Event()  # set while online, for waiting on the first connection
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start connecting in the background."""
+        self.task = asyncio.create_task(self._run())
+
+    async def wait_online(self, timeout_s: float) -> bool:
+        """Wait up to ``timeout_s`` for a connection; whether there is one."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.connected.wait(), timeout_s)
+        return self.online
+
+    async def stop(self) -> None:
+        """Stop reading and release the consumer."""
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        self._set(False)
+
+    async def __aenter__(self) -> ReconnectingConsumer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _set(self, online: bool) -> None:
+        if online != self.online:
+            self.online = online
+            if online:
+                self.connected.set()
+            else:
+                self.connected.clear()
+            log.log(
+                logging.INFO if online else logging.WARNING,
+                "%s %s",
+                self.name,
+                "online" if online else "offline",
+            )
+            if self.on_change is not None:
+                self.on_change(online)
+
+    async def _run(self) -> None:
+        delay = self.retry_s
+        while True:
+            consumer = AIOKafkaConsumer(**aiokafka_connection(self.kafka), enable_auto_commit=False)
+            try:
+                await consumer.start()
+                tps = await self.assign(consumer)
+                self._set(True)
+                delay = self.retry_s
+                await self._follow(consumer, tps)
+            except KafkaError as exc:
+                log.warning("%s: Kafka unreachable, retrying in %.1f s: %r", self.name, delay, exc)
+            finally:
+                self._set(False)
+                await consumer.stop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.max_retry_s)
+
+    async def _follow(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+        probe_at = time.monotonic() + self.probe_s
+        while True:
+            await self.poll(consumer)
+            if time.monotonic() < probe_at:
+                continue
+            try:
+                await asyncio.wait_for(consumer.end_offsets(tps), self.probe_s)
+                self._set(True)
+            except (KafkaError, TimeoutError) as exc:
+                log.debug("%s: probe failed: %r", self.name, exc)
+                self._set(False)
+            probe_at = time.monotonic() + self.probe_s
