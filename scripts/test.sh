@@ -8,8 +8,15 @@ echo "== lint (ruff, mypy)"
 .venv/bin/ruff format --check .
 .venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src streams/src
 if [ -f ui/package.json ]; then
-  echo "== ui unit tests (vitest)"
-  (cd ui && npm test --silent)
+  echo "== ui: generated API types current, lint, format, unused code (knip), unit tests (vitest)"
+  (
+    cd ui
+    npm run --silent check:generated
+    npm run --silent lint
+    npm run --silent format:check
+    npm run --silent knip
+    npm test --silent
+  )
 fi
 echo "== pytest (starts Kafka, PostgreSQL and the S3 store as needed)"
 .venv/bin/pytest "$@"

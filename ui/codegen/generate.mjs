@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { compileFromFile } from "json-schema-to-typescript";
+import { compile } from "json-schema-to-typescript";
 import openapiTS, { astToString } from "openapi-typescript";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -34,6 +34,28 @@ async function messageSchemas() {
   return [join(repo, "docs/play-event.schema.json"), ...names.map((n) => join(dir, n))];
 }
 
+/**
+ * The schema without the `title` of every field: pydantic titles each one, and the generator would
+ * turn each title into a type alias (`Seq1`, `Seq2`, ...). Models (root and `$defs`) keep theirs.
+ */
+function withoutFieldTitles(node, isModel = true) {
+  if (Array.isArray(node)) return node.map((item) => withoutFieldTitles(item, false));
+  if (node === null || typeof node !== "object") return node;
+  const out = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "title" && !isModel) continue;
+    if (key === "$defs" || key === "definitions") {
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, def]) => [name, withoutFieldTitles(def)]));
+    } else if (key === "properties") {
+      // A field may itself be named "title"; only the schemas below the names lose theirs.
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, withoutFieldTitles(sub, false)]));
+    } else {
+      out[key] = withoutFieldTitles(value, false);
+    }
+  }
+  return out;
+}
+
 async function generateTypes(openapiDir, outDir) {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
@@ -44,7 +66,8 @@ async function generateTypes(openapiDir, outDir) {
     await writeFile(join(outDir, `${name}.ts`), banner(join(committed.openapi, `${name}.json`)) + astToString(ast));
   }
   for (const source of await messageSchemas()) {
-    const ts = await compileFromFile(source, {
+    const schema = withoutFieldTitles(JSON.parse(await readFile(source, "utf8")));
+    const ts = await compile(schema, basename(source, ".schema.json"), {
       bannerComment: banner(source).trimEnd(),
       cwd: dirname(source),
       // The models emit only the fields they declare; an index signature would hide typos.

@@ -12,11 +12,18 @@ export class ApiError extends Error {
   }
 }
 
-/** The GET paths of dashboard-api's OpenAPI document, their query and their 200 body. */
-type GetPath = { [P in keyof paths]: paths[P]["get"] extends { responses: { 200: unknown } } ? P : never }[keyof paths];
-type Query<P extends GetPath> = [NonNullable<paths[P]["get"]["parameters"]["query"]>] extends [never]
+/** The JSON GET paths of dashboard-api's OpenAPI document, their query and their 200 body. */
+type GetPath = {
+  [P in keyof paths]: paths[P]["get"] extends { responses: { 200: { content: { "application/json": unknown } } } }
+    ? P
+    : never;
+}[keyof paths];
+type QueryOf<P extends GetPath> = NonNullable<paths[P]["get"]["parameters"]["query"]>;
+// Parameter names are checked; values are plain strings because they come from the URL and
+// GET /api/regions at run time, and the server answers 422 for a value outside its enum.
+type Query<P extends GetPath> = [QueryOf<P>] extends [never]
   ? Record<string, never>
-  : NonNullable<paths[P]["get"]["parameters"]["query"]>;
+  : { [K in keyof QueryOf<P>]: string };
 type Ok<P extends GetPath> = paths[P]["get"]["responses"][200]["content"]["application/json"];
 
 function describeDetail(detail: unknown): string | null {

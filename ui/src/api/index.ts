@@ -1,5 +1,5 @@
 /** The UI's names for the generated API types (docs/openapi, docs/schemas), and the REST client. */
-import type { components } from "./generated/dashboard-api";
+import type { components, paths } from "./generated/dashboard-api";
 
 type Schemas = components["schemas"];
 
@@ -13,8 +13,10 @@ export type Reconciliation = Schemas["Reconciliation"];
 export type HourReconciliation = Schemas["HourReconciliation"];
 export type ReconciliationStatus = HourReconciliation["status"];
 export type TopEntry = Schemas["TopEntry"];
-/** One item of FastAPI's 422 `detail` list. */
-export type ValidationIssue = Schemas["ValidationError"];
+/** One item of the 422 answer's `detail` list. */
+export type ValidationIssue = NonNullable<
+  paths["/api/top/hourly"]["get"]["responses"][422]["content"]["application/json"]["detail"]
+>[number];
 
 // The WebSocket frames have no generated types until docs/schemas/live-message.schema.json exists.
 export type LiveWindow = "5m" | "60m" | "hour";
