@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -89,10 +90,13 @@ def _human(span: timedelta) -> str:
 def _rules(info: ValidationInfo) -> ContractSettings:
     ctx = info.context or {}
     rules = ctx.get("rules")
-    return rules if isinstance(rules, ContractSettings) else _DEFAULT_RULES
+    return rules if isinstance(rules, ContractSettings) else default_rules()
 
 
-_DEFAULT_RULES = ContractSettings()
+@cache
+def default_rules() -> ContractSettings:
+    """The rules from the environment, read on first use (never at import time) and then kept."""
+    return ContractSettings()
 
 
 def encode(event: PlayEvent) -> bytes:
@@ -103,7 +107,7 @@ def encode(event: PlayEvent) -> bytes:
 def decode(raw: bytes | str, rules: ContractSettings | None = None) -> PlayEvent:
     """Parse and validate bytes from Kafka (raises ``pydantic.ValidationError``)."""
     return PlayEvent.model_validate(
-        orjson.loads(raw), context={"rules": rules or _DEFAULT_RULES, "check_time": False}
+        orjson.loads(raw), context={"rules": rules or default_rules(), "check_time": False}
     )
 
 
