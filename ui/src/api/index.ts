@@ -1,5 +1,6 @@
 /** The UI's names for the generated API types (docs/openapi, docs/schemas), and the REST client. */
 import type { components, paths } from "./generated/dashboard-api";
+import type { LiveEntry, LiveMessage, LiveSnapshot } from "./generated/live-message";
 
 type Schemas = components["schemas"];
 
@@ -18,35 +19,11 @@ export type ValidationIssue = NonNullable<
   paths["/api/top/hourly"]["get"]["responses"][422]["content"]["application/json"]["detail"]
 >[number];
 
-// The WebSocket frames have no generated types until docs/schemas/live-message.schema.json exists.
-export type LiveWindow = "5m" | "60m" | "hour";
-export const LIVE_WINDOWS: readonly LiveWindow[] = ["5m", "60m", "hour"];
-export type Movement = "up" | "down" | "same" | "new";
-
-export interface LiveEntry {
-  rank: number;
-  song_id: string;
-  title: string;
-  artist: string;
-  plays: number;
-  prev_rank: number | null;
-  movement: Movement;
-}
-
-export interface LiveChart {
-  seq: number;
-  region: string;
-  window: LiveWindow;
-  window_start: string;
-  window_end: string;
-  late_dropped: number;
-  generated_at: string;
-  entries: LiveEntry[];
-}
-
-export type LiveMessage =
-  | ({ type: "snapshot" } & LiveChart)
-  | ({ type: "update" } & LiveChart)
-  | { type: "heartbeat"; seq: number };
+/** A live window dashboard-api offers: the `window` enum of GET /api/live (from its settings). */
+export type LiveWindow = NonNullable<paths["/api/live"]["get"]["parameters"]["query"]>["window"];
+/** A whole live chart, as a snapshot or an update frame carries it. */
+export type LiveChart = Omit<LiveSnapshot, "type">;
+export type Movement = LiveEntry["movement"];
 
 export { ApiError, api, liveSocketUrl } from "./client";
+export type { LiveEntry, LiveMessage };

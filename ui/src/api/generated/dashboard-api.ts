@@ -1,5 +1,45 @@
 // Generated from docs/openapi/dashboard-api.json by ui/codegen/generate.mjs (npm run generate); do not edit.
 export interface paths {
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Healthz
+         * @description The process is alive.
+         */
+        get: operations["healthz_healthz_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readyz
+         * @description 200 while PostgreSQL answers (history serves), whatever Kafka does; the body tells each part.
+         */
+        get: operations["readyz_readyz_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/live": {
         parameters: {
             query?: never;
@@ -9,7 +49,7 @@ export interface paths {
         };
         /**
          * Live Snapshot
-         * @description The current snapshot of one (region, window) chart.
+         * @description The current snapshot of one (region, window) chart, as the WebSocket's first message.
          */
         get: operations["live_snapshot_api_live_get"];
         put?: never;
@@ -111,8 +151,31 @@ export interface paths {
         /**
          * Reconciliation
          * @description Live against batch per hour of one region and UTC day: agree, explained, unexplained or pending.
+         *
+         *     ``live`` says ``unavailable`` while the live-hours topic cannot be read (Kafka down, or not read
+         *     to its end yet): hours whose live finals were not read before are ``pending``.
          */
         get: operations["reconciliation_api_reconciliation_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description Prometheus metrics of this process (the reconciliation drift gauges).
+         */
+        get: operations["metrics_metrics_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -177,10 +240,37 @@ export interface components {
             /** Entries */
             entries: components["schemas"]["ChartEntry"][];
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
+        /**
+         * FieldError
+         * @description One invalid parameter.
+         */
+        FieldError: {
+            /**
+             * Loc
+             * @description Where: ["query", "<parameter name>"]
+             * @example [
+             *       "query",
+             *       "region"
+             *     ]
+             */
+            loc: (string | number)[];
+            /** Msg */
+            msg: string;
+            /** Type */
+            type: string;
+            /** Input */
+            input?: unknown;
+        };
+        /**
+         * Health
+         * @description The process is alive.
+         */
+        Health: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
         };
         /**
          * HourReconciliation
@@ -249,6 +339,41 @@ export interface components {
             entries: components["schemas"]["ChartEntry"][];
         };
         /**
+         * LiveOffline
+         * @description 503 of the live endpoints while the live topic cannot be read; history answers meanwhile.
+         */
+        LiveOffline: {
+            /** Detail */
+            detail: string;
+            /**
+             * Live
+             * @default offline
+             * @constant
+             */
+            live: "offline";
+        };
+        /**
+         * Readiness
+         * @description Each part on its own: history serves whatever Kafka does, the live part reconnects by itself.
+         */
+        Readiness: {
+            /**
+             * History
+             * @enum {string}
+             */
+            history: "ready" | "unavailable";
+            /**
+             * Live
+             * @enum {string}
+             */
+            live: "online" | "offline";
+            /**
+             * Reconciliation Live
+             * @enum {string}
+             */
+            reconciliation_live: "available" | "unavailable";
+        };
+        /**
          * Reconciliation
          * @description The 24 hours of one region and UTC day; ``unexplained`` sums the hours' absolute drift (plays).
          */
@@ -260,6 +385,12 @@ export interface components {
              * Format: date
              */
             date: string;
+            /**
+             * Live
+             * @description unavailable: the live-hours topic cannot be read now (Kafka down, or not read to its end yet); hours whose live finals were not read before are pending
+             * @enum {string}
+             */
+            live: "available" | "unavailable";
             /** Unexplained */
             unexplained: number;
             /** Hours */
@@ -313,18 +444,13 @@ export interface components {
              */
             status: "open" | "pending" | "final" | "restated";
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
+        /**
+         * ValidationProblem
+         * @description 422: the request's parameters, each bad one named in ``detail[].loc``.
+         */
+        ValidationProblem: {
+            /** Detail */
+            detail: components["schemas"]["FieldError"][];
         };
     };
     responses: never;
@@ -335,11 +461,62 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    healthz_healthz_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    readyz_readyz_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description PostgreSQL does not answer: history is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
     live_snapshot_api_live_get: {
         parameters: {
-            query?: {
-                region?: string | null;
-                window?: string | null;
+            query: {
+                /** @description Region code, one of GET /api/regions */
+                region: "US" | "GB" | "DE" | "FR" | "BR" | "MX" | "JP" | "KR" | "IN" | "AU";
+                /** @description Chart window, one of the live windows */
+                window: "5m" | "60m" | "hour";
             };
             header?: never;
             path?: never;
@@ -353,18 +530,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": unknown;
                 };
             };
-            /** @description Validation Error */
+            /** @description A query parameter is missing or invalid; `detail[].loc` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description The live feed is offline (Kafka unreachable); retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveOffline"];
                 };
             };
         };
@@ -392,10 +576,10 @@ export interface operations {
     top_hourly_api_top_hourly_get: {
         parameters: {
             query: {
-                /** @description Start of a UTC hour, ISO 8601 */
+                /** @description Start of an hour, ISO 8601 (UTC unless an offset says otherwise) */
                 hour: string;
                 /** @description Region code, one of GET /api/regions */
-                region: string;
+                region: "US" | "GB" | "DE" | "FR" | "BR" | "MX" | "JP" | "KR" | "IN" | "AU";
             };
             header?: never;
             path?: never;
@@ -412,13 +596,13 @@ export interface operations {
                     "application/json": components["schemas"]["HourlyChart"];
                 };
             };
-            /** @description Validation Error */
+            /** @description A query parameter is missing or invalid; `detail[].loc` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ValidationProblem"];
                 };
             };
         };
@@ -426,10 +610,10 @@ export interface operations {
     top_daily_api_top_daily_get: {
         parameters: {
             query: {
-                /** @description UTC day */
+                /** @description UTC day (1900-2199) */
                 date: string;
                 /** @description Region code, one of GET /api/regions */
-                region: string;
+                region: "US" | "GB" | "DE" | "FR" | "BR" | "MX" | "JP" | "KR" | "IN" | "AU";
             };
             header?: never;
             path?: never;
@@ -446,13 +630,13 @@ export interface operations {
                     "application/json": components["schemas"]["DailyChart"];
                 };
             };
-            /** @description Validation Error */
+            /** @description A query parameter is missing or invalid; `detail[].loc` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ValidationProblem"];
                 };
             };
         };
@@ -462,10 +646,10 @@ export interface operations {
             query: {
                 song_id: string;
                 /** @description Region code, one of GET /api/regions */
-                region: string;
-                /** @description Inclusive start (UTC) */
+                region: "US" | "GB" | "DE" | "FR" | "BR" | "MX" | "JP" | "KR" | "IN" | "AU";
+                /** @description Inclusive start, rounded down to its hour */
                 from: string;
-                /** @description Exclusive end (UTC) */
+                /** @description Exclusive end, rounded up to its hour: after `from`, at most 366 days later (else 422 naming `to`) */
                 to: string;
             };
             header?: never;
@@ -483,13 +667,13 @@ export interface operations {
                     "application/json": components["schemas"]["Trend"];
                 };
             };
-            /** @description Validation Error */
+            /** @description A query parameter is missing or invalid; `detail[].loc` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ValidationProblem"];
                 };
             };
         };
@@ -497,10 +681,10 @@ export interface operations {
     reconciliation_api_reconciliation_get: {
         parameters: {
             query: {
-                /** @description UTC day */
+                /** @description UTC day (1900-2199) */
                 date: string;
                 /** @description Region code, one of GET /api/regions */
-                region: string;
+                region: "US" | "GB" | "DE" | "FR" | "BR" | "MX" | "JP" | "KR" | "IN" | "AU";
             };
             header?: never;
             path?: never;
@@ -517,13 +701,33 @@ export interface operations {
                     "application/json": components["schemas"]["Reconciliation"];
                 };
             };
-            /** @description Validation Error */
+            /** @description A query parameter is missing or invalid; `detail[].loc` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ValidationProblem"];
+                };
+            };
+        };
+    };
+    metrics_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain; version=0.0.4": string;
                 };
             };
         };

@@ -1,0 +1,63 @@
+// Generated from docs/schemas/live-chart-partials.schema.json by ui/codegen/generate.mjs (npm run generate); do not edit.
+
+/**
+ * Kafka record on the live topic (key ``REGION|window``): the candidates of some partitions.
+ */
+export interface ChartPartials {
+  /**
+   * ISO 8601 in UTC with a Z suffix (topsongs_core.timefmt.iso_z).
+   */
+  generated_at: string;
+  kind: "chart-partials";
+  /**
+   * How many partitions the plays topic has.
+   */
+  partitions: number;
+  /**
+   * Per plays partition (its number as a string): only those this record updates.
+   */
+  parts: {
+    [k: string]: PartitionCandidates;
+  };
+  /**
+   * Region code (TOPSONGS_REGIONS).
+   */
+  region: string;
+  /**
+   * Chart window (LIVE_ROLLING_MINUTES + hour).
+   */
+  window: string;
+  /**
+   * ISO 8601 in UTC with a Z suffix (topsongs_core.timefmt.iso_z).
+   */
+  window_end: string;
+  /**
+   * ISO 8601 in UTC with a Z suffix (topsongs_core.timefmt.iso_z).
+   */
+  window_start: string;
+}
+/**
+ * A plays partition's share of one (region, window): its late drops and top-N candidates.
+ *
+ * This interface was referenced by `ChartPartials`'s JSON-Schema
+ * via the `definition` "PartitionCandidates".
+ */
+export interface PartitionCandidates {
+  /**
+   * plays desc, then song_id asc; at most LIVE_TOP_N
+   */
+  entries: Candidate[];
+  late_dropped: number;
+}
+/**
+ * One song of a partition's top N: plays counted in this window by that partition alone.
+ *
+ * This interface was referenced by `ChartPartials`'s JSON-Schema
+ * via the `definition` "Candidate".
+ */
+export interface Candidate {
+  artist: string;
+  plays: number;
+  song_id: string;
+  title: string;
+}
