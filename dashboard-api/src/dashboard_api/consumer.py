@@ -100,7 +100,8 @@ class ReconnectingConsumer:
                 delay = self.retry_s
                 await self._follow(consumer, tps)
             except KafkaError as exc:
-                log.warning("%s: Kafka unreachable, retrying in %.1f s: %r", self.name, delay, exc)
+                # The text, not the exception: a kept log record must not keep the consumer alive.
+                log.warning("%s: Kafka unreachable, retrying in %.1f s: %s", self.name, delay, repr(exc))
             finally:
                 self._set(False)
                 await consumer.stop()
@@ -117,6 +118,6 @@ class ReconnectingConsumer:
                 await asyncio.wait_for(consumer.end_offsets(tps), self.probe_s)
                 self._set(True)
             except (KafkaError, TimeoutError) as exc:
-                log.debug("%s: probe failed: %r", self.name, exc)
+                log.debug("%s: probe failed: %s", self.name, repr(exc))
                 self._set(False)
             probe_at = time.monotonic() + self.probe_s
