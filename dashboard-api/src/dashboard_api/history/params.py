@@ -30,7 +30,7 @@ INSTANT = rf"^(?:{DATE})T{_HOURS}:[0-5]\d(?::[0-5]\d(?:\.\d{{1,6}})?)?{_OFFSET}$
 
 
 def _matching(pattern: str, example: str) -> tuple[BeforeValidator, WithJsonSchema]:
-    """Accept only strings matching ``pattern``, and publish it (with ``example``) as the parameter's schema."""
+    """Accept only strings matching ``pattern``; publish it, with ``example``, as the parameter's schema."""
     compiled = re.compile(pattern)
 
     def check(value: Any) -> Any:
