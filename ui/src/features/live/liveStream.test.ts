@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { LiveChart, LiveMessage } from "../../api";
+import type { LiveMessage } from "../../api";
+import { liveChart } from "../../test/liveChart";
 import { type LiveEvent, type LiveStream, liveReducer, type SocketEvent, subscribed } from "./liveStream";
 
-function chart(seq: number, songId = "s-001"): LiveChart {
-  return {
-    seq,
-    region: "US",
-    window: "5m",
-    window_start: "2025-04-23T14:00:00Z",
-    window_end: "2025-04-23T14:05:00Z",
-    late_dropped: 0,
-    generated_at: "2025-04-23T14:04:59.812Z",
-    entries: [{ rank: 1, song_id: songId, title: songId, artist: "a", plays: 10, prev_rank: null, movement: "new" }],
-  };
-}
+const chart = (seq: number, songId?: string) => liveChart(seq, songId ? [songId] : undefined);
 
 const snapshot = (seq: number): LiveMessage => ({ type: "snapshot", ...chart(seq) });
 const update = (seq: number, songId?: string): LiveMessage => ({ type: "update", ...chart(seq, songId) });

@@ -1,6 +1,7 @@
 import { act, renderHook } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { LiveChart, LiveWindow } from "../../api";
+import type { LiveWindow } from "../../api";
+import { liveChart } from "../../test/liveChart";
 import { backoffDelay, type LiveSocket, useLiveChart } from "./useLiveChart";
 
 /** Stands in for the browser WebSocket; the test plays the server. */
@@ -36,27 +37,6 @@ class FakeSocket implements LiveSocket {
 const socketFactory = (url: string) => new FakeSocket(url);
 const latest = () => FakeSocket.opened[FakeSocket.opened.length - 1]!;
 
-function chart(seq: number, songIds: string[] = ["s-001"]): LiveChart {
-  return {
-    seq,
-    region: "US",
-    window: "5m",
-    window_start: "2025-04-23T14:00:00Z",
-    window_end: "2025-04-23T14:05:00Z",
-    late_dropped: 0,
-    generated_at: "2025-04-23T14:04:59.812Z",
-    entries: songIds.map((song_id, i) => ({
-      rank: i + 1,
-      song_id,
-      title: song_id,
-      artist: "a",
-      plays: 10 - i,
-      prev_rank: null,
-      movement: "new",
-    })),
-  };
-}
-
 function renderLive(region = "US", window: LiveWindow = "5m") {
   return renderHook(({ r, w }) => useLiveChart(r, w, { socketFactory, initialBackoffMs: 100 }), {
     initialProps: { r: region, w: window },
@@ -79,15 +59,15 @@ describe("useLiveChart", () => {
     expect(result.current.connection).toBe("connecting");
 
     latest().open();
-    latest().send({ type: "snapshot", ...chart(17) });
+    latest().send({ type: "snapshot", ...liveChart(17) });
     expect(result.current.connection).toBe("live");
     expect(result.current.chart?.seq).toBe(17);
   });
 
   it("applies consecutive updates and accepts matching heartbeats", () => {
     const { result } = renderLive();
-    latest().send({ type: "snapshot", ...chart(5) });
-    latest().send({ type: "update", ...chart(6, ["s-002", "s-001"]) });
+    latest().send({ type: "snapshot", ...liveChart(5) });
+    latest().send({ type: "update", ...liveChart(6, ["s-002", "s-001"]) });
     latest().send({ type: "heartbeat", seq: 6 });
     expect(result.current.chart?.entries.map((e) => e.song_id)).toEqual(["s-002", "s-001"]);
     expect(result.current.seqGaps).toBe(0);
@@ -97,8 +77,8 @@ describe("useLiveChart", () => {
   it("reconnects for a fresh snapshot when an update skips a seq", () => {
     const { result } = renderLive();
     const first = latest();
-    first.send({ type: "snapshot", ...chart(5) });
-    first.send({ type: "update", ...chart(7, ["s-009"]) });
+    first.send({ type: "snapshot", ...liveChart(5) });
+    first.send({ type: "update", ...liveChart(7, ["s-009"]) });
 
     expect(first.closed).toBe(true);
     expect(result.current.seqGaps).toBe(1);
@@ -107,14 +87,14 @@ describe("useLiveChart", () => {
 
     act(() => vi.advanceTimersByTime(0));
     expect(FakeSocket.opened).toHaveLength(2);
-    latest().send({ type: "snapshot", ...chart(12) });
+    latest().send({ type: "snapshot", ...liveChart(12) });
     expect(result.current.connection).toBe("live");
     expect(result.current.chart?.seq).toBe(12);
   });
 
   it("treats a heartbeat ahead of the last seq as a gap", () => {
     const { result } = renderLive();
-    latest().send({ type: "snapshot", ...chart(5) });
+    latest().send({ type: "snapshot", ...liveChart(5) });
     latest().send({ type: "heartbeat", seq: 6 });
     expect(result.current.seqGaps).toBe(1);
     act(() => vi.advanceTimersByTime(0));
@@ -123,11 +103,11 @@ describe("useLiveChart", () => {
 
   it("treats an update before any snapshot as a gap and ignores duplicates", () => {
     const { result } = renderLive();
-    latest().send({ type: "update", ...chart(3) });
+    latest().send({ type: "update", ...liveChart(3) });
     expect(result.current.seqGaps).toBe(1);
     act(() => vi.advanceTimersByTime(0));
-    latest().send({ type: "snapshot", ...chart(9) });
-    latest().send({ type: "update", ...chart(9, ["s-dup"]) });
+    latest().send({ type: "snapshot", ...liveChart(9) });
+    latest().send({ type: "update", ...liveChart(9, ["s-dup"]) });
     expect(result.current.seqGaps).toBe(1);
     expect(result.current.chart?.entries[0]?.song_id).toBe("s-001");
   });
@@ -160,7 +140,7 @@ describe("useLiveChart", () => {
 
   it("reconnects when the server goes silent", () => {
     renderLive();
-    latest().send({ type: "snapshot", ...chart(1) });
+    latest().send({ type: "snapshot", ...liveChart(1) });
     act(() => vi.advanceTimersByTime(40_000));
     expect(FakeSocket.opened[0]!.closed).toBe(true);
     act(() => vi.advanceTimersByTime(100));
@@ -170,13 +150,13 @@ describe("useLiveChart", () => {
   it("opens a new stream when region or window change and closes the old one", () => {
     const { result, rerender } = renderLive();
     const first = latest();
-    first.send({ type: "snapshot", ...chart(1) });
+    first.send({ type: "snapshot", ...liveChart(1) });
     rerender({ r: "GB", w: "60m" });
     expect(first.closed).toBe(true);
     expect(latest().url).toContain("region=GB&window=60m");
     expect(result.current.chart).toBeNull();
     // Late messages from the old socket must not leak into the new stream.
-    first.onmessage?.({ data: JSON.stringify({ type: "snapshot", ...chart(99) }) });
+    first.onmessage?.({ data: JSON.stringify({ type: "snapshot", ...liveChart(99) }) });
     expect(result.current.chart).toBeNull();
   });
 });
