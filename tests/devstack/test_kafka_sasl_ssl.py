@@ -10,12 +10,16 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from plays_lake.session import build_session, kafka_source_options
+from plays_lake.settings import LakeSettings
 from pydantic import SecretStr
+from pyspark.sql import SparkSession
 from topsongs_core.kafka_options import aiokafka_connection
-from topsongs_core.settings import KafkaSettings
+from topsongs_core.settings import KafkaSettings, S3Settings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import Kafka
 from topsongs_devstack.process import free_port
+from topsongs_devstack.services.spark import spark_jars
 
 from tests.devstack.tls import TlsFiles, make_tls_files
 
@@ -125,6 +129,41 @@ async def test_plaintext_and_wrong_password_are_refused(secured: tuple[Kafka, Ka
         await producer.start()
     await producer.stop()
     assert not any(secret in f"{failure.value} {failure.value!r}" for secret in SECRETS)
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[SparkSession]:
+    """A local SparkSession with the Kafka source jars, configured as the lake job's."""
+    jars = spark_jars(DevstackSettings())
+    session = build_session(LakeSettings(jars_dir=jars, ui_enabled=False), S3Settings())
+    yield session
+    session.stop()
+
+
+async def test_spark_reads_through_the_builder_options(
+    secured: tuple[Kafka, KafkaSettings], spark: SparkSession
+) -> None:
+    _, kafka = secured
+    kafka = kafka.model_copy(update={"plays_topic": f"{kafka.plays_topic}-spark"})
+    sent = {f"spark-{i}".encode() for i in range(20)}
+    async with AIOKafkaProducer(**aiokafka_connection(kafka), acks="all") as producer:
+        for value in sent:
+            await producer.send(kafka.plays_topic, value)
+    lake = LakeSettings(starting_offsets="earliest")
+    # The lake job's own source options (JAAS config, PEM trust store inline), read as one batch.
+    frame = await asyncio.to_thread(
+        lambda: spark.read.format("kafka").options(**kafka_source_options(kafka, lake)).load()
+    )
+    rows = await asyncio.to_thread(frame.select("value").collect)
+    assert {bytes(row.value) for row in rows} == sent
+    # What Spark shows of the options (UI, event log, plans) goes through its redaction: no secret.
+    jvm = spark.sparkContext._jvm
+    options = jvm.org.apache.spark.api.python.PythonUtils.toScalaMap(kafka_source_options(kafka, lake))
+    redacted = spark._jsparkSession.sessionState().conf().redactOptions(options)
+    shown = dict(jvm.scala.jdk.javaapi.CollectionConverters.asJava(redacted))
+    assert shown["kafka.bootstrap.servers"] == kafka.bootstrap_servers
+    assert "redacted" in shown["kafka.sasl.jaas.config"]
+    assert not any(secret in str(shown) for secret in SECRETS)
 
 
 def test_no_secret_in_the_broker_log(secured: tuple[Kafka, KafkaSettings]) -> None:
