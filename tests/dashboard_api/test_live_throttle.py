@@ -8,26 +8,25 @@ import orjson
 import pytest
 from dashboard_api.live.board import LiveBoard
 from dashboard_api.live.hub import FanoutHub
+from topsongs_core.live import Candidate, ChartPartials, PartitionCandidates, encode
 
 T0 = 1024.0  # small and binary-exact, so interval arithmetic has no rounding
 INTERVAL = 0.25
 
 
-def partials(plays: int, window: str = "5m") -> dict[str, Any]:
-    return {
-        "kind": "chart-partials",
-        "region": "US",
-        "window": window,
-        "window_start": "2027-01-15T08:00:00Z",
-        "window_end": "2027-01-15T08:05:00Z",
-        "generated_at": "2027-01-15T08:04:00.000Z",
-        "parts": {
-            "0": {
-                "late_dropped": 0,
-                "entries": [{"song_id": "s", "title": "t", "artist": "a", "plays": plays}],
-            }
-        },
-    }
+def partials(plays: int, window: str = "5m") -> bytes:
+    song = Candidate(song_id="s", title="t", artist="a", plays=plays)
+    return encode(
+        ChartPartials(
+            region="US",
+            window=window,
+            window_start="2027-01-15T08:00:00Z",
+            window_end="2027-01-15T08:05:00Z",
+            generated_at="2027-01-15T08:04:00.000Z",
+            partitions=1,
+            parts={"0": PartitionCandidates(late_dropped=0, entries=[song])},
+        )
+    )
 
 
 def board_and_queue() -> tuple[LiveBoard, Any]:
@@ -100,5 +99,5 @@ def test_streams_are_throttled_independently():
     board.ingest(partials(5, window="hour"))
     board.ingest(partials(2))
     assert board.flush(T0 + 0.05) == pytest.approx(INTERVAL - 0.05)
-    assert board.snapshot("US", "hour")["entries"][0]["plays"] == 5
-    assert board.snapshot("US", "5m")["entries"][0]["plays"] == 1
+    assert board.snapshot("US", "hour").entries[0].plays == 5
+    assert board.snapshot("US", "5m").entries[0].plays == 1

@@ -15,6 +15,7 @@ from dashboard_api.app import create_app
 from dashboard_api.live.board import rank_entries
 from dashboard_api.live.hub import TOO_SLOW, FanoutHub
 from dashboard_api.settings import DashboardSettings
+from topsongs_core.live import Candidate, ChartPartials, PartitionCandidates, encode
 from topsongs_core.settings import KafkaSettings
 from websockets.exceptions import ConnectionClosed
 
@@ -39,22 +40,17 @@ async def server(kafka_settings: KafkaSettings) -> AsyncIterator[str]:
 
 def partials(region: str, partition: int, entries: list[tuple[str, int]]) -> bytes:
     """A worker's chart-partials message for one partition."""
-    return orjson.dumps(
-        {
-            "kind": "chart-partials",
-            "region": region,
-            "window": "5m",
-            "window_start": "2025-04-23T14:00:00Z",
-            "window_end": "2025-04-23T14:05:00Z",
-            "generated_at": "2025-04-23T14:04:59.000Z",
-            "partitions": 6,
-            "parts": {
-                str(partition): {
-                    "late_dropped": partition,
-                    "entries": [{"song_id": s, "title": s, "artist": "a", "plays": p} for s, p in entries],
-                }
-            },
-        }
+    candidates = [Candidate(song_id=s, title=s, artist="a", plays=p) for s, p in entries]
+    return encode(
+        ChartPartials(
+            region=region,
+            window="5m",
+            window_start="2025-04-23T14:00:00Z",
+            window_end="2025-04-23T14:05:00Z",
+            generated_at="2025-04-23T14:04:59.000Z",
+            partitions=6,
+            parts={str(partition): PartitionCandidates(late_dropped=partition, entries=candidates)},
+        )
     )
 
 
@@ -149,6 +145,6 @@ async def test_heartbeats_repeat_the_last_seq_on_fixed_deadlines():
 
 def test_ties_break_by_song_id():
     ranked = rank_entries(
-        [{"song_id": s, "title": s, "artist": "a", "plays": 3} for s in ("c", "a", "b")], [], 2
+        [Candidate(song_id=s, title=s, artist="a", plays=3) for s in ("c", "a", "b")], [], 2
     )
-    assert [e["song_id"] for e in ranked] == ["a", "b"]
+    assert [e.song_id for e in ranked] == ["a", "b"]

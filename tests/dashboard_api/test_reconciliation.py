@@ -12,7 +12,6 @@ from typing import Any
 
 import asyncpg
 import httpx
-import orjson
 import psycopg
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -21,7 +20,9 @@ from dashboard_api.reconciliation.live_hours import LiveHours
 from dashboard_api.settings import DashboardSettings
 from topsongs_charts import migrate
 from topsongs_charts.loads import delete_day
+from topsongs_core.live import HourFinal, SongPlays, encode
 from topsongs_core.settings import KafkaSettings, PostgresSettings
+from topsongs_core.timefmt import iso_z
 
 PARTITIONS = 6
 TOP = [("s-01", 30), ("s-02", 20), ("s-03", 20), ("s-04", 9), ("s-05", 8), ("s-06", 5)]
@@ -36,23 +37,22 @@ def split(songs: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
     return parts
 
 
-def finals(region: str, hour: datetime, songs: list[tuple[str, int]], late: list[int]) -> list[dict]:
+def finals(region: str, hour: datetime, songs: list[tuple[str, int]], late: list[int]) -> list[HourFinal]:
     """One worker record per partition: its plays, late drops and its top-10 candidates."""
     records = []
     for p, part in enumerate(split(songs)):
         ranked = sorted(part, key=lambda s: (-s[1], s[0]))[:10]
         records.append(
-            {
-                "kind": "hour-final",
-                "region": region,
-                "hour": f"{hour:%Y-%m-%dT%H}:00:00Z",
-                "partition": p,
-                "partitions": PARTITIONS,
-                "plays": sum(n for _, n in part),
-                "late_dropped": late[p],
-                "top": [{"song_id": s, "plays": n} for s, n in ranked],
-                "generated_at": "2030-01-01T00:00:00.000Z",
-            }
+            HourFinal(
+                region=region,
+                hour=iso_z(hour, "seconds"),
+                partition=p,
+                partitions=PARTITIONS,
+                plays=sum(n for _, n in part),
+                late_dropped=late[p],
+                top=[SongPlays(song_id=s, plays=n) for s, n in ranked],
+                generated_at="2030-01-01T00:00:00.000Z",
+            )
         )
     return records
 
@@ -64,7 +64,9 @@ def top10(songs: list[tuple[str, int]]) -> list[dict[str, Any]]:
 NO_LATE = [0] * PARTITIONS
 
 
-def plan(day: date) -> tuple[list[dict], list[tuple[datetime, str, list[tuple[str, int]]]], list[datetime]]:
+def plan(
+    day: date,
+) -> tuple[list[HourFinal], list[tuple[datetime, str, list[tuple[str, int]]]], list[datetime]]:
     """Live records, batch (hour, region, songs) and loaded hours of the private day."""
     at = [datetime.combine(day, time(h), UTC) for h in range(24)]
     live, batch = [], []
@@ -124,11 +126,15 @@ def private_day(pg_settings: PostgresSettings) -> Iterator[date]:
 async def published(kafka_settings: KafkaSettings, private_day: date) -> date:
     """The day's live finals on the private live-hours topic; the 01:00 ones first with fewer late drops."""
     live, _, _ = plan(private_day)
-    stale = [{**r, "late_dropped": r["late_dropped"] // 2} for r in live if r["hour"].endswith("T01:00:00Z")]
+    stale = [
+        r.model_copy(update={"late_dropped": r.late_dropped // 2})
+        for r in live
+        if r.hour.endswith("T01:00:00Z")
+    ]
     async with AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers) as producer:
         for record in [*stale, *live]:  # the newer record of a key replaces the older one
-            key = f"{record['region']}|{record['hour']}|{record['partition']}".encode()
-            await producer.send_and_wait(kafka_settings.live_hours_topic, orjson.dumps(record), key=key)
+            key = f"{record.region}|{record.hour}|{record.partition}".encode()
+            await producer.send_and_wait(kafka_settings.live_hours_topic, encode(record), key=key)
     return private_day
 
 

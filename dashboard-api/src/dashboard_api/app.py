@@ -48,7 +48,7 @@ def _document_choices(app: FastAPI, settings: DashboardSettings) -> None:
     The routers are built once per process, before any settings exist, so the enums are filled in
     here; the dependencies that check them read the same settings.
     """
-    choices = {"region": list(settings.contract.regions), "window": list(settings.live_windows)}
+    choices = {"region": list(settings.contract.regions), "window": list(settings.live.window_names)}
     build = app.openapi
 
     def openapi() -> dict[str, Any]:

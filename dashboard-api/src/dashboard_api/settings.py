@@ -6,9 +6,9 @@ from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from topsongs_core.live import LiveSettings
 from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings
-
-_REPO = Path(__file__).resolve().parents[3]
+from topsongs_core.workspace import repo_root
 
 
 class DashboardSettings(BaseSettings):
@@ -18,10 +18,8 @@ class DashboardSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8080
-    ui_dist: Path = _REPO / "ui" / "dist"
+    ui_dist: Path = Field(default_factory=lambda: repo_root() / "ui" / "dist")
     allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8080", "http://localhost:8080")
-    live_windows: tuple[str, ...] = ("5m", "60m", "hour")
-    live_top_n: int = 10
     live_rate_hz: float = 4.0
     live_heartbeat_s: float = 15.0
     live_client_queue: int = 64
@@ -36,3 +34,5 @@ class DashboardSettings(BaseSettings):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
+    # The windows and N of the live charts: LIVE_* variables, read by the streams worker as well.
+    live: LiveSettings = Field(default_factory=LiveSettings)

@@ -18,7 +18,11 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
     """Follow the live topic for the app's lifetime (in the background: Kafka may be down)."""
     async with FanoutHub(settings.live_client_queue, settings.live_heartbeat_s) as hub:
         board = LiveBoard(
-            settings.contract.regions, settings.live_windows, settings.live_top_n, hub, settings.live_rate_hz
+            settings.contract.regions,
+            settings.live.window_names,
+            settings.live.top_n,
+            hub,
+            settings.live_rate_hz,
         )
 
         def went(online: bool) -> None:

@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from dashboard_api.consumer import ReconnectingConsumer
@@ -79,7 +78,7 @@ class LiveFeed:
         for records in batches.values():
             for record in records:
                 try:
-                    self.board.ingest(orjson.loads(record.value))
+                    self.board.ingest(record.value)
                 except (ValueError, KeyError, TypeError) as exc:
                     log.warning("skipping bad live message at %s: %r", record.offset, exc)
         if batches:

@@ -7,16 +7,17 @@ import contextlib
 import time
 from collections import defaultdict, deque
 from collections.abc import Hashable
-from typing import Any
 
-import orjson
+from pydantic import BaseModel
+from topsongs_core import live
+from topsongs_core.live import LiveHeartbeat
 
 TOO_SLOW = 1013
 
 
-def encode(message: dict[str, Any]) -> str:
-    """Encode once per message, not once per client."""
-    return orjson.dumps(message).decode()
+def encode(message: BaseModel) -> str:
+    """Encode a frame (topsongs_core.live) once per message, not once per client."""
+    return live.encode(message).decode()
 
 
 class Subscription:
@@ -147,7 +148,7 @@ class FanoutHub:
             earliest = now + self.heartbeat_s
             for key, beat in self.beats.items():
                 if beat.due <= now:
-                    self._broadcast(key, encode({"type": "heartbeat", "seq": beat.seq}))
+                    self._broadcast(key, encode(LiveHeartbeat(seq=beat.seq)))
                     while beat.due <= now:  # fixed deadlines: a late tick does not shift the next
                         beat.due += self.heartbeat_s
                 earliest = min(earliest, beat.due)

@@ -31,8 +31,8 @@ def _param_error(
     """``(param, message)`` for the first bad query parameter, or None."""
     if region not in settings.contract.regions:
         return "region", f"region must be one of {','.join(settings.contract.regions)}"
-    if window not in settings.live_windows:
-        return "window", f"window must be one of {','.join(settings.live_windows)}"
+    if window not in settings.live.window_names:
+        return "window", f"window must be one of {','.join(settings.live.window_names)}"
     return None
 
 
@@ -40,8 +40,8 @@ def _window(
     settings: Settings,
     window: Annotated[str, Query(description="Chart window, one of the live windows", examples=["5m"])],
 ) -> str:
-    if window not in settings.live_windows:
-        raise invalid("window", f"must be one of {', '.join(settings.live_windows)}", window)
+    if window not in settings.live.window_names:
+        raise invalid("window", f"must be one of {', '.join(settings.live.window_names)}", window)
     return window
 
 

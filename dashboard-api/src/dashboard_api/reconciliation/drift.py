@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 from prometheus_client import CollectorRegistry, Gauge
+from topsongs_core.timefmt import iso_z
 
 from dashboard_api.reconciliation import queries
 from dashboard_api.reconciliation.compare import drift, reconcile
@@ -23,7 +24,7 @@ HOUR = timedelta(hours=1)
 
 def iso_hour(hour: datetime) -> str:
     """The hour as the worker writes it in its keys and records."""
-    return hour.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_z(hour, "seconds")
 
 
 class Reconciler:
@@ -50,7 +51,7 @@ class Reconciler:
         self, regions: list[str], start: datetime, end: datetime
     ) -> dict[str, list[dict[str, Any]]]:
         """Per region, every hour in ``[start, end)`` reconciled."""
-        batch = await queries.batch_hours(self.pool, regions, start, end, self.settings.live_top_n)
+        batch = await queries.batch_hours(self.pool, regions, start, end, self.settings.live.top_n)
         span = [start + i * HOUR for i in range((end - start) // HOUR)]
         return {
             region: [

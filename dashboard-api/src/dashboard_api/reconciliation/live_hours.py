@@ -7,8 +7,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from topsongs_core.live import HourFinal, decode_hour_final
 
 from dashboard_api.consumer import ReconnectingConsumer
 from dashboard_api.settings import DashboardSettings
@@ -27,14 +27,14 @@ class LiveFinal:
     top: list[dict[str, Any]]
 
 
-def merge(parts: list[dict[str, Any]], top_n: int) -> LiveFinal:
+def merge(parts: list[HourFinal], top_n: int) -> LiveFinal:
     """Sum the partitions' counts; the top N of their candidates is the exact top N (docs/live-charts.md)."""
-    candidates = [entry for part in parts for entry in part["top"]]
-    top = sorted(candidates, key=lambda e: (-e["plays"], e["song_id"]))[:top_n]
+    candidates = [entry for part in parts for entry in part.top]
+    top = sorted(candidates, key=lambda e: (-e.plays, e.song_id))[:top_n]
     return LiveFinal(
-        plays=sum(part["plays"] for part in parts),
-        late_dropped=sum(part["late_dropped"] for part in parts),
-        top=[{"song_id": e["song_id"], "plays": e["plays"]} for e in top],
+        plays=sum(part.plays for part in parts),
+        late_dropped=sum(part.late_dropped for part in parts),
+        top=[e.model_dump() for e in top],
     )
 
 
@@ -47,7 +47,7 @@ class LiveHours:
 
     def __init__(self, settings: DashboardSettings) -> None:
         self.settings = settings
-        self.parts: dict[HourKey, dict[int, dict[str, Any]]] = {}
+        self.parts: dict[HourKey, dict[int, HourFinal]] = {}
         self.caught_up = asyncio.Event()
         self.consumer = ReconnectingConsumer(settings.kafka, "live hours", self._assign, self._read)
         self.pending: set[TopicPartition] = set()
@@ -78,9 +78,9 @@ class LiveHours:
         parts = self.parts.get((region, hour))
         if not self.caught_up.is_set() or not parts:
             return None
-        if len(parts) < max(part["partitions"] for part in parts.values()):
+        if len(parts) < max(part.partitions for part in parts.values()):
             return None
-        return merge(list(parts.values()), self.settings.live_top_n)
+        return merge(list(parts.values()), self.settings.live.top_n)
 
     def ingest(self, key: bytes | None, value: bytes | None) -> None:
         """Take one record; a tombstone (no value) forgets that partition's part."""
@@ -89,10 +89,8 @@ class LiveHours:
                 region, hour, partition = key.decode().rsplit("|", 2)
                 self.parts.get((region, hour), {}).pop(int(partition), None)
             return
-        record = orjson.loads(value)
-        if record.get("kind") != "hour-final":
-            return
-        self.parts.setdefault((record["region"], record["hour"]), {})[int(record["partition"])] = record
+        record = decode_hour_final(value)  # a ValueError when it breaks the contract
+        self.parts.setdefault((record.region, record.hour), {})[record.partition] = record
 
     async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         topic = self.settings.kafka.live_hours_topic
