@@ -128,6 +128,9 @@ async def test_api_key_when_configured(kafka_settings: KafkaSettings) -> None:
 
     async for client in serve(IngestSettings(kafka=kafka_settings, api_key="sesame")):
         assert (await client.post("/play", json=play())).status_code == 401
+        for wrong in ("sesamE", "sesame ", "s", "sésame".encode()):
+            resp = await client.post("/plays", json={"events": [play()]}, headers={"x-api-key": wrong})
+            assert resp.status_code == 401, wrong
         ok = await client.post("/play", json=play(), headers={"x-api-key": "sesame"})
         assert ok.status_code == 202
 

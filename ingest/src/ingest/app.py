@@ -9,11 +9,11 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from topsongs_core.events import PlayEvent
+from prometheus_client import generate_latest
 
+from ingest.openapi import METRICS_CONTENT_TYPE, Readiness, publish_contract
 from ingest.publisher import PlayPublisher
-from ingest.routes import router
+from ingest.routes import play_routes
 from ingest.settings import IngestSettings
 
 
@@ -29,9 +29,11 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Top Songs ingest",
         version="1.0.0",
+        summary="Where plays enter: POST /play and POST /plays answer 202 once Kafka acknowledged them.",
         lifespan=lifespan,
     )
-    app.include_router(router)
+    app.include_router(play_routes(settings))
+    publish_contract(app, settings)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -42,28 +44,32 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         """The process is alive."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"])
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "Kafka did not answer within 1 s"}},
+    )
     async def readyz(request: Request) -> JSONResponse:
-        """Ready when the Kafka broker answers."""
+        """Ready when the Kafka broker answers a metadata request within 1 s."""
         ok = await request.state.publisher.ready()
         return JSONResponse({"kafka": "ok" if ok else "unreachable"}, status_code=200 if ok else 503)
 
-    @app.get("/metrics", tags=["ops"])
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        response_class=Response,
+        responses={
+            200: {
+                "description": "Prometheus text exposition format 0.0.4",
+                "content": {METRICS_CONTENT_TYPE: {"schema": {"type": "string"}}},
+            }
+        },
+    )
     async def metrics() -> Response:
         """Prometheus exposition."""
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), media_type=METRICS_CONTENT_TYPE)
 
-    original_openapi = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = original_openapi()
-            defs = PlayEvent.model_json_schema(ref_template="#/components/schemas/{model}")
-            schema.setdefault("components", {}).setdefault("schemas", {})["PlayEvent"] = defs
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

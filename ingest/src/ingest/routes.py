@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request, Security
 from fastapi.exceptions import RequestValidationError
+from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 from topsongs_core.events import PlayEvent, json_schema
 
 from ingest.body import read_json, reject, validate_event, validate_events
 from ingest.metrics import ACCEPTED, IN_FLIGHT
+from ingest.openapi import PLAY_BODY, batch_body, play_responses
 from ingest.publisher import BrokerUnavailable, PlayPublisher
 from ingest.settings import IngestSettings
 
-router = APIRouter()
 log = logging.getLogger("ingest")
 
 
@@ -41,40 +43,18 @@ async def get_publisher(request: Request) -> PlayPublisher:
     return request.state.publisher
 
 
-async def check_api_key(
-    settings: Annotated[IngestSettings, Depends(get_settings)],
-    x_api_key: Annotated[str | None, Header()] = None,
-) -> None:
-    """When INGEST_API_KEY is set, requests must carry it in X-API-Key."""
-    if settings.api_key is not None and x_api_key != settings.api_key.get_secret_value():
-        raise reject(401, "unauthorized", "missing or wrong X-API-Key")
-
-
 Settings = Annotated[IngestSettings, Depends(get_settings)]
 Publisher = Annotated[PlayPublisher, Depends(get_publisher)]
 
-_PLAY_BODY = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlayEvent"}}}}
-_BATCH_BODY = {
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "required": ["events"],
-                "additionalProperties": False,
-                "properties": {
-                    "events": {"type": "array", "items": {"$ref": "#/components/schemas/PlayEvent"}}
-                },
-            }
-        }
-    }
-}
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "API key required"},
-    413: {"description": "Body too large"},
-    415: {"description": "Not application/json"},
-    422: {"description": "Invalid event; `detail[].loc` names the field (and batch index)"},
-    503: {"description": "Kafka did not acknowledge in time; retry after `Retry-After` seconds"},
-}
+_API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="INGEST_API_KEY")
+
+
+async def check_api_key(settings: Settings, key: Annotated[str | None, Security(_API_KEY)]) -> None:
+    """Requests must carry INGEST_API_KEY in X-API-Key (compared in constant time)."""
+    if settings.api_key is None:
+        return
+    if not hmac.compare_digest((key or "").encode(), settings.api_key.get_secret_value().encode()):
+        raise reject(401, "unauthorized", "missing or wrong X-API-Key")
 
 
 async def _publish(publisher: PlayPublisher, settings: IngestSettings, events: list[PlayEvent]) -> None:
@@ -94,14 +74,6 @@ async def _publish(publisher: PlayPublisher, settings: IngestSettings, events: l
     ACCEPTED.inc(len(events))
 
 
-@router.post(
-    "/play",
-    status_code=202,
-    response_model=Accepted,
-    dependencies=[Depends(check_api_key)],
-    openapi_extra={"requestBody": _PLAY_BODY},
-    responses=_ERRORS,
-)
 async def post_play(request: Request, settings: Settings, publisher: Publisher) -> Accepted:
     """Accept one play; 202 means it is durably in Kafka."""
     body = await read_json(request, settings.max_body_bytes)
@@ -110,14 +82,6 @@ async def post_play(request: Request, settings: Settings, publisher: Publisher) 
     return Accepted(event_id=str(event.event_id))
 
 
-@router.post(
-    "/plays",
-    status_code=202,
-    response_model=AcceptedBatch,
-    dependencies=[Depends(check_api_key)],
-    openapi_extra={"requestBody": _BATCH_BODY},
-    responses=_ERRORS,
-)
 async def post_plays(request: Request, settings: Settings, publisher: Publisher) -> AcceptedBatch:
     """Accept a batch atomically: all valid → all published; any invalid → 422, nothing published."""
     body = await read_json(request, settings.max_body_bytes)
@@ -151,7 +115,42 @@ async def post_plays(request: Request, settings: Settings, publisher: Publisher)
     return AcceptedBatch(event_ids=[str(e.event_id) for e in events])
 
 
-@router.get("/schema/play-event.json", tags=["contract"])
 async def play_event_schema() -> dict[str, Any]:
     """The JSON Schema of the play-event contract."""
     return json_schema()
+
+
+def play_routes(settings: IngestSettings) -> APIRouter:
+    """The play and contract routes, documented with this deployment's limits (and key, when set)."""
+    auth = [Depends(check_api_key)] if settings.api_key is not None else []
+    router = APIRouter()
+    router.add_api_route(
+        "/play",
+        post_play,
+        methods=["POST"],
+        status_code=202,
+        response_model=Accepted,
+        dependencies=auth,
+        openapi_extra={"requestBody": PLAY_BODY},
+        responses={
+            202: {"description": "Kafka acknowledged the event"},
+            **play_responses(settings, batch=False),
+        },
+        tags=["plays"],
+    )
+    router.add_api_route(
+        "/plays",
+        post_plays,
+        methods=["POST"],
+        status_code=202,
+        response_model=AcceptedBatch,
+        dependencies=auth,
+        openapi_extra={"requestBody": batch_body(settings)},
+        responses={
+            202: {"description": "Kafka acknowledged every event"},
+            **play_responses(settings, batch=True),
+        },
+        tags=["plays"],
+    )
+    router.add_api_route("/schema/play-event.json", play_event_schema, methods=["GET"], tags=["contract"])
+    return router
