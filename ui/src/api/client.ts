@@ -63,23 +63,24 @@ function toApiHour(date: Date): string {
   return `${date.toISOString().slice(0, 16)}Z`;
 }
 
-export const api = {
-  /** Regions the pipeline knows about. */
-  regions: () => getJson("/api/regions", {}),
+// One exported function per call, so knip reports a call nothing uses any more.
 
-  /** Authoritative top 10 for one closed (or still open) UTC hour. */
-  topHourly: (region: string, hour: Date) => getJson("/api/top/hourly", { region, hour: toApiHour(hour) }),
+/** Regions the pipeline knows about. */
+export const getRegions = () => getJson("/api/regions", {});
 
-  /** Authoritative top 10 for one UTC day (`YYYY-MM-DD`). */
-  topDaily: (region: string, date: string) => getJson("/api/top/daily", { region, date }),
+/** Authoritative top 10 for one closed (or still open) UTC hour. */
+export const getHourlyChart = (region: string, hour: Date) =>
+  getJson("/api/top/hourly", { region, hour: toApiHour(hour) });
 
-  /** Hourly plays of one song between two instants; null plays for hours not computed yet. */
-  trend: (region: string, songId: string, from: Date, to: Date) =>
-    getJson("/api/trend", { region, song_id: songId, from: toApiHour(from), to: toApiHour(to) }),
+/** Authoritative top 10 for one UTC day (`YYYY-MM-DD`). */
+export const getDailyChart = (region: string, date: string) => getJson("/api/top/daily", { region, date });
 
-  /** Live board against batch charts, hour by hour, for one UTC day (`YYYY-MM-DD`). */
-  reconciliation: (region: string, date: string) => getJson("/api/reconciliation", { region, date }),
-};
+/** Hourly plays of one song between two instants; null plays for hours not computed yet. */
+export const getTrend = (region: string, songId: string, from: Date, to: Date) =>
+  getJson("/api/trend", { region, song_id: songId, from: toApiHour(from), to: toApiHour(to) });
+
+/** Live board against batch charts, hour by hour, for one UTC day (`YYYY-MM-DD`). */
+export const getReconciliation = (region: string, date: string) => getJson("/api/reconciliation", { region, date });
 
 /** Builds the live WebSocket URL relative to the page's own host. */
 export function liveSocketUrl(region: string, window: LiveWindow, location: Location = globalThis.location): string {

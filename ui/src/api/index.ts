@@ -25,5 +25,13 @@ export type LiveWindow = NonNullable<paths["/api/live"]["get"]["parameters"]["qu
 export type LiveChart = Omit<LiveSnapshot, "type">;
 export type Movement = LiveEntry["movement"];
 
-export { ApiError, api, liveSocketUrl } from "./client";
+export {
+  ApiError,
+  getDailyChart,
+  getHourlyChart,
+  getReconciliation,
+  getRegions,
+  getTrend,
+  liveSocketUrl,
+} from "./client";
 export type { LiveEntry, LiveMessage };

@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ChartEntry, ChartFinality, ChartStatus } from "../../api";
-import { api } from "../../api";
+import { getDailyChart, getHourlyChart, getReconciliation, getTrend } from "../../api";
 import { dayPeriod, type HistorySelection, isOpen, type Period, selectedPeriod } from "./period";
 
 /**
@@ -26,7 +26,7 @@ export function useHistoryChart(selection: HistorySelection) {
   return useQuery({
     queryKey: ["top", granularity, region, granularity === "day" ? date : period.start.toISOString()],
     queryFn: (): Promise<HistoryChart> =>
-      granularity === "day" ? api.topDaily(region, date) : api.topHourly(region, period.start),
+      granularity === "day" ? getDailyChart(region, date) : getHourlyChart(region, period.start),
     refetchInterval: (query) =>
       pollWhile(isOpen(period, new Date()) || (query.state.data !== undefined && isUnsettled(query.state.data.status))),
     staleTime: isOpen(period, new Date()) ? 0 : 60_000,
@@ -38,7 +38,7 @@ export function useSongTrend(region: string, date: string, songId: string | null
   const period: Period = dayPeriod(date);
   return useQuery({
     queryKey: ["trend", region, date, songId],
-    queryFn: () => api.trend(region, songId as string, period.start, period.end),
+    queryFn: () => getTrend(region, songId as string, period.start, period.end),
     enabled: songId !== null,
     refetchInterval: (query) =>
       pollWhile(isOpen(period, new Date()) || (query.state.data?.points.some((p) => p.plays === null) ?? false)),
@@ -52,7 +52,7 @@ export function useSongTrend(region: string, date: string, songId: string | null
 export function useReconciliation(region: string, date: string, chart: HistoryChart | undefined) {
   return useQuery({
     queryKey: ["reconciliation", region, date, chart?.as_of ?? null],
-    queryFn: () => api.reconciliation(region, date),
+    queryFn: () => getReconciliation(region, date),
     enabled: chart !== undefined,
     // While a recomputed chart's reconciliation loads, keep showing the same day's previous one.
     placeholderData: (previous, previousQuery) =>

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { api } from "../../api";
+import { getRegions } from "../../api";
 
 const FALLBACK_REGIONS = ["US"];
 
@@ -7,7 +7,7 @@ const FALLBACK_REGIONS = ["US"];
 export function useRegions(): { regions: string[]; error: Error | null; isLoading: boolean } {
   const query = useQuery({
     queryKey: ["regions"],
-    queryFn: api.regions,
+    queryFn: getRegions,
     staleTime: 5 * 60_000,
   });
   const regions = query.data?.regions.length ? query.data.regions : FALLBACK_REGIONS;
