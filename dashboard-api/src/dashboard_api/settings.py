@@ -16,7 +16,7 @@ class DashboardSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DASHBOARD_", extra="ignore")
 
-    host: str = "127.0.0.1"
+    # The app binds nothing itself (uvicorn's --host/--port do); tests and benchmarks serve it here.
     port: int = 8080
     ui_dist: Path = Field(default_factory=lambda: repo_root() / "ui" / "dist")
     allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8080", "http://localhost:8080")
