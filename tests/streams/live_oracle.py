@@ -13,8 +13,9 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaProducer
 from topsongs_core.events import PlayEvent
+from topsongs_core.windows import DEFAULT_ROLLING_MINUTES, chart_windows
 
-WINDOWS = ("5m", "60m", "hour")
+WINDOWS = tuple(w.name for w in chart_windows(DEFAULT_ROLLING_MINUTES))
 
 
 def play(region: str, song: int, ago_s: float) -> PlayEvent:

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from topsongs_core.windows import ChartWindow, chart_windows
+from topsongs_core.windows import DEFAULT_ROLLING_MINUTES, ChartWindow, chart_windows
 
 IsoZ = Annotated[
     str,
@@ -169,7 +169,8 @@ class LiveSettings(BaseSettings):
 
     top_n: int = Field(default=10, ge=1, description="Songs per live chart and per hour final.")
     rolling_minutes: Annotated[tuple[int, ...], NoDecode] = Field(
-        default=(5, 60), description="Rolling windows in minutes, e.g. LIVE_ROLLING_MINUTES=5,60."
+        default=DEFAULT_ROLLING_MINUTES,
+        description="Rolling windows in minutes, e.g. LIVE_ROLLING_MINUTES=5,60.",
     )
 
     @field_validator("rolling_minutes", mode="before")

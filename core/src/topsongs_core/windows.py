@@ -12,6 +12,7 @@ from typing import Literal
 from topsongs_core.timefmt import iso_z
 
 HOUR = "hour"
+DEFAULT_ROLLING_MINUTES = (5, 60)  # LIVE_ROLLING_MINUTES unless set
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ class ChartWindow:
             start = current - current % self.minutes
             return start, start + self.minutes
         return current + 1 - self.minutes, current + 1
+
+    def spec(self) -> dict[str, int | str]:
+        """``kind``, ``size_s`` and ``step_s``, as the simulator's report lists the windows."""
+        return {"kind": self.kind, "size_s": self.size_s, "step_s": self.step_s}
 
     def range_at(self, now: float) -> tuple[str, str]:
         """``(window_start, window_end)`` at ``now`` as the live messages write them."""

@@ -6,10 +6,11 @@ import math
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from topsongs_core.timefmt import iso_z
 
 from simulator.catalog import Catalog
 
@@ -99,11 +100,6 @@ class _Session:
     user_id: str
     left: int
     history: list[int] = field(default_factory=list)
-
-
-def iso_z(moment: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and a ``Z`` suffix."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def activity(local_hour: float) -> float:

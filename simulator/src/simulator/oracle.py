@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from topsongs_core.timefmt import iso_z
+from topsongs_core.windows import DEFAULT_ROLLING_MINUTES, ChartWindow, chart_windows
+
 from simulator.catalog import Catalog
-from simulator.listening import Play, iso_z
+from simulator.listening import Play
 
 BUCKET_S = 60
-# Event-time windows as streams defines them (docs/live-charts.md): minute buckets; 5m and 60m are
-# the last 5 / 60 minute buckets ending with a given minute; hour is the UTC clock hour.
-WINDOWS: dict[str, dict[str, Any]] = {
-    "5m": {"kind": "rolling", "size_s": 300, "step_s": 60},
-    "60m": {"kind": "rolling", "size_s": 3600, "step_s": 60},
-    "hour": {"kind": "tumbling", "size_s": 3600, "step_s": 3600},
-}
+# Event-time windows as streams counts them (topsongs_core.windows, docs/live-charts.md): minute
+# buckets; 5m and 60m are the last 5 / 60 minute buckets ending with a given minute; hour is the UTC hour.
+DEFAULT_WINDOWS = chart_windows(DEFAULT_ROLLING_MINUTES)
+WINDOWS: dict[str, dict[str, Any]] = {w.name: w.spec() for w in DEFAULT_WINDOWS}
 
 
 def top_ten(counts: Mapping[str, int], n: int = 10) -> list[tuple[str, int]]:
@@ -35,8 +34,9 @@ def window_starts(first_s: int, last_s: int, size_s: int, step_s: int) -> range:
 class Oracle:
     """Counts each accepted play once, by region and one-minute event-time bucket."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, windows: tuple[ChartWindow, ...] = DEFAULT_WINDOWS) -> None:
         self.catalog = catalog
+        self.windows = windows
         self._seen: set[str] = set()
         self._buckets: dict[str, dict[int, Counter[str]]] = defaultdict(dict)
         self.late: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -70,16 +70,16 @@ class Oracle:
         for region, buckets in sorted(self._buckets.items()):
             first, last = min(buckets), max(buckets)
             out[region] = {}
-            for name, spec in WINDOWS.items():
-                size, step = spec["size_s"], spec["step_s"]
+            for window in self.windows:
+                size, step = window.size_s, window.step_s
                 charts = []
                 for start in window_starts(first, last, size, step):
                     counts = self.counts(region, start, start + size)
                     late = sum(n for b, n in self.late[region].items() if start <= b < start + size)
                     charts.append(
                         {
-                            "window_start": iso_z(datetime.fromtimestamp(start, UTC)),
-                            "window_end": iso_z(datetime.fromtimestamp(start + size, UTC)),
+                            "window_start": iso_z(start),
+                            "window_end": iso_z(start + size),
                             "plays": sum(counts.values()),
                             "late_plays": late,
                             "entries": [
@@ -94,5 +94,5 @@ class Oracle:
                             ],
                         }
                     )
-                out[region][name] = charts
+                out[region][window.name] = charts
         return out
