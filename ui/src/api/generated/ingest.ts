@@ -89,7 +89,7 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Ready when the Kafka broker answers.
+         * @description Ready when the Kafka broker answers a metadata request within 1 s.
          */
         get: operations["readyz_readyz_get"];
         put?: never;
@@ -141,6 +141,47 @@ export interface components {
             event_ids: string[];
         };
         /**
+         * FieldError
+         * @description One invalid part of the body; ``loc`` names it (``["body", "events", 3, "region"]``).
+         */
+        FieldError: {
+            /** Type */
+            type: string;
+            /** Loc */
+            loc: (string | number)[];
+            /** Msg */
+            msg: string;
+            /** Input */
+            input?: unknown;
+        };
+        /**
+         * InvalidRequest
+         * @description A body that is not valid JSON or breaks the contract: every error, each naming its field.
+         */
+        InvalidRequest: {
+            /** Detail */
+            detail: components["schemas"]["FieldError"][];
+        };
+        /**
+         * Problem
+         * @description A refused request: what is wrong, in words.
+         */
+        Problem: {
+            /** Detail */
+            detail: string;
+        };
+        /**
+         * Readiness
+         * @description Whether the Kafka broker answers.
+         */
+        Readiness: {
+            /**
+             * Kafka
+             * @enum {string}
+             */
+            kafka: "ok" | "unreachable";
+        };
+        /**
          * PlayEvent
          * @description One song play, as sent by a client and as stored in Kafka and the lake.
          */
@@ -151,19 +192,32 @@ export interface components {
              * @description Idempotency key; assigned by ingest when the client sends none.
              */
             event_id?: string;
-            /** Song Id */
+            /**
+             * Song Id
+             * @description Surrounding whitespace is stripped; 1 to 128 characters must remain.
+             */
             song_id: string;
-            /** Title */
+            /**
+             * Title
+             * @description Surrounding whitespace is stripped; 1 to 256 characters must remain.
+             */
             title: string;
-            /** Artist */
+            /**
+             * Artist
+             * @description Surrounding whitespace is stripped; 1 to 256 characters must remain.
+             */
             artist: string;
-            /** User Id */
+            /**
+             * User Id
+             * @description Surrounding whitespace is stripped; 1 to 128 characters must remain.
+             */
             user_id: string;
             /**
              * Region
              * @description Region code from the configured set (TOPSONGS_REGIONS).
+             * @enum {string}
              */
-            region: string;
+            region: "US" | "GB" | "DE" | "FR" | "BR" | "MX" | "JP" | "KR" | "IN" | "AU";
             /**
              * Played At
              * Format: date-time
@@ -199,19 +253,17 @@ export interface operations {
     post_play_play_post: {
         parameters: {
             query?: never;
-            header?: {
-                "x-api-key"?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["PlayEvent"];
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Kafka acknowledged the event */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -220,53 +272,64 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description API key required */
-            401: {
+            /** @description The client disconnected before the body was complete */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Body too large */
+            /** @description The body exceeds 2097152 bytes (INGEST_MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Not application/json */
+            /** @description Content-Type is not application/json */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Invalid event; `detail[].loc` names the field (and batch index) */
+            /** @description Malformed JSON or an invalid event; `detail[].loc` names the field */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
             };
-            /** @description Kafka did not acknowledge in time; retry after `Retry-After` seconds */
+            /** @description Kafka did not acknowledge within 5 s (INGEST_PRODUCE_TIMEOUT_S); retry with the same event ids after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (INGEST_RETRY_AFTER_S) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     post_plays_plays_post: {
         parameters: {
             query?: never;
-            header?: {
-                "x-api-key"?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        /** @description At most 2097152 bytes (INGEST_MAX_BODY_BYTES). */
+        requestBody: {
             content: {
                 "application/json": {
                     events: components["schemas"]["PlayEvent"][];
@@ -274,7 +337,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Kafka acknowledged every event */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -283,40 +346,52 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedBatch"];
                 };
             };
-            /** @description API key required */
-            401: {
+            /** @description The client disconnected before the body was complete */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Body too large */
+            /** @description The body exceeds 2097152 bytes (INGEST_MAX_BODY_BYTES), or holds more than 1000 events (INGEST_MAX_BATCH_EVENTS) */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Not application/json */
+            /** @description Content-Type is not application/json */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Invalid event; `detail[].loc` names the field (and batch index) */
+            /** @description Malformed JSON or an invalid event; `detail[].loc` names the field and the batch index; nothing of the batch is published */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
             };
-            /** @description Kafka did not acknowledge in time; retry after `Retry-After` seconds */
+            /** @description Kafka did not acknowledge within 5 s (INGEST_PRODUCE_TIMEOUT_S); retry with the same event ids after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (INGEST_RETRY_AFTER_S) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -379,7 +454,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Kafka did not answer within 1 s */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
         };
@@ -393,13 +477,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Prometheus text exposition format 0.0.4 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/plain; version=0.0.4; charset=utf-8": string;
                 };
             };
         };
