@@ -108,6 +108,16 @@ describe("liveReducer", () => {
     expect(run(live(), { type: "closed", code: 4403, reason: "" }).error).toBe("server refused the stream (4403)");
   });
 
+  it("offline: a live feed the server reports offline (4503) shows offline at once and is retried", () => {
+    const state = run(live(), { type: "closed", code: 4503, reason: "live feed offline; retry later" });
+    expect(state).toMatchObject({
+      connection: "offline",
+      error: "live feed offline; retry later",
+      phase: { kind: "retry", backoffAttempt: 0 },
+    });
+    expect(run(state, { type: "retry" }, message(snapshot(6)))).toMatchObject({ connection: "live", error: null });
+  });
+
   it("reconnect: the next snapshot after offline goes live and resets the backoff", () => {
     let state = start();
     for (let i = 0; i < 3; i++) state = run(state, { type: "closed", code: 1006, reason: "" }, { type: "retry" });

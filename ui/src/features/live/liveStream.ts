@@ -45,6 +45,8 @@ export type LiveEvent =
 
 // Close codes from docs/api.md: retrying cannot fix bad parameters or a rejected Origin.
 const FATAL_CLOSE_CODES = new Set([4400, 4403]);
+// docs/api.md: the live feed cannot read Kafka; clients retry with backoff.
+const LIVE_OFFLINE_CLOSE_CODE = 4503;
 
 /** A fresh stream for (region, window): its first socket is to be opened. */
 export function subscribed(
@@ -100,6 +102,10 @@ function onSocketEvent(state: LiveStream, event: SocketEvent): LiveStream {
           error: `server refused the stream (${detail})`,
           phase: { kind: "stopped" },
         };
+      }
+      if (event.code === LIVE_OFFLINE_CLOSE_CODE) {
+        // The server itself says its feed is down: offline now, while the retries go on.
+        return { ...failed(state, event.reason || "live feed offline"), connection: "offline" };
       }
       return failed(state, event.code === 1000 ? "server closed the stream" : `connection lost (code ${event.code})`);
   }
