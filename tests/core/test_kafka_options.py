@@ -160,6 +160,16 @@ def test_sasl_without_credentials_fails_naming_the_settings() -> None:
     assert PASSWORD not in message and PASSWORD not in repr(failure.value)
 
 
+def test_protocol_and_mechanism_in_any_case() -> None:
+    kafka = KafkaSettings(
+        security_protocol="sasl_plaintext",
+        sasl_mechanism="scram-sha-512",
+        sasl_username="u",
+        sasl_password="p",
+    )
+    assert (kafka.security_protocol, kafka.sasl_mechanism) == ("SASL_PLAINTEXT", "SCRAM-SHA-512")
+
+
 def test_unknown_protocol_or_mechanism_is_refused() -> None:
     with pytest.raises(ValidationError, match="security_protocol"):
         KafkaSettings(security_protocol="SASL-SSL")

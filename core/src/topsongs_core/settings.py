@@ -51,6 +51,12 @@ class KafkaSettings(BaseSettings):
             self.live_hours_topic = f"{self.live_topic}-hours"
         return self
 
+    @field_validator("security_protocol", "sasl_mechanism", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        # Kafka's Java clients take these in any case; aiokafka only in upper case.
+        return value.upper() if isinstance(value, str) else value
+
     @model_validator(mode="after")
     def _complete_security(self) -> KafkaSettings:
         # Fail at start-up naming the setting, not at the first request with a broker's vague error.
