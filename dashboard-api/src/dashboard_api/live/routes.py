@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, WebSocket
 from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect
+from topsongs_core.live import LiveSnapshot
 
 from dashboard_api.deps import Board, Feed, Hub, Settings
 from dashboard_api.errors import LIVE_OFFLINE, VALIDATION, LiveOffline, invalid
@@ -50,6 +51,7 @@ Window = Annotated[str, Depends(_window)]
 
 @router.get(
     "/api/live",
+    response_model=LiveSnapshot,
     responses={422: VALIDATION, 503: {"model": LiveOffline, "description": LIVE_OFFLINE}},
 )
 async def live_snapshot(board: Board, feed: Feed, region: Region, window: Window) -> Any:
