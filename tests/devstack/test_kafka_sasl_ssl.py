@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import faust
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -14,7 +15,7 @@ from plays_lake.session import build_session, kafka_source_options
 from plays_lake.settings import LakeSettings
 from pydantic import SecretStr
 from pyspark.sql import SparkSession
-from topsongs_core.kafka_options import aiokafka_connection
+from topsongs_core.kafka_options import aiokafka_connection, faust_broker_credentials
 from topsongs_core.settings import KafkaSettings, S3Settings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import Kafka
@@ -115,6 +116,28 @@ async def test_producer_and_consumer_from_the_builder_round_trip(
     status = await asyncio.to_thread(broker.status)  # devstack status runs its own event loop
     assert status.healthy
     assert not any(secret in repr(status) for secret in SECRETS)
+
+
+async def test_faust_producer_with_the_builder_credentials(secured: tuple[Kafka, KafkaSettings]) -> None:
+    _, kafka = secured
+    app = faust.App(
+        f"secured-{uuid.uuid4().hex[:8]}",
+        broker=f"kafka://{kafka.bootstrap_servers}",
+        broker_credentials=faust_broker_credentials(kafka),
+    )
+    producer = app.producer  # Faust's own aiokafka producer, configured from the credentials
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            kafka.dead_letter_topic, None, b"from-faust", partition=None, timestamp=None, headers=None
+        )
+    finally:
+        await producer.stop()
+    async with AIOKafkaConsumer(
+        kafka.dead_letter_topic, **aiokafka_connection(kafka), auto_offset_reset="earliest"
+    ) as consumer:
+        batch = await consumer.getmany(timeout_ms=10_000)
+    assert b"from-faust" in [r.value for records in batch.values() for r in records]
 
 
 async def test_plaintext_and_wrong_password_are_refused(secured: tuple[Kafka, KafkaSettings]) -> None:
