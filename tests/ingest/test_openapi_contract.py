@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import sys
 from pathlib import Path
@@ -100,12 +101,17 @@ def test_stripped_text_pattern_is_what_pydantic_strips() -> None:
         if not 0xD800 <= code < 0xE000:
             char = chr(code)
             assert (strip.validate_python(char) == "") == bool(in_class.fullmatch(char)), hex(code)
-    text = TypeAdapter(Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4)])
-    pattern = re.compile(stripped_text_pattern(1, 4))
-    for sample in ["", " ", "a", " a\u3000", "abcd", "abcde", "a  b", "a   b", "\x1c", "\ufeff", "\x85"]:
-        try:
-            text.validate_python(sample)
-            valid = True
-        except ValidationError:
-            valid = False
-        assert bool(pattern.search(sample)) == valid, repr(sample)
+    # Every string up to 5 characters over an alphabet of text, stripped space and look-alikes.
+    samples = ["".join(chars) for n in range(6) for chars in itertools.product(" a\x1c\x85\ufeff", repeat=n)]
+    for low, high in [(0, 1), (1, 1), (1, 4), (2, 3)]:
+        text = TypeAdapter(
+            Annotated[str, StringConstraints(strip_whitespace=True, min_length=low, max_length=high)]
+        )
+        pattern = re.compile(stripped_text_pattern(low, high))
+        for sample in samples:
+            try:
+                text.validate_python(sample)
+                valid = True
+            except ValidationError:
+                valid = False
+            assert bool(pattern.search(sample)) == valid, (low, high, sample)

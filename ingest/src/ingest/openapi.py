@@ -51,10 +51,10 @@ STRIPPED = "\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u
 def stripped_text_pattern(min_length: int, max_length: int) -> str:
     """A regex for text whose length once stripped of surrounding whitespace is within the bounds."""
     edge, space = f"[^{STRIPPED}]", f"[{STRIPPED}]*"
-    text = f"{edge}(?:[\\s\\S]{{{max(min_length - 2, 0)},{max_length - 2}}}{edge})"
-    if min_length <= 1:
-        text = f"{edge}|{text}" if min_length == 1 else f"(?:{edge}|{text})?"
-    return f"^{space}(?:{text}){space}$"
+    forms = [edge] if min_length <= 1 else []
+    if max_length >= 2:
+        forms.append(f"{edge}[\\s\\S]{{{max(min_length - 2, 0)},{max_length - 2}}}{edge}")
+    return f"^{space}(?:{'|'.join(forms)}){'?' if min_length == 0 else ''}{space}$"
 
 
 def play_event_schema(contract: ContractSettings) -> dict[str, Any]:
@@ -72,10 +72,11 @@ def play_event_schema(contract: ContractSettings) -> dict[str, Any]:
                 prop.pop("minLength", None)
                 prop.pop("maxLength", None)
                 prop["pattern"] = stripped_text_pattern(rule.min_length or 0, rule.max_length)
-                prop["description"] = (
+                rule_text = (
                     f"Surrounding whitespace is stripped; {rule.min_length or 0} to "
                     f"{rule.max_length} characters must remain."
                 )
+                prop["description"] = " ".join(filter(None, (prop.get("description"), rule_text)))
     return schema
 
 
