@@ -37,6 +37,7 @@ from topsongs_charts.lake import Lake
 from topsongs_charts.progress import checkpoint_key, kafka_end_offsets, lake_offsets
 from topsongs_charts.restate import stale_hours
 from topsongs_charts.settings import ChartsSettings
+from topsongs_core.lake_layout import LakeLayout
 from topsongs_core.settings import ContractSettings, PostgresSettings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import ensure_topics, private_topics
@@ -54,7 +55,7 @@ def _settings(root: str, postgres: PostgresSettings) -> ChartsSettings:
     kafka = private_topics("bench-batch")
     charts = ChartsSettings(
         postgres=postgres,
-        raw_prefix=f"{root}/raw",
+        lake=LakeLayout(plays_path=f"{root}/raw"),
         enriched_prefix=f"{root}/enriched",
         catalog_key=f"{root}/catalog/songs.parquet",
         kafka=kafka,

@@ -15,6 +15,7 @@ import pytest
 from topsongs_charts import loads, migrate
 from topsongs_charts.lake import Lake
 from topsongs_charts.settings import ChartsSettings
+from topsongs_core.lake_layout import LakeLayout
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,7 +47,7 @@ def charts_settings(
     migrate.apply(pg_settings)
     root = f"tests/airflow-{uuid.uuid4().hex[:10]}"
     yield ChartsSettings(
-        raw_prefix=f"{root}/raw/plays",
+        lake=LakeLayout(plays_path=f"{root}/raw/plays"),
         enriched_prefix=f"{root}/enriched/plays",
         catalog_key=f"{root}/catalog/songs/songs.parquet",
         s3=s3_settings,
@@ -73,9 +74,9 @@ def dag_env(
     return {
         **airflow_env,
         "KAFKA_PLAYS_TOPIC": kafka_settings.plays_topic,
-        "CHARTS_LAKE_CHECKPOINT": f"{settings.raw_prefix}/_checkpoint",
+        "CHARTS_LAKE_CHECKPOINT": f"{settings.lake.plays_path}/_checkpoint",
         "CHARTS_LAKE_WAIT_LIMIT": "PT30S",
-        "CHARTS_RAW_PREFIX": settings.raw_prefix,
+        "LAKE_PLAYS_PATH": settings.lake.plays_path,
         "CHARTS_ENRICHED_PREFIX": settings.enriched_prefix,
         "CHARTS_CATALOG_KEY": settings.catalog_key,
         "CHARTS_TOP_N": str(settings.top_n),

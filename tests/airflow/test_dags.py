@@ -66,7 +66,9 @@ def _write_day(settings: ChartsSettings, day: date, hours: range) -> None:
     lake.write_parquet(settings.catalog_key, synthetic.catalog(40))
     for h in hours:
         hour = day_hours(day)[h]
-        synthetic.write_raw(lake, settings.raw_prefix, synthetic.plays(hour, REGIONS, 30 + h, 45, seed=h))
+        synthetic.write_raw(
+            lake, settings.lake.plays_path, synthetic.plays(hour, REGIONS, 30 + h, 45, seed=h)
+        )
 
 
 def test_dagbag_imports_every_dag_without_errors(airflow_env: dict[str, str]) -> None:

@@ -11,6 +11,7 @@ import pytest
 from topsongs_charts import loads, migrate
 from topsongs_charts.lake import Lake
 from topsongs_charts.settings import ChartsSettings
+from topsongs_core.lake_layout import LakeLayout
 from topsongs_core.settings import PostgresSettings, S3Settings
 
 
@@ -27,7 +28,7 @@ def charts_settings(
     """Settings whose lake datasets live under a prefix private to this test."""
     root = f"tests/charts-{uuid.uuid4().hex[:10]}"
     settings = ChartsSettings(
-        raw_prefix=f"{root}/raw/plays",
+        lake=LakeLayout(plays_path=f"{root}/raw/plays"),
         enriched_prefix=f"{root}/enriched/plays",
         catalog_key=f"{root}/catalog/songs/songs.parquet",
         s3=s3_settings,

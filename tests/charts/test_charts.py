@@ -55,7 +55,7 @@ def test_backfill_of_a_day_adds_up_and_reruns_change_nothing(
     ids: dict[str, list[str]] = {r: [] for r in REGIONS}
     for number, hour in enumerate(day_hours(test_day)):
         plays = synthetic.plays(hour, REGIONS, per_region=40 + number, songs=60, seed=number)
-        synthetic.write_raw(lake, charts_settings.raw_prefix, plays)
+        synthetic.write_raw(lake, charts_settings.lake.plays_path, plays)
         for region, song_id in zip(plays["region"].to_pylist(), plays["song_id"].to_pylist(), strict=True):
             ids[region].append(song_id)
     enriched_rows = 0
@@ -86,7 +86,7 @@ def test_backfill_of_a_day_adds_up_and_reruns_change_nothing(
 def test_daily_waits_for_every_hour(charts_settings: ChartsSettings, lake: Lake, test_day: date) -> None:
     hour = day_hours(test_day)[0]
     lake.write_parquet(charts_settings.catalog_key, synthetic.catalog(10))
-    synthetic.write_raw(lake, charts_settings.raw_prefix, synthetic.plays(hour, ["US"], 10, 10))
+    synthetic.write_raw(lake, charts_settings.lake.plays_path, synthetic.plays(hour, ["US"], 10, 10))
     with pytest.raises(NotReady):
         run_hourly_charts(charts_settings, day_hours(test_day)[1])
     run_hourly_etl(charts_settings, hour)
@@ -100,7 +100,7 @@ def test_hourly_load_fails_loudly_when_the_lake_disagrees_with_the_manifest(
 ) -> None:
     hour = day_hours(test_day)[7]
     lake.write_parquet(charts_settings.catalog_key, synthetic.catalog(10))
-    synthetic.write_raw(lake, charts_settings.raw_prefix, synthetic.plays(hour, ["KR"], 25, 10))
+    synthetic.write_raw(lake, charts_settings.lake.plays_path, synthetic.plays(hour, ["KR"], 25, 10))
     manifest = run_hourly_etl(charts_settings, hour)
     manifest["regions"]["KR"] += 1
     lake.write_json(marker_key(charts_settings, hour), manifest)

@@ -39,18 +39,18 @@ def test_etl_dedups_validates_enriches_and_reports_unknown_songs(
     hour = _hour(test_day, 14)
     plays = synthetic.plays(hour, ["US", "GB"], per_region=300, songs=40, seed=1)
     lake.write_parquet(charts_settings.catalog_key, synthetic.catalog(30))  # s-00030.. unknown
-    synthetic.write_raw(lake, charts_settings.raw_prefix, plays, files_per_partition=2)
+    synthetic.write_raw(lake, charts_settings.lake.plays_path, plays, files_per_partition=2)
     # The same events again (a replayed batch) in an extra file, plus rows that must be dropped.
     us = plays.filter(pc.equal(plays["region"], "US")).slice(0, 50)
-    synthetic.write_raw(lake, charts_settings.raw_prefix + "-dup", us)
-    dup_key = lake.list_files(charts_settings.raw_prefix + "-dup", recursive=True)[0]
+    synthetic.write_raw(lake, charts_settings.lake.plays_path + "-dup", us)
+    dup_key = lake.list_files(charts_settings.lake.plays_path + "-dup", recursive=True)[0]
     lake.fs.copy_file(
         lake.path(dup_key),
-        lake.path(f"{charts_settings.raw_prefix}/region=US/date={test_day}/hour=14/part-dup.parquet"),
+        lake.path(f"{charts_settings.lake.plays_path}/region=US/date={test_day}/hour=14/part-dup.parquet"),
     )
     bad = _bad_rows(hour)
     lake.write_parquet(
-        f"{charts_settings.raw_prefix}/region=US/date={test_day}/hour=14/part-bad.parquet",
+        f"{charts_settings.lake.plays_path}/region=US/date={test_day}/hour=14/part-bad.parquet",
         bad.drop_columns(["region"]),
     )
 
@@ -84,7 +84,7 @@ def test_rerun_gives_the_same_partitions_and_drops_stale_regions(
     hour = _hour(test_day, 3)
     lake.write_parquet(charts_settings.catalog_key, synthetic.catalog(50))
     plays = synthetic.plays(hour, ["DE", "FR"], per_region=200, songs=50, seed=2)
-    synthetic.write_raw(lake, charts_settings.raw_prefix, plays)
+    synthetic.write_raw(lake, charts_settings.lake.plays_path, plays)
 
     first = run_hourly_etl(charts_settings, hour)
     de_first = lake.read_parquet(enriched_key(charts_settings, "DE", hour))
@@ -93,7 +93,7 @@ def test_rerun_gives_the_same_partitions_and_drops_stale_regions(
     assert lake.read_parquet(enriched_key(charts_settings, "DE", hour)).equals(de_first)
     assert lake.list_files(f"{charts_settings.enriched_prefix}/_staging", recursive=True) == []
 
-    lake.remove_tree(f"{charts_settings.raw_prefix}/region=FR")
+    lake.remove_tree(f"{charts_settings.lake.plays_path}/region=FR")
     third = run_hourly_etl(charts_settings, hour)
     assert third["regions"] == {"DE": 200}
     assert not lake.exists(enriched_key(charts_settings, "FR", hour))
@@ -105,9 +105,9 @@ def test_spark_log_decides_which_files_count(
     hour = _hour(test_day, 9)
     lake.write_parquet(charts_settings.catalog_key, synthetic.catalog(20))
     plays = synthetic.plays(hour, ["JP"], per_region=100, songs=20, seed=3)
-    keys = synthetic.write_raw(lake, charts_settings.raw_prefix, plays, files_per_partition=2)
+    keys = synthetic.write_raw(lake, charts_settings.lake.plays_path, plays, files_per_partition=2)
     committed = {"path": f"s3a://lake/{keys[0]}", "size": 1, "isDir": False, "action": "add"}
-    with lake.fs.open_output_stream(lake.path(f"{charts_settings.raw_prefix}/_spark_metadata/0")) as out:
+    with lake.fs.open_output_stream(lake.path(f"{charts_settings.lake.plays_path}/_spark_metadata/0")) as out:
         out.write(("v1\n" + json.dumps(committed) + "\n").encode())
 
     manifest = run_hourly_etl(charts_settings, hour)

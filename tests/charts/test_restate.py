@@ -10,9 +10,10 @@ import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 from topsongs_charts import synthetic
-from topsongs_charts.lake import Lake, partition
+from topsongs_charts.lake import Lake
 from topsongs_charts.restate import complete_day, days_to_reload, restate_hour, stale_hours
 from topsongs_charts.settings import ChartsSettings
+from topsongs_core.lake_layout import partition
 
 REGIONS = ["US", "GB", "BR"]
 HOUR = timedelta(hours=1)
@@ -29,7 +30,7 @@ def _write(lake: Lake, settings: ChartsSettings, plays: pa.Table, name: str) -> 
         in_hour = plays.filter(pc.equal(hours, pa.scalar(hour, hours.type)))
         for region in sorted(set(in_hour["region"].to_pylist())):
             rows = in_hour.filter(pc.equal(in_hour["region"], region)).drop_columns(["region"])
-            key = f"{settings.raw_prefix}/{partition(region, hour.date(), hour.hour)}/{name}.parquet"
+            key = f"{settings.lake.plays_path}/{partition(region, hour.date(), hour.hour)}/{name}.parquet"
             lake.write_parquet(key, rows)
 
 

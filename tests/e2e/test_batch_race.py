@@ -28,6 +28,7 @@ from topsongs_charts.lake import Lake
 from topsongs_charts.progress import checkpoint_key, kafka_end_offsets, lake_offsets
 from topsongs_charts.restate import stale_hours
 from topsongs_charts.settings import ChartsSettings
+from topsongs_core.lake_layout import LakeLayout
 from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings, S3Settings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.services.spark import spark_jars
@@ -60,7 +61,7 @@ def charts(s3_settings: S3Settings, pg_settings: PostgresSettings, kafka_setting
     root = f"tests/race-{uuid.uuid4().hex[:8]}"
     with private_chart_database(pg_settings) as postgres:
         yield ChartsSettings(
-            raw_prefix=f"{root}/raw",
+            lake=LakeLayout(plays_path=f"{root}/raw"),
             enriched_prefix=f"{root}/enriched",
             catalog_key=f"{root}/catalog/songs.parquet",
             lake_checkpoint=f"s3a://{s3_settings.bucket}/{root}/checkpoints/plays",

@@ -22,6 +22,7 @@ from topsongs_charts.etl import run_hourly_etl
 from topsongs_charts.intervals import day_hours
 from topsongs_charts.loads import delete_day
 from topsongs_charts.settings import ChartsSettings
+from topsongs_core.lake_layout import LakeLayout
 from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings, S3Settings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.objectstore import s3_client
@@ -128,7 +129,7 @@ async def test_posted_plays_settle_into_rest_history(
     await _run_spark(kafka_settings, s3_settings, prefix)
 
     charts = ChartsSettings(
-        raw_prefix=f"{prefix}/raw",
+        lake=LakeLayout(plays_path=f"{prefix}/raw"),
         enriched_prefix=f"{prefix}/enriched",
         catalog_key=f"{prefix}/catalog/songs.parquet",
         s3=s3_settings,

@@ -7,11 +7,12 @@ from datetime import datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from topsongs_core.lake_layout import partition
 
 from topsongs_charts import quality
 from topsongs_charts.enrich import CATALOG_COLUMNS, CATALOG_SCHEMA, Enriched, enrich_hour
 from topsongs_charts.intervals import as_hour
-from topsongs_charts.lake import Lake, partition
+from topsongs_charts.lake import Lake
 from topsongs_charts.raw import read_hour
 from topsongs_charts.settings import ChartsSettings
 
@@ -44,7 +45,7 @@ def run_hourly_etl(settings: ChartsSettings, hour: datetime, lake: Lake | None =
     """Enrich one hour for every region and replace its partitions; returns the manifest."""
     hour = as_hour(hour)
     lake = lake or Lake.from_s3(settings.s3)
-    raw = read_hour(lake, settings.raw_prefix, hour, honour_spark_log=settings.honour_spark_log)
+    raw = read_hour(lake, settings.lake.plays_path, hour, honour_spark_log=settings.honour_spark_log)
     catalog = read_catalog(lake, settings) if raw.table.num_rows else _EMPTY_CATALOG
     result = enrich_hour(raw.table, catalog, hour, settings.contract.regions)
     return publish_hour(lake, settings, hour, result, raw_files=raw.files)

@@ -30,12 +30,6 @@ def s3_filesystem(settings: S3Settings) -> pafs.S3FileSystem:
     )
 
 
-def partition(region: str, day: date, hour: int | None = None) -> str:
-    """The Hive-style partition path below a dataset prefix, as Spark writes it."""
-    path = f"region={region}/date={day.isoformat()}"
-    return path if hour is None else f"{path}/hour={hour}"
-
-
 @dataclass(frozen=True)
 class Lake:
     """A filesystem and the root every key is relative to."""

@@ -10,28 +10,24 @@ from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from topsongs_core.lake_layout import PLAY_COLUMNS, SPARK_LOG, ColumnType, partition
 
-from topsongs_charts.lake import Lake, partition
+from topsongs_charts.lake import Lake
 
-RAW_SCHEMA = pa.schema(
-    [
-        ("event_id", pa.string()),
-        ("song_id", pa.string()),
-        ("title", pa.string()),
-        ("artist", pa.string()),
-        ("user_id", pa.string()),
-        ("region", pa.string()),
-        ("played_at", pa.timestamp("us", tz="UTC")),
-        ("ms_played", pa.int64()),
-        ("device", pa.string()),
-        ("schema_version", pa.int32()),
-    ]
-)
+_ARROW: dict[ColumnType, pa.DataType] = {
+    "string": pa.string(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "int32": pa.int32(),
+    "int64": pa.int64(),
+}
+
+# One raw play as the batch reads it: the play event's columns (the partition path supplies region).
+RAW_SCHEMA = pa.schema([(c.name, _ARROW[c.type]) for c in PLAY_COLUMNS])
 
 
 def spark_committed_files(lake: Lake, prefix: str) -> set[str] | None:
     """Keys the Spark sink's `_spark_metadata` log commits, or None when there is no log."""
-    log = f"{prefix}/_spark_metadata"
+    log = f"{prefix}/{SPARK_LOG}"
     batches = [k.rsplit("/", 1)[-1] for k in lake.list_files(log)]
     numbered = sorted((int(name.split(".")[0]), name) for name in batches if name.split(".")[0].isdigit())
     if not numbered:

@@ -32,7 +32,9 @@ def stale_hours(settings: ChartsSettings, now: datetime, lake: Lake | None = Non
     """Closed hours inside the ingest horizon whose lake files outnumber what their ETL read, oldest
     first, at most ``restate_batch_hours``. Hours never processed count once their run has settled."""
     lake = lake or Lake.from_s3(settings.s3)
-    files = files_per_hour(lake_files(lake, settings.raw_prefix, honour_spark_log=settings.honour_spark_log))
+    files = files_per_hour(
+        lake_files(lake, settings.lake.plays_path, honour_spark_log=settings.honour_spark_log)
+    )
     oldest = now - settings.contract.max_event_age - HOUR
     stale: list[datetime] = []
     for hour, count in sorted(files.items()):

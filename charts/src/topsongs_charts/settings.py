@@ -7,6 +7,7 @@ from datetime import timedelta
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from topsongs_core.catalog import SONGS_KEY
+from topsongs_core.lake_layout import LakeLayout
 from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings, S3Settings
 
 
@@ -16,7 +17,6 @@ class ChartsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHARTS_", extra="ignore")
 
     top_n: int = Field(default=10, ge=1, le=1000)
-    raw_prefix: str = "raw/plays"
     enriched_prefix: str = "enriched/plays"
     catalog_key: str = SONGS_KEY
     # Spark's file-sink log is honoured when present; de-duplication by event_id holds regardless.
@@ -42,3 +42,5 @@ class ChartsSettings(BaseSettings):
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
+    # Where the lake job writes the raw plays (LAKE_PLAYS_PATH): the same setting the job reads.
+    lake: LakeLayout = Field(default_factory=LakeLayout)

@@ -7,9 +7,10 @@ from datetime import datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from topsongs_core.lake_layout import partition
 
 from topsongs_charts.engine import query
-from topsongs_charts.lake import Lake, partition
+from topsongs_charts.lake import Lake
 from topsongs_charts.raw import RAW_SCHEMA
 
 GENRES = ["pop", "rock", "hip-hop", "electronic", "jazz", "latin", "k-pop", "classical"]

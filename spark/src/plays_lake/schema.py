@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pyspark.sql.types import (
+    DataType,
     IntegerType,
     LongType,
     StringType,
@@ -10,38 +11,28 @@ from pyspark.sql.types import (
     StructType,
     TimestampType,
 )
+from topsongs_core.lake_layout import PARTITION_COLUMNS, PLAY_COLUMNS, ColumnType
 
-# Mirrors topsongs_core.events.PlayEvent; played_at stays a string here and is cast in the
-# transform so every ISO 8601 form orjson emits (with or without fractions) parses the same way.
+__all__ = ["PARTITION_COLUMNS", "PLAY_EVENT", "QUARANTINED_PLAY", "RAW_PLAY"]
+
+_SPARK: dict[ColumnType, DataType] = {
+    "string": StringType(),
+    "timestamp": TimestampType(),
+    "int32": IntegerType(),
+    "int64": LongType(),
+}
+
+# The play event's columns (topsongs_core.lake_layout); played_at stays a string here and is cast in
+# the transform so every ISO 8601 form orjson emits (with or without fractions) parses the same way.
 PLAY_EVENT = StructType(
-    [
-        StructField("event_id", StringType()),
-        StructField("song_id", StringType()),
-        StructField("title", StringType()),
-        StructField("artist", StringType()),
-        StructField("user_id", StringType()),
-        StructField("region", StringType()),
-        StructField("played_at", StringType()),
-        StructField("ms_played", LongType()),
-        StructField("device", StringType()),
-        StructField("schema_version", IntegerType()),
-    ]
+    [StructField(c.name, StringType() if c.type == "timestamp" else _SPARK[c.type]) for c in PLAY_COLUMNS]
 )
 
-PARTITION_COLUMNS = ("region", "date", "hour")
-
-# One row of raw/plays as readers see it (partition columns last, typed as written).
+# One row of raw/plays as readers see it: the play's columns, the Kafka record it came from, then
+# the partition columns (typed as written).
 RAW_PLAY = StructType(
     [
-        StructField("event_id", StringType()),
-        StructField("song_id", StringType()),
-        StructField("title", StringType()),
-        StructField("artist", StringType()),
-        StructField("user_id", StringType()),
-        StructField("played_at", TimestampType()),
-        StructField("ms_played", LongType()),
-        StructField("device", StringType()),
-        StructField("schema_version", IntegerType()),
+        *(StructField(c.name, _SPARK[c.type]) for c in PLAY_COLUMNS if c.name not in PARTITION_COLUMNS),
         StructField("kafka_partition", IntegerType()),
         StructField("kafka_offset", LongType()),
         StructField("kafka_timestamp", TimestampType()),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 from topsongs_core.kafka_options import SECRET_OPTION_PATTERN, spark_kafka_options
+from topsongs_core.lake_layout import dataset_uri
 from topsongs_core.settings import KafkaSettings, S3Settings
 
 from plays_lake.settings import LakeSettings
@@ -79,4 +80,4 @@ def kafka_source_options(kafka: KafkaSettings, lake: LakeSettings) -> dict[str, 
 
 def lake_uri(s3: S3Settings, path: str) -> str:
     """``s3a://<bucket>/<path>``, or ``path`` itself when it already is a URI."""
-    return path if "://" in path else f"s3a://{s3.bucket}/{path.strip('/')}"
+    return dataset_uri(s3.bucket, path)

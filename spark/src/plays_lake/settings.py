@@ -5,11 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+from topsongs_core.lake_layout import LakeLayout
 
 
-class LakeSettings(BaseSettings):
-    """Where the job runs, where it writes, and how each trigger is sized."""
+class LakeSettings(LakeLayout):
+    """Where the job runs, where it writes (``plays_path``, ``quarantine_path``), how each trigger is sized.
+
+    The paths are the lake layout's fields (LAKE_PLAYS_PATH, LAKE_QUARANTINE_PATH), which the batch
+    charts read as well.
+    """
 
     model_config = SettingsConfigDict(env_prefix="LAKE_", extra="ignore")
 
@@ -19,8 +24,6 @@ class LakeSettings(BaseSettings):
     jars_dir: Path | None = Field(
         default=None, description="Directory whose *.jar files are handed to Spark (spark.jars)."
     )
-    plays_path: str = "raw/plays"
-    quarantine_path: str = "raw/plays_quarantine"
     checkpoint_location: str | None = Field(
         default=None,
         description="Checkpoint root; default s3a://<bucket>/_checkpoints/plays-lake. "

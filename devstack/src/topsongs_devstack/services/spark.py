@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from topsongs_core.lake_layout import LakeLayout, dataset_uri
 from topsongs_core.settings import S3Settings
 
 from topsongs_devstack.apps import AppService
@@ -36,5 +37,5 @@ def service(settings: DevstackSettings) -> AppService:
     """`python -m plays_lake.job` with the cached jars; LAKE_* variables tune it further."""
     jars = settings.cache_dir / "jars" / "spark"
     argv = ["env", f"LAKE_JARS_DIR={jars}", sys.executable, "-m", "plays_lake.job"]
-    s3 = S3Settings()
-    return SparkJobService("spark", argv, None, None, settings, endpoint=f"s3a://{s3.bucket}/raw/plays")
+    plays = dataset_uri(S3Settings().bucket, LakeLayout().plays_path)
+    return SparkJobService("spark", argv, None, None, settings, endpoint=plays)
