@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from streams.charts import Counted, LiveCharts, Outgoing
 from streams.ledger import Record, split_key
 from streams.settings import StreamsSettings
 from topsongs_core.events import PlayEvent
+from topsongs_core.live import ChartPartials, HourFinal, LiveSettings
 from topsongs_core.settings import ContractSettings, KafkaSettings
 
 HOUR = 500_000  # an epoch hour, so every window below lies inside it
@@ -21,8 +23,7 @@ def settings() -> StreamsSettings:
     return StreamsSettings(
         kafka=KafkaSettings(plays_partitions=2),
         contract=ContractSettings(regions=REGIONS),
-        rolling_minutes=(5,),
-        top_n=2,
+        live=LiveSettings(rolling_minutes=(5,), top_n=2),
         publish_rate_hz=4.0,
         republish_interval_s=5.0,
     )
@@ -45,8 +46,10 @@ def at(partition: int, offset: int, region: str, song: str, played: float) -> Co
 
 
 def decoded(records: list[Outgoing]) -> dict[bytes, dict[str, Any]]:
-    """Records by key, values parsed (each key appears once in a publish)."""
+    """Records by key, values parsed and valid records of their contract (each key appears once)."""
     out = {key: orjson.loads(value) for key, value in records}
+    for value in out.values():
+        {"chart-partials": ChartPartials, "hour-final": HourFinal}[value["kind"]].model_validate(value)
     assert len(out) == len(records)
     return out
 
@@ -169,3 +172,15 @@ def test_a_closed_hour_publishes_one_final_per_region_of_each_owned_partition() 
     assert finals[f"DE|{hour}|1".encode()]["plays"] == 0
     assert (0, "h", HOUR) in map(split_key, ledger) and (1, "h", HOUR) in map(split_key, ledger)
     assert charts.compact({0, 1}, closes + 10) == []  # published once
+
+
+def test_under_continuous_change_a_region_publishes_exactly_at_the_rate() -> None:
+    charts, _ = counted_charts()
+    published = []
+    for step in range(256):  # a US play every 1/64 s for 4 s, publishing whenever the publisher may
+        now = T0 + step / 64
+        charts.count([at(0, 100 + step, "US", "s-5", now)], now)
+        if any(key == b"US|5m" for key, _ in charts.due_partials({0, 1}, now)):
+            published.append(now)
+    assert len(published) == 16
+    assert all(b - a == 0.25 for a, b in itertools.pairwise(published))

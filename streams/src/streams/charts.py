@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, MutableMapping
 
-import orjson
 from topsongs_core.events import PlayEvent
+from topsongs_core.live import ChartPartials, HourFinal, SongPlays, encode
+from topsongs_core.throttle import LeadingEdgeThrottle
+from topsongs_core.timefmt import iso_z
 
 from streams import metrics
 from streams.ledger import Record, id_hash, split_key
 from streams.partition_tally import BatchTally, PartitionTally
 from streams.settings import StreamsSettings
 from streams.standings import Standings
-from streams.throttle import LeadingEdgeThrottle
-from streams.windows import iso_hour, iso_minute, iso_now
 
 # A Kafka record to send: (key, value).
 Outgoing = tuple[bytes, bytes]
@@ -33,7 +33,7 @@ class LiveCharts:
     def __init__(self, settings: StreamsSettings, ledger: MutableMapping[str, Record]) -> None:
         self.settings, self.ledger = settings, ledger
         self.tallies: dict[int, PartitionTally] = {}
-        self.standings = Standings(settings.top_n, settings.window_names)
+        self.standings = Standings(settings.live.top_n, settings.live.windows)
         # Per region, all its windows at once: still at most `publish_rate_hz` messages per (region, window).
         self.throttle = LeadingEdgeThrottle(1.0 / settings.publish_rate_hz)
         self.last_full = 0.0  # when every owned partition was last republished
@@ -48,7 +48,7 @@ class LiveCharts:
                 s.allowed_lateness.total_seconds(),
                 s.dedup_horizon.total_seconds(),
                 s.retention_minutes,
-                s.top_n,
+                s.live.top_n,
                 s.hours_kept,
             )
         return tally
@@ -115,21 +115,20 @@ class LiveCharts:
         """The changed final records of a partition's closed hours (key ``REGION|hour|partition``)."""
         out = []
         for hour, regions in tally.hours.take_unpublished():
-            start = iso_hour(hour)
+            start = iso_z(hour * 3600, "seconds")
             for region in sorted(regions if regions is not None else {*self.settings.contract.regions}):
                 plays, late, top = tally.hours.record(region, hour)
-                message = {
-                    "kind": "hour-final",
-                    "region": region,
-                    "hour": start,
-                    "partition": tally.partition,
-                    "partitions": self.settings.kafka.plays_partitions,
-                    "plays": plays,
-                    "late_dropped": late,
-                    "top": [{"song_id": song, "plays": n} for song, n in top],
-                    "generated_at": iso_now(now),
-                }
-                out.append((f"{region}|{start}|{tally.partition}".encode(), orjson.dumps(message)))
+                final = HourFinal(
+                    region=region,
+                    hour=start,
+                    partition=tally.partition,
+                    partitions=self.settings.kafka.plays_partitions,
+                    plays=plays,
+                    late_dropped=late,
+                    top=[SongPlays(song_id=song, plays=n) for song, n in top],
+                    generated_at=iso_z(now),
+                )
+                out.append((f"{region}|{start}|{tally.partition}".encode(), encode(final)))
                 metrics.hour_finals_published.inc()
         return out
 
@@ -139,7 +138,7 @@ class LiveCharts:
         if standings.refresh(self.tallies, now) or now - self.last_full >= settings.republish_interval_s:
             standings.mark_all(actives, settings.contract.regions)
             self.last_full = now
-        windows = settings.window_names
+        windows, generated = standings.names, iso_z(now)
         due = [region for region in standings.dirty if throttle.wait(region, now) == 0]
         out = []
         for region, partitions in standings.take_dirty(due).items():
@@ -149,17 +148,16 @@ class LiveCharts:
             throttle.fired(region, now)
             parts = {p: standings.partial(self.tallies.get(p), p, region) for p in mine}
             for name, (start, end) in zip(windows, standings.bounds, strict=True):
-                message = {
-                    "kind": "chart-partials",
-                    "region": region,
-                    "window": name,
-                    "window_start": iso_minute(start),
-                    "window_end": iso_minute(end),
-                    "generated_at": iso_now(now),
-                    "partitions": settings.kafka.plays_partitions,
-                    "parts": {str(p): parts[p][name] for p in mine},
-                }
-                out.append((f"{region}|{name}".encode(), orjson.dumps(message)))
+                message = ChartPartials(
+                    region=region,
+                    window=name,
+                    window_start=iso_z(start * 60, "seconds"),
+                    window_end=iso_z(end * 60, "seconds"),
+                    generated_at=generated,
+                    partitions=settings.kafka.plays_partitions,
+                    parts={str(p): parts[p][name] for p in mine},
+                )
+                out.append((f"{region}|{name}".encode(), encode(message)))
                 metrics.partials_published.labels(name).inc()
         return out
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from topsongs_core.live import LiveSettings
 from topsongs_core.settings import ContractSettings, KafkaSettings
 
 
@@ -15,8 +16,6 @@ class StreamsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STREAMS_", extra="ignore")
 
     app_id: str = "topsongs-live"
-    rolling_minutes: tuple[int, ...] = (5, 60)
-    top_n: int = Field(default=10, ge=1)
     allowed_lateness: timedelta = timedelta(minutes=10)
     dedup_horizon: timedelta = timedelta(minutes=10)
     publish_rate_hz: float = Field(default=4.0, gt=0)
@@ -31,16 +30,13 @@ class StreamsSettings(BaseSettings):
     metrics_port: int | None = None
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
-
-    @property
-    def window_names(self) -> tuple[str, ...]:
-        """The chart windows served, e.g. ``("5m", "60m", "hour")``."""
-        return (*(f"{m}m" for m in self.rolling_minutes), "hour")
+    # The windows and N of every chart, shared with dashboard-api (LIVE_ROLLING_MINUTES, LIVE_TOP_N).
+    live: LiveSettings = Field(default_factory=LiveSettings)
 
     @property
     def retention_minutes(self) -> int:
         """How many minute buckets a song keeps: the longest window plus the allowed lateness."""
-        longest = max((*self.rolling_minutes, 60))
+        longest = max(window.minutes for window in self.live.windows)
         return longest + int(self.allowed_lateness.total_seconds() // 60) + 1
 
     @property

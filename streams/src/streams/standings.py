@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Any
+
+from topsongs_core.live import Candidate, PartitionCandidates
+from topsongs_core.windows import ChartWindow
 
 from streams.partition_tally import PartitionTally
-from streams.windows import window_minutes
 
 StandingKey = tuple[int, str, str]
 
@@ -20,8 +21,9 @@ StandingKey = tuple[int, str, str]
 class Standings:
     """Totals and top-K lists of every owned partition, plus which (region, partition) changed."""
 
-    def __init__(self, top_n: int, windows: tuple[str, ...]) -> None:
+    def __init__(self, top_n: int, windows: tuple[ChartWindow, ...]) -> None:
         self.top_n, self.windows = top_n, windows
+        self.names = tuple(window.name for window in windows)
         self.bounds: tuple[tuple[int, int], ...] = ()
         self.totals: dict[StandingKey, dict[str, int]] = defaultdict(dict)
         self.tops: dict[StandingKey, list[tuple[int, str]]] = defaultdict(list)
@@ -29,7 +31,7 @@ class Standings:
 
     def current_bounds(self, now: float) -> tuple[tuple[int, int], ...]:
         """``[start, end)`` minutes of every window at ``now``."""
-        return tuple(window_minutes(name, now) for name in self.windows)
+        return tuple(window.minutes_at(now) for window in self.windows)
 
     def refresh(self, tallies: Mapping[int, PartitionTally], now: float) -> bool:
         """Rebuild everything when the window bounds moved; True if they did."""
@@ -46,7 +48,7 @@ class Standings:
         self.tops.clear()
         for partition, tally in tallies.items():
             for (region, song), buckets in tally.minutes.items():
-                for name, (start, end) in zip(self.windows, bounds, strict=True):
+                for name, (start, end) in zip(self.names, bounds, strict=True):
                     plays = sum(n for m, n in buckets.items() if start <= m < end)
                     if plays:
                         self.totals[partition, region, name][song] = plays
@@ -60,7 +62,7 @@ class Standings:
         """Apply counted ``((region, song, minute), plays)`` increments of one partition."""
         for (region, song, minute), n in counts:
             self.dirty[region].add(partition)
-            for name, (start, end) in zip(self.windows, self.bounds, strict=True):
+            for name, (start, end) in zip(self.names, self.bounds, strict=True):
                 if start <= minute < end:
                     key = (partition, region, name)
                     totals = self.totals[key]
@@ -94,14 +96,16 @@ class Standings:
         """The dirty partitions of each of ``regions`` (region → partitions), cleared."""
         return {region: self.dirty.pop(region) for region in regions if region in self.dirty}
 
-    def partial(self, tally: PartitionTally | None, partition: int, region: str) -> dict[str, dict[str, Any]]:
+    def partial(
+        self, tally: PartitionTally | None, partition: int, region: str
+    ) -> dict[str, PartitionCandidates]:
         """Per window: this partition's late count and top-K candidates (plays desc, song_id asc)."""
         late = tally.late.get(region, 0) if tally else 0
         out = {}
-        for name in self.windows:
+        for name in self.names:
             entries = []
             for plays, song in self.tops.get((partition, region, name), ()):
                 title, artist = tally.titles.get((region, song), ("", "")) if tally else ("", "")
-                entries.append({"song_id": song, "title": title, "artist": artist, "plays": -plays})
-            out[name] = {"late_dropped": late, "entries": entries}
+                entries.append(Candidate(song_id=song, title=title, artist=artist, plays=-plays))
+            out[name] = PartitionCandidates(late_dropped=late, entries=entries)
         return out
