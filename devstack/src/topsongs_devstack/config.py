@@ -6,17 +6,9 @@ from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from topsongs_core.workspace import repo_root
 
-
-def _repo_root() -> Path:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "Makefile").exists() and (parent / "devstack").is_dir():
-            return parent
-    return Path.cwd()
-
-
-REPO_ROOT = _repo_root()
+REPO_ROOT = repo_root()
 
 
 class DevstackSettings(BaseSettings):
