@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faust
 from faust.types import TransportT
+from topsongs_core.kafka_options import faust_broker_credentials
 
 from streams import agents, transport
 from streams.charts import LiveCharts
@@ -26,6 +27,9 @@ def create_app(settings: StreamsSettings) -> LiveApp:
     app = LiveApp(
         settings.app_id,
         broker=settings.broker_urls(),
+        # Security protocol, SASL and TLS from KAFKA_* settings, as every other Kafka client gets them.
+        broker_credentials=faust_broker_credentials(settings.kafka),
+        broker_client_id=settings.kafka.client_id,
         store="memory://",
         processing_guarantee=settings.processing_guarantee,
         topic_partitions=settings.kafka.plays_partitions,
