@@ -38,6 +38,7 @@ def test_events_follow_the_contract(catalog: Catalog) -> None:
     plays = _plays(catalog, 2000)
     now = START + timedelta(seconds=20)
     events = [PlayEvent.model_validate(p, context={"now": now}) for p in plays]
+    assert {tuple(p) for p in plays} == {tuple(PlayEvent.model_fields)}  # every field, none left out
     assert len({e.event_id for e in events}) == len(events)
     assert events[0].played_at == START
     assert events[-1].played_at == START + timedelta(seconds=1999 / 100)
