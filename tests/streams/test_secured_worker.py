@@ -6,67 +6,27 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.live import decode_partials
 from topsongs_core.settings import KafkaSettings
-from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import Kafka
-from topsongs_devstack.process import free_port
 
-from tests.devstack.test_kafka_sasl_ssl import ADMIN_PASSWORD, APP_PASSWORD, secured_broker_properties
-from tests.devstack.tls import make_tls_files
+from tests.devstack import test_kafka_sasl_ssl as sasl_ssl
 from tests.streams.live_oracle import expected, plays
 from tests.streams.worker import Worker
 
 REGIONS = ("US", "GB")
-
-
-@pytest.fixture(scope="module")
-def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaSettings]:
-    """A private SASL_SSL broker (own state, ports and CA); yields the app user's client settings."""
-    root = tmp_path_factory.mktemp("streams-sasl-ssl")
-    tls = make_tls_files(root / "tls")
-    combined = root / "tls" / "broker-keystore.pem"  # Kafka's PEM key store: key then certificate
-    combined.write_text(tls.broker_key.read_text() + tls.broker_cert.read_text())
-    port, controller = free_port(), free_port()
-    settings = DevstackSettings(state_dir=root / "state", kafka_controller_port=controller)
-    suffix = uuid.uuid4().hex[:8]
-    kafka = KafkaSettings(
-        bootstrap_servers=f"127.0.0.1:{port}",
-        plays_topic=f"plays-{suffix}",
-        dead_letter_topic=f"dlq-{suffix}",
-        live_topic=f"live-{suffix}",
-        plays_partitions=2,
-        security_protocol="SASL_SSL",
-        sasl_mechanism="SCRAM-SHA-512",
-        sasl_username="app",
-        sasl_password=APP_PASSWORD,
-        ssl_cafile=tls.ca,
-    )
-    users = [
-        f"SCRAM-SHA-512=[name={name},password={pw}]"
-        for name, pw in (("admin", ADMIN_PASSWORD), ("app", APP_PASSWORD))
-    ]
-    broker = Kafka(
-        settings,
-        kafka,
-        properties=secured_broker_properties(tls, combined, "127.0.0.1", port, controller),
-        format_args=[a for u in users for a in ("--add-scram", u)],
-    )
-    broker.up()
-    yield kafka
-    broker.down()
+# The devstack tests' private SASL_SSL broker (own state, ports and CA), once per supported release.
+secured = sasl_ssl.secured
 
 
 async def test_a_worker_on_a_sasl_ssl_broker_publishes_the_exact_charts(
-    secured: KafkaSettings, tmp_path: Path
+    secured: tuple[Kafka, KafkaSettings], tmp_path: Path
 ) -> None:
-    kafka = secured
+    _, kafka = secured
     sent = plays(REGIONS, 300, songs=15, seed=5)
     async with AIOKafkaProducer(**aiokafka_connection(kafka), acks="all") as producer:
         for event in sent:
@@ -78,10 +38,10 @@ async def test_a_worker_on_a_sasl_ssl_broker_publishes_the_exact_charts(
         "KAFKA_DEAD_LETTER_TOPIC": kafka.dead_letter_topic,
         "KAFKA_LIVE_TOPIC": kafka.live_topic,
         "KAFKA_PLAYS_PARTITIONS": str(kafka.plays_partitions),
-        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
-        "KAFKA_SASL_USERNAME": "app",
-        "KAFKA_SASL_PASSWORD": APP_PASSWORD,
+        "KAFKA_SECURITY_PROTOCOL": kafka.security_protocol,
+        "KAFKA_SASL_MECHANISM": str(kafka.sasl_mechanism),
+        "KAFKA_SASL_USERNAME": str(kafka.sasl_username),
+        "KAFKA_SASL_PASSWORD": kafka.sasl_password.get_secret_value() if kafka.sasl_password else "",
         "KAFKA_SSL_CAFILE": str(kafka.ssl_cafile),
         "STREAMS_APP_ID": f"secured-{uuid.uuid4().hex[:8]}",
     }
@@ -115,7 +75,7 @@ async def test_a_worker_on_a_sasl_ssl_broker_publishes_the_exact_charts(
     finally:
         worker.stop()
     log = worker.log.read_text(errors="replace")
-    assert APP_PASSWORD not in log and ADMIN_PASSWORD not in log
+    assert not any(secret in log for secret in sasl_ssl.SECRETS)
 
 
 def merged(parts: dict[str, list]) -> list[dict]:
