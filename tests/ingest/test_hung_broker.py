@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
 import httpx
@@ -58,22 +58,27 @@ async def _concurrent_requests_are_bounded(client: httpx.AsyncClient) -> None:
         assert took < BOUND_S + MARGIN_S, f"503 took {took:.2f}s"
 
 
-async def _recovers(client: httpx.AsyncClient, broker: Kafka) -> None:
-    """Once the broker answers again, a 202 arrives without restarting ingest and is in the topic."""
+async def _until_accepted(client: httpx.AsyncClient, path: str, body: Callable[[], object]) -> list[str]:
+    """Post fresh bodies until one is answered 202 (503 meanwhile); its event ids."""
     deadline = time.monotonic() + 90
-    accepted: list[str] = []
-    while time.monotonic() < deadline and not accepted:
-        resp = await client.post("/play", json=play())
+    while time.monotonic() < deadline:
+        resp = await client.post(path, json=body())
         if resp.status_code == 202:
-            accepted.append(resp.json()["event_id"])
-        else:
-            assert resp.status_code == 503, resp.text
-            await asyncio.sleep(0.5)
-    assert accepted, "ingest did not recover after the broker answered again"
-    resp = await client.post("/plays", json={"events": [play() for _ in range(50)]})
-    assert resp.status_code == 202, resp.text
-    accepted.extend(resp.json()["event_ids"])
-    assert (await client.get("/readyz")).status_code == 200
+            answer = resp.json()
+            return answer["event_ids"] if path == "/plays" else [answer["event_id"]]
+        assert resp.status_code == 503, resp.text
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"no 202 from {path} within 90 s")
+
+
+async def _recovers(client: httpx.AsyncClient, broker: Kafka) -> None:
+    """Once the broker answers again, 202s arrive without restarting ingest and are in the topic."""
+    accepted = await _until_accepted(client, "/play", play)
+    accepted += await _until_accepted(client, "/plays", lambda: {"events": [play() for _ in range(50)]})
+    deadline = time.monotonic() + 30
+    while (await client.get("/readyz")).status_code != 200:
+        assert time.monotonic() < deadline, "/readyz stayed 503 after the broker answered again"
+        await asyncio.sleep(0.5)
     records = await read_all(broker.kafka, expect=len(accepted), timeout_s=60)
     in_topic = {orjson.loads(value)["event_id"] for _, _, value in records}
     assert set(accepted) <= in_topic
@@ -81,7 +86,7 @@ async def _recovers(client: httpx.AsyncClient, broker: Kafka) -> None:
 
 async def test_connected_producer_answers_503_within_the_bound(broker: Kafka) -> None:
     async for client in serve(IngestSettings(kafka=broker.kafka, produce_timeout_s=BOUND_S)):
-        assert (await client.post("/play", json=play())).status_code == 202
+        await _until_accepted(client, "/play", play)  # connected
         with frozen(broker):
             await _concurrent_requests_are_bounded(client)
             # Requests left waiting in the producer must not slow the next ones down.
