@@ -32,6 +32,7 @@ IsoZ = Annotated[
 ]
 Count = Annotated[int, Field(ge=0)]
 Region = Annotated[str, Field(description="Region code (TOPSONGS_REGIONS).", examples=["US"])]
+Movement = Literal["new", "up", "down", "same"]
 Window = Annotated[str, Field(description="Chart window (LIVE_ROLLING_MINUTES + hour).", examples=["5m"])]
 
 
@@ -103,7 +104,7 @@ class LiveEntry(_Record):
     artist: str
     plays: Count
     prev_rank: int | None = Field(description="Rank in the previous frame; null when new.")
-    movement: Literal["new", "up", "down", "same"]
+    movement: Movement
 
 
 class _Framed(_Record):

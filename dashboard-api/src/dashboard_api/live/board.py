@@ -11,6 +11,7 @@ from topsongs_core.live import (
     LiveEntry,
     LiveSnapshot,
     LiveUpdate,
+    Movement,
     PartitionCandidates,
     decode_partials,
     encode,
@@ -43,7 +44,9 @@ def rank_entries(candidates: list[Candidate], previous: list[LiveEntry], top_n: 
     entries = []
     for rank, c in enumerate(best, start=1):
         prev = before.get(c.song_id)
-        movement = "new" if prev is None else "up" if prev > rank else "down" if prev < rank else "same"
+        movement: Movement = "new"
+        if prev is not None:
+            movement = "up" if prev > rank else "down" if prev < rank else "same"
         entries.append(
             LiveEntry(
                 rank=rank,
