@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,12 +15,10 @@ import psycopg
 import pytest
 from dashboard_api.settings import DashboardSettings
 from psycopg.types.json import Jsonb
-from topsongs_charts import migrate
 from topsongs_core.settings import KafkaSettings, PostgresSettings
-from topsongs_devstack.config import DevstackSettings
-from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.process import free_port
 
+from tests.e2e.airflow_stack import private_chart_database
 from tests.servers import serve_dashboard
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,13 +30,7 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 @pytest.fixture(scope="module")
 def chart_db(engines: None) -> Iterator[PostgresSettings]:
     """A migrated chart database of this module's own, with one loaded hour and day in US."""
-    pg = PostgresSettings()
-    name = f"charts_openapi_{uuid.uuid4().hex[:8]}"
-    postgres = Postgres(DevstackSettings(), pg)
-    postgres.create_database(name)
-    try:
-        settings = pg.model_copy(update={"database": name})
-        migrate.apply(settings)
+    with private_chart_database(PostgresSettings()) as settings:
         with psycopg.connect(settings.dsn()) as conn, conn.transaction():
             conn.execute(
                 'INSERT INTO top_songs_hourly (region, "timestamp", song, plays, rank, song_id, artist)'
@@ -63,8 +54,6 @@ def chart_db(engines: None) -> Iterator[PostgresSettings]:
                     (kind, start, start, hours, status),
                 )
         yield settings
-    finally:
-        postgres.drop_database(name)
 
 
 async def test_openapi_contract(

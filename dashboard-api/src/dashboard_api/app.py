@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from dashboard_api import history, live, ops, reconciliation
+from dashboard_api.choices import CHOICES
 from dashboard_api.deps import AppState
 from dashboard_api.history import routes as history_routes
 from dashboard_api.live import routes as live_routes
@@ -48,7 +49,7 @@ def _document_choices(app: FastAPI, settings: DashboardSettings) -> None:
     The routers are built once per process, before any settings exist, so the enums are filled in
     here; the dependencies that check them read the same settings.
     """
-    choices = {"region": list(settings.contract.regions), "window": list(settings.live.window_names)}
+    choices = {name: list(allowed(settings)) for name, allowed in CHOICES.items()}
     build = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
 from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.settings import KafkaSettings
 
@@ -17,6 +17,19 @@ log = logging.getLogger(__name__)
 
 Assign = Callable[[AIOKafkaConsumer], Awaitable[list[TopicPartition]]]
 Poll = Callable[[AIOKafkaConsumer], Awaitable[None]]
+
+
+async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    """Every partition of ``topic``; a KafkaError while the broker does not know the topic (yet)."""
+    if topic not in await consumer.topics():
+        raise UnknownTopicOrPartitionError(topic)
+    # The client keeps metadata only of topics it tracks (partitions_for_topic is None before):
+    # asking for one partition's offsets makes it fetch the topic's. Guessing partition 0, as this
+    # code once did, read only the first partition of a topic that has more.
+    first = TopicPartition(topic, 0)
+    consumer.assign([first])
+    await consumer.end_offsets([first])
+    return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
 
 
 class ReconnectingConsumer:

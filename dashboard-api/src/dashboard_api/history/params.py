@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
-from dashboard_api.deps import Settings
 from dashboard_api.errors import invalid
 
 MAX_TREND_SPAN = timedelta(days=366)
@@ -48,16 +47,6 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _region(
-    settings: Settings,
-    region: Annotated[str, Query(description="Region code, one of GET /api/regions", examples=["US"])],
-) -> str:
-    if region not in settings.contract.regions:
-        raise invalid("region", f"must be one of {', '.join(settings.contract.regions)}", region)
-    return region
-
-
-Region = Annotated[str, Depends(_region)]
 Hour = Annotated[
     datetime,
     Query(

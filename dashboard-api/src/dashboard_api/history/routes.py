@@ -9,12 +9,13 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import APIRouter, Depends, Response
 
+from dashboard_api.choices import Region
 from dashboard_api.deps import Cache, Pool, Settings
 from dashboard_api.errors import VALIDATION
 from dashboard_api.history import queries
 from dashboard_api.history.cache import ChartCache, Rows
 from dashboard_api.history.models import ChartStatus, DailyChart, HourlyChart, Regions, Trend
-from dashboard_api.history.params import Day, Hour, Region, SongId, TrendWindow
+from dashboard_api.history.params import Day, Hour, SongId, TrendWindow
 
 router = APIRouter(prefix="/api", tags=["history"])
 

@@ -25,14 +25,14 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
             settings.live_rate_hz,
         )
 
-        def went(online: bool) -> None:
+        def close_clients_when_offline(online: bool) -> None:
             # Clients would otherwise see heartbeats over a chart that no longer moves.
             if not online:
                 for subs in hub.subscribers.values():
                     for sub in subs:
                         sub.close(OFFLINE)
 
-        async with LiveFeed(settings, board, on_change=went) as feed:
+        async with LiveFeed(settings, board, on_change=close_clients_when_offline) as feed:
             # A short wait, so a healthy broker serves the first clients; a down one delays nothing more.
             await feed.consumer.wait_online(settings.live_connect_wait_s)
             yield {"live_board": board, "live_hub": hub, "live_feed": feed}

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from dashboard_api.consumer import ReconnectingConsumer
+from dashboard_api.consumer import ReconnectingConsumer, partitions
 from dashboard_api.live.board import LiveBoard
 from dashboard_api.settings import DashboardSettings
 
@@ -63,9 +63,7 @@ class LiveFeed:
         await self.stop()
 
     async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
-        topic = self.settings.kafka.live_topic
-        await consumer.topics()
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
+        tps = await partitions(consumer, self.settings.kafka.live_topic)
         consumer.assign(tps)
         begins = await consumer.beginning_offsets(tps)
         ends = await consumer.end_offsets(tps)

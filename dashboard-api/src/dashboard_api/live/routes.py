@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, WebSocket
+from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect
 from topsongs_core.live import LiveSnapshot
 
+from dashboard_api.choices import Region, Window, bad_choice
 from dashboard_api.deps import Board, Feed, Hub, Settings
-from dashboard_api.errors import LIVE_OFFLINE, VALIDATION, LiveOffline, invalid
-from dashboard_api.history.params import Region
+from dashboard_api.errors import LIVE_OFFLINE, VALIDATION, LiveOffline
 from dashboard_api.live.feed import OFFLINE
 from dashboard_api.live.hub import TOO_SLOW, Subscription, encode
-from dashboard_api.settings import DashboardSettings
 
 router = APIRouter(tags=["live"])
 
@@ -24,29 +23,6 @@ BAD_PARAMS = 4400
 BAD_ORIGIN = 4403
 GONE = 1001
 OFFLINE_REASON = "live feed offline; retry later"
-
-
-def _param_error(
-    settings: DashboardSettings, region: str | None, window: str | None
-) -> tuple[str, str] | None:
-    """``(param, message)`` for the first bad query parameter, or None."""
-    if region not in settings.contract.regions:
-        return "region", f"region must be one of {','.join(settings.contract.regions)}"
-    if window not in settings.live.window_names:
-        return "window", f"window must be one of {','.join(settings.live.window_names)}"
-    return None
-
-
-def _window(
-    settings: Settings,
-    window: Annotated[str, Query(description="Chart window, one of the live windows", examples=["5m"])],
-) -> str:
-    if window not in settings.live.window_names:
-        raise invalid("window", f"must be one of {', '.join(settings.live.window_names)}", window)
-    return window
-
-
-Window = Annotated[str, Depends(_window)]
 
 
 @router.get(
@@ -72,7 +48,7 @@ async def live_socket(websocket: WebSocket, settings: Settings, hub: Hub, board:
     if origin is not None and origin not in settings.allowed_origins:
         await websocket.close(BAD_ORIGIN, "origin not allowed")
         return
-    error = _param_error(settings, region, window)
+    error = bad_choice(settings, region=region, window=window)
     if error:
         await websocket.close(BAD_PARAMS, f"{error[0]}: {error[1]}"[:120])
         return

@@ -10,7 +10,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from topsongs_core.live import HourFinal, decode_hour_final
 
-from dashboard_api.consumer import ReconnectingConsumer
+from dashboard_api.consumer import ReconnectingConsumer, partitions
 from dashboard_api.settings import DashboardSettings
 
 log = logging.getLogger(__name__)
@@ -93,9 +93,7 @@ class LiveHours:
         self.parts.setdefault((record.region, record.hour), {})[record.partition] = record
 
     async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
-        topic = self.settings.kafka.live_hours_topic
-        await consumer.topics()
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
+        tps = await partitions(consumer, self.settings.kafka.live_hours_topic)
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         self.ends = await consumer.end_offsets(tps)

@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
+from dashboard_api.choices import Region
 from dashboard_api.deps import Reconciler
 from dashboard_api.errors import VALIDATION
-from dashboard_api.history.params import Day, Region
+from dashboard_api.history.params import Day
 from dashboard_api.reconciliation.compare import drift
 from dashboard_api.reconciliation.models import Reconciliation
 
