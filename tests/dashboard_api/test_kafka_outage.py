@@ -19,6 +19,7 @@ from dashboard_api.live.feed import OFFLINE, LiveFeed
 from dashboard_api.live.hub import FanoutHub
 from dashboard_api.settings import DashboardSettings
 from topsongs_charts import migrate
+from topsongs_core.live import Candidate, ChartPartials, PartitionCandidates, encode
 from topsongs_core.settings import KafkaSettings, PostgresSettings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import Kafka
@@ -125,22 +126,17 @@ async def test_history_serves_while_kafka_is_down_and_live_recovers(
 
 def partials() -> bytes:
     """One worker's chart-partials message for US, 5m."""
-    return orjson.dumps(
-        {
-            "kind": "chart-partials",
-            "region": "US",
-            "window": "5m",
-            "window_start": "2025-04-23T14:00:00Z",
-            "window_end": "2025-04-23T14:05:00Z",
-            "generated_at": "2025-04-23T14:04:59.000Z",
-            "partitions": 1,
-            "parts": {
-                "0": {
-                    "late_dropped": 0,
-                    "entries": [{"song_id": "s-1", "title": "t", "artist": "a", "plays": 3}],
-                }
-            },
-        }
+    song = Candidate(song_id="s-1", title="t", artist="a", plays=3)
+    return encode(
+        ChartPartials(
+            region="US",
+            window="5m",
+            window_start="2025-04-23T14:00:00Z",
+            window_end="2025-04-23T14:05:00Z",
+            generated_at="2025-04-23T14:04:59.000Z",
+            partitions=1,
+            parts={"0": PartitionCandidates(late_dropped=0, entries=[song])},
+        )
     )
 
 
