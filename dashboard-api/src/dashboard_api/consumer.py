@@ -24,8 +24,7 @@ async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartit
     if topic not in await consumer.topics():
         raise UnknownTopicOrPartitionError(topic)
     # The client keeps metadata only of topics it tracks (partitions_for_topic is None before):
-    # asking for one partition's offsets makes it fetch the topic's. Guessing partition 0, as this
-    # code once did, read only the first partition of a topic that has more.
+    # asking for one partition's offsets makes it fetch the topic's, so a wider topic is read whole.
     first = TopicPartition(topic, 0)
     consumer.assign([first])
     await consumer.end_offsets([first])
@@ -114,7 +113,10 @@ class ReconnectingConsumer:
                 await self._follow(consumer, tps)
             except KafkaError as exc:
                 # The text, not the exception: a kept log record must not keep the consumer alive.
-                log.warning("%s: Kafka unreachable, retrying in %.1f s: %s", self.name, delay, repr(exc))
+                log.warning("%s: Kafka unreadable, retrying in %.1f s: %s", self.name, delay, repr(exc))
+            except Exception:
+                # Anything else is a bug, but ending the loop would leave this part offline for good.
+                log.exception("%s failed, retrying in %.1f s", self.name, delay)
             finally:
                 self._set(False)
                 await consumer.stop()
