@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations`: FastAPI reads the annotations of `_one_of`'s inner
 # function, which name its arguments, so they must be evaluated where it is defined.
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -27,8 +27,8 @@ def bad_choice(settings: DashboardSettings, **values: str | None) -> tuple[str, 
     return None
 
 
-def _one_of(name: str, description: str, example: str) -> Callable[..., str]:
-    def check(
+def _one_of(name: str, description: str, example: str) -> Callable[..., Awaitable[str]]:
+    async def check(
         settings: Settings,
         value: Annotated[str, Query(alias=name, description=description, examples=[example])],
     ) -> str:

@@ -28,38 +28,39 @@ class AppState(TypedDict):
     reconciler: drift.Reconciler
 
 
-# HTTPConnection, not Request: the WebSocket route takes the same dependencies.
-def get_settings(conn: HTTPConnection) -> DashboardSettings:
+# HTTPConnection, not Request: the WebSocket route takes the same dependencies. Async, so FastAPI
+# runs them inline instead of sending each to its thread pool.
+async def get_settings(conn: HTTPConnection) -> DashboardSettings:
     """The settings the app was created with."""
     return conn.state.settings
 
 
-def get_board(conn: HTTPConnection) -> LiveBoard:
+async def get_board(conn: HTTPConnection) -> LiveBoard:
     """The live board (latest snapshot per region and window)."""
     return conn.state.live_board
 
 
-def get_hub(conn: HTTPConnection) -> FanoutHub:
+async def get_hub(conn: HTTPConnection) -> FanoutHub:
     """The fan-out hub of the WebSocket clients."""
     return conn.state.live_hub
 
 
-def get_feed(conn: HTTPConnection) -> LiveFeed:
+async def get_feed(conn: HTTPConnection) -> LiveFeed:
     """The live topic's consumer (whether it is online)."""
     return conn.state.live_feed
 
 
-def get_pool(conn: HTTPConnection) -> asyncpg.Pool:
+async def get_pool(conn: HTTPConnection) -> asyncpg.Pool:
     """The read-only PostgreSQL pool."""
     return conn.state.history_pool
 
 
-def get_cache(conn: HTTPConnection) -> ChartCache:
+async def get_cache(conn: HTTPConnection) -> ChartCache:
     """The in-process chart cache."""
     return conn.state.history_cache
 
 
-def get_reconciler(conn: HTTPConnection) -> drift.Reconciler:
+async def get_reconciler(conn: HTTPConnection) -> drift.Reconciler:
     """Live against batch, and the drift gauges."""
     return conn.state.reconciler
 

@@ -36,7 +36,7 @@ class Reader:
         return await self.cache.read((query.__name__, *args), closed, lambda: query(self.pool, *args))
 
 
-def _reader(pool: Pool, cache: Cache) -> Reader:
+async def _reader(pool: Pool, cache: Cache) -> Reader:
     return Reader(pool, cache)
 
 
