@@ -14,9 +14,10 @@ from dashboard_api.live.board import LiveBoard
 from dashboard_api.live.feed import LiveFeed
 from dashboard_api.live.hub import FanoutHub
 from dashboard_api.settings import DashboardSettings
-from topsongs_core.live import Candidate, ChartPartials, PartitionCandidates, encode
 from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.kafka import ensure_topics
+
+from tests.dashboard_api.messages import one_song
 
 
 async def test_partitions_lists_every_partition_and_refuses_a_missing_topic(kafka_settings: KafkaSettings):
@@ -33,18 +34,10 @@ async def test_partitions_lists_every_partition_and_refuses_a_missing_topic(kafk
 async def test_live_feed_reads_a_record_on_the_last_partition(kafka_settings: KafkaSettings):
     kafka = kafka_settings.model_copy(update={"live_topic": f"{kafka_settings.live_topic}-wide"})
     await ensure_topics(kafka_settings, kafka.live_topic)
-    song = Candidate(song_id="s-9", title="t", artist="a", plays=1)
-    record = ChartPartials(
-        region="US",
-        window="5m",
-        window_start="2025-04-23T14:00:00Z",
-        window_end="2025-04-23T14:05:00Z",
-        generated_at="2025-04-23T14:04:59.000Z",
-        partitions=1,
-        parts={"0": PartitionCandidates(late_dropped=0, entries=[song])},
-    )
     async with AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers) as producer:
-        await producer.send_and_wait(kafka.live_topic, encode(record), partition=kafka.plays_partitions - 1)
+        await producer.send_and_wait(
+            kafka.live_topic, one_song("s-9", 1), partition=kafka.plays_partitions - 1
+        )
     async with FanoutHub(4) as hub:
         board = LiveBoard(("US",), ("5m",), 10, hub, 100.0)
         async with LiveFeed(DashboardSettings(kafka=kafka), board) as feed:

@@ -19,13 +19,13 @@ from dashboard_api.live.feed import OFFLINE, LiveFeed
 from dashboard_api.live.hub import FanoutHub
 from dashboard_api.settings import DashboardSettings
 from topsongs_charts import migrate
-from topsongs_core.live import Candidate, ChartPartials, PartitionCandidates, encode
 from topsongs_core.settings import KafkaSettings, PostgresSettings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import Kafka
 from topsongs_devstack.process import free_port
 from websockets.exceptions import ConnectionClosed
 
+from tests.dashboard_api.messages import one_song
 from tests.servers import serve_dashboard
 
 RECOVERY_S = 90  # a broker's start plus the longest backoff (15 s), with room on a busy machine
@@ -102,7 +102,7 @@ async def test_history_serves_while_kafka_is_down_and_live_recovers(
     assert body == {"history": "ready", "live": "online", "reconciliation_live": "available"}
     assert await close_code(api) is None
     async with AIOKafkaProducer(bootstrap_servers=private_broker.kafka.bootstrap_servers) as producer:
-        await producer.send_and_wait(private_broker.kafka.live_topic, partials())
+        await producer.send_and_wait(private_broker.kafka.live_topic, one_song("s-1", 3))
     deadline = time.monotonic() + 30
     while not (
         entries := (await api.get("/api/live", params={"region": "US", "window": "5m"})).json()["entries"]
@@ -122,22 +122,6 @@ async def test_history_serves_while_kafka_is_down_and_live_recovers(
         assert closed.value.rcvd is not None and closed.value.rcvd.code == OFFLINE
     assert (await until(api, live="offline"))["live"] == "offline"
     assert (await api.get("/api/regions")).status_code == 200
-
-
-def partials() -> bytes:
-    """One worker's chart-partials message for US, 5m."""
-    song = Candidate(song_id="s-1", title="t", artist="a", plays=3)
-    return encode(
-        ChartPartials(
-            region="US",
-            window="5m",
-            window_start="2025-04-23T14:00:00Z",
-            window_end="2025-04-23T14:05:00Z",
-            generated_at="2025-04-23T14:04:59.000Z",
-            partitions=1,
-            parts={"0": PartitionCandidates(late_dropped=0, entries=[song])},
-        )
-    )
 
 
 async def test_failed_connects_release_their_consumer() -> None:
