@@ -339,6 +339,32 @@ export interface components {
             entries: components["schemas"]["ChartEntry"][];
         };
         /**
+         * LiveEntry
+         * @description One row of a live chart: rank, song, plays and how it moved since the previous frame.
+         */
+        LiveEntry: {
+            /** Rank */
+            rank: number;
+            /** Song Id */
+            song_id: string;
+            /** Title */
+            title: string;
+            /** Artist */
+            artist: string;
+            /** Plays */
+            plays: number;
+            /**
+             * Prev Rank
+             * @description Rank in the previous frame; null when new.
+             */
+            prev_rank: number | null;
+            /**
+             * Movement
+             * @enum {string}
+             */
+            movement: "new" | "up" | "down" | "same";
+        };
+        /**
          * LiveOffline
          * @description 503 of the live endpoints while the live topic cannot be read; history answers meanwhile.
          */
@@ -351,6 +377,63 @@ export interface components {
              * @constant
              */
             live: "offline";
+        };
+        /**
+         * LiveSnapshot
+         * @description First WebSocket frame (and ``GET /api/live``): the current chart.
+         */
+        LiveSnapshot: {
+            /**
+             * Type
+             * @default snapshot
+             * @constant
+             */
+            type: "snapshot";
+            /**
+             * Seq
+             * @description Grows by exactly 1 per update of this (region, window).
+             */
+            seq: number;
+            /**
+             * Region
+             * @description Region code (TOPSONGS_REGIONS).
+             * @example US
+             */
+            region: string;
+            /**
+             * Window
+             * @description Chart window (LIVE_ROLLING_MINUTES + hour).
+             * @example 5m
+             */
+            window: string;
+            /**
+             * Window Start
+             * @description ISO 8601 in UTC with a Z suffix (topsongs_core.timefmt.iso_z).
+             * @example 2025-04-23T14:29:00Z
+             */
+            window_start: string;
+            /**
+             * Window End
+             * @description ISO 8601 in UTC with a Z suffix (topsongs_core.timefmt.iso_z).
+             * @example 2025-04-23T14:29:00Z
+             */
+            window_end: string;
+            /**
+             * Late Dropped
+             * @description Plays of the window dropped as later than allowed.
+             */
+            late_dropped: number;
+            /**
+             * Generated At
+             * @description ISO 8601 in UTC with a Z suffix (topsongs_core.timefmt.iso_z).
+             * @example 2025-04-23T14:29:00Z
+             */
+            generated_at: string;
+            /**
+             * Entries
+             * @description The exact top N: plays desc, then song_id asc.
+             */
+            entries: components["schemas"]["LiveEntry"][];
         };
         /**
          * Readiness
@@ -530,7 +613,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LiveSnapshot"];
                 };
             };
             /** @description A query parameter is missing or invalid; `detail[].loc` names it */
