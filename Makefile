@@ -50,7 +50,7 @@ test: setup setup-browser ## Run lint, types and the whole test suite against re
 lint: ## ruff + mypy
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src streams/src
+	.venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src streams/src tools/export-openapi
 
 bench: setup ## Benchmarks: figures and ratios against an in-run baseline (docs/benchmarks.md)
 	@bash scripts/setup-bench.sh

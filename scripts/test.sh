@@ -6,7 +6,7 @@ mkdir -p artifacts
 echo "== lint (ruff, mypy)"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src streams/src
+.venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src streams/src tools/export-openapi
 if [ -f ui/package.json ]; then
   echo "== ui: generated API types current, lint, format, unused code (knip), unit tests (vitest)"
   (

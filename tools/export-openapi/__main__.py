@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-_REPO = Path(__file__).resolve().parents[2]
+from topsongs_core.workspace import repo_root
 
 # Only the process basics survive: the documents describe the default configuration, so a
 # developer's INGEST_*/DASHBOARD_*/... variables must not leak into the committed files.
@@ -32,7 +32,7 @@ def documents() -> dict[str, dict[str, object]]:
 def main() -> None:
     """Writes one JSON file per app into the output folder (default `docs/openapi`)."""
     parser = argparse.ArgumentParser(prog="export-openapi", description=__doc__)
-    parser.add_argument("out", nargs="?", type=Path, default=_REPO / "docs" / "openapi")
+    parser.add_argument("out", nargs="?", type=Path, default=repo_root() / "docs" / "openapi")
     out: Path = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
     for filename, document in documents().items():
