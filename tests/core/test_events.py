@@ -56,6 +56,11 @@ def test_event_id_is_assigned_when_missing() -> None:
         ({"event_id": "not-a-uuid"}, "event_id"),
         ({"surprise": 1}, "surprise"),
         ({"schema_version": 2}, "schema_version"),
+        # What lax validation would coerce but the published schema forbids.
+        ({"ms_played": "5"}, "ms_played"),
+        ({"ms_played": True}, "ms_played"),
+        ({"schema_version": True}, "schema_version"),
+        ({"region": "uſ"}, "region"),
     ],
 )
 def test_invalid_fields_are_named(override: dict[str, object], field: str) -> None:

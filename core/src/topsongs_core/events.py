@@ -47,11 +47,20 @@ class PlayEvent(BaseModel):
     device: Annotated[str, StringConstraints(max_length=64)] | None = None
     schema_version: Literal[1] = 1
 
+    @field_validator("ms_played", "schema_version", mode="before")
+    @classmethod
+    def _json_integer(cls, value: Any) -> Any:
+        # Lax mode would take "5" and true for an integer; the published schema does not.
+        if isinstance(value, bool | str):
+            raise ValueError("must be a JSON integer")
+        return value
+
     @field_validator("region", mode="before")
     @classmethod
     def _known_region(cls, value: Any, info: ValidationInfo) -> Any:
         rules = _rules(info)
-        if isinstance(value, str) and value.upper() not in rules.regions:
+        # ASCII only: str.upper() maps e.g. "ſ" to "S", which would let "uſ" through as US.
+        if isinstance(value, str) and (not value.isascii() or value.upper() not in rules.regions):
             raise ValueError(f"unknown region {value!r}; expected one of {','.join(rules.regions)}")
         return value.upper() if isinstance(value, str) else value
 
