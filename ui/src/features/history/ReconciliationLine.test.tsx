@@ -30,12 +30,12 @@ const unexplained = (h: number) =>
 const pending = (h: number) =>
   hour(h, "pending", { live_plays: null, batch_plays: null, difference: null, late_dropped: null, unexplained: null });
 
-function serveDay(hours: HourReconciliation[], unexplainedPlays = 0) {
+function serveDay(hours: HourReconciliation[], unexplainedPlays = 0, live: "available" | "unavailable" = "available") {
   return serve({
     "/api/regions": () => json({ regions: ["US", "GB"] }),
     "/api/top/hourly": () => json({ region: "GB", hour: "2025-04-23T14:00:00Z", entries, ...FINAL }),
     "/api/top/daily": () => json({ region: "GB", date: "2025-04-23", entries, ...FINAL }),
-    "/api/reconciliation": () => json({ region: "GB", date: "2025-04-23", unexplained: unexplainedPlays, hours }),
+    "/api/reconciliation": () => json({ region: "GB", date: "2025-04-23", unexplained: unexplainedPlays, hours, live }),
   });
 }
 
@@ -106,6 +106,15 @@ describe("reconciliation line, hourly view", () => {
     expect(line).toHaveAttribute("data-state", "pending");
     expect(line).toHaveTextContent("pending: the batch chart is not final yet or the live board has no final record");
     expect(line).not.toHaveTextContent("difference");
+  });
+
+  it("says the live side is unavailable when that keeps an hour pending", async () => {
+    serveDay([pending(14)], 0, "unavailable");
+    openHour();
+
+    const line = await reconciliationOnceLoaded();
+    expect(line).toHaveAttribute("data-state", "pending");
+    expect(line).toHaveTextContent("live side unavailable (Kafka cannot be read now)");
   });
 
   it.each([404, 500])("stays quiet when the endpoint answers %i, and the chart still shows", async (status) => {

@@ -92,13 +92,19 @@ export function ReconciliationLine({ selection, chart }: ReconciliationLineProps
       : line("loading", "checking…");
   }
 
+  // While dashboard-api cannot read the live side, hours it had not read yet stay pending: say why.
+  const liveNote =
+    reconciliation.data.live === "unavailable" ? " · live side unavailable (Kafka cannot be read now)" : "";
   if (selection.granularity === "hour") {
     const start = selectedPeriod(selection).start.getTime();
     const hour = reconciliation.data.hours.find((h) => new Date(h.hour).getTime() === start);
-    return hour ? line(hour.status, describeHour(hour)) : line("pending", "pending: this hour is not reconciled yet");
+    if (!hour) return line("pending", `pending: this hour is not reconciled yet${liveNote}`);
+    return line(hour.status, `${describeHour(hour)}${hour.status === "pending" ? liveNote : ""}`);
   }
 
-  const { state, text } = summarizeDay(reconciliation.data);
+  const summary = summarizeDay(reconciliation.data);
+  const state = summary.state;
+  const text = state === "pending" ? `${summary.text}${liveNote}` : summary.text;
   const differing = reconciliation.data.hours.filter((h) => h.status === "explained" || h.status === "unexplained");
   return line(
     state,
