@@ -8,7 +8,7 @@ RUN := .venv/bin/python -m
 # Go builds the S3 server once; the official tarball installs outside the default PATH.
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: help setup setup-system setup-python setup-ui setup-browser lock up down status demo test lint bench clean-state
+.PHONY: help setup setup-system setup-python setup-ui setup-browser lock up down status cluster-up cluster-status cluster-down demo test lint bench clean-state
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,6 +40,15 @@ down: setup-python ## Stop everything (data is kept in .state/)
 
 status: setup-python ## Health and endpoint of every component
 	@$(RUN) topsongs_devstack.cli status
+
+cluster-up: setup ## Start the cluster profile: 3 secured Kafka nodes, Spark, 2x each service, Airflow on Celery (docs/cluster.md)
+	@$(RUN) topsongs_devstack.cluster up
+
+cluster-status: setup-python ## Health and address of every cluster process
+	@$(RUN) topsongs_devstack.cluster status
+
+cluster-down: setup-python ## Stop the cluster profile (data is kept in .state/cluster/)
+	@$(RUN) topsongs_devstack.cluster down
 
 demo: up ## Main job: start everything, run a simulated load, print the URLs
 	@$(RUN) topsongs_devstack.demo

@@ -4,9 +4,37 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
+from topsongs_devstack.component import Component
 from topsongs_devstack.process import PlatformError
 from topsongs_devstack.stack import select
+
+
+def act(action: str, chosen: Sequence[Component], prog: str = "devstack") -> int:
+    """Run ``action`` on the components (stopping in reverse order) and print their status table."""
+    try:
+        if action == "install":
+            for component in chosen:
+                component.install()
+        elif action == "up":
+            for component in chosen:
+                component.up()
+        elif action == "down":
+            for component in reversed(chosen):
+                component.down()
+    except PlatformError as exc:
+        print(f"[{prog}] error: {exc}", file=sys.stderr)
+        return 1
+    if action in ("up", "status") and chosen:
+        statuses = [c.status() for c in chosen]
+        width = max(len(s.name) for s in statuses)
+        for s in statuses:
+            mark = "healthy" if s.healthy else "DOWN"
+            print(f"  {s.name:<{width}}  {mark:<8} {s.endpoint} {s.detail}".rstrip())
+        if action == "up" and not all(s.healthy for s in statuses):
+            return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,29 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["up", "down", "status", "install"])
     parser.add_argument("components", nargs="*", help="subset to act on (default: all)")
     args = parser.parse_args(argv)
-    chosen = select(args.components)
-    try:
-        if args.action == "install":
-            for component in chosen:
-                component.install()
-        elif args.action == "up":
-            for component in chosen:
-                component.up()
-        elif args.action == "down":
-            for component in reversed(chosen):
-                component.down()
-    except PlatformError as exc:
-        print(f"[devstack] error: {exc}", file=sys.stderr)
-        return 1
-    if args.action in ("up", "status"):
-        statuses = [c.status() for c in chosen]
-        width = max(len(s.name) for s in statuses)
-        for s in statuses:
-            mark = "healthy" if s.healthy else "DOWN"
-            print(f"  {s.name:<{width}}  {mark:<8} {s.endpoint} {s.detail}".rstrip())
-        if args.action == "up" and not all(s.healthy for s in statuses):
-            return 1
-    return 0
+    return act(args.action, select(args.components), "devstack")
 
 
 if __name__ == "__main__":

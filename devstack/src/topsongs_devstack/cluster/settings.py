@@ -1,0 +1,161 @@
+"""Where the cluster profile keeps its state, which loopback address each process listens on, its secrets."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from topsongs_core.settings import KafkaSettings
+
+from topsongs_devstack.config import REPO_ROOT, DevstackSettings
+
+# One SCRAM-SHA-512 user per service, each held to its own ACLs; ``admin`` is the super user that
+# creates topics and ACLs and that the brokers talk to each other as.
+KAFKA_USERS = ("admin", "ingest", "streams", "dashboard", "lake")
+
+
+def _default_cache_dir() -> Path:
+    return DevstackSettings().cache_dir
+
+
+class ClusterSettings(BaseSettings):
+    """Settings of the cluster profile (`make cluster-up`): addresses, ports and sizes of every process."""
+
+    model_config = SettingsConfigDict(env_prefix="CLUSTER_", extra="ignore")
+
+    state_dir: Path = REPO_ROOT / ".state" / "cluster"
+    # Downloads (jars, the S3 server) are the single-node profile's: DEVSTACK_CACHE_DIR.
+    cache_dir: Path = _default_cache_dir()
+    start_timeout_s: float = 180.0
+
+    # Kafka: three combined broker/controller nodes.
+    kafka_hosts: tuple[str, ...] = ("127.0.1.1", "127.0.1.2", "127.0.1.3")
+    kafka_port: int = 9094
+    kafka_controller_port: int = 9095
+    kafka_heap: str = "512m"
+    kafka_partitions: int = 6
+
+    # Spark standalone: one master, two workers.
+    spark_master_host: str = "127.0.1.11"
+    spark_master_port: int = 7077
+    spark_ui_port: int = 8082
+    spark_worker_hosts: tuple[str, ...] = ("127.0.1.12", "127.0.1.13")
+
+    # The load balancer in front of ingest and dashboard-api, and the processes behind it.
+    balancer_host: str = "127.0.1.20"
+    ingest_port: int = 8000
+    dashboard_port: int = 8080
+    ingest_hosts: tuple[str, ...] = ("127.0.1.21", "127.0.1.22")
+    dashboard_hosts: tuple[str, ...] = ("127.0.1.23", "127.0.1.24")
+
+    # Faust workers sharing the plays partitions.
+    streams_hosts: tuple[str, ...] = ("127.0.1.25", "127.0.1.26")
+    streams_web_port: int = 6066
+
+    # Airflow with the CeleryExecutor: redis as its broker; api-server, scheduler/dag-processor, worker.
+    redis_host: str = "127.0.1.30"
+    redis_port: int = 6379
+    airflow_hosts: tuple[str, ...] = ("127.0.1.31", "127.0.1.32", "127.0.1.33")
+    airflow_port: int = 8280
+
+    # One node each, the single-node profile's engines with their state here.
+    postgres_host: str = "127.0.1.40"
+    postgres_port: int = 5432
+    s3_host: str = "127.0.1.41"
+    s3_port: int = 7070
+
+    @property
+    def logs_dir(self) -> Path:
+        """Log files of every cluster process."""
+        return self.state_dir / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        """Pid files of every cluster process."""
+        return self.state_dir / "run"
+
+    @property
+    def secrets_dir(self) -> Path:
+        """Generated passwords, the CA and node keys (mode 0700, files 0600)."""
+        return self.state_dir / "secrets"
+
+    @property
+    def ca_file(self) -> Path:
+        """The local CA's certificate (PEM), what every client trusts."""
+        return self.secrets_dir / "ca.pem"
+
+    @property
+    def kafka_bootstrap_servers(self) -> str:
+        """Every node's client listener."""
+        return ",".join(f"{host}:{self.kafka_port}" for host in self.kafka_hosts)
+
+    def devstack(self) -> DevstackSettings:
+        """The single-node settings the reused engine classes take, with this profile's state and cache."""
+        return DevstackSettings(
+            state_dir=self.state_dir,
+            cache_dir=self.cache_dir,
+            kafka_controller_port=self.kafka_controller_port,
+            kafka_heap=self.kafka_heap,
+            start_timeout_s=self.start_timeout_s,
+        )
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def write_secret(path: Path, value: str) -> None:
+    """Write ``value`` to a file only its owner can read (created 0600, never world-readable on the way)."""
+    _private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(value)
+
+
+def kafka_password(settings: ClusterSettings, user: str) -> SecretStr:
+    """The SCRAM password of one Kafka user, generated on first use and kept in the secrets folder."""
+    if user not in KAFKA_USERS:
+        raise ValueError(f"unknown Kafka user {user!r}; known: {', '.join(KAFKA_USERS)}")
+    path = settings.secrets_dir / f"kafka-{user}.password"
+    if not path.exists():
+        # URL-safe characters only: the value goes into SCRAM and JAAS strings unquoted.
+        write_secret(path, secrets.token_urlsafe(24))
+    return SecretStr(path.read_text().strip())
+
+
+def service_kafka_settings(settings: ClusterSettings, user: str, **overrides: object) -> KafkaSettings:
+    """The `KafkaSettings` a service running as ``user`` gets on the cluster."""
+    return KafkaSettings(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        security_protocol="SASL_SSL",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_username=user,
+        sasl_password=kafka_password(settings, user),
+        ssl_cafile=settings.ca_file,
+        plays_partitions=settings.kafka_partitions,
+        replication_factor=len(settings.kafka_hosts),
+        **overrides,
+    )
+
+
+def service_kafka_env(settings: ClusterSettings, user: str) -> dict[str, str]:
+    """The `KAFKA_*` environment of a service process running as Kafka user ``user``.
+
+    The password is in it (a child's environment is readable only by its owner); never print it.
+    """
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "KAFKA_SASL_USERNAME": user,
+        "KAFKA_SASL_PASSWORD": kafka_password(settings, user).get_secret_value(),
+        "KAFKA_SSL_CAFILE": str(settings.ca_file),
+        "KAFKA_PLAYS_PARTITIONS": str(settings.kafka_partitions),
+        # Topics a service creates itself (Faust's changelogs) get the cluster's replication too.
+        "KAFKA_REPLICATION_FACTOR": str(len(settings.kafka_hosts)),
+    }
