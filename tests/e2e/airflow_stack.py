@@ -121,19 +121,21 @@ class AirflowApi:
         }
 
 
-@asynccontextmanager
-async def private_airflow(env: dict[str, str], state_dir: Path) -> AsyncIterator[AirflowApi]:
-    """Airflow as `make up` runs it, on free ports, every DAG paused until a test unpauses it."""
+@contextmanager
+def private_metadata_database() -> Iterator[str]:
+    """A metadata database of its own on the shared PostgreSQL (dropped after), for a private Airflow."""
     database = f"airflow_e2e_{uuid.uuid4().hex[:8]}"
     postgres = Postgres(DevstackSettings(), PostgresSettings())
     postgres.create_database(database)
-    settings = DevstackSettings(state_dir=state_dir, airflow_port=free_port())
-    airflow = Airflow(
-        settings,
-        PostgresSettings(),
-        database=database,
-        extra_env={**env, "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True"},
-    )
+    try:
+        yield database
+    finally:
+        postgres.drop_database(database)
+
+
+@asynccontextmanager
+async def running_airflow(airflow: Airflow) -> AsyncIterator[AirflowApi]:
+    """``airflow`` started, and a logged-in client of its REST API; everything stopped after."""
     try:
         await asyncio.to_thread(airflow.up)
         password = json.loads((airflow.home / "simple_auth_manager_passwords.json").read_text())[USER]
@@ -144,4 +146,18 @@ async def private_airflow(env: dict[str, str], state_dir: Path) -> AsyncIterator
             await api.http.aclose()
     finally:
         await asyncio.to_thread(airflow.down)
-        postgres.drop_database(database)
+
+
+@asynccontextmanager
+async def private_airflow(env: dict[str, str], state_dir: Path) -> AsyncIterator[AirflowApi]:
+    """Airflow as `make up` runs it, on free ports, every DAG paused until a test unpauses it."""
+    with private_metadata_database() as database:
+        settings = DevstackSettings(state_dir=state_dir, airflow_port=free_port())
+        airflow = Airflow(
+            settings,
+            PostgresSettings(),
+            database=database,
+            extra_env={**env, "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True"},
+        )
+        async with running_airflow(airflow) as api:
+            yield api

@@ -1,4 +1,4 @@
-"""Airflow 3 (API server, scheduler, DAG processor) with the LocalExecutor and metadata in PostgreSQL."""
+"""Airflow 3 (API server, scheduler, DAG processor; LocalExecutor by default) with metadata in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ _ROLES = ("api-server", "scheduler", "dag-processor")
 
 
 class Airflow:
-    """Three Airflow processes sharing one AIRFLOW_HOME under `.state/airflow`."""
+    """Airflow's processes sharing one AIRFLOW_HOME under `<state_dir>/airflow`."""
 
     name = "airflow"
 
@@ -31,18 +32,32 @@ class Airflow:
         pg: PostgresSettings,
         database: str = "airflow",
         extra_env: dict[str, str] | None = None,
+        *,
+        executor: str = "LocalExecutor",
+        host: str = "127.0.0.1",
+        extra_roles: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.settings = settings
         self.pg = pg
         self.database = database
+        self.executor = executor
         # Settings of the DAGs' tasks (CHARTS_*, KAFKA_*, ...) beyond the process environment.
         self.extra_env = extra_env or {}
         self.home = settings.state_dir / "airflow"
-        self.procs = {
-            role: ManagedProcess(f"airflow-{role}", settings.run_dir, settings.logs_dir) for role in _ROLES
-        }
         self.port = settings.airflow_port
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.host = host
+        self.url = f"http://{host}:{self.port}"
+        # Role → the `airflow` sub-command it runs; extra roles (a Celery worker) come after the three.
+        self.commands: dict[str, list[str]] = {
+            "api-server": ["api-server", "--port", str(self.port), "--host", host],
+            "scheduler": ["scheduler"],
+            "dag-processor": ["dag-processor"],
+            **{role: list(argv) for role, argv in (extra_roles or {}).items()},
+        }
+        self.procs = {
+            role: ManagedProcess(f"airflow-{role}", settings.run_dir, settings.logs_dir)
+            for role in self.commands
+        }
 
     @property
     def _passwords(self) -> Path:
@@ -66,7 +81,7 @@ class Airflow:
         return {
             "AIRFLOW_HOME": str(self.home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "airflow" / "dags"),
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTOR": self.executor,
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
@@ -88,11 +103,16 @@ class Airflow:
     def install(self) -> None:
         """Airflow is installed by `uv sync`."""
 
-    def _healthy(self) -> bool:
+    def health(self) -> dict[str, object] | None:
+        """The API server's /monitor/health report (metadata DB, scheduler heartbeat, ...), None if down."""
         try:
-            return httpx.get(f"{self.url}/api/v2/monitor/health", timeout=5).status_code == 200
+            response = httpx.get(f"{self.url}/api/v2/monitor/health", timeout=5)
         except httpx.HTTPError:
-            return False
+            return None
+        return dict(response.json()) if response.status_code == 200 else None
+
+    def _healthy(self) -> bool:
+        return self.health() is not None
 
     def up(self) -> None:
         """Migrate the metadata database, then start the three processes."""
@@ -103,13 +123,10 @@ class Airflow:
         for role, proc in self.procs.items():
             if proc.pid() is not None:
                 continue
-            argv = [airflow, role] + (
-                ["--port", str(self.port), "--host", "127.0.0.1"] if role == "api-server" else []
-            )
-            if role == "api-server" and port_open("127.0.0.1", self.port):
+            if role == "api-server" and port_open(self.host, self.port):
                 raise PlatformError(f"port {self.port} for Airflow's API server is taken by another process")
             print(f"[devstack] starting airflow {role}", flush=True)
-            proc.start(argv, env=env, cwd=REPO_ROOT)
+            proc.start([airflow, *self.commands[role]], env=env, cwd=REPO_ROOT)
         api = self.procs["api-server"]
         wait_until(
             lambda: self._healthy() or api.pid() is None,
@@ -134,8 +151,10 @@ class Airflow:
             return str(run.json()["dag_run_id"])
 
     def down(self) -> None:
-        """Stop the processes (scheduler first, so no new task starts)."""
-        for role in reversed(_ROLES):
+        """Stop the processes (scheduler first, so no new task starts; the API server last, as running
+        tasks report to it)."""
+        extra = [role for role in self.commands if role not in _ROLES]
+        for role in ["scheduler", "dag-processor", *extra, "api-server"]:
             if self.procs[role].stop():
                 print(f"[devstack] stopped airflow {role}", flush=True)
 

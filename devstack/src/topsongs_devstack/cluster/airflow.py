@@ -1,0 +1,252 @@
+"""Airflow on the cluster profile: the CeleryExecutor, Debian's redis-server as its broker, a separate
+Celery worker, task results in the metadata database, the same DAGs as `make up`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import SecretStr
+from topsongs_core.settings import PostgresSettings
+
+from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env, write_secret
+from topsongs_devstack.component import Component, Status
+from topsongs_devstack.config import REPO_ROOT
+from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
+from topsongs_devstack.services.airflow import USER, Airflow
+
+# The Celery app Airflow's worker runs; `celery inspect ping` addresses it through the same broker.
+CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"
+# A heartbeat older than this means the scheduler is stuck or gone (Airflow's own default threshold).
+HEARTBEAT_LIMIT_S = 30.0
+
+
+def redis_password(settings: ClusterSettings) -> SecretStr:
+    """redis' `requirepass`, generated on first use into the secrets folder."""
+    path = settings.secrets_dir / "redis.password"
+    if not path.exists():
+        write_secret(path, secrets.token_urlsafe(24))
+    return SecretStr(path.read_text().strip())
+
+
+class Redis:
+    """One redis-server: Airflow's Celery broker, password-protected, no persistence.
+
+    No RDB/AOF: the broker holds only queued task messages; if they are lost, the scheduler queues
+    the task instances again (`[scheduler] task_queued_timeout`), as every state lives in PostgreSQL.
+    """
+
+    name = "redis"
+
+    def __init__(self, settings: ClusterSettings) -> None:
+        self.settings = settings
+        self.host, self.port = settings.redis_host, settings.redis_port
+        self.dir = settings.state_dir / "redis"
+        self.proc = ManagedProcess("redis", settings.run_dir, settings.logs_dir)
+
+    def url(self) -> str:
+        """The Celery broker URL, password included (for a child's environment only; never print it)."""
+        password = redis_password(self.settings).get_secret_value()
+        return f"redis://:{password}@{self.host}:{self.port}/0"
+
+    def _config(self) -> Path:
+        # The password goes in a 0600 file, not on the command line, where `ps` would show it.
+        password = redis_password(self.settings).get_secret_value()
+        config = self.dir / "redis.conf"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        write_secret(
+            config,
+            "\n".join(
+                [
+                    f"bind {self.host}",
+                    f"port {self.port}",
+                    f"dir {self.dir}",
+                    f"requirepass {password}",
+                    'save ""',
+                    "appendonly no",
+                    "daemonize no",
+                    'logfile ""',
+                    "",
+                ]
+            ),
+        )
+        return config
+
+    def install(self) -> None:
+        """redis-server is Debian's (scripts/setup-system.sh)."""
+        if shutil.which("redis-server") is None:
+            raise PlatformError(
+                "redis-server is missing: run scripts/setup-system.sh (Debian's redis-server)"
+            )
+
+    def ping(self) -> bool:
+        """True when redis answers PING with this profile's password."""
+        if shutil.which("redis-cli") is None or not port_open(self.host, self.port):
+            return False
+        # REDISCLI_AUTH keeps the password off the command line.
+        env = {**os.environ, "REDISCLI_AUTH": redis_password(self.settings).get_secret_value()}
+        argv = ["redis-cli", "-h", self.host, "-p", str(self.port), "--no-auth-warning", "ping"]
+        try:
+            result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=5)
+        except subprocess.TimeoutExpired:
+            return False
+        return result.stdout.strip() == "PONG"
+
+    def up(self) -> None:
+        """Start redis-server and wait until it answers."""
+        self.install()
+        if self.proc.pid() is None:
+            if port_open(self.host, self.port):
+                raise PlatformError(f"{self.host}:{self.port} for redis is taken by another process")
+            print(f"[cluster] starting redis on {self.host}:{self.port}", flush=True)
+            self.proc.start(["redis-server", str(self._config())])
+        wait_until(
+            lambda: self.ping() or self.proc.pid() is None,
+            self.settings.start_timeout_s,
+            "redis",
+            self.proc.log_file,
+        )
+        if self.proc.pid() is None:
+            raise PlatformError(f"redis exited during start-up:\n{self.proc.tail()}")
+
+    def down(self) -> None:
+        """Stop redis-server (queued messages go; see the class docstring)."""
+        if self.proc.stop():
+            print("[cluster] stopped redis", flush=True)
+
+    def status(self) -> Status:
+        """Healthy when the process runs and answers PING."""
+        healthy = self.proc.pid() is not None and self.ping()
+        return Status(
+            self.name, healthy, f"redis://{self.host}:{self.port}", "Celery broker, password protected"
+        )
+
+
+class CeleryAirflow(Airflow):
+    """devstack's Airflow with the CeleryExecutor and one `airflow celery worker` process."""
+
+    def __init__(
+        self,
+        settings: ClusterSettings,
+        redis: Redis,
+        pg: PostgresSettings,
+        database: str = "airflow",
+        extra_env: dict[str, str] | None = None,
+        concurrency: int = 2,
+    ) -> None:
+        host, _, worker_host = settings.airflow_hosts
+        # The worker's name at the broker, as `celery inspect ping` addresses it.
+        self.worker_name = f"airflow-worker@{worker_host}"
+        worker = [
+            "celery",
+            "worker",
+            "--concurrency",
+            str(concurrency),
+            "--celery-hostname",
+            self.worker_name,
+            # Task logs are files in the shared AIRFLOW_HOME, which the API server reads itself; the
+            # log server would bind port 8793 on every interface, colliding with `make up`'s scheduler.
+            "--skip-serve-logs",
+        ]
+        devstack = settings.devstack().model_copy(update={"airflow_port": settings.airflow_port})
+        super().__init__(
+            devstack,
+            pg,
+            database=database,
+            extra_env=extra_env,
+            executor="CeleryExecutor",
+            host=host,
+            extra_roles={"celery-worker": worker},
+        )
+        self.redis = redis
+
+    def env(self) -> dict[str, str]:
+        """devstack's Airflow configuration plus the Celery broker and the result backend."""
+        password = self.pg.password.get_secret_value()
+        return {
+            **super().env(),
+            "AIRFLOW__CELERY__BROKER_URL": self.redis.url(),
+            "AIRFLOW__CELERY__RESULT_BACKEND": (
+                f"db+postgresql://{self.pg.user}:{password}@{self.pg.host}:{self.pg.port}/{self.database}"
+            ),
+        }
+
+    def worker_pong(self) -> bool:
+        """True when the Celery worker answers a ping sent through the broker."""
+        celery = str(Path(sys.executable).parent / "celery")
+        argv = [
+            celery,
+            "--app",
+            CELERY_APP,
+            "inspect",
+            "ping",
+            "--destination",
+            self.worker_name,
+            "--timeout",
+            "5",
+        ]
+        try:
+            result = subprocess.run(
+                argv,
+                capture_output=True,
+                text=True,
+                env={**os.environ, **self.env()},
+                cwd=REPO_ROOT,
+                timeout=60,
+            )
+        except subprocess.TimeoutExpired:
+            return False
+        return result.returncode == 0 and "pong" in result.stdout
+
+    def heartbeat_age_s(self) -> float | None:
+        """Seconds since the scheduler's last heartbeat (from the API server), None when unknown."""
+        health = self.health()
+        scheduler = health.get("scheduler") if health else None
+        beat = scheduler.get("latest_scheduler_heartbeat") if isinstance(scheduler, dict) else None
+        if not isinstance(beat, str):
+            return None
+        return (datetime.now(UTC) - datetime.fromisoformat(beat)).total_seconds()
+
+    def status(self) -> Status:
+        """Healthy when every process runs, the API server answers, the scheduler's heartbeat is fresh
+        and the worker answers through redis. The admin password stays in its file."""
+        stopped = [role for role, proc in self.procs.items() if proc.pid() is None]
+        age = self.heartbeat_age_s()
+        pong = not stopped and self.worker_pong()
+        fresh = age is not None and age < HEARTBEAT_LIMIT_S
+        detail = "; ".join(
+            [
+                f"stopped: {', '.join(stopped)}" if stopped else f"running: {', '.join(self.procs)}",
+                f"scheduler heartbeat {age:.0f} s ago" if age is not None else "no scheduler heartbeat",
+                f"worker {self.worker_name} {'answers' if pong else 'does not answer'} ping",
+                f"login {USER}, password in {self._passwords}",
+            ]
+        )
+        return Status(self.name, not stopped and fresh and pong, self.url, detail)
+
+
+def postgres(settings: ClusterSettings) -> PostgresSettings:
+    """The cluster's PostgreSQL node (the metadata database `airflow` is made by its bootstrap)."""
+    return PostgresSettings(host=settings.postgres_host, port=settings.postgres_port)
+
+
+def task_env(settings: ClusterSettings) -> dict[str, str]:
+    """What the DAGs' tasks read on the cluster: its PostgreSQL, S3 store and Kafka (as the `lake` user,
+    which may read `song-plays`, the topic whose end offsets the lake checks compare)."""
+    return {
+        "PG_HOST": settings.postgres_host,
+        "PG_PORT": str(settings.postgres_port),
+        "S3_ENDPOINT_URL": f"http://{settings.s3_host}:{settings.s3_port}",
+        **service_kafka_env(settings, "lake"),
+    }
+
+
+def components(settings: ClusterSettings) -> list[Component]:
+    """redis, then Airflow (api-server, scheduler, dag-processor, Celery worker)."""
+    redis = Redis(settings)
+    return [redis, CeleryAirflow(settings, redis, postgres(settings), extra_env=task_env(settings))]
