@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import httpx
 
@@ -23,8 +23,13 @@ class AppService:
         port: int | None,
         settings: DevstackSettings,
         endpoint: str | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.name = name
+        self.env = dict(env or {})
+        self.host = host
         self.argv = list(argv)
         self.health_url = health_url
         self.port = port
@@ -46,10 +51,10 @@ class AppService:
     def up(self) -> None:
         """Start unless already running, then wait for the health check."""
         if self.proc.pid() is None:
-            if self.port is not None and port_open("127.0.0.1", self.port):
-                raise PlatformError(f"port {self.port} for {self.name} is taken by another process")
+            if self.port is not None and port_open(self.host, self.port):
+                raise PlatformError(f"{self.host}:{self.port} for {self.name} is taken by another process")
             print(f"[devstack] starting {self.name}", flush=True)
-            self.proc.start(self.argv, cwd=REPO_ROOT)
+            self.proc.start(self.argv, env=self.env, cwd=REPO_ROOT)
         wait_until(
             lambda: self._healthy() or self.proc.pid() is None,
             self.settings.start_timeout_s,
@@ -78,11 +83,14 @@ def uvicorn_service(
     workers: int = 1,
     endpoint_path: str = "/",
     websocket_fanout: bool = False,
+    host: str = "127.0.0.1",
+    env: Mapping[str, str] | None = None,
 ) -> AppService:
-    """An ASGI app factory of this repository under uvicorn, healthy when `/healthz` answers.
+    """An ASGI app factory of this repository under uvicorn on host:port, healthy when `/healthz` answers.
 
-    ``websocket_fanout`` picks the sans-I/O WebSocket implementation without per-message deflate:
-    one message sent to thousands of clients is then not compressed once per client.
+    ``env`` is added to this process's environment (the service's settings). ``websocket_fanout``
+    picks the sans-I/O WebSocket implementation without per-message deflate: one message sent to
+    thousands of clients is then not compressed once per client.
     """
     argv = [
         sys.executable,
@@ -91,7 +99,7 @@ def uvicorn_service(
         factory,
         "--factory",
         "--host",
-        "127.0.0.1",
+        host,
         "--port",
         str(port),
         "--workers",
@@ -100,17 +108,28 @@ def uvicorn_service(
     ]
     if websocket_fanout:
         argv += ["--ws", "websockets-sansio", "--ws-per-message-deflate", "false"]
-    base = f"http://127.0.0.1:{port}"
-    return AppService(name, argv, f"{base}/healthz", port, settings, endpoint=f"{base}{endpoint_path}")
+    base = f"http://{host}:{port}"
+    return AppService(
+        name, argv, f"{base}/healthz", port, settings, endpoint=f"{base}{endpoint_path}", env=env, host=host
+    )
 
 
-def ingest_service(settings: DevstackSettings) -> AppService:
-    """FastAPI ingest."""
+def ingest_service(
+    settings: DevstackSettings,
+    *,
+    name: str = "ingest",
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> AppService:
+    """FastAPI ingest (DEVSTACK_INGEST_PORT and _WORKERS unless another host/port is given)."""
     return uvicorn_service(
-        "ingest",
+        name,
         "ingest.app:create_app",
-        settings.ingest_port,
+        settings.ingest_port if port is None else port,
         settings,
         workers=settings.ingest_workers,
         endpoint_path="/docs",
+        host=host,
+        env=env,
     )

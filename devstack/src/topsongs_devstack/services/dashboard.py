@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from topsongs_devstack.apps import AppService, uvicorn_service
 from topsongs_devstack.config import DevstackSettings
 
 
-def service(settings: DevstackSettings) -> AppService:
+def service(
+    settings: DevstackSettings,
+    *,
+    name: str = "dashboard",
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    workers: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> AppService:
     """uvicorn with DEVSTACK_DASHBOARD_WORKERS processes (DASHBOARD_ALLOWED_ORIGINS must list the
     port the browser uses). Each process reads the whole live topic and keeps its own board."""
     return uvicorn_service(
-        "dashboard",
+        name,
         "dashboard_api.app:create_app",
-        settings.dashboard_port,
+        settings.dashboard_port if port is None else port,
         settings,
-        workers=settings.dashboard_workers,
+        workers=settings.dashboard_workers if workers is None else workers,
         websocket_fanout=True,
+        host=host,
+        env=env,
     )

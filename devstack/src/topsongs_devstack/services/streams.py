@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
 from topsongs_devstack.apps import AppService
 from topsongs_devstack.config import DevstackSettings
 
 
-def service(settings: DevstackSettings) -> AppService:
-    """One `python -m streams worker`; its table state is rebuilt from changelogs on start."""
-    data_dir = settings.state_dir / "streams"
+def service(
+    settings: DevstackSettings, *, name: str = "streams", env: Mapping[str, str] | None = None
+) -> AppService:
+    """One `python -m streams worker` with its data dir `<state_dir>/<name>`; its table state is
+    rebuilt from changelogs on start. Workers sharing STREAMS_APP_ID share the partitions."""
+    data_dir = settings.state_dir / name
     return AppService(
-        "streams",
+        name,
         [
             sys.executable,
             "-m",
@@ -28,4 +32,5 @@ def service(settings: DevstackSettings) -> AppService:
         None,
         settings,
         endpoint="faust worker (python -m streams)",
+        env=env,
     )
