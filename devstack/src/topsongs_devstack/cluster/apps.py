@@ -1,0 +1,91 @@
+"""The product's services on the cluster profile: ingest ×2 and dashboard-api ×2 behind haproxy, two
+Faust workers sharing the plays partitions; each on its own loopback address, configured by env only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+
+from topsongs_devstack.apps import AppService, ingest_service
+from topsongs_devstack.cluster.balancer import Balancer, Pool
+from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
+from topsongs_devstack.component import Component
+from topsongs_devstack.services import dashboard, streams
+
+# A service's Kafka user → its KAFKA_* environment (the cluster's SCRAM credentials by default).
+KafkaEnv = Callable[[str], Mapping[str, str]]
+
+
+def engine_env(settings: ClusterSettings) -> dict[str, str]:
+    """Where the services find the profile's PostgreSQL (its default roles) and the balanced front ends."""
+    balancer = f"http://{settings.balancer_host}:{settings.dashboard_port}"
+    return {
+        "PG_HOST": settings.postgres_host,
+        "PG_PORT": str(settings.postgres_port),
+        # The browser reaches dashboard-api through the balancer, so that is the origin it sends.
+        "DASHBOARD_ALLOWED_ORIGINS": json.dumps([balancer]),
+    }
+
+
+def services(
+    settings: ClusterSettings, kafka_env: KafkaEnv | None = None, extra_env: Mapping[str, str] | None = None
+) -> list[AppService]:
+    """Every ingest, dashboard-api and streams process, each with its own Kafka user's environment.
+
+    ``extra_env`` (e.g. private topics or app id in tests) is added to every process's environment.
+    """
+    kafka = kafka_env or (lambda user: service_kafka_env(settings, user))
+    devstack = settings.devstack()
+    base = engine_env(settings)
+
+    def env(user: str) -> dict[str, str]:
+        return {**base, **kafka(user), **(extra_env or {})}
+
+    ingest = [
+        ingest_service(devstack, name=f"ingest-{n}", host=host, port=settings.ingest_port, env=env("ingest"))
+        for n, host in enumerate(settings.ingest_hosts, start=1)
+    ]
+    # One process per address: the balancer spreads the clients, haproxy's checks see each process.
+    boards = [
+        dashboard.service(
+            devstack,
+            name=f"dashboard-{n}",
+            host=host,
+            port=settings.dashboard_port,
+            workers=1,
+            env=env("dashboard"),
+        )
+        for n, host in enumerate(settings.dashboard_hosts, start=1)
+    ]
+    # Same STREAMS_APP_ID (one consumer group), own data dirs `<state_dir>/streams-N`.
+    workers = [
+        streams.service(devstack, name=f"streams-{n}", env=env("streams"))
+        for n in range(1, len(settings.streams_hosts) + 1)
+    ]
+    return [*ingest, *workers, *boards]
+
+
+def balancer(settings: ClusterSettings) -> Balancer:
+    """haproxy on the balancer address: ingest's and dashboard-api's ports, round robin over the processes."""
+    front = settings.balancer_host
+    pools = [
+        Pool(
+            "ingest",
+            (front, settings.ingest_port),
+            [(f"ingest-{n}", host, settings.ingest_port) for n, host in enumerate(settings.ingest_hosts, 1)],
+        ),
+        Pool(
+            "dashboard",
+            (front, settings.dashboard_port),
+            [
+                (f"dashboard-{n}", host, settings.dashboard_port)
+                for n, host in enumerate(settings.dashboard_hosts, 1)
+            ],
+        ),
+    ]
+    return Balancer(settings.devstack(), pools)
+
+
+def components(settings: ClusterSettings) -> list[Component]:
+    """The services in start order, then the balancer in front of them."""
+    return [*services(settings), balancer(settings)]

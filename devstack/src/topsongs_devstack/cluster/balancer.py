@@ -1,0 +1,142 @@
+"""Debian's haproxy in front of the ingest and dashboard-api processes: round robin, health-checked."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from topsongs_devstack.component import Status
+from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run, wait_until
+
+
+@dataclass(frozen=True)
+class Pool:
+    """One front end (``bind``) and the servers it spreads requests over."""
+
+    name: str
+    bind: tuple[str, int]
+    servers: Sequence[tuple[str, str, int]]  # (server name, host, port)
+    health_path: str = "/readyz"
+
+
+def config(pools: Sequence[Pool], stats_socket: Path) -> str:
+    """haproxy.cfg for ``pools``; a pool's server is taken out after 2 failed checks 0.5 s apart."""
+    lines = [
+        "global",
+        f"  stats socket {stats_socket} mode 600 level operator",
+        # No maxconn: haproxy derives it from the open-files limit it is given.
+        # Server state changes (notice level and up) into its log file; requests are not logged.
+        "  log stderr format short local0 notice",
+        "defaults",
+        "  mode http",
+        "  log global",
+        "  timeout connect 2s",
+        "  timeout client 60s",
+        "  timeout server 60s",
+        # An upgraded WebSocket is a tunnel: live clients stay connected while the board is quiet.
+        "  timeout tunnel 1h",
+        "  timeout http-keep-alive 10s",
+        # A request that got no answer (refused, or reset before any byte) goes to another server. One
+        # that reached Kafka before the reset is then there twice: under the client's event id, which
+        # downstream counts once, when the client sent one.
+        "  retries 2",
+        "  option redispatch 1",
+        "  retry-on conn-failure empty-response",
+        "  option http-buffer-request",
+        # When no server is left, haproxy's own 503 tells clients when to retry, as ingest's 503s do.
+        '  http-error status 503 content-type text/plain string "no server available" hdr Retry-After 1',
+        "  default-server inter 500ms fastinter 250ms downinter 1s fall 2 rise 2",
+    ]
+    for pool in pools:
+        host, port = pool.bind
+        lines += [
+            f"frontend {pool.name}",
+            f"  bind {host}:{port}",
+            f"  default_backend {pool.name}",
+            f"backend {pool.name}",
+            "  balance roundrobin",
+            f"  option httpchk GET {pool.health_path}",
+            "  http-check expect status 200",
+            *(f"  server {name} {h}:{p} check" for name, h, p in pool.servers),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+class Balancer:
+    """haproxy as a plain foreground process with its config and stats socket under ``<state>/haproxy``."""
+
+    name = "balancer"
+
+    def __init__(self, devstack: DevstackSettings, pools: Sequence[Pool], binary: str = "haproxy") -> None:
+        self.pools = list(pools)
+        self.binary = binary
+        self.settings = devstack
+        self.dir = devstack.state_dir / "haproxy"
+        self.cfg = self.dir / "haproxy.cfg"
+        self.stats_socket = self.dir / "stats.sock"
+        self.proc = ManagedProcess(self.name, devstack.run_dir, devstack.logs_dir)
+
+    def install(self) -> None:
+        """haproxy comes from Debian (scripts/setup-system.sh)."""
+        if shutil.which(self.binary) is None:
+            raise PlatformError(f"{self.binary} is not installed; run `make setup-system`")
+
+    def up(self) -> None:
+        """Write the config, check it, start haproxy unless running, and wait for its stats socket."""
+        self.install()
+        if self.proc.pid() is None:
+            for pool in self.pools:
+                if port_open(*pool.bind):
+                    raise PlatformError(f"{pool.bind[0]}:{pool.bind[1]} for {pool.name} is taken")
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self.cfg.write_text(config(self.pools, self.stats_socket))
+            run([self.binary, "-c", "-q", "-f", str(self.cfg)], "haproxy config check")
+            print(f"[devstack] starting {self.name}", flush=True)
+            # -db: stay in the foreground so the pid file and SIGTERM of ManagedProcess apply.
+            self.proc.start([self.binary, "-db", "-f", str(self.cfg)])
+        wait_until(
+            lambda: self.proc.pid() is None or bool(self.servers()),
+            self.settings.start_timeout_s,
+            self.name,
+            self.proc.log_file,
+        )
+        if self.proc.pid() is None:
+            raise PlatformError(f"{self.name} exited during start-up:\n{self.proc.tail()}")
+
+    def down(self) -> None:
+        """Stop haproxy."""
+        if self.proc.stop():
+            print(f"[devstack] stopped {self.name}", flush=True)
+
+    def servers(self) -> dict[str, str]:
+        """``'pool/server'`` → haproxy's check state (UP, DOWN, ...) from the stats socket, or {}."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(2)
+                sock.connect(str(self.stats_socket))
+                sock.sendall(b"show stat\n")
+                chunks = []
+                while chunk := sock.recv(65536):
+                    chunks.append(chunk)
+        except OSError:
+            return {}
+        text = b"".join(chunks).decode().lstrip("# ")
+        rows = csv.DictReader(text.splitlines())
+        return {
+            f"{row['pxname']}/{row['svname']}": row["status"].split()[0]
+            for row in rows
+            if row.get("svname") not in (None, "FRONTEND", "BACKEND")
+        }
+
+    def status(self) -> Status:
+        """Healthy when haproxy runs and every server passes its check; the detail lists each one."""
+        states = self.servers() if self.proc.pid() is not None else {}
+        detail = ", ".join(f"{server} {state}" for server, state in sorted(states.items()))
+        endpoints = " ".join(f"http://{p.bind[0]}:{p.bind[1]}" for p in self.pools)
+        healthy = bool(states) and all(state == "UP" for state in states.values())
+        return Status(self.name, healthy, endpoints, detail)
