@@ -61,6 +61,7 @@ def profile(
         state_dir=Path(tmp_path_factory.mktemp("lb")),
         ingest_port=free_port(),
         dashboard_port=free_port(),
+        streams_web_port=free_port(),
         postgres_host=pg_settings.host,
         postgres_port=pg_settings.port,
         start_timeout_s=60,
@@ -125,13 +126,13 @@ async def assignments(kafka: KafkaSettings, group: str) -> dict[str, set[int]]:
     return owned
 
 
-def accepted_by(app: AppService) -> float:
-    """ingest_events_accepted_total of one ingest process, read from it directly."""
+def counter(app: AppService, family_name: str) -> float:
+    """A counter's total (all labels) in one process's /metrics, read from that process directly."""
     text = httpx.get(f"http://{app.host}:{app.port}/metrics", timeout=5).text
     for family in text_string_to_metric_families(text):
-        if family.name == "ingest_events_accepted":
+        if family.name == family_name:
             return sum(s.value for s in family.samples if s.name.endswith("_total"))
-    raise AssertionError("no ingest_events_accepted_total")
+    return 0.0
 
 
 async def post(client: httpx.AsyncClient, events: list[PlayEvent], refused: list[int]) -> list[str]:
@@ -199,13 +200,15 @@ async def test_balanced_services_count_exactly_and_survive_a_killed_ingest(
             i for ids in await asyncio.gather(*(post(client, b, refused) for b in batches)) for i in ids
         ]
     assert sorted(accepted) == sorted(str(e.event_id) for e in counted)
-    per_process = [accepted_by(profile.app(f"ingest-{n}")) for n in (1, 2)]
+    per_process = [counter(profile.app(f"ingest-{n}"), "ingest_events_accepted") for n in (1, 2)]
     assert all(per_process) and sum(per_process) == len(counted), per_process
     assert set(accepted) <= await event_ids_in_kafka(kafka_settings, set(accepted))
 
     # The live charts, read through the balancer (either dashboard-api process), equal the oracle.
     async with httpx.AsyncClient(base_url=f"http://{profile.dashboard}", timeout=10) as http:
         await wait_for_oracle(http, counted, REGIONS, timeout_s=60)
+    # Each worker counted plays of its own partitions (its metrics, on its own address).
+    assert all(counter(profile.app(f"streams-{n}"), "streams_plays_counted") for n in (1, 2))
     async with websockets.connect(f"ws://{profile.dashboard}/ws/live?region=US&window=5m") as ws:
         first = orjson.loads(await ws.recv())
     assert first["type"] == "snapshot"

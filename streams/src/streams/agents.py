@@ -84,9 +84,9 @@ def register(
 
     @app.task
     async def serve_metrics() -> None:
-        """Expose Prometheus metrics when ``STREAMS_METRICS_PORT`` is set."""
+        """Expose Prometheus metrics on ``STREAMS_METRICS_HOST`` when ``STREAMS_METRICS_PORT`` is set."""
         if settings.metrics_port is not None:
-            start_http_server(settings.metrics_port, addr="127.0.0.1")
+            start_http_server(settings.metrics_port, addr=settings.metrics_host)
 
 
 async def send(topic: TopicT, records: list[Outgoing]) -> None:

@@ -28,6 +28,8 @@ class StreamsSettings(BaseSettings):
     compact_interval_s: float = Field(default=10.0, gt=0)
     processing_guarantee: str = "at_least_once"
     metrics_port: int | None = None
+    # Where the metrics endpoint listens (the cluster profile gives each worker its own address).
+    metrics_host: str = "127.0.0.1"
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
     # The windows and N of every chart, shared with dashboard-api (LIVE_ROLLING_MINUTES, LIVE_TOP_N).

@@ -57,10 +57,13 @@ def services(
         )
         for n, host in enumerate(settings.dashboard_hosts, start=1)
     ]
-    # Same STREAMS_APP_ID (one consumer group), own data dirs `<state_dir>/streams-N`.
+    # Same STREAMS_APP_ID (one consumer group), own data dirs `<state_dir>/streams-N`; each serves
+    # its metrics on its own address, which is also its health check.
     workers = [
-        streams.service(devstack, name=f"streams-{n}", env=env("streams"))
-        for n in range(1, len(settings.streams_hosts) + 1)
+        streams.service(
+            devstack, name=f"streams-{n}", env=env("streams"), metrics=(host, settings.streams_web_port)
+        )
+        for n, host in enumerate(settings.streams_hosts, start=1)
     ]
     return [*ingest, *workers, *boards]
 

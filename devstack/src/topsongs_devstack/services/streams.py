@@ -10,11 +10,24 @@ from topsongs_devstack.config import DevstackSettings
 
 
 def service(
-    settings: DevstackSettings, *, name: str = "streams", env: Mapping[str, str] | None = None
+    settings: DevstackSettings,
+    *,
+    name: str = "streams",
+    env: Mapping[str, str] | None = None,
+    metrics: tuple[str, int] | None = None,
 ) -> AppService:
     """One `python -m streams worker` with its data dir `<state_dir>/<name>`; its table state is
-    rebuilt from changelogs on start. Workers sharing STREAMS_APP_ID share the partitions."""
+    rebuilt from changelogs on start. Workers sharing STREAMS_APP_ID share the partitions.
+
+    With ``metrics`` (host, port) it serves Prometheus metrics there and is healthy when they answer;
+    without, healthy while it runs.
+    """
     data_dir = settings.state_dir / name
+    health_url, port, endpoint = None, None, "faust worker (python -m streams)"
+    if metrics is not None:
+        host, port = metrics
+        env = {**(env or {}), "STREAMS_METRICS_HOST": host, "STREAMS_METRICS_PORT": str(port)}
+        health_url = endpoint = f"http://{host}:{port}/metrics"
     return AppService(
         name,
         [
@@ -28,9 +41,10 @@ def service(
             "info",
             "--without-web",
         ],
-        None,
-        None,
+        health_url,
+        port,
         settings,
-        endpoint="faust worker (python -m streams)",
+        endpoint=endpoint,
         env=env,
+        host=metrics[0] if metrics else "127.0.0.1",
     )
