@@ -22,7 +22,8 @@ from topsongs_devstack.services.airflow import USER, Airflow
 
 # The Celery app Airflow's worker runs; `celery inspect ping` addresses it through the same broker.
 CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"
-# A heartbeat older than this means the scheduler is stuck or gone (Airflow's own default threshold).
+# A heartbeat older than this means the scheduler is stuck or gone (Airflow's default
+# [scheduler] scheduler_health_check_threshold).
 HEARTBEAT_LIMIT_S = 30.0
 
 
@@ -217,7 +218,8 @@ class CeleryAirflow(Airflow):
         and the worker answers through redis. The admin password stays in its file."""
         stopped = [role for role, proc in self.procs.items() if proc.pid() is None]
         age = self.heartbeat_age_s()
-        pong = not stopped and self.worker_pong()
+        # Without a broker `celery inspect` keeps retrying the connection: ask only when redis answers.
+        pong = not stopped and self.redis.ping() and self.worker_pong()
         fresh = age is not None and age < HEARTBEAT_LIMIT_S
         detail = "; ".join(
             [
