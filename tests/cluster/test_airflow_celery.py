@@ -1,7 +1,8 @@
 """The cluster profile's Airflow: CeleryExecutor, redis as its broker, a separate Celery worker.
 
 A DAG run triggered through the REST API succeeds and its task ran on the worker (the worker's log
-has the run's workload), with the scheduler's heartbeat and the worker's ping seen by `status()`."""
+has the run's workload), with the scheduler's heartbeat and the worker's ping seen by `status()`, and
+redis' password in no log."""
 
 from __future__ import annotations
 
@@ -109,5 +110,10 @@ async def test_dag_run_executes_on_the_celery_worker(airflow: tuple[CeleryAirflo
     status = component.status()
     assert status.healthy, status.detail
     assert "answers ping" in status.detail
+    # The broker URL reaches every process's environment; no log (process or task) may show it.
     password = redis_password(component.redis.settings).get_secret_value()
     assert password not in status.detail
+    logs = sorted(component.settings.state_dir.rglob("*.log"))
+    assert component.procs["celery-worker"].log_file in logs
+    assert any("dag_id=" in str(log) for log in logs), logs
+    assert [log for log in logs if password in log.read_text(errors="replace")] == []
