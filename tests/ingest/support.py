@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -105,12 +106,32 @@ def private_broker(state_dir: Path) -> Kafka:
     return Kafka(settings, kafka)
 
 
+def _until_stopped(pid: int, timeout_s: float = 5.0) -> None:
+    """Wait until every thread of ``pid`` is stopped: a signal reaches the threads running on
+    another core only when the kernel next interrupts them, and a request must not slip in."""
+    deadline = time.monotonic() + timeout_s
+    tasks = Path(f"/proc/{pid}/task")
+    while time.monotonic() < deadline:
+        states = []
+        for task in tasks.iterdir():
+            try:
+                # The state follows the parenthesised command name, which may hold spaces.
+                states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # a thread that ended meanwhile
+        if states and all(state in ("T", "t") for state in states):
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"broker {pid} did not stop within {timeout_s} s")
+
+
 @contextmanager
 def frozen(broker: Kafka) -> Iterator[None]:
     """SIGSTOP the broker: its sockets stay open and accept connections, but nothing answers."""
     pid = broker.proc.pid()
     assert pid is not None, "the broker is not running"
     os.kill(pid, signal.SIGSTOP)
+    _until_stopped(pid)
     try:
         yield
     finally:
