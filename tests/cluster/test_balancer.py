@@ -27,7 +27,7 @@ from topsongs_core.events import PlayEvent
 from topsongs_core.settings import KafkaSettings, PostgresSettings
 from topsongs_devstack.apps import AppService
 from topsongs_devstack.cluster.apps import balancer, services
-from topsongs_devstack.cluster.balancer import Balancer
+from topsongs_devstack.cluster.balancer import Balancer, Pool
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.process import free_port
 
@@ -235,3 +235,20 @@ async def test_balanced_services_count_exactly_and_survive_a_killed_ingest(
     assert not lb.status().healthy and "ingest/ingest-1 DOWN" in lb.status().detail
     assert sorted(after) == sorted(str(e.event_id) for e in more)
     assert set(after) <= await event_ids_in_kafka(kafka_settings, set(after))
+
+
+async def test_no_server_left_is_a_503_with_retry_after(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Servers on ports nothing listens on: haproxy marks them DOWN and answers by itself.
+    settings = ClusterSettings(state_dir=Path(tmp_path_factory.mktemp("lb")), start_timeout_s=20)
+    pool = Pool("ingest", ("127.0.1.20", free_port()), [("ingest-1", "127.0.1.21", free_port())])
+    lb = Balancer(settings.devstack(), [pool])
+    try:
+        lb.up()
+        await eventually(lambda: lb.servers() == {"ingest/ingest-1": "DOWN"}, 10, "ingest-1 DOWN")
+        assert not lb.status().healthy
+        async with httpx.AsyncClient(base_url=f"http://127.0.1.20:{pool.bind[1]}") as client:
+            resp = await client.post("/plays", json={"events": []})
+        assert resp.status_code == 503
+        assert resp.headers["retry-after"] == "1"
+    finally:
+        lb.down()
