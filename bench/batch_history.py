@@ -158,7 +158,7 @@ async def _main(hours: int, postgres: PostgresSettings) -> None:
     lake_env = {**os.environ, **pipeline_env(charts), "LAKE_JARS_DIR": str(jars), "LAKE_UI_ENABLED": "false"}
     trigger = lake_env.setdefault("LAKE_TRIGGER_INTERVAL", "30 seconds")
     lake_job = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "plays_lake.job", env=lake_env, stdout=asyncio.subprocess.DEVNULL
+        sys.executable, "-m", "spark.job", env=lake_env, stdout=asyncio.subprocess.DEVNULL
     )
     ingest = IngestSettings(kafka=charts.kafka, contract=charts.contract)
     try:

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from plays_lake.job import await_all, start
-from plays_lake.session import build_session, kafka_source_options
-from plays_lake.settings import LakeSettings
 from pyspark.sql import SparkSession
+from spark.job import await_all, start
+from spark.session import build_session, kafka_source_options
+from spark.settings import LakeSettings
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import DEFAULT_REGIONS, KafkaSettings, S3Settings
 from topsongs_devstack.config import DevstackSettings
@@ -102,9 +102,9 @@ def main(argv: list[str] | None = None) -> None:
     """Preload; warm up with one lake run; time noop, then the lake job without/with quarantine."""
     n = int(argv[0]) if argv else 500_000
     suffix = uuid.uuid4().hex[:8]
-    kafka = KafkaSettings(plays_topic=f"bench-spark-lake-{suffix}")
+    kafka = KafkaSettings(plays_topic=f"bench-spark-{suffix}")
     s3 = S3Settings()
-    prefix = f"bench/spark-lake-{suffix}"
+    prefix = f"bench/spark-{suffix}"
     asyncio.run(ensure_topics(kafka))
     t0 = time.perf_counter()
     asyncio.run(preload(kafka, n))

@@ -1,9 +1,9 @@
 # syntax=docker/dockerfile:1
-# spark-lake: the plays_lake Structured Streaming job (`python -m plays_lake.job`), Spark in local
+# spark: the spark Structured Streaming job (`python -m spark.job`), Spark in local
 # mode inside the container (LAKE_SPARK_MASTER_URL points it at a cluster instead). PySpark needs a
 # Java 17 runtime, and the connector jars PySpark lacks (Kafka source, hadoop-aws + AWS SDK) are
 # resolved with Maven from spark/maven/pom.xml, as devstack does, into LAKE_JARS_DIR.
-# Build from the repository root: docker build -f docker/spark.Dockerfile -t topsongs/spark-lake .
+# Build from the repository root: docker build -f docker/spark.Dockerfile -t topsongs/spark .
 
 # ---- deps: the whole workspace resolution from the committed hashed lock ---------------------
 # Identical in every Dockerfile under docker/, so BuildKit builds it once and every image shares
@@ -59,10 +59,10 @@ RUN mkdir -p /usr/share/man/man1 \
     && apt-get update \
     && apt-get install -y --no-install-recommends openjdk-17-jre-headless procps \
     && rm -rf /var/lib/apt/lists/*
-COPY --from=jars /jars /opt/plays-lake/jars
+COPY --from=jars /jars /opt/spark/jars
 USER topsongs
 WORKDIR /home/topsongs
-ENV LAKE_JARS_DIR=/opt/plays-lake/jars
+ENV LAKE_JARS_DIR=/opt/spark/jars
 # Spark UI (healthcheck: /api/v1/applications)
 EXPOSE 4040
-CMD ["python", "-m", "plays_lake.job"]
+CMD ["python", "-m", "spark.job"]

@@ -34,8 +34,8 @@ SERVICE_SETTINGS: dict[str, list[str]] = {
     "ingest": ["ingest.settings:IngestSettings"],
     "s3-init": ["topsongs_core.settings:S3Settings"],
     "streams": ["streams.settings:StreamsSettings"],
-    "spark-lake": [
-        "plays_lake.settings:LakeSettings",
+    "spark": [
+        "spark.settings:LakeSettings",
         "topsongs_core.settings:KafkaSettings",
         "topsongs_core.settings:S3Settings",
     ],
@@ -295,7 +295,7 @@ def test_required_services_exist() -> None:
         "s3-init",
         "ingest",
         "streams",
-        "spark-lake",
+        "spark",
         "dashboard-api",
         "airflow-api-server",
         "airflow-scheduler",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-from plays_lake.session import s3a_conf
 from pydantic import SecretStr
+from spark.session import s3a_conf
 from topsongs_charts.lake import s3_filesystem
 from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings

@@ -11,10 +11,10 @@ import faust
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from plays_lake.session import build_session, kafka_source_options
-from plays_lake.settings import LakeSettings
 from pydantic import SecretStr
 from pyspark.sql import SparkSession
+from spark.session import build_session, kafka_source_options
+from spark.settings import LakeSettings
 from topsongs_core.kafka_options import aiokafka_connection, faust_broker_credentials
 from topsongs_core.settings import KafkaSettings, S3Settings
 from topsongs_devstack.config import DevstackSettings

@@ -87,7 +87,7 @@ async def lake_job(charts: ChartsSettings, tmp_path: Path) -> AsyncIterator[asyn
     }
     log = (tmp_path / "lake-job.log").open("wb")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "plays_lake.job", env=env, stdout=log, stderr=asyncio.subprocess.STDOUT
+        sys.executable, "-m", "spark.job", env=env, stdout=log, stderr=asyncio.subprocess.STDOUT
     )
     yield proc
     if proc.returncode is None:

@@ -79,7 +79,7 @@ async def _run_spark(kafka: KafkaSettings, s3: S3Settings, prefix: str) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "plays_lake.job",
+        "spark.job",
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,

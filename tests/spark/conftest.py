@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from plays_lake.session import build_session
-from plays_lake.settings import LakeSettings
 from pyspark.sql import SparkSession
+from spark.session import build_session
+from spark.settings import LakeSettings
 from topsongs_core.settings import S3Settings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.objectstore import s3_client

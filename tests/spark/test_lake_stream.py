@@ -9,13 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from plays_lake.job import await_all, start
-from plays_lake.schema import QUARANTINED_PLAY, RAW_PLAY
-from plays_lake.session import lake_uri
-from plays_lake.settings import LakeSettings
-from plays_lake.transforms import QUALITY_METRICS
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from spark.job import await_all, start
+from spark.schema import QUARANTINED_PLAY, RAW_PLAY
+from spark.session import lake_uri
+from spark.settings import LakeSettings
+from spark.transforms import QUALITY_METRICS
 from topsongs_core.settings import KafkaSettings, S3Settings
 from topsongs_devstack.objectstore import s3_client
 
@@ -65,7 +65,7 @@ async def test_every_play_lands_once_in_its_partition(
 def _run_job(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "plays_lake.job"],
+            [sys.executable, "-m", "spark.job"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from plays_lake.schema import QUARANTINED_PLAY, RAW_PLAY
-from plays_lake.transforms import decode, event_time_partitions, quarantined, raw_plays
 from pyspark.sql import Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
@@ -19,6 +17,8 @@ from pyspark.sql.types import (
     TimestampType,
 )
 from pyspark.testing import assertDataFrameEqual
+from spark.schema import QUARANTINED_PLAY, RAW_PLAY
+from spark.transforms import decode, event_time_partitions, quarantined, raw_plays
 
 KAFKA_ROW = StructType(
     [

@@ -22,7 +22,7 @@ class ChartsSettings(BaseSettings):
     # Spark's file-sink log is honoured when present; de-duplication by event_id holds regardless.
     honour_spark_log: bool = True
     lake_checkpoint: str = Field(
-        default="_checkpoints/plays-lake/plays",
+        default="_checkpoints/spark/plays",
         description="The lake job's checkpoint of its plays query (LAKE_CHECKPOINT_LOCATION + '/plays'): "
         "a key in the bucket or an s3a:// URI. Its newest commit says which Kafka offsets the lake holds.",
     )

@@ -11,7 +11,7 @@ from topsongs_devstack.config import DevstackSettings
 def service(
     settings: DevstackSettings,
     *,
-    name: str = "dashboard",
+    name: str = "dashboard-api",
     host: str = "127.0.0.1",
     port: int | None = None,
     workers: int | None = None,

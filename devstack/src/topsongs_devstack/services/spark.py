@@ -1,4 +1,4 @@
-"""The plays-lake Spark streaming job, run in local mode next to the engines by `make up`."""
+"""The spark Spark streaming job, run in local mode next to the engines by `make up`."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ class SparkJobService(AppService):
 
 
 def service(settings: DevstackSettings) -> AppService:
-    """`python -m plays_lake.job` with the cached jars; LAKE_* variables tune it further."""
+    """`python -m spark.job` with the cached jars; LAKE_* variables tune it further."""
     jars = settings.cache_dir / "jars" / "spark"
-    argv = ["env", f"LAKE_JARS_DIR={jars}", sys.executable, "-m", "plays_lake.job"]
+    argv = ["env", f"LAKE_JARS_DIR={jars}", sys.executable, "-m", "spark.job"]
     plays = dataset_uri(S3Settings().bucket, LakeLayout().plays_path)
     return SparkJobService("spark", argv, None, None, settings, endpoint=plays)

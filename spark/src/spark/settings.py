@@ -19,14 +19,14 @@ class LakeSettings(LakeLayout):
     model_config = SettingsConfigDict(env_prefix="LAKE_", extra="ignore")
 
     spark_master_url: str = "local[*]"
-    app_name: str = "plays-lake"
+    app_name: str = "spark"
     driver_memory: str = "1g"
     jars_dir: Path | None = Field(
         default=None, description="Directory whose *.jar files are handed to Spark (spark.jars)."
     )
     checkpoint_location: str | None = Field(
         default=None,
-        description="Checkpoint root; default s3a://<bucket>/_checkpoints/plays-lake. "
+        description="Checkpoint root; default s3a://<bucket>/_checkpoints/spark. "
         "A local path works for one machine.",
     )
     quarantine: bool = Field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from plays_lake.schema import PLAY_EVENT, QUARANTINED_PLAY, RAW_PLAY
+from spark.schema import PLAY_EVENT, QUARANTINED_PLAY, RAW_PLAY
 
 SECONDS_PER_DAY = 86_400
 SECONDS_PER_HOUR = 3_600

@@ -1,6 +1,6 @@
 """The streaming job: Kafka plays topic → Parquet under s3a://<bucket>/raw/plays (region/date/hour).
 
-Run with ``python -m plays_lake.job``; every option comes from LAKE_*, KAFKA_* and S3_* variables.
+Run with ``python -m spark.job``; every option comes from LAKE_*, KAFKA_* and S3_* variables.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pyspark.sql.streaming.listener import (
 )
 from topsongs_core.settings import KafkaSettings, S3Settings
 
-from plays_lake.schema import PARTITION_COLUMNS
-from plays_lake.session import build_session, kafka_source_options, lake_uri
-from plays_lake.settings import LakeSettings
-from plays_lake.transforms import (
+from spark.schema import PARTITION_COLUMNS
+from spark.session import build_session, kafka_source_options, lake_uri
+from spark.settings import LakeSettings
+from spark.transforms import (
     QUALITY_METRICS,
     bounded_files,
     decode,
@@ -34,7 +34,7 @@ class ProgressLog(StreamingQueryListener):
     """One log line per micro-batch: rows in, rows/s, and the batch id."""
 
     def onQueryStarted(self, event: QueryStartedEvent) -> None:
-        print(f"[plays-lake] query {event.name} started", flush=True)
+        print(f"[spark] query {event.name} started", flush=True)
 
     def onQueryProgress(self, event: QueryProgressEvent) -> None:
         p = event.progress
@@ -42,7 +42,7 @@ class ProgressLog(StreamingQueryListener):
             quality = p.observedMetrics.get(QUALITY_METRICS)
             skipped = f", {quality['invalid']} invalid skipped" if quality else ""
             print(
-                f"[plays-lake] {p.name} batch {p.batchId}: {p.numInputRows} rows "
+                f"[spark] {p.name} batch {p.batchId}: {p.numInputRows} rows "
                 f"({p.processedRowsPerSecond:.0f} rows/s){skipped}",
                 flush=True,
             )
@@ -52,7 +52,7 @@ class ProgressLog(StreamingQueryListener):
 
     def onQueryTerminated(self, event: QueryTerminatedEvent) -> None:
         status = f"failed: {event.exception}" if event.exception else "stopped"
-        print(f"[plays-lake] query {event.id} {status}", flush=True)
+        print(f"[spark] query {event.id} {status}", flush=True)
 
 
 def _sink(
@@ -77,7 +77,7 @@ def start(
     spark: SparkSession, lake: LakeSettings, kafka: KafkaSettings, s3: S3Settings
 ) -> list[StreamingQuery]:
     """Start the lake query (and the quarantine query when enabled)."""
-    checkpoint = (lake.checkpoint_location or f"s3a://{s3.bucket}/_checkpoints/plays-lake").rstrip("/")
+    checkpoint = (lake.checkpoint_location or f"s3a://{s3.bucket}/_checkpoints/spark").rstrip("/")
     source = spark.readStream.format("kafka").options(**kafka_source_options(kafka, lake)).load()
     decoded = decode(source)
     counted = with_quality_metrics(decoded)

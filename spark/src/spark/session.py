@@ -9,7 +9,7 @@ from topsongs_core.kafka_options import SECRET_OPTION_PATTERN, spark_kafka_optio
 from topsongs_core.lake_layout import dataset_uri
 from topsongs_core.settings import KafkaSettings, S3Settings
 
-from plays_lake.settings import LakeSettings
+from spark.settings import LakeSettings
 
 
 def connector_jars(jars_dir: Path | None) -> list[str]:

@@ -1,1 +1,0 @@
-"""plays_lake: Spark Structured Streaming from the plays topic into the raw Parquet lake."""
