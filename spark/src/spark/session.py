@@ -55,7 +55,14 @@ def spark_conf(lake: LakeSettings, s3: S3Settings) -> dict[str, str]:
         **s3a_conf(s3),
     }
     if jars:
+        # Shipped to every executor by the driver's file server: workers need no copy of their own.
         conf["spark.jars"] = ",".join(jars)
+    resources = {
+        "spark.cores.max": lake.cores_max,
+        "spark.executor.cores": lake.executor_cores,
+        "spark.executor.memory": lake.executor_memory,
+    }
+    conf.update({key: str(value) for key, value in resources.items() if value is not None})
     return conf
 
 

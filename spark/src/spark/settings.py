@@ -21,6 +21,12 @@ class LakeSettings(LakeLayout):
     spark_master_url: str = "local[*]"
     app_name: str = "spark"
     driver_memory: str = "1g"
+    # Resources asked of a cluster manager (spark.cores.max, spark.executor.*); unset leaves Spark's
+    # defaults, and local[*] ignores them. On a standalone master an app takes every free core unless
+    # cores_max is set, so a second app (or the job next to a notebook) would wait forever.
+    cores_max: int | None = Field(default=None, ge=1, description="Cores the app may take in total.")
+    executor_cores: int | None = Field(default=None, ge=1, description="Cores per executor.")
+    executor_memory: str | None = Field(default=None, description="Heap per executor, e.g. 512m.")
     jars_dir: Path | None = Field(
         default=None, description="Directory whose *.jar files are handed to Spark (spark.jars)."
     )
