@@ -43,6 +43,13 @@ class ClusterSettings(BaseSettings):
     spark_master_port: int = 7077
     spark_ui_port: int = 8082
     spark_worker_hosts: tuple[str, ...] = ("127.0.1.12", "127.0.1.13")
+    # C2: what each worker offers (the lake job takes its share with LAKE_CORES_MAX), the ports every
+    # worker uses on its own address, and the heap of the master/worker daemons themselves.
+    spark_worker_cores: int = 1
+    spark_worker_memory: str = "1g"
+    spark_worker_port: int = 7078
+    spark_worker_ui_port: int = 8081
+    spark_daemon_memory: str = "256m"
 
     # The load balancer in front of ingest and dashboard-api, and the processes behind it.
     balancer_host: str = "127.0.1.20"

@@ -1,0 +1,193 @@
+"""Spark standalone on the cluster profile: one master and two workers, each on its own loopback address.
+
+Started with pyspark's own launcher (``bin/spark-class``) from the project's environment; the lake job
+is then submitted to the master by setting ``LAKE_SPARK_MASTER_URL`` (docs/lake.md, "On a Spark cluster").
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyspark
+
+from topsongs_devstack.cluster.settings import ClusterSettings
+from topsongs_devstack.component import Component, Status
+from topsongs_devstack.config import REPO_ROOT
+from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
+
+SPARK_HOME = Path(pyspark.__file__).parent
+SPARK_CLASS = SPARK_HOME / "bin" / "spark-class"
+MASTER_CLASS = "org.apache.spark.deploy.master.Master"
+WORKER_CLASS = "org.apache.spark.deploy.worker.Worker"
+
+
+def master_url(settings: ClusterSettings) -> str:
+    """``spark://host:port`` of the master: what LAKE_SPARK_MASTER_URL is set to on this profile."""
+    return f"spark://{settings.spark_master_host}:{settings.spark_master_port}"
+
+
+def master_state(settings: ClusterSettings) -> dict[str, Any] | None:
+    """The master's own view (``/json`` on its web UI): workers, cores, running apps; None if unreachable."""
+    url = f"http://{settings.spark_master_host}:{settings.spark_ui_port}/json/"
+    try:
+        response = httpx.get(url, timeout=2)
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    state: dict[str, Any] = response.json()
+    return state
+
+
+def _alive_workers(state: dict[str, Any]) -> list[dict[str, Any]]:
+    return [w for w in state.get("workers", []) if w.get("state") == "ALIVE"]
+
+
+class SparkDaemon:
+    """One standalone daemon (master or worker) as a background JVM bound to its own address."""
+
+    def __init__(self, name: str, host: str, port: int, argv: list[str], settings: ClusterSettings) -> None:
+        self.name = name
+        self.host = host
+        self.port = port
+        self.argv = argv
+        self.settings = settings
+        self.work_dir = settings.state_dir / "spark" / name
+        self.proc = ManagedProcess(name, settings.run_dir, settings.logs_dir)
+
+    def install(self) -> None:
+        """pyspark (its jars and launcher) comes with `uv sync`."""
+
+    def env(self) -> dict[str, str]:
+        """The daemon's environment: its address, its JVM size, where it keeps scratch files."""
+        return {
+            "SPARK_HOME": str(SPARK_HOME),
+            # Binds the RPC endpoint and the web UI to this process's own address.
+            "SPARK_LOCAL_IP": self.host,
+            "SPARK_LOCAL_DIRS": str(self.work_dir / "tmp"),
+            "SPARK_DAEMON_MEMORY": self.settings.spark_daemon_memory,
+            # Executors a worker launches run Python from this environment (pyspark and the lake job).
+            "PYSPARK_PYTHON": sys.executable,
+            "SPARK_NO_DAEMONIZE": "1",
+        }
+
+    def _started(self) -> bool:
+        return port_open(self.host, self.port)
+
+    def _ready(self) -> bool:
+        return self._started()
+
+    def up(self) -> None:
+        """Start unless already running, then wait until it is ready."""
+        if self.proc.pid() is None:
+            if port_open(self.host, self.port):
+                raise PlatformError(f"{self.host}:{self.port} for {self.name} is taken by another process")
+            (self.work_dir / "tmp").mkdir(parents=True, exist_ok=True)
+            print(f"[cluster] starting {self.name}", flush=True)
+            self.proc.start(self.argv, env=self.env(), cwd=REPO_ROOT)
+        wait_until(
+            lambda: self._ready() or self.proc.pid() is None,
+            self.settings.start_timeout_s,
+            self.name,
+            self.proc.log_file,
+        )
+        if self.proc.pid() is None:
+            raise PlatformError(f"{self.name} exited during start-up:\n{self.proc.tail()}")
+
+    def down(self) -> None:
+        """Stop the JVM (its process group: a worker's executors go with it)."""
+        if self.proc.stop():
+            print(f"[cluster] stopped {self.name}", flush=True)
+
+
+class SparkMaster(SparkDaemon):
+    """The standalone master: takes the workers' registrations and the apps' resource requests."""
+
+    def __init__(self, settings: ClusterSettings) -> None:
+        argv = [
+            str(SPARK_CLASS),
+            MASTER_CLASS,
+            "--host",
+            settings.spark_master_host,
+            "--port",
+            str(settings.spark_master_port),
+            "--webui-port",
+            str(settings.spark_ui_port),
+        ]
+        super().__init__(
+            "spark-master", settings.spark_master_host, settings.spark_master_port, argv, settings
+        )
+
+    def _ready(self) -> bool:
+        return self._started() and master_state(self.settings) is not None
+
+    def status(self) -> Status:
+        """Healthy when the master answers; alive workers and cores in use from its JSON."""
+        state = master_state(self.settings)
+        if state is None:
+            return Status(self.name, False, master_url(self.settings), "not answering")
+        workers = _alive_workers(state)
+        detail = (
+            f"{len(workers)}/{len(self.settings.spark_worker_hosts)} workers alive, "
+            f"{state.get('coresused', 0)}/{state.get('cores', 0)} cores used, "
+            f"{len(state.get('activeapps', []))} apps"
+        )
+        return Status(self.name, state.get("status") == "ALIVE", master_url(self.settings), detail)
+
+
+class SparkWorker(SparkDaemon):
+    """A standalone worker: offers its cores and memory to the master, runs the apps' executors."""
+
+    def __init__(self, settings: ClusterSettings, number: int, host: str, port: int, ui_port: int) -> None:
+        name = f"spark-worker-{number}"
+        argv = [
+            str(SPARK_CLASS),
+            WORKER_CLASS,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--webui-port",
+            str(ui_port),
+            "--cores",
+            str(settings.spark_worker_cores),
+            "--memory",
+            settings.spark_worker_memory,
+            "--work-dir",
+            str(settings.state_dir / "spark" / name / "work"),
+            master_url(settings),
+        ]
+        super().__init__(name, host, port, argv, settings)
+
+    def _registered(self) -> dict[str, Any] | None:
+        state = master_state(self.settings)
+        if state is None:
+            return None
+        return next((w for w in _alive_workers(state) if w.get("host") == self.host), None)
+
+    def _ready(self) -> bool:
+        # Ready once the master counts it: only then can an app's executors land on it.
+        return self._started() and self._registered() is not None
+
+    def status(self) -> Status:
+        """Healthy when the master lists this worker as alive; its cores in use."""
+        endpoint = f"{self.host}:{self.port}"
+        if self.proc.pid() is None and not self._started():
+            return Status(self.name, False, endpoint, "not running")
+        worker = self._registered()
+        if worker is None:
+            return Status(self.name, False, endpoint, "not registered with the master")
+        detail = f"{worker.get('coresused', 0)}/{worker.get('cores', 0)} cores used"
+        return Status(self.name, True, endpoint, detail)
+
+
+def components(settings: ClusterSettings) -> list[Component]:
+    """The master, then its workers (each with its own address; ports are the same on every address)."""
+    workers: list[Component] = [
+        SparkWorker(settings, n, host, settings.spark_worker_port, settings.spark_worker_ui_port)
+        for n, host in enumerate(settings.spark_worker_hosts, start=1)
+    ]
+    return [SparkMaster(settings), *workers]
