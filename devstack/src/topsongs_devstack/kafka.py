@@ -1,4 +1,4 @@
-"""Apache Kafka in KRaft mode (one combined broker/controller) from Maven Central jars, and topics."""
+"""Apache Kafka in KRaft mode (combined broker/controller nodes) from Maven Central jars, and topics."""
 
 from __future__ import annotations
 
@@ -106,6 +106,9 @@ class Kafka:
 
     ``properties`` override or add broker properties and ``format_args`` are added to the storage
     format (e.g. a SASL_SSL listener and ``--add-scram`` users), for brokers set up differently.
+    ``name`` names its process and data folder; one node of a multi-node quorum formats with
+    ``initial_controllers`` (``id@host:port:directory-id,...``) and the quorum's shared ``cluster_id``
+    instead of ``--standalone``.
     """
 
     name = "kafka"
@@ -117,17 +120,23 @@ class Kafka:
         *,
         properties: Mapping[str, str] | None = None,
         format_args: Sequence[str] = (),
+        name: str = "kafka",
+        initial_controllers: str | None = None,
+        cluster_id: str | None = None,
     ) -> None:
+        self.name = name
+        self.initial_controllers = initial_controllers
+        self.cluster_id = cluster_id
         self.settings = settings
         self.kafka = kafka
         self.properties = dict(properties or {})
         self.format_args = tuple(format_args)
         self.host, self.port = split_hostport(kafka.bootstrap_servers.split(",")[0], 9092)
-        self.home = settings.state_dir / "kafka"
+        self.home = settings.state_dir / name
         self.version = settings.kafka_version
         self.log4j2 = version_tuple(self.version) >= (4,)
         self.jars = settings.cache_dir / "jars" / f"kafka-{self.version}"
-        self.proc = ManagedProcess("kafka", settings.run_dir, settings.logs_dir)
+        self.proc = ManagedProcess(name, settings.run_dir, settings.logs_dir)
 
     @property
     def _formatted_by(self) -> Path:
@@ -203,23 +212,37 @@ class Kafka:
         else:
             (self.home / "log4j.properties").write_text(LOG4J1)
         config = self.home / "server.properties"
+        config.touch(mode=0o600)
+        config.chmod(0o600)  # a SASL listener's JAAS config holds the broker's own password
         config.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
         return config
 
     def _format(self, config: Path) -> None:
-        run(
-            self._java(
-                "kafka.tools.StorageTool",
-                "format",
-                "--standalone",
-                "-t",
-                new_cluster_id(),
-                "-c",
-                str(config),
-                *self.format_args,
-            ),
-            "kafka storage format",
+        quorum = (
+            ["--initial-controllers", self.initial_controllers]
+            if self.initial_controllers
+            else ["--standalone"]
         )
+        java, *args = self._java(
+            "kafka.tools.StorageTool",
+            "format",
+            *quorum,
+            "-t",
+            self.cluster_id or new_cluster_id(),
+            "-c",
+            str(config),
+            *self.format_args,
+        )
+        # The arguments (``--add-scram`` passwords among them) go through a java argument file only
+        # its owner can read, so they never show on the process's command line.
+        argfile = self.home / "format.args"
+        argfile.touch(mode=0o600)
+        argfile.chmod(0o600)
+        argfile.write_text("\n".join(f'"{arg}"' for arg in args) + "\n")
+        try:
+            run([java, f"@{argfile}"], "kafka storage format")
+        finally:
+            argfile.unlink()
         self._formatted_by.write_text(self.version)
 
     def _check_release(self) -> None:
@@ -234,6 +257,12 @@ class Kafka:
 
     def up(self) -> None:
         """Format storage once, start the broker, wait for it, create the product's topics."""
+        self.start()
+        self.wait()
+        asyncio.run(ensure_topics(self.kafka))
+
+    def start(self) -> None:
+        """Format storage once and start the node's process (harmless when running); no waiting."""
         if self.proc.pid() is None:
             for port in (self.port, self.settings.kafka_controller_port):
                 if port_open(self.host, port):
@@ -249,6 +278,9 @@ class Kafka:
                 self._format(config)
             print(f"[devstack] starting Kafka {self.version} on {self.host}:{self.port}", flush=True)
             self.proc.start(self._java("kafka.Kafka", str(config)))
+
+    def wait(self) -> None:
+        """Wait until the node accepts connections on its client listener (raise if it died)."""
         wait_until(
             lambda: port_open(self.host, self.port) or self._died(),
             self.settings.start_timeout_s,
@@ -257,7 +289,6 @@ class Kafka:
         )
         if self._died():
             raise PlatformError(f"Kafka exited during start-up:\n{self.proc.tail()}")
-        asyncio.run(ensure_topics(self.kafka))
 
     def _died(self) -> bool:
         return self.proc.pid() is None

@@ -37,6 +37,8 @@ class ClusterSettings(BaseSettings):
     kafka_controller_port: int = 9095
     kafka_heap: str = "512m"
     kafka_partitions: int = 6
+    # The Faust app id: its consumer group and the prefix of its own topics (STREAMS_APP_ID of both workers).
+    streams_app_id: str = "topsongs-live"
 
     # Spark standalone: one master, two workers.
     spark_master_host: str = "127.0.1.11"
@@ -137,17 +139,17 @@ def kafka_password(settings: ClusterSettings, user: str) -> SecretStr:
 
 def service_kafka_settings(settings: ClusterSettings, user: str, **overrides: object) -> KafkaSettings:
     """The `KafkaSettings` a service running as ``user`` gets on the cluster."""
-    return KafkaSettings(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        security_protocol="SASL_SSL",
-        sasl_mechanism="SCRAM-SHA-512",
-        sasl_username=user,
-        sasl_password=kafka_password(settings, user),
-        ssl_cafile=settings.ca_file,
-        plays_partitions=settings.kafka_partitions,
-        replication_factor=len(settings.kafka_hosts),
-        **overrides,
-    )
+    values: dict[str, object] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_username": user,
+        "sasl_password": kafka_password(settings, user),
+        "ssl_cafile": settings.ca_file,
+        "plays_partitions": settings.kafka_partitions,
+        "replication_factor": len(settings.kafka_hosts),
+    }
+    return KafkaSettings(**{**values, **overrides})
 
 
 def service_kafka_env(settings: ClusterSettings, user: str) -> dict[str, str]:

@@ -1,0 +1,372 @@
+"""Three secured KRaft nodes (SASL_SSL, SCRAM-SHA-512, a local CA), the product's topics, per-service ACLs.
+
+Clients and brokers (inter-broker traffic) use the SASL_SSL listener with SCRAM-SHA-512; the controller
+listener is SSL with client certificates required (mutual TLS: the KRaft controller cannot check
+SCRAM, whose credentials live in the very metadata log it serves), so only the three nodes reach it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import for_code
+from aiokafka.protocol.admin import CreateAclsRequest
+from topsongs_core.kafka_options import aiokafka_connection
+from topsongs_core.settings import KafkaSettings
+
+from topsongs_devstack.certificates import make_ca, pem_keystore, sign
+from topsongs_devstack.cluster.settings import (
+    KAFKA_USERS,
+    ClusterSettings,
+    kafka_password,
+    service_kafka_settings,
+)
+from topsongs_devstack.component import Component, Status
+from topsongs_devstack.kafka import Kafka, ensure_topics, new_cluster_id
+from topsongs_devstack.process import PlatformError, port_open, wait_until
+
+CA_DAYS = 825
+AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+
+# Kafka's ACL wire codes (org.apache.kafka.common.acl / resource).
+TOPIC, GROUP, TRANSACTIONAL_ID = 2, 3, 5
+LITERAL, PREFIXED = 3, 4
+READ, WRITE, CREATE, DESCRIBE, DESCRIBE_CONFIGS, ALL = 3, 4, 5, 8, 10, 2
+ALLOW = 3
+
+
+@dataclass(frozen=True)
+class Acl:
+    """One allow rule: ``user`` may do ``operations`` on a resource (a name, or every name with a prefix)."""
+
+    user: str
+    resource_type: int
+    name: str
+    operations: tuple[int, ...]
+    pattern: int = LITERAL
+
+
+def node_principal(index: int) -> str:
+    """The principal a node authenticates as on the controller listener (its certificate's subject)."""
+    return f"User:CN=kafka-{index}"
+
+
+def service_acls(kafka: KafkaSettings, streams_app_id: str) -> list[Acl]:
+    """What each service may do; everything else is denied (``admin`` and the nodes are super users)."""
+    plays, dlq, live, hours = (
+        kafka.plays_topic,
+        kafka.dead_letter_topic,
+        kafka.live_topic,
+        kafka.live_hours_topic,
+    )
+    return [
+        # Idempotent producing needs only Write on the topic since Kafka 3.0 (KIP-679).
+        Acl("ingest", TOPIC, plays, (WRITE, DESCRIBE)),
+        # The worker re-keys stray plays back into the plays topic, so it writes that too.
+        Acl("streams", TOPIC, plays, (READ, WRITE, DESCRIBE)),
+        Acl("streams", TOPIC, dlq, (WRITE, DESCRIBE)),
+        *(
+            Acl("streams", TOPIC, name, (READ, WRITE, CREATE, DESCRIBE, DESCRIBE_CONFIGS))
+            for name in (live, hours)
+        ),
+        # Faust's changelog and assignor topics, its consumer group and (exactly-once) transactional ids.
+        Acl("streams", TOPIC, streams_app_id, (ALL,), PREFIXED),
+        Acl("streams", GROUP, streams_app_id, (READ, DESCRIBE), PREFIXED),
+        Acl("streams", TRANSACTIONAL_ID, streams_app_id, (WRITE, DESCRIBE), PREFIXED),
+        # dashboard-api assigns the partitions itself: no group.
+        *(Acl("dashboard", TOPIC, name, (READ, DESCRIBE)) for name in (live, hours)),
+        Acl("lake", TOPIC, plays, (READ, DESCRIBE)),
+        # Spark's Kafka source makes up its group ids: spark-kafka-source-<uuid>-...
+        Acl("lake", GROUP, "spark-kafka-source", (READ, DESCRIBE), PREFIXED),
+    ]
+
+
+def cluster_topics(settings: ClusterSettings) -> KafkaSettings:
+    """The admin's settings with the product's topics (named by ``KAFKA_*``, as the services read them)."""
+    return service_kafka_settings(settings, "admin")
+
+
+def _ensure_tls(settings: ClusterSettings) -> None:
+    folder = settings.secrets_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    ca = make_ca(folder, "topsongs-cluster-ca", CA_DAYS)
+    for index, host in enumerate(settings.kafka_hosts, start=1):
+        name = f"kafka-{index}"
+        if not (folder / f"{name}-keystore.pem").exists():
+            cert, key = sign(folder, name, ca, f"IP:{host}", CA_DAYS)
+            pem_keystore(cert, key, folder / f"{name}-keystore.pem")
+
+
+def _quorum(settings: ClusterSettings) -> dict[str, str]:
+    # One cluster id and one metadata directory id per node, fixed at set-up (not secrets).
+    path = settings.state_dir / "kafka-quorum.json"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ids = {
+            "cluster": new_cluster_id(),
+            **{str(i): new_cluster_id() for i in range(1, len(settings.kafka_hosts) + 1)},
+        }
+        path.write_text(json.dumps(ids))
+    quorum: dict[str, str] = json.loads(path.read_text())
+    return quorum
+
+
+class KafkaNode:
+    """One combined broker/controller of the three."""
+
+    def __init__(self, settings: ClusterSettings, index: int) -> None:
+        self.settings = settings
+        self.index = index
+        self.name = f"kafka-{index}"
+        self.host = settings.kafka_hosts[index - 1]
+        self.endpoint = f"{self.host}:{settings.kafka_port}"
+
+    def broker(self) -> Kafka:
+        """The devstack broker class set up as this node (reads the generated secrets)."""
+        settings, ctl = self.settings, self.settings.kafka_controller_port
+        quorum = _quorum(settings)
+        hosts = settings.kafka_hosts
+        admin_pw = kafka_password(settings, "admin").get_secret_value()
+        secrets = settings.secrets_dir
+        nodes = range(1, len(hosts) + 1)
+        properties = {
+            "node.id": str(self.index),
+            "controller.quorum.bootstrap.servers": ",".join(f"{h}:{ctl}" for h in hosts),
+            "listeners": f"SASL_SSL://{self.endpoint},CONTROLLER://{self.host}:{ctl}",
+            "advertised.listeners": f"SASL_SSL://{self.endpoint}",
+            "inter.broker.listener.name": "SASL_SSL",
+            "listener.security.protocol.map": "SASL_SSL:SASL_SSL,CONTROLLER:SSL",
+            "listener.name.controller.ssl.client.auth": "required",
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required"
+                f' username="admin" password="{admin_pw}";'
+            ),
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(secrets / f"{self.name}-keystore.pem"),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(settings.ca_file),
+            "authorizer.class.name": AUTHORIZER,
+            "super.users": ";".join(["User:admin", *(node_principal(i) for i in nodes)]),
+            "allow.everyone.if.no.acl.found": "false",
+            "auto.create.topics.enable": "false",
+            "num.partitions": str(settings.kafka_partitions),
+            "default.replication.factor": str(len(hosts)),
+            "min.insync.replicas": "2",
+            "offsets.topic.replication.factor": str(len(hosts)),
+            "transaction.state.log.replication.factor": str(len(hosts)),
+            "transaction.state.log.min.isr": "2",
+            "share.coordinator.state.topic.replication.factor": str(len(hosts)),
+            "share.coordinator.state.topic.min.isr": "2",
+        }
+        users = [
+            f"SCRAM-SHA-512=[name={u},password={kafka_password(settings, u).get_secret_value()}]"
+            for u in KAFKA_USERS
+        ]
+        return Kafka(
+            settings.devstack(),
+            service_kafka_settings(settings, "admin", bootstrap_servers=self.endpoint),
+            properties=properties,
+            # Every node's bootstrap metadata holds the same users; the format runs from a 0600
+            # argument file, so the passwords never reach a command line.
+            format_args=[arg for user in users for arg in ("--add-scram", user)],
+            name=self.name,
+            initial_controllers=",".join(f"{i}@{hosts[i - 1]}:{ctl}:{quorum[str(i)]}" for i in nodes),
+            cluster_id=quorum["cluster"],
+        )
+
+    def install(self) -> None:
+        """Fetch the broker jars (shared with the single-node profile's cache)."""
+        Kafka(self.settings.devstack(), KafkaSettings()).install()
+
+    def up(self) -> None:
+        """Make the CA and certificates once, format once, start the node, wait for its controller port.
+
+        The client listener opens only once a quorum has formed, that is after the next node: the
+        cluster component waits for that.
+        """
+        _ensure_tls(self.settings)
+        broker = self.broker()
+        broker.start()
+        wait_until(
+            lambda: port_open(self.host, self.settings.kafka_controller_port) or broker.proc.pid() is None,
+            self.settings.start_timeout_s,
+            f"Kafka node {self.index}",
+            broker.proc.log_file,
+        )
+        if broker.proc.pid() is None:
+            raise PlatformError(f"Kafka node {self.index} exited during start-up:\n{broker.proc.tail()}")
+
+    def down(self) -> None:
+        """Stop the node (controlled shutdown)."""
+        if self.secrets_ready():
+            self.broker().down()
+
+    def secrets_ready(self) -> bool:
+        """Whether set-up has made this node's secrets (before that there is nothing to run or ask)."""
+        return (self.settings.secrets_dir / f"{self.name}-keystore.pem").exists()
+
+    def status(self) -> Status:
+        """Healthy when the node answers the admin's metadata request on its own address."""
+        if not self.secrets_ready():
+            return Status(self.name, False, self.endpoint, "not set up")
+        kafka = service_kafka_settings(self.settings, "admin", bootstrap_servers=self.endpoint)
+        healthy = port_open(self.host, self.settings.kafka_port) and asyncio.run(_answers(kafka))
+        return Status(self.name, healthy, self.endpoint, f"node {self.index}, broker+controller")
+
+
+async def _answers(kafka: KafkaSettings) -> bool:
+    admin = AIOKafkaAdminClient(**aiokafka_connection(kafka), request_timeout_ms=3000)
+    try:
+        await asyncio.wait_for(admin.start(), 5)
+        await asyncio.wait_for(admin.describe_cluster(), 5)
+        return True
+    except Exception:
+        return False
+    finally:
+        await admin.close()
+
+
+def controller_leader(settings: ClusterSettings) -> int | None:
+    """The active controller, as the nodes' quorum-state files record it (the newest epoch wins)."""
+    best: tuple[int, int] | None = None
+    for index in range(1, len(settings.kafka_hosts) + 1):
+        path = settings.state_dir / f"kafka-{index}" / "data" / "__cluster_metadata-0" / "quorum-state"
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        leader, epoch = state.get("leaderId", -1), state.get("leaderEpoch", -1)
+        if leader >= 0 and (best is None or epoch > best[1]):
+            best = (leader, epoch)
+    return best[0] if best else None
+
+
+@dataclass(frozen=True)
+class ClusterHealth:
+    """What the admin sees of the whole cluster."""
+
+    brokers: int
+    topics: int
+    under_replicated: int
+
+
+async def cluster_health(kafka: KafkaSettings) -> ClusterHealth:
+    """Live brokers, topics (internal ones too) and partitions whose in-sync set is short of its replicas."""
+    admin = AIOKafkaAdminClient(**aiokafka_connection(kafka), request_timeout_ms=5000)
+    try:
+        await asyncio.wait_for(admin.start(), 10)
+        cluster = await asyncio.wait_for(admin.describe_cluster(), 10)
+        topics = await asyncio.wait_for(admin.describe_topics(), 10)
+    finally:
+        await admin.close()
+    short = sum(
+        1 for topic in topics for part in topic["partitions"] if len(part["isr"]) < len(part["replicas"])
+    )
+    return ClusterHealth(len(cluster["brokers"]), len(topics), short)
+
+
+async def create_acls(kafka: KafkaSettings, acls: list[Acl]) -> None:
+    """Add the allow rules (adding an existing rule is a no-op), as the admin."""
+    admin = AIOKafkaAdminClient(**aiokafka_connection(kafka), request_timeout_ms=10000)
+    try:
+        await admin.start()
+        for acl in acls:
+            for operation in acl.operations:
+                # aiokafka's admin has no ACL methods yet; its protocol module has the request.
+                request = CreateAclsRequest(
+                    acl.resource_type, acl.name, acl.pattern, f"User:{acl.user}", "*", operation, ALLOW
+                )
+                response = await admin._send_request(request)
+                for error_code, message in response.creation_responses:
+                    if error_code:
+                        error = for_code(error_code).__name__
+                        raise PlatformError(f"ACL for {acl.user} on {acl.name} refused: {error} {message}")
+    finally:
+        await admin.close()
+
+
+class KafkaCluster:
+    """The three nodes as one: all registered, the product's topics replicated, the services' ACLs."""
+
+    name = "kafka"
+
+    def __init__(self, settings: ClusterSettings) -> None:
+        self.settings = settings
+
+    def install(self) -> None:
+        """Nothing beyond the nodes' jars."""
+
+    def up(self) -> None:
+        """Wait for every broker, then create the topics (RF 3, min ISR 2 by broker default) and ACLs."""
+        kafka = cluster_topics(self.settings)
+        expected = len(self.settings.kafka_hosts)
+        wait_until(
+            lambda: self._brokers(kafka) == expected,
+            self.settings.start_timeout_s,
+            f"{expected} Kafka brokers",
+        )
+        asyncio.run(ensure_topics(kafka))
+        acls = service_acls(kafka, self.settings.streams_app_id)
+        last: Exception | None = None
+        for _ in range(30):
+            try:
+                asyncio.run(create_acls(kafka, acls))
+                return
+            except PlatformError:
+                raise
+            except Exception as exc:  # a restarted node still reconnecting; adding a rule twice is harmless
+                last = exc
+                time.sleep(1)
+        raise PlatformError(f"could not create the Kafka ACLs: {last!r}")
+
+    def _brokers(self, kafka: KafkaSettings) -> int:
+        try:
+            return asyncio.run(cluster_health(kafka)).brokers
+        except Exception:
+            return 0
+
+    def down(self) -> None:
+        """Stop every node at once (their own ``down`` then finds nothing to do).
+
+        One at a time, the last node would have no quorum left to acknowledge its controlled shutdown
+        and would hang until killed.
+        """
+        running = [node for node in nodes_of(self.settings) if node.secrets_ready()]
+        with ThreadPoolExecutor(max_workers=max(len(running), 1)) as pool:
+            list(pool.map(lambda node: node.down(), running))
+
+    def status(self) -> Status:
+        """Brokers up, the active controller, under-replicated partitions (no secret in it)."""
+        endpoint = self.settings.kafka_bootstrap_servers
+        if not (self.settings.secrets_dir / "kafka-admin.password").exists():
+            return Status(self.name, False, endpoint, "not set up")
+        try:
+            health = asyncio.run(cluster_health(cluster_topics(self.settings)))
+        except Exception as exc:
+            return Status(self.name, False, endpoint, f"unreachable ({type(exc).__name__})")
+        leader = controller_leader(self.settings)
+        expected = len(self.settings.kafka_hosts)
+        detail = (
+            f"{health.brokers}/{expected} brokers, controller leader: node {leader}, "
+            f"{health.under_replicated} under-replicated partitions, {health.topics} topics"
+        )
+        healthy = health.brokers == expected and health.under_replicated == 0
+        return Status(self.name, healthy, endpoint, detail)
+
+
+def nodes_of(settings: ClusterSettings) -> list[KafkaNode]:
+    """The broker/controller nodes, by node id."""
+    return [KafkaNode(settings, i) for i in range(1, len(settings.kafka_hosts) + 1)]
+
+
+def nodes(settings: ClusterSettings) -> list[Component]:
+    """The three nodes in start order, then the cluster-wide topics and ACLs."""
+    return [*nodes_of(settings), KafkaCluster(settings)]

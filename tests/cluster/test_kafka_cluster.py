@@ -1,0 +1,236 @@
+"""The cluster profile's Kafka: three SASL_SSL nodes, replication 3, min ISR 2, per-service ACLs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+import uuid
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import (
+    GroupAuthorizationFailedError,
+    KafkaError,
+    TopicAuthorizationFailedError,
+)
+from topsongs_core.kafka_options import aiokafka_connection
+from topsongs_core.settings import KafkaSettings
+from topsongs_devstack.cluster.kafka import KafkaNode, controller_leader, nodes
+from topsongs_devstack.cluster.settings import (
+    KAFKA_USERS,
+    ClusterSettings,
+    kafka_password,
+    service_kafka_settings,
+)
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def as_user(cluster: ClusterSettings, user: str) -> KafkaSettings:
+    """The settings a service running as ``user`` gets (what `service_kafka_env` hands the components)."""
+    return service_kafka_settings(cluster, user)
+
+
+async def consume_all(
+    kafka: KafkaSettings, topic: str, partitions: int, group: str | None = None
+) -> list[tuple[bytes, bytes]]:
+    """Every (key, value) of ``topic`` up to its end offsets as of now, read in ``group`` or assigned."""
+    tps = [TopicPartition(topic, p) for p in range(partitions)]
+    consumer = AIOKafkaConsumer(
+        **aiokafka_connection(kafka), group_id=group, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    records: list[tuple[bytes, bytes]] = []
+    async with consumer:
+        if group is None:
+            consumer.assign(tps)
+        else:
+            consumer.subscribe([topic])
+        ends = await consumer.end_offsets(tps)
+        deadline = time.monotonic() + 30
+        while True:
+            batch = await consumer.getmany(timeout_ms=1000)
+            records.extend((r.key or b"", r.value or b"") for rs in batch.values() for r in rs)
+            if consumer.assignment() == set(tps) and all(
+                [await consumer.position(tp) >= ends[tp] for tp in tps]
+            ):
+                return records
+            assert time.monotonic() < deadline, f"{topic} not read to its end offsets {ends} within 30 s"
+
+
+async def test_ingest_writes_and_streams_reads_with_acks_all(kafka_cluster: ClusterSettings) -> None:
+    ingest = as_user(kafka_cluster, "ingest")
+    sent = {(f"k{i}".encode(), f"play-{uuid.uuid4().hex}".encode()) for i in range(200)}
+    async with AIOKafkaProducer(
+        **aiokafka_connection(ingest), acks="all", enable_idempotence=True
+    ) as producer:
+        await asyncio.gather(*[await producer.send(ingest.plays_topic, v, key=k) for k, v in sent])
+    streams = as_user(kafka_cluster, "streams")
+    group = f"{kafka_cluster.streams_app_id}-test"
+    got = await consume_all(streams, streams.plays_topic, streams.plays_partitions, group)
+    assert sent <= set(got)
+
+
+async def test_ingest_may_only_write_the_plays_topic(kafka_cluster: ClusterSettings) -> None:
+    ingest = as_user(kafka_cluster, "ingest")
+    async with AIOKafkaProducer(**aiokafka_connection(ingest), acks="all") as producer:
+        for topic in (ingest.live_topic, ingest.dead_letter_topic):
+            with pytest.raises(TopicAuthorizationFailedError):
+                await producer.send_and_wait(topic, b"not-mine")
+    with pytest.raises(TopicAuthorizationFailedError):
+        await consume_all(ingest, ingest.plays_topic, ingest.plays_partitions)
+
+
+async def test_dashboard_reads_the_live_topics_and_cannot_write(kafka_cluster: ClusterSettings) -> None:
+    dashboard, streams = as_user(kafka_cluster, "dashboard"), as_user(kafka_cluster, "streams")
+    async with AIOKafkaProducer(**aiokafka_connection(streams), acks="all") as producer:
+        await producer.send_and_wait(streams.live_topic, b"chart")
+    consumer = AIOKafkaConsumer(**aiokafka_connection(dashboard), auto_offset_reset="earliest")
+    async with consumer:  # manual assignment, as dashboard-api's live feed does: no group
+        consumer.assign(
+            [TopicPartition(dashboard.live_topic, 0), TopicPartition(dashboard.live_hours_topic, 0)]
+        )
+        batch = await consumer.getmany(timeout_ms=10_000)
+    assert b"chart" in [r.value for rs in batch.values() for r in rs]
+    async with AIOKafkaProducer(**aiokafka_connection(dashboard), acks="all") as producer:
+        for topic in (dashboard.live_topic, dashboard.plays_topic):
+            with pytest.raises(TopicAuthorizationFailedError):
+                await producer.send_and_wait(topic, b"forged")
+
+
+async def test_lake_reads_plays_under_sparks_group_prefix_only(kafka_cluster: ClusterSettings) -> None:
+    lake = as_user(kafka_cluster, "lake")
+    group = f"spark-kafka-source-{uuid.uuid4()}-driver-0"
+    assert await consume_all(lake, lake.plays_topic, lake.plays_partitions, group)  # the first test's plays
+    with pytest.raises(GroupAuthorizationFailedError):
+        await consume_all(lake, lake.plays_topic, lake.plays_partitions, "some-other-group")
+    async with AIOKafkaProducer(**aiokafka_connection(lake), acks="all") as producer:
+        with pytest.raises(TopicAuthorizationFailedError):
+            await producer.send_and_wait(lake.plays_topic, b"forged")
+
+
+async def test_each_service_sees_only_its_topics(kafka_cluster: ClusterSettings) -> None:
+    kafka = as_user(kafka_cluster, "admin")
+    plays, dlq, live, hours = (
+        kafka.plays_topic,
+        kafka.dead_letter_topic,
+        kafka.live_topic,
+        kafka.live_hours_topic,
+    )
+    visible = {
+        "ingest": {plays},
+        "streams": {plays, dlq, live, hours},
+        "dashboard": {live, hours},
+        "lake": {plays},
+        "admin": {plays, dlq, live, hours},
+    }
+    for user, expected in visible.items():
+        consumer = AIOKafkaConsumer(**aiokafka_connection(as_user(kafka_cluster, user)))
+        async with consumer:
+            # Describe is part of every grant: a topic outside a service's ACLs is not even listed.
+            seen = {t for t in await consumer.topics() if not t.startswith("__")}
+        assert seen == expected, user
+
+
+async def test_plaintext_and_wrong_password_are_refused(kafka_cluster: ClusterSettings) -> None:
+    plaintext = AIOKafkaProducer(
+        bootstrap_servers=kafka_cluster.kafka_bootstrap_servers, request_timeout_ms=5000
+    )
+    with pytest.raises(KafkaError):
+        await plaintext.start()
+    await plaintext.stop()
+    wrong = service_kafka_settings(kafka_cluster, "ingest", sasl_password="not-the-password")
+    producer = AIOKafkaProducer(**aiokafka_connection(wrong), request_timeout_ms=5000)
+    with pytest.raises(KafkaError):
+        await producer.start()
+    await producer.stop()
+
+
+async def test_topics_are_replicated_three_times_with_min_isr_two(kafka_cluster: ClusterSettings) -> None:
+    admin_settings = as_user(kafka_cluster, "admin")
+    admin = AIOKafkaAdminClient(**aiokafka_connection(admin_settings))
+    await admin.start()
+    try:
+        names = [admin_settings.plays_topic, admin_settings.live_topic, "__consumer_offsets"]
+        topics = await admin.describe_topics(names)
+        configs = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in names])
+    finally:
+        await admin.close()
+    assert {t["topic"] for t in topics} == set(names)  # offsets exist: the tests above used groups
+    for topic in topics:
+        assert topic["partitions"], topic
+        assert all(len(p["replicas"]) == 3 and len(p["isr"]) == 3 for p in topic["partitions"]), topic
+    plays = next(t for t in topics if t["topic"] == admin_settings.plays_topic)
+    assert len(plays["partitions"]) == kafka_cluster.kafka_partitions
+    for response in configs:
+        for resource in response.resources:
+            entries = {entry[0]: entry[1] for entry in resource[4]}
+            assert entries["min.insync.replicas"] == "2", resource[3]
+
+
+def test_status_names_the_leader_and_shows_no_secret(kafka_cluster: ClusterSettings) -> None:
+    statuses = [part.status() for part in nodes(kafka_cluster)]
+    assert all(s.healthy for s in statuses), statuses
+    assert f"controller leader: node {controller_leader(kafka_cluster)}" in statuses[-1].detail
+    assert "0 under-replicated" in statuses[-1].detail
+    passwords = [kafka_password(kafka_cluster, user).get_secret_value() for user in KAFKA_USERS]
+    shown = repr(statuses) + "".join(p.read_text() for p in kafka_cluster.logs_dir.glob("*.log"))
+    assert not any(pw in shown for pw in passwords)
+
+
+async def test_acks_all_survive_a_sigkilled_partition_leader(kafka_cluster: ClusterSettings) -> None:
+    ingest = as_user(kafka_cluster, "ingest")
+    admin = AIOKafkaAdminClient(**aiokafka_connection(as_user(kafka_cluster, "admin")))
+    await admin.start()
+    try:
+        (plays,) = await admin.describe_topics([ingest.plays_topic])
+    finally:
+        await admin.close()
+    victim = next(p["leader"] for p in plays["partitions"] if p["partition"] == 0)
+    node = KafkaNode(kafka_cluster, victim)
+    pid = node.broker().proc.pid()
+    assert pid is not None
+    run = uuid.uuid4().hex[:8]
+    acked: set[tuple[bytes, bytes]] = set()
+    failed = 0
+    producer = AIOKafkaProducer(
+        **aiokafka_connection(ingest), acks="all", enable_idempotence=True, request_timeout_ms=15_000
+    )
+    async with producer:
+
+        async def send_round(start: int) -> None:
+            nonlocal failed
+            records = [
+                (f"{run}-k{i % 12}".encode(), f"{run}-{i}".encode()) for i in range(start, start + 100)
+            ]
+            futures = [await producer.send(ingest.plays_topic, v, key=k) for k, v in records]
+            for record, result in zip(
+                records, await asyncio.gather(*futures, return_exceptions=True), strict=True
+            ):
+                if isinstance(result, BaseException):
+                    failed += 1
+                else:
+                    acked.add(record)
+
+        for start in range(0, 500, 100):
+            await send_round(start)
+        before = len(acked)
+        os.killpg(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        start = 500
+        while time.monotonic() < deadline and len(acked) < before + 1000:
+            await send_round(start)
+            start += 100
+    try:
+        assert before == 500
+        # Two replicas stay in sync, enough for min.insync.replicas=2: acks=all keeps being granted.
+        assert len(acked) >= before + 1000, f"{len(acked) - before} acked after the kill, {failed} failed"
+        streams = as_user(kafka_cluster, "streams")
+        got = await consume_all(streams, streams.plays_topic, streams.plays_partitions)
+        ours = {r for r in got if r[1].startswith(run.encode())}
+        assert acked <= ours, f"{len(acked - ours)} acknowledged records lost"
+    finally:
+        await asyncio.to_thread(node.up)  # the session's other tests expect three nodes
