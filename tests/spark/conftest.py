@@ -24,7 +24,12 @@ def lake_jars(devstack_settings: DevstackSettings) -> Path:
 
 @pytest.fixture(scope="session")
 def spark(lake_jars: Path, engines: None) -> Iterator[SparkSession]:
-    """One local SparkSession for the whole suite, able to read Kafka and s3a://."""
+    """One SparkSession for the whole suite, able to read Kafka and s3a:// (local[*] unless LAKE_* say so).
+
+    LAKE_SPARK_MASTER_URL, LAKE_CORES_MAX and LAKE_EXECUTOR_* apply to it as to the job processes the
+    tests start (they inherit the environment): on a standalone master, a LAKE_CORES_MAX below the
+    workers' cores leaves the job cores of its own instead of "Initial job has not accepted any resources".
+    """
     session = build_session(LakeSettings(jars_dir=lake_jars, ui_enabled=False), S3Settings())
     session.sparkContext.setLogLevel("ERROR")
     yield session

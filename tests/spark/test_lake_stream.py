@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from spark.transforms import QUALITY_METRICS
 from topsongs_core.settings import KafkaSettings, S3Settings
 from topsongs_devstack.objectstore import s3_client
 
+from tests.spark.lake_job import running_job
 from tests.spark.lake_plays import expected_partition, make_plays, send
 
 N = 2000
@@ -62,17 +62,6 @@ async def test_every_play_lands_once_in_its_partition(
     assert sum(m["invalid"] for m in progress if m) == 2
 
 
-def _run_job(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "spark.job"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
 def _wait_for_first_commit(s3: S3Settings, key: str, job: subprocess.Popen[bytes], log: Path) -> None:
     client = s3_client(s3)
     deadline = time.monotonic() + 300
@@ -109,15 +98,15 @@ async def test_sigkill_mid_stream_then_restart_keeps_exactly_n(
     }
     log = tmp_path / "job.log"
 
-    first = _run_job(env, log)
-    _wait_for_first_commit(s3_settings, f"{plays_path}/_spark_metadata/0", first, log)
-    os.killpg(first.pid, signal.SIGKILL)
-    first.wait()
+    with running_job(env, log) as first:
+        _wait_for_first_commit(s3_settings, f"{plays_path}/_spark_metadata/0", first, log)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
     committed = read_lake(spark, s3_settings, plays_path).count()
     assert 0 < committed < N, "the kill should land mid-stream"
 
-    second = _run_job(env, log)
-    assert second.wait(timeout=300) == 0, log.read_text()[-3000:]
+    with running_job(env, log) as second:
+        assert second.wait(timeout=300) == 0, log.read_text()[-3000:]
 
     lake = read_lake(spark, s3_settings, plays_path)
     totals = lake.agg(F.count("*").alias("rows"), F.countDistinct("event_id").alias("ids")).first()
