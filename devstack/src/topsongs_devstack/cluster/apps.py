@@ -16,14 +16,16 @@ from topsongs_devstack.services import dashboard, streams
 KafkaEnv = Callable[[str], Mapping[str, str]]
 
 
-def engine_env(settings: ClusterSettings) -> dict[str, str]:
-    """Where the services find the profile's PostgreSQL (its default roles) and the balanced front ends."""
+def shared_env(settings: ClusterSettings) -> dict[str, str]:
+    """What every service process of the profile is told: PostgreSQL, the browser's origin, the app id."""
     balancer = f"http://{settings.balancer_host}:{settings.dashboard_port}"
     return {
         "PG_HOST": settings.postgres_host,
         "PG_PORT": str(settings.postgres_port),
         # The browser reaches dashboard-api through the balancer, so that is the origin it sends.
         "DASHBOARD_ALLOWED_ORIGINS": json.dumps([balancer]),
+        # The streams user's Kafka ACLs are written for this prefix (cluster/kafka.py).
+        "STREAMS_APP_ID": settings.streams_app_id,
     }
 
 
@@ -36,7 +38,7 @@ def services(
     """
     kafka = kafka_env or (lambda user: service_kafka_env(settings, user))
     devstack = settings.devstack()
-    base = engine_env(settings)
+    base = shared_env(settings)
 
     def env(user: str) -> dict[str, str]:
         return {**base, **kafka(user), **(extra_env or {})}
