@@ -80,7 +80,8 @@ async def test_aiokafka_options_per_protocol(protocol: str, mechanism: str | Non
 def test_client_id_from_settings_or_caller(tls: TlsFiles) -> None:
     kafka = KafkaSettings(client_id="topsongs-prod")
     assert aiokafka_connection(kafka)["client_id"] == "topsongs-prod"
-    assert aiokafka_connection(kafka, client_id="topsongs-charts")["client_id"] == "topsongs-charts"
+    assert aiokafka_connection(kafka, client_id="topsongs-charts")["client_id"] == "topsongs-prod"
+    assert aiokafka_connection(KafkaSettings(), client_id="topsongs-charts")["client_id"] == "topsongs-charts"
     assert spark_kafka_options(kafka)["kafka.client.id"] == "topsongs-prod"
 
 

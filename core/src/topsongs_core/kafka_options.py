@@ -49,7 +49,8 @@ def ssl_context(kafka: KafkaSettings) -> ssl.SSLContext | None:
 def aiokafka_connection(kafka: KafkaSettings, *, client_id: str | None = None) -> dict[str, Any]:
     """Keyword arguments every aiokafka client (producer, consumer, admin) takes for the cluster.
 
-    ``client_id`` names the caller (it wins over ``KAFKA_CLIENT_ID``); with neither, aiokafka's own.
+    ``client_id`` is the caller's default name; ``KAFKA_CLIENT_ID`` wins over it (an operator names
+    each process of a deployment), and with neither aiokafka uses its own.
     """
     options: dict[str, Any] = {
         "bootstrap_servers": kafka.bootstrap_servers,
@@ -59,8 +60,8 @@ def aiokafka_connection(kafka: KafkaSettings, *, client_id: str | None = None) -
         "sasl_plain_username": kafka.sasl_username,
         "sasl_plain_password": kafka.sasl_password.get_secret_value() if kafka.sasl_password else None,
     }
-    if client_id or kafka.client_id:
-        options["client_id"] = client_id or kafka.client_id
+    if kafka.client_id or client_id:
+        options["client_id"] = kafka.client_id or client_id
     return options
 
 

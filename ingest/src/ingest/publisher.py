@@ -50,8 +50,7 @@ class PlayPublisher:
         kafka = self.settings.kafka
         timeout_ms = int(self.settings.produce_timeout_s * 1000)
         return AIOKafkaProducer(
-            **aiokafka_connection(kafka),
-            client_id="topsongs-ingest",
+            **aiokafka_connection(kafka, client_id="topsongs-ingest"),
             acks="all",
             enable_idempotence=True,
             linger_ms=self.settings.linger_ms,
