@@ -14,8 +14,7 @@ from topsongs_charts.lake import Lake
 from topsongs_charts.raw import lake_files
 from topsongs_core.settings import KafkaSettings, S3Settings
 from topsongs_devstack.cluster.settings import ClusterSettings
-from topsongs_devstack.cluster.spark import components, master_state, master_url
-from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.cluster.spark import daemons, lake_env, master_state
 from topsongs_devstack.process import free_port
 from topsongs_devstack.services.spark import spark_jars
 
@@ -39,8 +38,10 @@ def spark_cluster(tmp_path: Path) -> Iterator[ClusterSettings]:
         spark_worker_port=free_port(),
         spark_worker_ui_port=free_port(),
         start_timeout_s=60.0,
+        lake_cores_max=2,  # both workers' single core: one executor each
     )
-    parts = components(settings)
+    spark_jars(settings.devstack())  # the job's LAKE_JARS_DIR (resolved once into the shared cache)
+    parts = daemons(settings)
     try:
         for part in parts:
             part.up()
@@ -79,21 +80,21 @@ async def test_lake_job_on_standalone_master_lands_every_play_once(
     await send(kafka_settings, plays)
     store, prefix = lake
     plays_path = f"{prefix}/plays"
-    env = {
-        **os.environ,
+    # The profile's job environment, with the shared single-node broker (PLAINTEXT) and S3 store in
+    # place of the cluster's, and a private topic, prefix and app name.
+    plain_kafka = {
         "KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
         "KAFKA_PLAYS_TOPIC": kafka_settings.plays_topic,
-        "LAKE_SPARK_MASTER_URL": master_url(settings),
+    }
+    env = {
+        **os.environ,
+        **lake_env(settings, plain_kafka),
+        "S3_ENDPOINT_URL": str(s3_settings.endpoint_url),
         "LAKE_APP_NAME": APP_NAME,
-        "LAKE_CORES_MAX": "2",
-        "LAKE_EXECUTOR_CORES": "1",
-        "LAKE_EXECUTOR_MEMORY": "512m",
         "LAKE_DRIVER_MEMORY": "512m",
-        "LAKE_JARS_DIR": str(spark_jars(DevstackSettings())),
         "LAKE_AVAILABLE_NOW": "true",
         "LAKE_MAX_OFFSETS_PER_TRIGGER": "500",
         "LAKE_QUARANTINE": "false",
-        "LAKE_UI_ENABLED": "false",
         "LAKE_PLAYS_PATH": plays_path,
         # Executors on other hosts must share the checkpoint: the object store, not a local folder.
         "LAKE_CHECKPOINT_LOCATION": f"s3a://{s3_settings.bucket}/{prefix}/checkpoints",

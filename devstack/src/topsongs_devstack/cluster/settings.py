@@ -52,6 +52,9 @@ class ClusterSettings(BaseSettings):
     spark_worker_port: int = 7078
     spark_worker_ui_port: int = 8081
     spark_daemon_memory: str = "256m"
+    # C2: the lake job's share of the workers (LAKE_CORES_MAX, LAKE_EXECUTOR_MEMORY of its driver).
+    lake_cores_max: int = 2
+    lake_executor_memory: str = "512m"
 
     # The load balancer in front of ingest and dashboard-api, and the processes behind it.
     balancer_host: str = "127.0.1.20"

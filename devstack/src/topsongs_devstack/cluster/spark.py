@@ -7,16 +7,19 @@ is then submitted to the master by setting ``LAKE_SPARK_MASTER_URL`` (docs/lake.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pyspark
 
-from topsongs_devstack.cluster.settings import ClusterSettings
+from topsongs_devstack.apps import AppService
+from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
 from topsongs_devstack.component import Component, Status
 from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
+from topsongs_devstack.services.spark import SparkJobService
 
 SPARK_HOME = Path(pyspark.__file__).parent
 SPARK_CLASS = SPARK_HOME / "bin" / "spark-class"
@@ -184,10 +187,41 @@ class SparkWorker(SparkDaemon):
         return Status(self.name, True, endpoint, detail)
 
 
-def components(settings: ClusterSettings) -> list[Component]:
-    """The master, then its workers (each with its own address; ports are the same on every address)."""
-    workers: list[Component] = [
+def lake_env(settings: ClusterSettings, kafka_env: Mapping[str, str]) -> dict[str, str]:
+    """The lake job's environment on this profile: the master, its share of cores, jars, S3, Kafka.
+
+    ``kafka_env`` is the caller's KAFKA_* (the cluster's ``lake`` user by default); nothing else
+    differs from the single-node job.
+    """
+    return {
+        **kafka_env,
+        "LAKE_SPARK_MASTER_URL": master_url(settings),
+        "LAKE_CORES_MAX": str(settings.lake_cores_max),
+        "LAKE_EXECUTOR_CORES": str(settings.spark_worker_cores),
+        "LAKE_EXECUTOR_MEMORY": settings.lake_executor_memory,
+        "LAKE_JARS_DIR": str(settings.cache_dir / "jars" / "spark"),
+        # A driver UI on :4040 would collide with a `make up` job on the same machine.
+        "LAKE_UI_ENABLED": "false",
+        "S3_ENDPOINT_URL": f"http://{settings.s3_host}:{settings.s3_port}",
+    }
+
+
+def lake_job(settings: ClusterSettings, kafka_env: Mapping[str, str] | None = None) -> AppService:
+    """`python -m spark.job` as the driver, its executors on the workers; healthy while it runs."""
+    env = lake_env(settings, kafka_env if kafka_env is not None else service_kafka_env(settings, "lake"))
+    argv = [sys.executable, "-m", "spark.job"]
+    return SparkJobService("spark", argv, None, None, settings.devstack(), master_url(settings), env=env)
+
+
+def daemons(settings: ClusterSettings) -> list[SparkMaster | SparkWorker]:
+    """The master, then its workers (the same ports, each on its own address)."""
+    workers = [
         SparkWorker(settings, n, host, settings.spark_worker_port, settings.spark_worker_ui_port)
         for n, host in enumerate(settings.spark_worker_hosts, start=1)
     ]
     return [SparkMaster(settings), *workers]
+
+
+def components(settings: ClusterSettings) -> list[Component]:
+    """The standalone cluster, then the lake job submitted to it."""
+    return [*daemons(settings), lake_job(settings)]
