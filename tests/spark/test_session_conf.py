@@ -1,0 +1,36 @@
+"""The resources the lake job asks of a cluster manager come from LAKE_* settings, and only when set."""
+
+from __future__ import annotations
+
+import pytest
+from spark.session import spark_conf
+from spark.settings import LakeSettings
+from topsongs_core.settings import S3Settings
+
+RESOURCE_KEYS = {"spark.cores.max", "spark.executor.cores", "spark.executor.memory"}
+
+
+def test_unset_resources_leave_sparks_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LAKE_CORES_MAX", "LAKE_EXECUTOR_CORES", "LAKE_EXECUTOR_MEMORY"):
+        monkeypatch.delenv(name, raising=False)
+    assert RESOURCE_KEYS.isdisjoint(spark_conf(LakeSettings(), S3Settings()))
+
+
+def test_resource_variables_become_spark_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAKE_SPARK_MASTER_URL", "spark://127.0.1.11:7077")
+    monkeypatch.setenv("LAKE_CORES_MAX", "2")
+    monkeypatch.setenv("LAKE_EXECUTOR_CORES", "1")
+    monkeypatch.setenv("LAKE_EXECUTOR_MEMORY", "512m")
+    conf = spark_conf(LakeSettings(), S3Settings())
+    assert {k: conf[k] for k in RESOURCE_KEYS | {"spark.master"}} == {
+        "spark.master": "spark://127.0.1.11:7077",
+        "spark.cores.max": "2",
+        "spark.executor.cores": "1",
+        "spark.executor.memory": "512m",
+    }
+
+
+def test_cores_max_must_be_positive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAKE_CORES_MAX", "0")
+    with pytest.raises(ValueError, match="cores_max"):
+        LakeSettings()
