@@ -305,15 +305,22 @@ class KafkaCluster:
         """Nothing beyond the nodes' jars."""
 
     def up(self) -> None:
-        """Wait for every broker, then create the topics (RF 3, min ISR 2 by broker default) and ACLs."""
+        """Wait for the brokers, add the topics (RF 3, min ISR 2) and ACLs, wait until all replicas sync."""
         kafka = cluster_topics(self.settings)
         expected = len(self.settings.kafka_hosts)
         wait_until(
-            lambda: self._brokers(kafka) == expected,
+            lambda: self._healthy(kafka, expected, in_sync=False),
             self.settings.start_timeout_s,
-            f"{expected} Kafka brokers",
+            "Kafka brokers",
         )
         asyncio.run(ensure_topics(kafka))
+        self._add_acls(kafka)
+        # After an unclean stop a node re-registers only once its old session expires, and then catches up.
+        wait_until(
+            lambda: self._healthy(kafka, expected, in_sync=True), self.settings.start_timeout_s, "Kafka ISR"
+        )
+
+    def _add_acls(self, kafka: KafkaSettings) -> None:
         acls = service_acls(kafka, self.settings.streams_app_id)
         last: Exception | None = None
         for _ in range(30):
@@ -327,11 +334,12 @@ class KafkaCluster:
                 time.sleep(1)
         raise PlatformError(f"could not create the Kafka ACLs: {last!r}")
 
-    def _brokers(self, kafka: KafkaSettings) -> int:
+    def _healthy(self, kafka: KafkaSettings, expected: int, *, in_sync: bool) -> bool:
         try:
-            return asyncio.run(cluster_health(kafka)).brokers
+            health = asyncio.run(cluster_health(kafka))
         except Exception:
-            return 0
+            return False
+        return health.brokers == expected and (not in_sync or health.under_replicated == 0)
 
     def down(self) -> None:
         """Stop every node at once (their own ``down`` then finds nothing to do).

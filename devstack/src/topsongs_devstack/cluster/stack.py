@@ -5,11 +5,34 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
+from topsongs_core.settings import PostgresSettings, S3Settings
+
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.component import Component
+from topsongs_devstack.objectstore import ObjectStore
+from topsongs_devstack.postgres import Postgres
+from topsongs_devstack.services.migrations import Migrations
 
-# Start order: Kafka, Spark, the services and their balancer, Airflow. Each module exposes one factory.
-PARTS = (("kafka", "nodes"), ("spark", "components"), ("apps", "components"), ("airflow", "components"))
+# Start order: Kafka, PostgreSQL and S3, Spark, the services and their balancer, Airflow. Each module
+# exposes one factory.
+PARTS = (
+    ("kafka", "nodes"),
+    ("stack", "engines"),
+    ("spark", "components"),
+    ("apps", "components"),
+    ("airflow", "components"),
+)
+
+
+def engines(settings: ClusterSettings) -> list[Component]:
+    """PostgreSQL (with dashboard-api's read-only role), the S3 store and the chart schema, as `make up`."""
+    devstack = settings.devstack()
+    pg_env = {"PG_HOST": settings.postgres_host, "PG_PORT": str(settings.postgres_port)}
+    return [
+        Postgres(devstack, PostgresSettings(host=settings.postgres_host, port=settings.postgres_port)),
+        ObjectStore(devstack, S3Settings(endpoint_url=f"http://{settings.s3_host}:{settings.s3_port}")),
+        Migrations(devstack, env=pg_env),
+    ]
 
 
 def _factory(module: str, name: str) -> Callable[[ClusterSettings], list[Component]] | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Mapping
 
 from topsongs_devstack.component import Status
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
@@ -18,15 +20,17 @@ class Migrations:
 
     name = "migrations"
 
-    def __init__(self, settings: DevstackSettings) -> None:
+    def __init__(self, settings: DevstackSettings, env: Mapping[str, str] | None = None) -> None:
         self.settings = settings
+        # PG_* of another database than the environment's (the cluster profile's PostgreSQL).
+        self.env = {**os.environ, **(env or {})}
 
     def install(self) -> None:
         """Nothing to fetch: the SQL files are in the repository."""
 
     def up(self) -> None:
         """Apply pending migrations (idempotent; concurrent runs are serialised by a lock)."""
-        result = run(_CLI, "chart schema migrations", cwd=REPO_ROOT)
+        result = run(_CLI, "chart schema migrations", cwd=REPO_ROOT, env=self.env)
         print(f"[devstack] migrations: {result.stdout.strip().splitlines()[-1]}", flush=True)
 
     def down(self) -> None:
@@ -35,7 +39,7 @@ class Migrations:
     def status(self) -> Status:
         """The applied schema version."""
         result = subprocess.run(
-            [*_CLI, "--status"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=30
+            [*_CLI, "--status"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=30, env=self.env
         )
         detail = result.stdout.strip().splitlines()[-1] if result.returncode == 0 else "unreachable"
         healthy = result.returncode == 0 and not detail.endswith("None")
