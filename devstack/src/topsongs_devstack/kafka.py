@@ -300,11 +300,12 @@ class Kafka:
 
     def status(self) -> Status:
         """Healthy when the broker answers metadata requests."""
-        healthy = port_open(self.host, self.port) and asyncio.run(_answers(self.kafka))
+        healthy = port_open(self.host, self.port) and asyncio.run(answers(self.kafka))
         return Status(self.name, healthy, self.kafka.bootstrap_servers)
 
 
-async def _answers(kafka: KafkaSettings) -> bool:
+async def answers(kafka: KafkaSettings) -> bool:
+    """Whether the broker(s) at ``kafka`` answer a metadata request within a few seconds."""
     admin = AIOKafkaAdminClient(**aiokafka_connection(kafka), request_timeout_ms=3000)
     try:
         await asyncio.wait_for(admin.start(), 5)

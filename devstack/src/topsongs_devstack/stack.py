@@ -33,7 +33,11 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
 
 def select(names: list[str] | None, settings: DevstackSettings | None = None) -> list[Component]:
     """The named components (all when ``names`` is empty), in start order."""
-    every = components(settings)
+    return pick(components(settings), names)
+
+
+def pick(every: list[Component], names: list[str] | None) -> list[Component]:
+    """The components of ``every`` that ``names`` names (all when empty), in their order."""
     if not names:
         return every
     known = {c.name for c in every}

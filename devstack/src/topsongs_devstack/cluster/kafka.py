@@ -27,7 +27,7 @@ from topsongs_devstack.cluster.settings import (
     service_kafka_settings,
 )
 from topsongs_devstack.component import Component, Status
-from topsongs_devstack.kafka import Kafka, ensure_topics, new_cluster_id
+from topsongs_devstack.kafka import Kafka, answers, ensure_topics, new_cluster_id
 from topsongs_devstack.process import PlatformError, port_open, wait_until
 
 CA_DAYS = 825
@@ -218,20 +218,8 @@ class KafkaNode:
         if not self.secrets_ready():
             return Status(self.name, False, self.endpoint, "not set up")
         kafka = service_kafka_settings(self.settings, "admin", bootstrap_servers=self.endpoint)
-        healthy = port_open(self.host, self.settings.kafka_port) and asyncio.run(_answers(kafka))
+        healthy = port_open(self.host, self.settings.kafka_port) and asyncio.run(answers(kafka))
         return Status(self.name, healthy, self.endpoint, f"node {self.index}, broker+controller")
-
-
-async def _answers(kafka: KafkaSettings) -> bool:
-    admin = AIOKafkaAdminClient(**aiokafka_connection(kafka), request_timeout_ms=3000)
-    try:
-        await asyncio.wait_for(admin.start(), 5)
-        await asyncio.wait_for(admin.describe_cluster(), 5)
-        return True
-    except Exception:
-        return False
-    finally:
-        await admin.close()
 
 
 def controller_leader(settings: ClusterSettings) -> int | None:

@@ -12,6 +12,7 @@ from topsongs_devstack.component import Component
 from topsongs_devstack.objectstore import ObjectStore
 from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.services.migrations import Migrations
+from topsongs_devstack.stack import pick
 
 # Start order: Kafka, PostgreSQL and S3, Spark, the services and their balancer, Airflow. Each module
 # exposes one factory.
@@ -60,11 +61,4 @@ def components(settings: ClusterSettings | None = None) -> list[Component]:
 
 def select(names: list[str] | None, settings: ClusterSettings | None = None) -> list[Component]:
     """The named components (all when ``names`` is empty), in start order."""
-    every = components(settings)
-    if not names:
-        return every
-    known = {c.name for c in every}
-    unknown = set(names) - known
-    if unknown:
-        raise SystemExit(f"unknown component(s) {sorted(unknown)}; known: {sorted(known)}")
-    return [c for c in every if c.name in names]
+    return pick(components(settings), names)
