@@ -19,4 +19,4 @@ if [ -f ui/package.json ]; then
   )
 fi
 echo "== pytest (starts Kafka, PostgreSQL and the S3 store as needed)"
-.venv/bin/pytest "$@"
+.venv/bin/pytest --durations=25 "$@"
