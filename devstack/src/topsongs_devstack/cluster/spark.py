@@ -72,9 +72,6 @@ class SparkDaemon:
             "SPARK_LOCAL_IP": self.host,
             "SPARK_LOCAL_DIRS": str(self.work_dir / "tmp"),
             "SPARK_DAEMON_MEMORY": self.settings.spark_daemon_memory,
-            # Executors a worker launches run Python from this environment (pyspark and the lake job).
-            "PYSPARK_PYTHON": sys.executable,
-            "SPARK_NO_DAEMONIZE": "1",
         }
 
     def _started(self) -> bool:
