@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -140,9 +141,9 @@ def kafka_password(settings: ClusterSettings, user: str) -> SecretStr:
     return SecretStr(path.read_text().strip())
 
 
-def service_kafka_settings(settings: ClusterSettings, user: str, **overrides: object) -> KafkaSettings:
+def service_kafka_settings(settings: ClusterSettings, user: str, **overrides: Any) -> KafkaSettings:
     """The `KafkaSettings` a service running as ``user`` gets on the cluster."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
         "security_protocol": "SASL_SSL",
         "sasl_mechanism": "SCRAM-SHA-512",
