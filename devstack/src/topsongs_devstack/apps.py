@@ -9,7 +9,7 @@ import httpx
 
 from topsongs_devstack.component import Status
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
-from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
+from topsongs_devstack.process import ManagedProcess, PlatformError, port_open
 
 
 class AppService:
@@ -55,14 +55,7 @@ class AppService:
                 raise PlatformError(f"{self.host}:{self.port} for {self.name} is taken by another process")
             print(f"[devstack] starting {self.name}", flush=True)
             self.proc.start(self.argv, env=self.env, cwd=REPO_ROOT)
-        wait_until(
-            lambda: self._healthy() or self.proc.pid() is None,
-            self.settings.start_timeout_s,
-            self.name,
-            self.proc.log_file,
-        )
-        if self.proc.pid() is None:
-            raise PlatformError(f"{self.name} exited during start-up:\n{self.proc.tail()}")
+        self.proc.wait_healthy(self._healthy, self.settings.start_timeout_s, self.name)
 
     def down(self) -> None:
         """Stop the process group."""

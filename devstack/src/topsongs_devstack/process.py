@@ -126,6 +126,12 @@ class ManagedProcess:
         self.pid_file.unlink(missing_ok=True)
         return True
 
+    def wait_healthy(self, healthy: Callable[[], bool], timeout: float, what: str) -> None:
+        """Poll ``healthy`` until it holds; raise with the log's tail if the process exits first."""
+        wait_until(lambda: healthy() or self.pid() is None, timeout, what, self.log_file)
+        if self.pid() is None:
+            raise PlatformError(f"{what} exited during start-up:\n{self.tail()}")
+
     def tail(self, lines: int = 20) -> str:
         """The last lines of the log, for error messages."""
         try:

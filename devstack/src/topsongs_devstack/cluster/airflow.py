@@ -17,7 +17,7 @@ from topsongs_core.settings import PostgresSettings
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env, write_secret
 from topsongs_devstack.component import Component, Status
 from topsongs_devstack.config import REPO_ROOT
-from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
+from topsongs_devstack.process import ManagedProcess, PlatformError, port_open
 from topsongs_devstack.services.airflow import USER, Airflow
 
 # The Celery app Airflow's worker runs; `celery inspect ping` addresses it through the same broker.
@@ -106,14 +106,7 @@ class Redis:
                 raise PlatformError(f"{self.host}:{self.port} for redis is taken by another process")
             print(f"[cluster] starting redis on {self.host}:{self.port}", flush=True)
             self.proc.start(["redis-server", str(self._config())])
-        wait_until(
-            lambda: self.ping() or self.proc.pid() is None,
-            self.settings.start_timeout_s,
-            "redis",
-            self.proc.log_file,
-        )
-        if self.proc.pid() is None:
-            raise PlatformError(f"redis exited during start-up:\n{self.proc.tail()}")
+        self.proc.wait_healthy(self.ping, self.settings.start_timeout_s, "redis")
 
     def down(self) -> None:
         """Stop redis-server (queued messages go; see the class docstring)."""

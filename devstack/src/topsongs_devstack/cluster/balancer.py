@@ -11,7 +11,7 @@ from pathlib import Path
 
 from topsongs_devstack.component import Status
 from topsongs_devstack.config import DevstackSettings
-from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run, wait_until
+from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run
 
 
 @dataclass(frozen=True)
@@ -99,14 +99,7 @@ class Balancer:
             print(f"[devstack] starting {self.name}", flush=True)
             # -db: stay in the foreground so the pid file and SIGTERM of ManagedProcess apply.
             self.proc.start([self.binary, "-db", "-f", str(self.cfg)])
-        wait_until(
-            lambda: self.proc.pid() is None or bool(self.servers()),
-            self.settings.start_timeout_s,
-            self.name,
-            self.proc.log_file,
-        )
-        if self.proc.pid() is None:
-            raise PlatformError(f"{self.name} exited during start-up:\n{self.proc.tail()}")
+        self.proc.wait_healthy(lambda: bool(self.servers()), self.settings.start_timeout_s, self.name)
 
     def down(self) -> None:
         """Stop haproxy."""

@@ -195,14 +195,11 @@ class KafkaNode:
         _ensure_tls(self.settings)
         broker = self.broker()
         broker.start()
-        wait_until(
-            lambda: port_open(self.host, self.settings.kafka_controller_port) or broker.proc.pid() is None,
+        broker.proc.wait_healthy(
+            lambda: port_open(self.host, self.settings.kafka_controller_port),
             self.settings.start_timeout_s,
             f"Kafka node {self.index}",
-            broker.proc.log_file,
         )
-        if broker.proc.pid() is None:
-            raise PlatformError(f"Kafka node {self.index} exited during start-up:\n{broker.proc.tail()}")
 
     def down(self) -> None:
         """Stop the node (controlled shutdown)."""

@@ -18,7 +18,7 @@ from topsongs_devstack.apps import AppService
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
 from topsongs_devstack.component import Component, Status
 from topsongs_devstack.config import REPO_ROOT
-from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
+from topsongs_devstack.process import ManagedProcess, PlatformError, port_open
 from topsongs_devstack.services.spark import SparkJobService
 
 SPARK_HOME = Path(pyspark.__file__).parent
@@ -88,14 +88,7 @@ class SparkDaemon:
             (self.work_dir / "tmp").mkdir(parents=True, exist_ok=True)
             print(f"[cluster] starting {self.name}", flush=True)
             self.proc.start(self.argv, env=self.env(), cwd=REPO_ROOT)
-        wait_until(
-            lambda: self._ready() or self.proc.pid() is None,
-            self.settings.start_timeout_s,
-            self.name,
-            self.proc.log_file,
-        )
-        if self.proc.pid() is None:
-            raise PlatformError(f"{self.name} exited during start-up:\n{self.proc.tail()}")
+        self.proc.wait_healthy(self._ready, self.settings.start_timeout_s, self.name)
 
     def down(self) -> None:
         """Stop the JVM (its process group: a worker's executors go with it)."""
