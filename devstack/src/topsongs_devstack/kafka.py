@@ -327,6 +327,16 @@ def private_topics(prefix: str, suffix: str | None = None) -> KafkaSettings:
     )
 
 
+async def _until_listed(admin: AIOKafkaAdminClient, names: set[str], timeout_s: float = 10.0) -> None:
+    """Wait until the broker's metadata lists ``names``: a created topic reaches the metadata cache
+    after the create answer, and a client asking at once would be told it does not exist."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not names <= set(await admin.list_topics()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise PlatformError(f"created topics not listed within {timeout_s:.0f} s: {sorted(names)}")
+        await asyncio.sleep(0.1)
+
+
 async def ensure_topics(kafka: KafkaSettings, *extra: str) -> None:
     """Create the product's topics if missing (retrying while the broker boots)."""
     wanted = [
@@ -351,6 +361,7 @@ async def ensure_topics(kafka: KafkaSettings, *extra: str) -> None:
                     await admin.create_topics(missing)
                 except TopicAlreadyExistsError:
                     pass
+                await _until_listed(admin, {t.name for t in wanted})
             return
         except Exception as exc:  # broker still electing its controller
             last = exc
