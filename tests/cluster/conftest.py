@@ -8,6 +8,7 @@ import pytest
 from topsongs_devstack.cluster.kafka import nodes
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.process import free_port
+from topsongs_devstack.stack import running
 
 
 @pytest.fixture(scope="session")
@@ -25,11 +26,5 @@ def cluster_settings(tmp_path_factory: pytest.TempPathFactory) -> ClusterSetting
 @pytest.fixture(scope="session")
 def kafka_cluster(cluster_settings: ClusterSettings) -> Iterator[ClusterSettings]:
     """Three secured KRaft nodes with the product's topics and ACLs, stopped at the end (also on failure)."""
-    parts = nodes(cluster_settings)
-    try:
-        for part in parts:
-            part.up()
+    with running(nodes(cluster_settings)):
         yield cluster_settings
-    finally:
-        for part in reversed(parts):
-            part.down()

@@ -20,6 +20,7 @@ from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_en
 from topsongs_devstack.cluster.spark import daemons, lake_env, master_state
 from topsongs_devstack.process import free_port
 from topsongs_devstack.services.spark import spark_jars
+from topsongs_devstack.stack import running
 
 from tests.spark.lake_job import running_job
 from tests.spark.lake_plays import make_plays, send
@@ -43,14 +44,8 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterS
         lake_cores_max=2,  # both workers' single core: one executor each
     )
     spark_jars(settings.devstack())  # the job's LAKE_JARS_DIR (resolved once into the shared cache)
-    parts = daemons(settings)
-    try:
-        for part in parts:
-            part.up()
+    with running(daemons(settings)):
         yield settings
-    finally:
-        for part in reversed(parts):
-            part.down()
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 
 from topsongs_devstack.apps import ingest_service
@@ -45,3 +48,15 @@ def pick(every: list[Component], names: list[str] | None) -> list[Component]:
     if unknown:
         raise SystemExit(f"unknown component(s) {sorted(unknown)}; known: {sorted(known)}")
     return [c for c in every if c.name in names]
+
+
+@contextmanager
+def running(parts: Sequence[Component]) -> Iterator[None]:
+    """The components up in order for the block, then down in reverse order, also on failure."""
+    try:
+        for part in parts:
+            part.up()
+        yield
+    finally:
+        for part in reversed(parts):
+            part.down()
