@@ -27,10 +27,8 @@ setup-ui: ## npm packages and the UI build
 setup-browser: ## Debian's chromium for browser tests
 	@bash scripts/setup-browser.sh
 
-lock: ## Re-resolve and re-export the hashed, URL-free lock
-	$(UV) lock
-	$(UV) export --all-packages --frozen --no-emit-workspace --no-header --format requirements-txt -o requirements.lock.txt
-	@grep -q '://' requirements.lock.txt && { echo "lock has URLs"; exit 1; } || true
+lock: ## Re-resolve, then write the hashed, URL-free locks: requirements.lock.txt and one per image
+	@UV=$(UV) bash scripts/lock.sh
 
 up: setup ## Start the platform and services in the background
 	@$(RUN) topsongs_devstack.cli up

@@ -1,30 +1,26 @@
 # syntax=docker/dockerfile:1
 # airflow: one image for the api-server, scheduler and dag-processor (and the one-shots
-# airflow-init and charts-migrate). apache-airflow comes from the same hashed lock as everything
-# else (pinned to 3.3.0, see airflow/pyproject.toml); topsongs_core and topsongs_charts are
-# installed, the DAG folder (airflow/dags, a non-package member) is copied.
+# airflow-init and charts-migrate; in compose's cluster profile also the Celery worker).
+# apache-airflow comes from this image's hashed export of the workspace resolution (pinned to 3.3.0,
+# see airflow/pyproject.toml); topsongs_core and topsongs_charts are installed, the DAG folder
+# (airflow/dags, the non-package member topsongs-airflow whose dependencies the export holds) is copied.
 # Build from the repository root: docker build -f docker/airflow.Dockerfile -t topsongs/airflow .
 
-# ---- deps: the whole workspace resolution from the committed hashed lock ---------------------
-# Identical in every Dockerfile under docker/, so BuildKit builds it once and every image shares
-# the /opt/venv layer. uv itself stays in this stage (runtime stages only bind-mount it).
+# ---- deps: only this image's dependencies, from its hashed export of the one workspace resolution
+# docker/requirements/airflow.lock.txt (scripts/lock.sh, `make lock`) holds the dependency closure of
+# this image's workspace member with the versions and hashes of requirements.lock.txt, nothing else.
+# uv itself stays in this stage (runtime stages only bind-mount it).
 FROM python:3.11-slim-bookworm AS deps
 ARG UV_VERSION=0.13.9
-ARG TARGETARCH
 ENV UV_LINK_MODE=copy \
     UV_COMPILE_BYTECODE=1 \
     UV_PYTHON_DOWNLOADS=never \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-# faust-streaming publishes x86_64 wheels only; elsewhere its sdist needs a C compiler.
-RUN if [ "${TARGETARCH:-amd64}" != "amd64" ]; then \
-      apt-get update && apt-get install -y --no-install-recommends build-essential \
-      && rm -rf /var/lib/apt/lists/*; \
-    fi
 RUN pip install --no-cache-dir "uv==${UV_VERSION}"
-COPY requirements.lock.txt /tmp/requirements.lock.txt
+COPY docker/requirements/airflow.lock.txt /tmp/airflow.lock.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv venv --python /usr/local/bin/python3.11 /opt/venv \
-    && uv pip sync --require-hashes --python /opt/venv/bin/python /tmp/requirements.lock.txt
+    && uv pip sync --require-hashes --python /opt/venv/bin/python /tmp/airflow.lock.txt
 
 # ---- wheels: this image's workspace members, built without their dependencies ------------
 FROM deps AS wheels
@@ -33,7 +29,7 @@ COPY charts /src/charts
 RUN --mount=type=cache,target=/root/.cache/uv \
     for member in core charts; do uv build --wheel --out-dir /wheels "/src/$member"; done
 
-# ---- runtime: the shared venv, this image's workspace members, a non-root user ----------------
+# ---- runtime: this image's venv, its workspace members, a non-root user ------------------------
 FROM python:3.11-slim-bookworm AS runtime
 RUN groupadd --system --gid 10001 topsongs \
     && useradd --system --uid 10001 --gid topsongs --create-home --home-dir /home/topsongs \

@@ -5,26 +5,21 @@
 # resolved with Maven from spark/maven/pom.xml, as devstack does, into LAKE_JARS_DIR.
 # Build from the repository root: docker build -f docker/spark.Dockerfile -t topsongs/spark .
 
-# ---- deps: the whole workspace resolution from the committed hashed lock ---------------------
-# Identical in every Dockerfile under docker/, so BuildKit builds it once and every image shares
-# the /opt/venv layer. uv itself stays in this stage (runtime stages only bind-mount it).
+# ---- deps: only this image's dependencies, from its hashed export of the one workspace resolution
+# docker/requirements/spark.lock.txt (scripts/lock.sh, `make lock`) holds the dependency closure of
+# this image's workspace member with the versions and hashes of requirements.lock.txt, nothing else.
+# uv itself stays in this stage (runtime stages only bind-mount it).
 FROM python:3.11-slim-bookworm AS deps
 ARG UV_VERSION=0.13.9
-ARG TARGETARCH
 ENV UV_LINK_MODE=copy \
     UV_COMPILE_BYTECODE=1 \
     UV_PYTHON_DOWNLOADS=never \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-# faust-streaming publishes x86_64 wheels only; elsewhere its sdist needs a C compiler.
-RUN if [ "${TARGETARCH:-amd64}" != "amd64" ]; then \
-      apt-get update && apt-get install -y --no-install-recommends build-essential \
-      && rm -rf /var/lib/apt/lists/*; \
-    fi
 RUN pip install --no-cache-dir "uv==${UV_VERSION}"
-COPY requirements.lock.txt /tmp/requirements.lock.txt
+COPY docker/requirements/spark.lock.txt /tmp/spark.lock.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv venv --python /usr/local/bin/python3.11 /opt/venv \
-    && uv pip sync --require-hashes --python /opt/venv/bin/python /tmp/requirements.lock.txt
+    && uv pip sync --require-hashes --python /opt/venv/bin/python /tmp/spark.lock.txt
 
 # ---- wheels: this image's workspace members, built without their dependencies ------------
 FROM deps AS wheels
@@ -40,7 +35,7 @@ RUN --mount=type=cache,target=/root/.m2 \
     mvn -B -q -f /build/pom.xml dependency:copy-dependencies \
         -DoutputDirectory=/jars -DincludeScope=runtime
 
-# ---- runtime: the shared venv, this image's workspace members, a non-root user ----------------
+# ---- runtime: this image's venv, its workspace members, a non-root user ------------------------
 FROM python:3.11-slim-bookworm AS runtime
 RUN groupadd --system --gid 10001 topsongs \
     && useradd --system --uid 10001 --gid topsongs --create-home --home-dir /home/topsongs \

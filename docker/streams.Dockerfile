@@ -3,9 +3,10 @@
 # STREAMS_METRICS_PORT serves Prometheus metrics on 127.0.0.1 inside the container (healthcheck).
 # Build from the repository root: docker build -f docker/streams.Dockerfile -t topsongs/streams .
 
-# ---- deps: the whole workspace resolution from the committed hashed lock ---------------------
-# Identical in every Dockerfile under docker/, so BuildKit builds it once and every image shares
-# the /opt/venv layer. uv itself stays in this stage (runtime stages only bind-mount it).
+# ---- deps: only this image's dependencies, from its hashed export of the one workspace resolution
+# docker/requirements/streams.lock.txt (scripts/lock.sh, `make lock`) holds the dependency closure of
+# this image's workspace member with the versions and hashes of requirements.lock.txt, nothing else.
+# uv itself stays in this stage (runtime stages only bind-mount it).
 FROM python:3.11-slim-bookworm AS deps
 ARG UV_VERSION=0.13.9
 ARG TARGETARCH
@@ -19,10 +20,10 @@ RUN if [ "${TARGETARCH:-amd64}" != "amd64" ]; then \
       && rm -rf /var/lib/apt/lists/*; \
     fi
 RUN pip install --no-cache-dir "uv==${UV_VERSION}"
-COPY requirements.lock.txt /tmp/requirements.lock.txt
+COPY docker/requirements/streams.lock.txt /tmp/streams.lock.txt
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv venv --python /usr/local/bin/python3.11 /opt/venv \
-    && uv pip sync --require-hashes --python /opt/venv/bin/python /tmp/requirements.lock.txt
+    && uv pip sync --require-hashes --python /opt/venv/bin/python /tmp/streams.lock.txt
 
 # ---- wheels: this image's workspace members, built without their dependencies ------------
 FROM deps AS wheels
@@ -31,7 +32,7 @@ COPY streams /src/streams
 RUN --mount=type=cache,target=/root/.cache/uv \
     for member in core streams; do uv build --wheel --out-dir /wheels "/src/$member"; done
 
-# ---- runtime: the shared venv, this image's workspace members, a non-root user ----------------
+# ---- runtime: this image's venv, its workspace members, a non-root user ------------------------
 FROM python:3.11-slim-bookworm AS runtime
 RUN groupadd --system --gid 10001 topsongs \
     && useradd --system --uid 10001 --gid topsongs --create-home --home-dir /home/topsongs \

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.metadata
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from pydantic_settings import BaseSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -384,27 +388,155 @@ def test_dockerfile_installs_from_the_hashed_lock_as_non_root(dockerfile: Path) 
     assert froms[-1].startswith("python:3.11-slim"), "the runtime stage is python:3.11-slim"
     assert not any(image_has_registry_host(ref) for ref in froms), froms
     runs = " ".join(args for keyword, args in steps if keyword == "RUN")
-    assert "uv pip sync --require-hashes" in runs and "requirements.lock.txt" in runs
+    assert "uv pip sync --require-hashes" in runs
     assert "--no-deps" in runs
     users = [args for keyword, args in steps if keyword == "USER"]
     assert users and users[-1] not in ("root", "0"), f"{dockerfile.name} runs as root"
     assert any(keyword in ("CMD", "ENTRYPOINT") for keyword, _ in steps)
 
 
-def test_dockerfiles_share_one_deps_stage() -> None:
-    """The lock install is the same text everywhere, so BuildKit builds and stores it once."""
-    stages = set()
-    for dockerfile in dockerfiles():
-        text = dockerfile.read_text()
-        start = text.index("FROM python:3.11-slim-bookworm AS deps")
-        stages.add(text[start : text.index("\nFROM ", start)])
-    assert len(stages) == 1
+@pytest.mark.parametrize("dockerfile", dockerfiles(), ids=lambda p: p.name)
+def test_dockerfile_syncs_only_its_own_export(dockerfile: Path) -> None:
+    """The deps stage copies docker/requirements/<image>.lock.txt and syncs exactly that file."""
+    image = dockerfile.name.removesuffix(".Dockerfile")
+    steps = instructions(dockerfile)
+    copies = [args.split() for keyword, args in steps if keyword == "COPY" and ".lock.txt" in args]
+    assert copies == [[f"docker/requirements/{image}.lock.txt", f"/tmp/{image}.lock.txt"]], copies
+    syncs = [args for keyword, args in steps if keyword == "RUN" and "uv pip sync" in args]
+    assert len(syncs) == 1 and syncs[0].split()[-1] == f"/tmp/{image}.lock.txt", syncs
+    assert "requirements.lock.txt" not in " ".join(args for _, args in steps)
 
 
 def test_compose_images_name_no_registry_host() -> None:
     for name, service in services().items():
         if "image" in service:
             assert not image_has_registry_host(service["image"]), f"{name}: {service['image']}"
+
+
+# ----------------------------------------------------------------------------- per-image exports
+
+
+EXPORTS = REPO / "docker" / "requirements"
+FULL_LOCK = REPO / "requirements.lock.txt"
+
+
+def locked(path: Path) -> dict[tuple[str, str], frozenset[str]]:
+    """A hashed requirements file (uv export) as {(canonical name, version): hashes}.
+
+    A name may appear once per version: a forked resolution pins one per Python-version marker."""
+    found: dict[tuple[str, str], frozenset[str]] = {}
+    key = ("", "")
+    for line in path.read_text().splitlines():
+        if m := re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", line):
+            key = (canonicalize_name(m.group(1)), m.group(2))
+            assert key not in found, f"{path.name}: {key} twice"
+            found[key] = frozenset()
+        elif m := re.match(r"^\s+--hash=(\S+)", line):
+            found[key] |= {m.group(1)}
+    return found
+
+
+def locked_names(path: Path) -> set[str]:
+    return {name for name, _ in locked(path)}
+
+
+def export_member(export: Path) -> str:
+    """The workspace member an export holds (scripts/lock.sh heads it with its `uv export` line)."""
+    m = re.match(r"^# topsongs/\S+: uv export --package (\S+) ", export.read_text())
+    assert m, f"{export.name}: not written by scripts/lock.sh"
+    return m.group(1)
+
+
+def pyproject(folder: Path) -> dict[str, Any]:
+    return tomllib.loads((folder / "pyproject.toml").read_text())
+
+
+def workspace_members() -> dict[str, Path]:
+    """Canonical project name -> folder of every workspace member (root pyproject.toml's list)."""
+    members = pyproject(REPO)["tool"]["uv"]["workspace"]["members"]
+    return {canonicalize_name(pyproject(REPO / m)["project"]["name"]): REPO / m for m in members}
+
+
+def closure(member: str) -> tuple[set[str], set[str]]:
+    """(workspace members, third-party distributions) that ``member`` needs on this platform.
+
+    Workspace members' requirements come from their pyproject.toml, everyone else's from the
+    Requires-Dist of the distribution installed in .venv, markers evaluated with the extras asked for.
+    """
+    workspace = workspace_members()
+    members: set[str] = set()
+    third_party: set[str] = set()
+    seen: set[tuple[str, frozenset[str]]] = set()
+    todo = [(canonicalize_name(member), frozenset[str]())]
+    while todo:
+        name, extras = todo.pop()
+        if (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        if name in workspace:
+            members.add(name)
+            reqs = pyproject(workspace[name])["project"]["dependencies"]
+        else:
+            third_party.add(name)
+            reqs = importlib.metadata.distribution(name).requires or []
+        for text in reqs:
+            req = Requirement(text)
+            wanted = extras or {""}
+            if req.marker and not any(req.marker.evaluate({"extra": extra}) for extra in wanted):
+                continue
+            todo.append((canonicalize_name(req.name), frozenset(req.extras)))
+    return members, third_party
+
+
+def exports() -> list[Path]:
+    return sorted(EXPORTS.glob("*.lock.txt"))
+
+
+def test_every_image_has_an_export_and_every_export_an_image() -> None:
+    images = {d.name.removesuffix(".Dockerfile") for d in dockerfiles()}
+    assert {e.name.removesuffix(".lock.txt") for e in exports()} == images
+
+
+@pytest.mark.parametrize("export", exports(), ids=lambda p: p.name)
+def test_export_is_a_subset_of_the_full_lock(export: Path) -> None:
+    """Same resolution: each package at the version and with the hashes of requirements.lock.txt."""
+    full = locked(FULL_LOCK)
+    mine = locked(export)
+    assert mine, f"{export.name} lists no package"
+    assert "://" not in export.read_text(), f"{export.name} names an address"
+    for pin, hashes in mine.items():
+        assert pin in full, f"{export.name}: {pin} is not in requirements.lock.txt"
+        assert full[pin] == hashes, f"{export.name}: {pin}'s hashes differ from requirements.lock.txt"
+        assert hashes, f"{export.name}: {pin} has no hash"
+
+
+@pytest.mark.parametrize("export", exports(), ids=lambda p: p.name)
+def test_export_covers_its_members_dependency_closure(export: Path) -> None:
+    members, needed = closure(export_member(export))
+    missing = needed - locked_names(export)
+    assert not missing, f"{export.name} lacks {sorted(missing)}"
+    # ... and the image builds wheels of exactly the packaged members that closure reaches.
+    dockerfile = REPO / "docker" / f"{export.name.removesuffix('.lock.txt')}.Dockerfile"
+    loop = re.search(r"for member in ([^;]+); do uv build", dockerfile.read_text())
+    assert loop, f"{dockerfile.name} builds no member wheels"
+    workspace = workspace_members()
+    packaged = {
+        workspace[m].name
+        for m in members
+        if pyproject(workspace[m]).get("tool", {}).get("uv", {}).get("package", True)
+    }
+    assert set(loop.group(1).split()) == packaged, f"{dockerfile.name}: wheels of {packaged} expected"
+
+
+def test_ingest_export_holds_no_other_services_engines() -> None:
+    ingest = locked_names(EXPORTS / "ingest.lock.txt")
+    assert not ingest & {"apache-airflow", "pyspark", "faust-streaming"}, ingest
+    # each heavy one is where it belongs (the check above is not vacuous)
+    assert "faust-streaming" in locked_names(EXPORTS / "streams.lock.txt")
+    assert "pyspark" in locked_names(EXPORTS / "spark.lock.txt")
+    assert "apache-airflow" in locked_names(EXPORTS / "airflow.lock.txt")
+    for name in ("dashboard-api", "spark", "streams"):
+        assert "apache-airflow" not in locked_names(EXPORTS / f"{name}.lock.txt"), name
 
 
 # ---------------------------------------------------------------------------------------- variables

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Re-resolves the workspace (uv.lock, git-ignored) and writes every hashed, URL-free lock from that one
+# resolution: requirements.lock.txt (all members: .venv, make test) and, per Docker image, only the
+# dependencies of the workspace member the image runs (docker/requirements/<image>.lock.txt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+uv="${UV:-uv}"
+# image (docker/<image>.Dockerfile) -> the workspace member whose dependency closure it installs;
+# the airflow image's member topsongs-airflow (airflow/) brings topsongs-charts with it.
+images=(ingest:ingest streams:streams dashboard-api:dashboard-api spark:spark airflow:topsongs-airflow)
+export_args=(--frozen --no-emit-workspace --no-header --format requirements-txt)
+
+"$uv" lock
+"$uv" export --all-packages "${export_args[@]}" --quiet -o requirements.lock.txt
+locks=(requirements.lock.txt)
+for entry in "${images[@]}"; do
+  image="${entry%%:*}" member="${entry#*:}" out="docker/requirements/${entry%%:*}.lock.txt"
+  {
+    echo "# topsongs/$image: uv export --package $member ${export_args[*]} (scripts/lock.sh; do not edit)"
+    "$uv" export --package "$member" "${export_args[@]}" --quiet
+  } >"$out"
+  locks+=("$out")
+done
+if grep -l '://' "${locks[@]}"; then
+  echo "lock has URLs"
+  exit 1
+fi
