@@ -1,30 +1,74 @@
-"""Session fixtures of the cluster profile's tests: its Kafka part, in a private state dir on free ports."""
+"""Session fixture of the cluster profile's tests: the whole profile, as `make cluster-up` starts it.
+
+One profile serves every test in this folder (starting it takes about a minute and a quarter); it runs
+in a private state dir with a free port for every listener, so a `make cluster-up` on the same machine
+(the same 127.0.1.x addresses, the default ports) never collides with it. Tests that stop a process
+start it again before they end: the next test finds every node up.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from topsongs_devstack.cluster.kafka import nodes
 from topsongs_devstack.cluster.settings import ClusterSettings
+from topsongs_devstack.cluster.stack import components
+from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.process import free_port
 from topsongs_devstack.stack import running
 
+PORTS = (
+    "kafka_port",
+    "kafka_controller_port",
+    "spark_master_port",
+    "spark_ui_port",
+    "spark_worker_port",
+    "spark_worker_ui_port",
+    "ingest_port",
+    "dashboard_port",
+    "streams_web_port",
+    "redis_port",
+    "airflow_port",
+    "postgres_port",
+    "s3_port",
+)
 
-@pytest.fixture(scope="session")
-def cluster_settings(tmp_path_factory: pytest.TempPathFactory) -> ClusterSettings:
-    """The profile's settings with its own state dir and free ports (a `make cluster-up` may be running)."""
-    settings = ClusterSettings(
-        state_dir=tmp_path_factory.mktemp("cluster"),
-        kafka_port=free_port(),
-        kafka_controller_port=free_port(),
-    )
+
+def private_settings(state_dir: Path, **overrides: object) -> ClusterSettings:
+    """The profile's settings with ``state_dir`` and a free port for every listener."""
+    ports: dict[str, object] = {name: free_port() for name in PORTS}
+    settings = ClusterSettings(state_dir=state_dir, **{**ports, **overrides})
     assert settings.state_dir != ClusterSettings().state_dir
     return settings
 
 
+def private_state_dir() -> Path:
+    """A new folder under `.state/tests/` (git-ignored, emptied by `make clean-state`), kept after the
+    run for its logs. Not pytest's tmp_path: PostgreSQL runs as the `postgres` user, who cannot enter
+    pytest's 0700 folders. Short, as haproxy's stats socket path must fit in 108 bytes."""
+    parent = REPO_ROOT / ".state" / "tests"
+    parent.mkdir(parents=True, exist_ok=True)
+    state = Path(tempfile.mkdtemp(prefix="cluster-", dir=parent))
+    state.chmod(0o755)
+    return state
+
+
 @pytest.fixture(scope="session")
-def kafka_cluster(cluster_settings: ClusterSettings) -> Iterator[ClusterSettings]:
-    """Three secured KRaft nodes with the product's topics and ACLs, stopped at the end (also on failure)."""
-    with running(nodes(cluster_settings)):
+def cluster_settings() -> ClusterSettings:
+    """Settings of the session's profile."""
+    return private_settings(private_state_dir())
+
+
+@pytest.fixture(scope="session")
+def cluster(cluster_settings: ClusterSettings) -> Iterator[ClusterSettings]:
+    """Every component of the profile up and healthy; all stopped at the end, in reverse, also on failure."""
+    with running(components(cluster_settings)):
         yield cluster_settings
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster(cluster: ClusterSettings) -> ClusterSettings:
+    """The profile's three secured KRaft nodes (with the rest of the profile around them)."""
+    return cluster
