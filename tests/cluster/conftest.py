@@ -4,10 +4,14 @@ One profile serves every test in this folder (starting it takes about a minute a
 in a private state dir with a free port for every listener, so a `make cluster-up` on the same machine
 (the same 127.0.1.x addresses, the default ports) never collides with it. Tests that stop a process
 start it again before they end: the next test finds every node up.
+
+While developing, `TESTS_REUSE_CLUSTER=1` runs the tests against the profile `make cluster-up` started
+(its settings, CLUSTER_* env included), which must be healthy, and leaves it running.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,15 +59,25 @@ def private_state_dir() -> Path:
     return state
 
 
+def reuse_running() -> bool:
+    """True when the tests are to use the running `make cluster-up` profile (TESTS_REUSE_CLUSTER=1)."""
+    return os.environ.get("TESTS_REUSE_CLUSTER") == "1"
+
+
 @pytest.fixture(scope="session")
 def cluster_settings() -> ClusterSettings:
     """Settings of the session's profile."""
-    return private_settings(private_state_dir())
+    return ClusterSettings() if reuse_running() else private_settings(private_state_dir())
 
 
 @pytest.fixture(scope="session")
 def cluster(cluster_settings: ClusterSettings) -> Iterator[ClusterSettings]:
     """Every component of the profile up and healthy; all stopped at the end, in reverse, also on failure."""
+    if reuse_running():
+        sick = [s for s in (c.status() for c in components(cluster_settings)) if not s.healthy]
+        assert not sick, f"TESTS_REUSE_CLUSTER=1 but not healthy: {sick}"
+        yield cluster_settings
+        return
     with running(components(cluster_settings)):
         yield cluster_settings
 
