@@ -15,19 +15,20 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
+from pathlib import Path
 
 import aiohttp
-import httpx
 import orjson
 from aiokafka import AIOKafkaProducer
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.kafka import ensure_topics
+from topsongs_devstack.stack import running
+
+from bench._ingest_load import ingest_process, play
 
 PORT = 18001
 BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "200000"))
@@ -49,20 +50,8 @@ end
 TARGET_BATCH, TARGET_SINGLE = 100_000, 5_000
 
 
-def _play(i: int) -> dict[str, object]:
-    return {
-        "event_id": str(uuid.uuid4()),
-        "song_id": f"s-{i % 500}",
-        "title": f"Song {i % 500}",
-        "artist": f"Artist {i % 120}",
-        "user_id": f"u-{i % 5000}",
-        "region": ("US", "GB", "DE", "BR", "JP")[i % 5],
-        "played_at": datetime.now(UTC).isoformat(),
-    }
-
-
 async def _baseline(kafka: KafkaSettings, n: int) -> float:
-    events = [PlayEvent.model_validate(_play(i)) for i in range(n)]
+    events = [PlayEvent.model_validate(play(i)) for i in range(n)]
     payloads = [(e.kafka_key(), e.to_json()) for e in events]
     producer = AIOKafkaProducer(
         bootstrap_servers=kafka.bootstrap_servers,
@@ -83,7 +72,7 @@ async def _baseline(kafka: KafkaSettings, n: int) -> float:
 
 async def _batches(n: int, size: int = 1000, concurrency: int = BATCH_CLIENTS) -> tuple[float, int]:
     """events/s of accepted batches, and how many 503s were retried (as a real client would)."""
-    bodies = [{"events": [_play(i * size + j) for j in range(size)]} for i in range(n // size)]
+    bodies = [{"events": [play(i * size + j) for j in range(size)]} for i in range(n // size)]
     encoded = [orjson.dumps(b) for b in bodies]
     headers = {"content-type": "application/json"}
     retried = 0
@@ -129,25 +118,15 @@ def main() -> None:
         raise RuntimeError("wrk is missing: apt-get install wrk (make bench does)")
     kafka = KafkaSettings(plays_topic=f"bench-plays-{uuid.uuid4().hex[:6]}")
     asyncio.run(ensure_topics(kafka))
-    env = {**os.environ, "KAFKA_PLAYS_TOPIC": kafka.plays_topic}
-    argv = [sys.executable, "-m", "uvicorn", "ingest.app:create_app", "--factory", "--port", str(PORT)]
-    argv += ["--workers", str(WORKERS), "--no-access-log", "--log-level", "warning"]
-    server = subprocess.Popen(argv, env=env)
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"http://127.0.0.1:{PORT}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
+    env = {"KAFKA_PLAYS_TOPIC": kafka.plays_topic}
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-ingest-") as state,
+        running([ingest_process(Path(state), PORT, env, WORKERS)]),
+    ):
         base = asyncio.run(_baseline(kafka, BATCH_EVENTS))
         batch, retried = asyncio.run(_batches(BATCH_EVENTS))
         floor, floor_p99, _ = _wrk("/healthz", None)
         single, p99, bad = _wrk("/play", WRK_SCRIPT)
-    finally:
-        server.terminate()
-        server.wait(10)
     print(f"load average {os.getloadavg()[0]:.1f}; ingest workers {WORKERS}")
     print(f"baseline  raw aiokafka producer, acks=all   : {base:>9,.0f} events/s")
     print(
