@@ -75,8 +75,20 @@ async def test_retries_resend_the_same_event(catalog: Catalog) -> None:
         )
     assert stats.retries == 10
     assert stats.events_by_status == {"503": 5}
+    assert stats.retried_statuses == {"503": 15} and stats.retry_after_missing == 15
     ids = [orjson.loads(body)["event_id"] for _, body in ingest.bodies]
     assert len(ids) == 15 and len(set(ids)) == 5
+
+
+async def test_retries_wait_what_retry_after_asks(catalog: Catalog) -> None:
+    async with StandinIngest(status=503, retry_after=1) as ingest:
+        stats = await simulate(
+            catalog, _options(ingest.url, count=1, max_retries=2, retry_backoff_s=0.001, concurrency=1)
+        )
+    assert stats.retries == 2 and ingest.requests == 3
+    assert stats.retry_after_missing == 0
+    # Two waits of the server's 1 s, not the client's 1 ms and 2 ms backoff.
+    assert stats.elapsed_s >= 2.0, stats.elapsed_s
 
 
 def test_token_bucket_paces_by_the_clock() -> None:

@@ -112,7 +112,8 @@ def _sending_options(cmd: argparse.ArgumentParser, settings: SimulatorSettings, 
         "--max-retries",
         type=int,
         default=3,
-        help="client retries (same event_id) on 429, 5xx and network errors",
+        help="client retries (same event_id) on 429, 5xx and network errors, after the answer's "
+        "Retry-After when it has one",
     )
     cmd.add_argument("--users-per-region", type=int, default=5000, help="simulated users each")
     cmd.add_argument("--no-progress", action="store_true", help="hide the progress bar")

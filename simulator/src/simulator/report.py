@@ -24,10 +24,12 @@ class RunStats:
     sent_events: int = 0
     elapsed_s: float = 0.0
     retries: int = 0
+    retry_after_missing: int = 0  # retryable answers without a usable Retry-After
     malformed_accepted: int = 0
     interrupted: bool = False
     sent_by_kind: Counter[str] = field(default_factory=Counter)
     requests_by_status: Counter[str] = field(default_factory=Counter)
+    retried_statuses: Counter[str] = field(default_factory=Counter)  # every retryable answer, by status
     events_by_status: Counter[str] = field(default_factory=Counter)
     latencies_s: array[float] = field(default_factory=lambda: array("d"))
     accepted: list[str] = field(default_factory=list)
@@ -56,6 +58,8 @@ class RunStats:
             "unique_accepted": len(set(self.accepted)),
             "rejected_events": len(self.rejected),
             "retries": self.retries,
+            "retried_statuses": dict(self.retried_statuses),
+            "retry_after_missing": self.retry_after_missing,
             "malformed_accepted": self.malformed_accepted,
             "sent_by_kind": dict(self.sent_by_kind),
             "requests_by_status": dict(self.requests_by_status),
@@ -111,6 +115,11 @@ def render_summary(console: Console, summary: dict[str, Any], title: str = "simu
             ", ".join(f"{k}={v}" for k, v in sorted(summary["events_by_status"].items())),
         ),
         ("requests", f"{summary['requests']} ({summary['retries']} retries)"),
+        (
+            "retried answers",
+            ", ".join(f"{k}={v}" for k, v in sorted(summary["retried_statuses"].items()))
+            + f" ({summary['retry_after_missing']} without Retry-After)",
+        ),
         ("latency ms", ", ".join(f"{k}={v}" for k, v in summary["latency_ms"].items())),
     ]
     for key, value in rows:

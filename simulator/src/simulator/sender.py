@@ -18,6 +18,8 @@ from simulator.pacing import TokenBucket
 from simulator.report import RunStats
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# The longest Retry-After the sender honours; a larger one waits this long.
+MAX_RETRY_AFTER_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class SendConfig:
     concurrency: int = 32
     timeout_s: float = 10.0
     max_retries: int = 3
-    retry_backoff_s: float = 0.2
+    retry_backoff_s: float = 0.2  # the first retry's wait without Retry-After, doubled each time
 
     def total(self) -> int:
         """How many events to send: ``count``, ``rate * duration``, or the smaller of both."""
@@ -138,22 +140,34 @@ class Sender:
         else:
             body = group[0].body
             path, content = "/play", body if isinstance(body, bytes) else orjson.dumps(body)
-        status, detail = "unsent", ""
+        status, detail, wait = "unsent", "", 0.0
         for attempt in range(cfg.max_retries + 1):
             if attempt:
                 self.stats.retries += 1
-                await asyncio.sleep(cfg.retry_backoff_s * 2 ** (attempt - 1))
+                await asyncio.sleep(wait)
+            backoff = cfg.retry_backoff_s * 2**attempt
             sent = time.perf_counter()
             try:
                 reply = await client.post(path, content=content, headers={"content-type": "application/json"})
             except httpx.TransportError as exc:
-                status, detail = f"error:{type(exc).__name__}", str(exc)[:200]
+                status, detail, wait = f"error:{type(exc).__name__}", str(exc)[:200], backoff
                 continue
             self.stats.latencies_s.append(time.perf_counter() - sent)
             status, detail = str(reply.status_code), reply.text[:300]
             if reply.status_code not in RETRY_STATUSES:
                 break
+            self.stats.retried_statuses[status] += 1
+            wait = self._retry_after(reply, backoff)
         self._record(group, status, detail)
+
+    def _retry_after(self, reply: httpx.Response, backoff: float) -> float:
+        """The server's Retry-After in seconds (bounded), or ``backoff`` when it sent none."""
+        value = reply.headers.get("retry-after", "")
+        try:
+            return min(float(value), MAX_RETRY_AFTER_S)
+        except ValueError:  # absent, or an HTTP date, which ingest never sends
+            self.stats.retry_after_missing += 1
+            return backoff
 
     def _record(self, group: list[Outgoing], status: str, detail: str) -> None:
         stats = self.stats

@@ -23,9 +23,12 @@ _REASONS = {
 class StandinIngest:
     """Keep-alive HTTP/1.1 server on 127.0.0.1 answering ``status`` with ``{}``; counts requests."""
 
-    def __init__(self, port: int = 0, status: int = 202, record: bool = False) -> None:
+    def __init__(
+        self, port: int = 0, status: int = 202, record: bool = False, retry_after: int | None = None
+    ) -> None:
         self.port = port
         self.status = status
+        self.retry_after = retry_after  # sent as the Retry-After header when set
         self.record = record
         self.requests = 0
         self.bodies: list[tuple[str, bytes]] = []
@@ -64,8 +67,9 @@ class StandinIngest:
         await self.stop()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        retry_after = "" if self.retry_after is None else f"retry-after: {self.retry_after}\r\n"
         reply = (
-            f"HTTP/1.1 {self.status} {_REASONS.get(self.status, 'Status')}\r\n"
+            f"HTTP/1.1 {self.status} {_REASONS.get(self.status, 'Status')}\r\n{retry_after}"
             "content-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
         ).encode()
         try:
