@@ -26,6 +26,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from pydantic_settings import BaseSettings
+from topsongs_core.settings import KafkaSettings
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "compose.yaml"
@@ -49,9 +50,41 @@ SERVICE_SETTINGS: dict[str, list[str]] = {
     "airflow-api-server": ["topsongs_charts.settings:ChartsSettings"],
     "airflow-scheduler": ["topsongs_charts.settings:ChartsSettings"],
     "airflow-dag-processor": ["topsongs_charts.settings:ChartsSettings"],
+    # profile cluster
+    "cluster-kafka-certs": [],
+    "cluster-s3-init": ["topsongs_core.settings:S3Settings"],
+    "cluster-charts-migrate": ["topsongs_charts.settings:ChartsSettings"],
+    "cluster-spark-master": [],
+    "cluster-spark-worker-1": [],
+    "cluster-spark-worker-2": [],
+    "cluster-lake": [
+        "spark.settings:LakeSettings",
+        "topsongs_core.settings:KafkaSettings",
+        "topsongs_core.settings:S3Settings",
+    ],
+    "cluster-ingest-1": ["ingest.settings:IngestSettings"],
+    "cluster-ingest-2": ["ingest.settings:IngestSettings"],
+    "cluster-dashboard-api-1": ["dashboard_api.settings:DashboardSettings"],
+    "cluster-dashboard-api-2": ["dashboard_api.settings:DashboardSettings"],
+    "cluster-streams-1": ["streams.settings:StreamsSettings"],
+    "cluster-streams-2": ["streams.settings:StreamsSettings"],
+    "cluster-airflow-init": ["topsongs_charts.settings:ChartsSettings"],
+    "cluster-airflow-api-server": ["topsongs_charts.settings:ChartsSettings"],
+    "cluster-airflow-scheduler": ["topsongs_charts.settings:ChartsSettings"],
+    "cluster-airflow-dag-processor": ["topsongs_charts.settings:ChartsSettings"],
+    "cluster-airflow-worker": ["topsongs_charts.settings:ChartsSettings"],
 }
-# Airflow's own configuration (AIRFLOW__SECTION__KEY) is not a pydantic-settings class.
-FOREIGN_PREFIXES = {"airflow-": ("AIRFLOW__",), "charts-migrate": ("AIRFLOW__",)}
+# Airflow's own configuration (AIRFLOW__SECTION__KEY) is not a pydantic-settings class, nor are Spark's
+# launcher variables or the inputs of docker/kafka/cluster-certs.sh.
+FOREIGN_PREFIXES = {
+    "airflow-": ("AIRFLOW__",),
+    "charts-migrate": ("AIRFLOW__",),
+    "cluster-airflow-": ("AIRFLOW__",),
+    "cluster-charts-migrate": ("AIRFLOW__",),
+    "cluster-spark-": ("SPARK_",),
+    "cluster-lake": ("SPARK_",),
+    "cluster-kafka-certs": ("NODES",),
+}
 
 VAR_RE = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
@@ -179,6 +212,11 @@ def strings_of(node: Any) -> list[str]:
     if isinstance(node, list):
         return [s for item in node for s in strings_of(item)]
     return [node] if isinstance(node, str) else []
+
+
+def with_defaults(value: Any) -> Any:
+    """A compose value as an empty .env leaves it: every ${VAR:-default} replaced by its default."""
+    return VAR_RE.sub(lambda m: m.group("arg") or "", value) if isinstance(value, str) else value
 
 
 def references() -> list[re.Match[str]]:
@@ -649,3 +687,235 @@ def test_settings_modules_import() -> None:
     """The derivation above saw every member's settings (guards against an empty known set)."""
     names = {cls.__name__ for cls in all_settings_classes()}
     assert {"KafkaSettings", "PostgresSettings", "S3Settings", "IngestSettings", "DashboardSettings"} <= names
+
+
+# ---------------------------------------------------------------------------------- profile cluster
+
+KAFKA_NODE_SCRIPT = REPO / "docker" / "kafka" / "cluster-node.sh"
+KAFKA_INIT_SCRIPT = REPO / "docker" / "kafka" / "cluster-init.sh"
+HAPROXY_CFG = REPO / "docker" / "haproxy" / "cluster.cfg"
+
+
+def cluster_services() -> dict[str, dict[str, Any]]:
+    return {n: s for n, s in services().items() if "cluster" in (s.get("profiles") or [])}
+
+
+def mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Container path -> source (volume name or ./path) of a service's short-syntax volumes."""
+    return {v.split(":")[1]: v.split(":")[0] for v in service.get("volumes") or []}
+
+
+def kafka_nodes() -> dict[str, dict[str, Any]]:
+    return {
+        n: s
+        for n, s in cluster_services().items()
+        if (s.get("entrypoint") or [])[-1:] == ["/opt/topsongs/cluster-node.sh"]
+    }
+
+
+def node_properties() -> dict[str, str]:
+    """The server.properties cluster-node.sh writes (its first here-document), unexpanded."""
+    text = KAFKA_NODE_SCRIPT.read_text()
+    body = text.split('cat >"$props" <<PROPS\n', 1)[1].split("\nPROPS\n", 1)[0]
+    return dict(line.split("=", 1) for line in body.splitlines())
+
+
+def acl_users() -> set[str]:
+    return set(re.findall(r"^allow (\w+) ", KAFKA_INIT_SCRIPT.read_text(), re.M))
+
+
+def test_compose_go_validator_accepts_the_cluster_profile(compose_check: Path, tmp_path: Path) -> None:
+    """compose-check loads the default profile only; a copy without `profiles:` enables every service."""
+    data = load_compose()
+    assert cluster_services(), "compose.yaml has no service in profile cluster"
+    for service in data["services"].values():
+        service.pop("profiles", None)
+    copy = tmp_path / "compose.yaml"
+    copy.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = run_check(compose_check, copy)
+    assert result.returncode == 0, result.stderr
+    assert f"OK ({len(data['services'])} services" in result.stdout, result.stdout
+    default = run_check(compose_check, COMPOSE)
+    assert f"OK ({len(data['services']) - len(cluster_services())} services" in default.stdout
+
+
+def test_cluster_profile_is_apart_from_the_default_stack() -> None:
+    """`docker compose up` is unchanged: the cluster's services, volumes and waits are its own."""
+    every = services()
+    cluster = cluster_services()
+    default_volumes = set()
+    for name, service in every.items():
+        assert service.get("profiles") in (None, ["cluster"]), name
+        assert (name in cluster) == name.startswith("cluster-"), name
+        deps = set(service.get("depends_on") or {})
+        if name in cluster:
+            assert deps <= set(cluster), f"{name} waits for {deps - set(cluster)}"
+        else:
+            assert not deps & set(cluster), name
+            default_volumes |= {s for s in mounts(service).values() if not s.startswith(".")}
+    cluster_volumes = {s for n in cluster for s in mounts(cluster[n]).values() if not s.startswith(".")}
+    assert not cluster_volumes & default_volumes, cluster_volumes & default_volumes
+
+
+def test_cluster_kafka_is_three_sasl_ssl_nodes_without_plaintext() -> None:
+    nodes = kafka_nodes()
+    assert len(nodes) == 3, sorted(nodes)
+    for name, node in nodes.items():
+        env = environment(node)
+        assert env["NODES"].split() == sorted(nodes), name
+        assert env["NODES"].split()[int(env["NODE_ID"]) - 1] == name, "NODE_ID names another node"
+        assert node["image"].startswith("apache/kafka:"), name
+        assert mounts(node)["/opt/topsongs/cluster-node.sh"] == "./docker/kafka/cluster-node.sh"
+    props = node_properties()
+    protocols = dict(item.split(":") for item in props["listener.security.protocol.map"].split(","))
+    listeners = [listener.split("://")[0] for listener in props["listeners"].split(",")]
+    assert {protocols[name] for name in listeners} == {"SASL_SSL", "SSL"}
+    assert "PLAINTEXT" not in props["listeners"] + props["advertised.listeners"]
+    assert not any("PLAINTEXT" in protocol for protocol in protocols.values()), protocols
+    assert props["inter.broker.listener.name"] == "SASL_SSL"
+    assert protocols[props["controller.listener.names"]] == "SSL"
+    assert props["listener.name.controller.ssl.client.auth"] == "required"
+    assert (
+        props["sasl.enabled.mechanisms"] == props["sasl.mechanism.inter.broker.protocol"] == "SCRAM-SHA-512"
+    )
+    assert props["allow.everyone.if.no.acl.found"] == "false"
+    assert props["auto.create.topics.enable"] == "false"
+    assert props["min.insync.replicas"] == props["transaction.state.log.min.isr"] == "2"
+    for key in ("default.replication.factor", "offsets.topic.replication.factor"):
+        assert props[key] == "$count", key  # the number of NODES, 3
+    # the init one-shot creates every product topic with replication 3 and min ISR 2, after all three
+    init = cluster_services()["cluster-kafka-init"]
+    assert set(init["depends_on"]) == set(nodes)
+    text = KAFKA_INIT_SCRIPT.read_text()
+    assert "--replication-factor 3 --config min.insync.replicas=2 --topic" in text
+    for topic in ("PLAYS_TOPIC", "DLQ_TOPIC", "LIVE_TOPIC", "HOURS_TOPIC"):
+        assert re.search(rf'^topic "\${topic}"', text, re.M), topic
+    assert acl_users() == {"ingest", "streams", "dashboard", "lake"}
+
+
+def test_cluster_services_reach_kafka_over_sasl_ssl_as_their_own_user() -> None:
+    nodes = kafka_nodes()
+    node_env = environment(next(iter(nodes.values())))
+    clients = {n: s for n, s in cluster_services().items() if "KAFKA_BOOTSTRAP_SERVERS" in environment(s)}
+    assert len(clients) >= 12, sorted(clients)
+    for name, service in clients.items():
+        env = environment(service)
+        assert sorted(env["KAFKA_BOOTSTRAP_SERVERS"].split(",")) == [f"{n}:9094" for n in sorted(nodes)]
+        user = env["KAFKA_SASL_USERNAME"]
+        assert user in acl_users(), f"{name}: user {user} has no ACLs"
+        secret = f"CLUSTER_KAFKA_{user.upper()}_PASSWORD"
+        assert env["KAFKA_SASL_PASSWORD"] == f"${{{secret}:-}}", f"{name}: the password is not {secret}"
+        assert node_env[f"{user.upper()}_PASSWORD"] == f"${{{secret}:-}}", f"the nodes do not add {user}"
+        assert mounts(service)[str(Path(env["KAFKA_SSL_CAFILE"]).parent)] == "kafka-cluster-ca", name
+        if not service["image"].startswith("topsongs/airflow:"):  # Airflow's tasks run on its worker
+            assert "cluster-kafka-init" in service["depends_on"], name
+        # what KafkaSettings makes of it (the password filled in as .env would)
+        fields = {
+            k.removeprefix("KAFKA_").lower(): with_defaults(v)
+            for k, v in env.items()
+            if k.startswith("KAFKA_")
+        }
+        kafka = KafkaSettings.model_validate({**fields, "sasl_password": "from-dot-env"})
+        assert (kafka.security_protocol, kafka.sasl_mechanism) == ("SASL_SSL", "SCRAM-SHA-512"), name
+        assert kafka.replication_factor == 3
+
+
+def test_cluster_secrets_come_from_dot_env_only() -> None:
+    """Every CLUSTER_*_PASSWORD is documented empty and referenced with an empty default.
+
+    PostgreSQL's passwords are PG_PASSWORD / PG_READER_PASSWORD, as in the default stack."""
+    documented = example_vars()
+    secrets = {m.group("braced") for m in references() if (m.group("braced") or "").endswith("_PASSWORD")}
+    cluster_secrets = {s for s in secrets if s.startswith("CLUSTER_")}
+    assert len(cluster_secrets) == 6, cluster_secrets
+    for match in references():
+        if match.group("braced") in cluster_secrets:
+            assert match.group("op") == ":-" and match.group("arg") == "", match.group(0)
+    assert all(documented[s] == "" for s in cluster_secrets)
+    for name, service in cluster_services().items():
+        for key, value in environment(service).items():
+            if key.endswith("PASSWORD") and not key.startswith(("PG_", "POSTGRES_")):
+                assert re.fullmatch(r"\$\{CLUSTER_\w+_PASSWORD:-\}", str(value)), f"{name}: {key}={value}"
+
+
+def test_cluster_spark_is_a_master_two_workers_and_the_lake_driver() -> None:
+    cluster = cluster_services()
+    url = "spark://cluster-spark-master:7077"
+    masters = [
+        n for n, s in cluster.items() if "org.apache.spark.deploy.master.Master" in s.get("command", [])
+    ]
+    workers = {
+        n: s for n, s in cluster.items() if "org.apache.spark.deploy.worker.Worker" in s.get("command", [])
+    }
+    assert masters == ["cluster-spark-master"]
+    assert len(workers) == 2
+    for name, worker in workers.items():
+        command = worker["command"]
+        assert command[0] == "spark-class" and url in command, name
+        assert command[command.index("--host") + 1] == name
+    lake = environment(cluster["cluster-lake"])
+    assert lake["LAKE_SPARK_MASTER_URL"] == url
+    assert lake["LAKE_CORES_MAX"] and lake["LAKE_EXECUTOR_MEMORY"]
+    assert set(workers) <= set(cluster["cluster-lake"]["depends_on"])
+
+
+def test_cluster_airflow_runs_celery_with_a_password_protected_broker() -> None:
+    cluster = cluster_services()
+    airflow = {n: s for n, s in cluster.items() if s.get("image", "").startswith("topsongs/airflow:")}
+    workers = [n for n, s in airflow.items() if s["command"][:3] == ["airflow", "celery", "worker"]]
+    assert len(workers) == 1, workers
+    assert {"cluster-airflow-scheduler", "cluster-airflow-api-server"} <= set(airflow)
+    broker_urls = set()
+    for name, service in airflow.items():
+        env = environment(service)
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert "@cluster-postgres:5432/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], name
+        broker_urls.add(env["AIRFLOW__CELERY__BROKER_URL"])
+    assert broker_urls == {"redis://:${CLUSTER_REDIS_PASSWORD:-}@cluster-redis:6379/0"}
+    redis = cluster["cluster-redis"]
+    # BSD-licensed: valkey, or redis up to 7.2 (docs/dependencies.md)
+    assert re.match(r"valkey/valkey:|redis:7\.[0-2]\b", redis["image"]), redis["image"]
+    assert environment(redis)["VALKEY_PASSWORD"] == "${CLUSTER_REDIS_PASSWORD:-}"
+    assert "requirepass" in " ".join(redis["command"])
+    assert {"cluster-redis", "cluster-kafka-init"} <= set(cluster[workers[0]]["depends_on"])
+
+
+def test_cluster_balancer_fronts_two_ingest_and_two_dashboard_api() -> None:
+    cluster = cluster_services()
+    balancer = cluster["cluster-balancer"]
+    assert balancer["image"].startswith("haproxy:")
+    assert mounts(balancer)["/usr/local/etc/haproxy/haproxy.cfg"] == "./docker/haproxy/cluster.cfg"
+    backends: dict[str, list[tuple[str, str]]] = {}
+    for line in HAPROXY_CFG.read_text().splitlines():
+        if m := re.match(r"^backend (\S+)", line):
+            backends[m.group(1)] = []
+        elif m := re.match(r"^\s+server \S+ ([\w.-]+):(\d+) check", line):
+            backends[list(backends)[-1]].append((m.group(1), m.group(2)))
+    for pool, image in (("ingest", "topsongs/ingest:"), ("dashboard-api", "topsongs/dashboard-api:")):
+        expected = {n for n, s in cluster.items() if s.get("image", "").startswith(image) and "command" in s}
+        expected = {n for n in expected if cluster[n]["command"][0] == "uvicorn"}
+        assert len(expected) == 2, expected
+        assert {host for host, _ in backends[pool]} == expected, pool
+        for host, port in backends[pool]:
+            command = cluster[host]["command"]
+            assert command[command.index("--port") + 1] == port, host
+        assert expected <= set(balancer["depends_on"])
+
+
+def test_cluster_haproxy_config_is_valid() -> None:
+    haproxy = shutil.which("haproxy")
+    if haproxy is None:
+        pytest.fail("haproxy is needed to check docker/haproxy/cluster.cfg (make setup-system)")
+    result = subprocess.run(
+        [haproxy, "-c", "-f", str(HAPROXY_CFG)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cluster_streams_is_two_workers_in_one_group() -> None:
+    cluster = cluster_services()
+    workers = {n: s for n, s in cluster.items() if s.get("image", "").startswith("topsongs/streams:")}
+    assert len(workers) == 2
+    assert len({environment(s)["STREAMS_APP_ID"] for s in workers.values()}) == 1
+    data = [mounts(s)["/var/lib/topsongs/streams"] for s in workers.values()]
+    assert len(set(data)) == 2, "each worker needs its own data dir"
