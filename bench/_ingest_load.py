@@ -81,9 +81,9 @@ async def timed_batches(
 
     A request counts when it started inside the ``seconds`` window that follows ``warmup_s``; the
     window ends with the last counted answer, so requests in flight at the deadline are neither lost
-    nor cut short. The bodies are encoded beforehand (``pool`` distinct batches, cycled: event ids
-    repeat every ``pool`` requests, which nothing downstream of these private topics reads) so the
-    client spends its CPU on HTTP only; a 503 is waited out for its Retry-After, as a real client would.
+    nor cut short. The bodies are encoded beforehand so the client spends its CPU on HTTP only:
+    ``pool`` distinct batches, cycled, so event ids repeat (nothing consumes the topics the benchmark
+    posts to). A 503 is waited out for its Retry-After, as a real client would.
     """
     batches = ({"events": [play(b * batch_size + i) for i in range(batch_size)]} for b in range(pool))
     bodies = [orjson.dumps(batch) for batch in batches]

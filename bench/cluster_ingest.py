@@ -46,10 +46,13 @@ def _load(url: str) -> BatchLoad:
 
 
 async def _drop_topics(settings: KafkaSettings) -> None:
+    """Delete the four topics ``ensure_topics`` made for ``settings`` (the hours one is per run too)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
     await admin.start()
     try:
-        await admin.delete_topics([settings.plays_topic, settings.dead_letter_topic, settings.live_topic])
+        await admin.delete_topics(
+            [settings.plays_topic, settings.dead_letter_topic, settings.live_topic, settings.live_hours_topic]
+        )
     finally:
         await admin.close()
 
