@@ -3,12 +3,12 @@
 Baseline (same run, first): one ingest process as devstack starts it (1 uvicorn worker) on
 127.0.0.1, producing to a private topic of the shared single-node Kafka (RF 1, PLAINTEXT) that
 `make bench` has started. Cluster: a private cluster profile in a temporary state dir with a free
-port for every listener (as tests/cluster does, so a `make cluster-up` or a cluster test running
-at the same time never collides): the three Kafka nodes with the product's topics and ACLs (RF 3,
-min ISR 2, SASL_SSL with SCRAM-SHA-512), the two ingest processes as the `ingest` user and haproxy
-in front of them; nothing else of the profile starts, as ingest needs nothing else. Both get the
-same client (``bench._ingest_load.timed_batches``) for the same time; everything started is stopped,
-also on failure.
+port for every listener (tests/cluster's `private_settings`, so it stays off the ports of a running
+`make cluster-up`): the three Kafka nodes with the product's topics and ACLs (RF 3, min ISR 2,
+SASL_SSL with SCRAM-SHA-512), the two ingest processes as the `ingest` user and haproxy's ingest
+front end; nothing else of the profile starts, as ingest needs nothing else. Both get the same
+client (``bench._ingest_load.timed_batches``) for the same time; everything started is stopped,
+and the baseline's topics deleted, also on failure.
 
     uv run python -m bench cluster_ingest
     BENCH_CLUSTER_CLIENTS=4 BENCH_CLUSTER_SECONDS=15 BENCH_CLUSTER_WARMUP_S=3 (defaults)
@@ -27,6 +27,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.apps import AppService
 from topsongs_devstack.cluster import apps, kafka
+from topsongs_devstack.cluster.balancer import Balancer
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.process import free_port
@@ -87,7 +88,10 @@ def cluster(settings: ClusterSettings) -> tuple[BatchLoad, list[str], str]:
     Returns the figures, the components that ran, and what each ingest process and haproxy saw.
     """
     ingest = [process for process in apps.services(settings) if process.name.startswith("ingest-")]
-    balancer = apps.balancer(settings)
+    # Only the profile's ingest front end: its dashboard pool would health-check addresses where no
+    # process of this run listens (or another run's dashboard does).
+    profile = apps.balancer(settings)
+    balancer = Balancer(profile.settings, [pool for pool in profile.pools if pool.name == "ingest"])
     parts = [*kafka.nodes(settings), *ingest, balancer]
     with running(parts):
         states = ", ".join(f"{server} {state}" for server, state in sorted(balancer.servers().items()))
