@@ -36,6 +36,7 @@ def create_app(settings: StreamsSettings) -> LiveApp:
         topic_replication_factor=settings.kafka.replication_factor,
         table_standby_replicas=0,
         consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
         producer_acks=-1,
         web_enabled=False,
         stream_buffer_maxsize=settings.stream_buffer_maxsize,

@@ -27,6 +27,9 @@ class StreamsSettings(BaseSettings):
     stream_buffer_maxsize: int = Field(default=32_768, ge=1)
     compact_interval_s: float = Field(default=10.0, gt=0)
     processing_guarantee: str = "at_least_once"
+    # How long the group waits for a silent worker before giving its partitions to the others
+    # (Faust's broker_session_timeout; heartbeats go every 3 s). Faust's own default.
+    session_timeout_s: float = Field(default=60.0, gt=0)
     metrics_port: int | None = None
     # Where the metrics endpoint listens (the cluster profile gives each worker its own address).
     metrics_host: str = "127.0.0.1"
