@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
+from topsongs_core.kafka_access import KafkaAccessError, check_kafka_access, explain_kafka_error
 from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.settings import KafkaSettings
 
@@ -38,6 +39,9 @@ class ReconnectingConsumer:
     (``retry_s`` doubling up to ``max_retry_s``) and every failed attempt stops its consumer. While
     connected, the end offsets are fetched every ``probe_s``: aiokafka reconnects a started consumer
     silently, so this probe is what notices a broker that went away (and came back).
+
+    Wrong credentials or ``topics`` outside the user's ACLs do fail ``start()`` (`KafkaAccessError`,
+    when a broker answers within ``check_s``): retrying would never read anything.
     """
 
     def __init__(
@@ -47,12 +51,15 @@ class ReconnectingConsumer:
         assign: Assign,
         poll: Poll,
         *,
+        topics: Sequence[str] = (),
+        check_s: float = 5.0,
         retry_s: float = 0.5,
         max_retry_s: float = 15.0,
         probe_s: float = 5.0,
         on_change: Callable[[bool], None] | None = None,
     ) -> None:
         self.kafka, self.name = kafka, name
+        self.topics, self.check_s = tuple(topics), check_s
         self.assign, self.poll = assign, poll
         self.retry_s, self.max_retry_s, self.probe_s = retry_s, max_retry_s, probe_s
         self.on_change = on_change
@@ -61,7 +68,14 @@ class ReconnectingConsumer:
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Start connecting in the background."""
+        """Check the credentials and topics with the brokers, then start connecting in the background."""
+        try:
+            await check_kafka_access(
+                self.kafka, topics=dict.fromkeys(self.topics, "Read"), timeout_s=self.check_s
+            )
+        except KafkaAccessError as exc:
+            log.error("%s not starting: %s", self.name, exc)
+            raise
         self.task = asyncio.create_task(self._run())
 
     async def wait_online(self, timeout_s: float) -> bool:
@@ -113,7 +127,11 @@ class ReconnectingConsumer:
                 await self._follow(consumer, tps)
             except KafkaError as exc:
                 # The text, not the exception: a kept log record must not keep the consumer alive.
-                log.warning("%s: Kafka unreadable, retrying in %.1f s: %s", self.name, delay, repr(exc))
+                refused = explain_kafka_error(exc, self.kafka, operation="Read", topic=", ".join(self.topics))
+                if refused is not None:  # e.g. an ACL removed while running: loud, and retried
+                    log.error("%s: %s; retrying in %.1f s", self.name, refused, delay)
+                else:
+                    log.warning("%s: Kafka unreadable, retrying in %.1f s: %s", self.name, delay, repr(exc))
             except Exception:
                 # Anything else is a bug, but ending the loop would leave this part offline for good.
                 log.exception("%s failed, retrying in %.1f s", self.name, delay)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -14,10 +15,15 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from aiokafka.partitioner import murmur2
 from topsongs_core.events import PlayEvent
+from topsongs_core.kafka_access import KafkaAccessError, check_kafka_access, explain_kafka_error
 from topsongs_core.kafka_options import aiokafka_connection
 
 from ingest.metrics import PRODUCE_LATENCY
 from ingest.settings import IngestSettings
+
+log = logging.getLogger("ingest")
+
+CLIENT_ID = "topsongs-ingest"
 
 # From this many events on, a request's events are packed into per-partition record batches
 # directly (one future per batch instead of one per event); fewer ride the shared linger batches.
@@ -50,7 +56,7 @@ class PlayPublisher:
         kafka = self.settings.kafka
         timeout_ms = int(self.settings.produce_timeout_s * 1000)
         return AIOKafkaProducer(
-            **aiokafka_connection(kafka, client_id="topsongs-ingest"),
+            **aiokafka_connection(kafka, client_id=CLIENT_ID),
             acks="all",
             enable_idempotence=True,
             linger_ms=self.settings.linger_ms,
@@ -61,7 +67,12 @@ class PlayPublisher:
         )
 
     async def start(self) -> None:
-        """Connect in the background; ingest starts even while the broker is still down."""
+        """Connect in the background; ingest starts even while the broker is still down.
+
+        Wrong credentials or a plays topic outside ingest's ACLs raise `KafkaAccessError` here when
+        the brokers say so within the start's second (they do in well under one); later, each request
+        that needs the producer answers 503 naming it.
+        """
         try:
             await asyncio.wait_for(asyncio.shield(self._started()), 1.0)
         except TimeoutError:
@@ -80,13 +91,19 @@ class PlayPublisher:
         return self._starting
 
     async def _start_producer(self) -> AIOKafkaProducer:
+        kafka, timeout_s = self.settings.kafka, self.settings.produce_timeout_s
         producer = self._new_producer()
         try:
-            await asyncio.wait_for(producer.start(), self.settings.produce_timeout_s)
+            async with asyncio.timeout(timeout_s):
+                # aiokafka reports a refused login as "Unable to bootstrap", as if the broker were down.
+                await check_kafka_access(
+                    kafka, topics={self.topic: "Write"}, client_id=CLIENT_ID, timeout_s=timeout_s
+                )
+                await producer.start()
         except (TimeoutError, KafkaError, OSError) as exc:
             self._close_later(producer)
             raise BrokerUnavailable(f"Kafka is not reachable: {exc!r}") from exc
-        except asyncio.CancelledError:
+        except (KafkaAccessError, asyncio.CancelledError):
             self._close_later(producer)
             raise
         self._producer = producer
@@ -115,6 +132,10 @@ class PlayPublisher:
             await self.start()
         except BrokerUnavailable:
             pass  # readiness reports it; requests retry the connection
+        except KafkaAccessError as exc:
+            log.error("not starting: %s", exc)
+            await self.stop()
+            raise
         return self
 
     async def __aexit__(
@@ -126,7 +147,10 @@ class PlayPublisher:
         await self.stop()
 
     async def publish(self, events: Sequence[PlayEvent]) -> None:
-        """Send all events and wait for every acknowledgement, or raise BrokerUnavailable."""
+        """Send all events and wait for every acknowledgement, or raise BrokerUnavailable.
+
+        `KafkaAccessError` when Kafka refuses ingest's credentials or the plays topic.
+        """
         # One deadline for the whole request: producer start, queueing, send and acknowledgement.
         deadline = asyncio.get_running_loop().time() + self.settings.produce_timeout_s
         try:
@@ -147,6 +171,9 @@ class PlayPublisher:
                 await asyncio.gather(*futures)
         except (TimeoutError, KafkaError) as exc:
             self._reset_if_broken(producer, exc)
+            refused = explain_kafka_error(exc, self.settings.kafka, operation="Write", topic=self.topic)
+            if refused is not None:
+                raise refused from exc
             raise BrokerUnavailable(f"Kafka did not acknowledge: {exc!r}") from exc
         finally:
             PRODUCE_LATENCY.observe(time.perf_counter() - began)
@@ -198,7 +225,7 @@ class PlayPublisher:
                 producer = await asyncio.shield(self._started())
                 await producer.client.fetch_all_metadata()
             return True
-        except (BrokerUnavailable, TimeoutError, KafkaError, OSError):
+        except (BrokerUnavailable, KafkaAccessError, TimeoutError, KafkaError, OSError):
             return False
 
 

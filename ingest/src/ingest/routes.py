@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 from topsongs_core.events import PlayEvent, json_schema
+from topsongs_core.kafka_access import KafkaAccessError
 
 from ingest.body import read_json, reject, validate_event, validate_events
 from ingest.metrics import ACCEPTED, IN_FLIGHT
@@ -61,12 +62,19 @@ async def _publish(publisher: PlayPublisher, settings: IngestSettings, events: l
     IN_FLIGHT.inc()
     try:
         await publisher.publish(events)
-    except BrokerUnavailable as exc:
-        log.warning("answering 503: %s", exc)
+    except (BrokerUnavailable, KafkaAccessError) as exc:
+        # A refusal is a setting to fix, not an outage: logged louder; the client may still retry.
+        refused = isinstance(exc, KafkaAccessError)
+        log.log(logging.ERROR if refused else logging.WARNING, "answering 503: %s", exc)
         raise reject(
             503,
-            "kafka_unavailable",
-            "Kafka is unavailable; retry with the same event ids",
+            "kafka_refused" if refused else "kafka_unavailable",
+            (
+                "Kafka refused ingest's credentials or topic (see its log)"
+                if refused
+                else "Kafka is unavailable"
+            )
+            + "; retry with the same event ids",
             headers={"Retry-After": str(settings.retry_after_s)},
         ) from exc
     finally:

@@ -15,6 +15,7 @@ from pyspark.sql.streaming.listener import (
     QueryStartedEvent,
     QueryTerminatedEvent,
 )
+from topsongs_core.kafka_access import explain_kafka_error
 from topsongs_core.settings import KafkaSettings, S3Settings
 
 from spark.schema import PARTITION_COLUMNS
@@ -113,13 +114,23 @@ def await_all(spark: SparkSession, queries: list[StreamingQuery]) -> None:
 
 
 def main() -> int:
-    """Build the session from the environment, run the queries, exit non-zero on failure."""
+    """Build the session from the environment, run the queries, exit non-zero on failure.
+
+    Kafka refusing the job's credentials or topic ends it with exit code 2 and one line naming the
+    settings (the Kafka source fails its first batch on it, a few seconds after the query starts).
+    """
     lake, kafka, s3 = LakeSettings(), KafkaSettings(), S3Settings()
     spark = build_session(lake, s3)
     spark.sparkContext.setLogLevel("WARN")
     spark.streams.addListener(ProgressLog())
     try:
         await_all(spark, start(spark, lake, kafka, s3))
+    except Exception as exc:
+        refused = explain_kafka_error(exc, kafka, operation="Read", topic=kafka.plays_topic)
+        if refused is None:
+            raise
+        print(f"[spark] lake job stopped: {refused}", flush=True)
+        return 2
     finally:
         for q in spark.streams.active:
             q.stop()

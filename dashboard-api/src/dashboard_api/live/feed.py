@@ -32,7 +32,12 @@ class LiveFeed:
         self.settings = settings
         self.board = board
         self.consumer = ReconnectingConsumer(
-            settings.kafka, "live feed", self._assign, self._read, on_change=on_change
+            settings.kafka,
+            "live feed",
+            self._assign,
+            self._read,
+            topics=[settings.kafka.live_topic],
+            on_change=on_change,
         )
         self.flusher: asyncio.Task[None] | None = None
         self.changed = asyncio.Event()

@@ -49,7 +49,9 @@ class LiveHours:
         self.settings = settings
         self.parts: dict[HourKey, dict[int, HourFinal]] = {}
         self.caught_up = asyncio.Event()
-        self.consumer = ReconnectingConsumer(settings.kafka, "live hours", self._assign, self._read)
+        self.consumer = ReconnectingConsumer(
+            settings.kafka, "live hours", self._assign, self._read, topics=[settings.kafka.live_hours_topic]
+        )
         self.pending: set[TopicPartition] = set()
         self.ends: dict[TopicPartition, int] = {}
 
