@@ -14,6 +14,7 @@ from topsongs_devstack.kafka import Kafka
 from topsongs_devstack.objectstore import ObjectStore
 from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.services import airflow, dashboard, migrations, spark, streams
+from topsongs_devstack.services.catalog import SongCatalog
 
 ENGINES = ("kafka", "postgres", "s3")
 
@@ -26,6 +27,7 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
         Postgres(settings, PostgresSettings()),
         ObjectStore(settings, S3Settings()),
         migrations.service(settings),
+        SongCatalog(S3Settings()),
         ingest_service(settings),
         streams.service(settings),
         spark.service(settings),

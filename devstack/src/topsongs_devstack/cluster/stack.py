@@ -11,6 +11,7 @@ from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.component import Component
 from topsongs_devstack.objectstore import ObjectStore
 from topsongs_devstack.postgres import Postgres
+from topsongs_devstack.services.catalog import SongCatalog
 from topsongs_devstack.services.migrations import Migrations
 from topsongs_devstack.stack import pick
 
@@ -26,13 +27,16 @@ PARTS = (
 
 
 def engines(settings: ClusterSettings) -> list[Component]:
-    """PostgreSQL (with dashboard-api's read-only role), the S3 store and the chart schema, as `make up`."""
+    """PostgreSQL (with dashboard-api's read-only role), the S3 store, the chart schema and the song
+    catalog the hourly ETL enriches with (which `make demo` uploads on the single-node profile)."""
     devstack = settings.devstack()
     pg_env = {"PG_HOST": settings.postgres_host, "PG_PORT": str(settings.postgres_port)}
+    s3 = S3Settings(endpoint_url=f"http://{settings.s3_host}:{settings.s3_port}")
     return [
         Postgres(devstack, PostgresSettings(host=settings.postgres_host, port=settings.postgres_port)),
-        ObjectStore(devstack, S3Settings(endpoint_url=f"http://{settings.s3_host}:{settings.s3_port}")),
+        ObjectStore(devstack, s3),
         Migrations(devstack, env=pg_env),
+        SongCatalog(s3),
     ]
 
 
