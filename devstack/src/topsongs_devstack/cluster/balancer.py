@@ -106,8 +106,8 @@ class Balancer:
         if self.proc.stop():
             print(f"[devstack] stopped {self.name}", flush=True)
 
-    def servers(self) -> dict[str, str]:
-        """``'pool/server'`` → haproxy's check state (UP, DOWN, ...) from the stats socket, or {}."""
+    def stats(self) -> list[dict[str, str]]:
+        """haproxy's `show stat` rows (frontends, backends, servers), or [] when it does not answer."""
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(2)
@@ -117,14 +117,22 @@ class Balancer:
                 while chunk := sock.recv(65536):
                     chunks.append(chunk)
         except OSError:
-            return {}
+            return []
         text = b"".join(chunks).decode().lstrip("# ")
-        rows = csv.DictReader(text.splitlines())
+        return list(csv.DictReader(text.splitlines()))
+
+    def servers(self) -> dict[str, str]:
+        """``'pool/server'`` → haproxy's check state (UP, DOWN, ...) from the stats socket, or {}."""
         return {
             f"{row['pxname']}/{row['svname']}": row["status"].split()[0]
-            for row in rows
+            for row in self.stats()
             if row.get("svname") not in (None, "FRONTEND", "BACKEND")
         }
+
+    def answered_5xx(self, pool: str) -> int:
+        """5xx answers the pool's frontend sent to clients so far (its servers' and haproxy's own 503s)."""
+        rows = [r for r in self.stats() if r["pxname"] == pool and r["svname"] == "FRONTEND"]
+        return sum(int(r["hrsp_5xx"] or 0) for r in rows)
 
     def status(self) -> Status:
         """Healthy when haproxy runs and every server passes its check; the detail lists each one."""
