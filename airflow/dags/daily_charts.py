@@ -11,7 +11,7 @@ Logic: `topsongs_charts.restate.complete_day`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from airflow.sdk import dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
@@ -25,7 +25,8 @@ from airflow.timetables.interval import CronDataIntervalTimetable
     max_active_runs=2,
     doc_md=__doc__,
     tags=["charts", "postgres"],
-    default_args={"retries": 3, "retry_delay": timedelta(minutes=5)},
+    # The wait between tries is Airflow's [core] default_task_retry_delay (set by devstack and compose).
+    default_args={"retries": 3},
 )
 def daily_charts() -> None:
     """Lake complete for the day → missing hours → top_songs_daily."""

@@ -20,7 +20,7 @@ Re-running an hour gives the same tables. Logic: `topsongs_charts.progress`, `.e
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from airflow.sdk import dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
@@ -34,7 +34,8 @@ from airflow.timetables.interval import CronDataIntervalTimetable
     max_active_runs=4,
     doc_md=__doc__,
     tags=["charts", "lake", "postgres"],
-    default_args={"retries": 3, "retry_delay": timedelta(minutes=2)},
+    # The wait between tries is Airflow's [core] default_task_retry_delay (set by devstack and compose).
+    default_args={"retries": 3},
 )
 def plays_hourly_etl() -> None:
     """Lake complete for the hour → enriched partitions → plays_hourly and top_songs_hourly."""

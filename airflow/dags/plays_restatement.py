@@ -13,7 +13,7 @@ Logic: `topsongs_charts.restate`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from airflow.sdk import dag, task
 
@@ -25,7 +25,8 @@ from airflow.sdk import dag, task
     max_active_runs=1,
     doc_md=__doc__,
     tags=["charts", "lake", "postgres"],
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
+    # The wait between tries is Airflow's [core] default_task_retry_delay (set by devstack and compose).
+    default_args={"retries": 2},
 )
 def plays_restatement() -> None:
     """Stale hours → ETL + hourly load each → daily load of their days."""

@@ -158,12 +158,18 @@ class CeleryAirflow(Airflow):
             extra_roles={"celery-worker": worker},
         )
         self.redis = redis
+        self.cluster = settings
 
     def env(self) -> dict[str, str]:
-        """devstack's Airflow configuration plus the Celery broker and the result backend."""
+        """devstack's Airflow configuration plus the Celery broker, the result backend, and when a task
+        whose worker died is failed and retried."""
         password = self.pg.password.get_secret_value()
         return {
             **super().env(),
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(
+                self.cluster.airflow_task_heartbeat_timeout_s
+            ),
+            "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": str(self.cluster.airflow_retry_delay_s),
             "AIRFLOW__CELERY__BROKER_URL": self.redis.url(),
             "AIRFLOW__CELERY__RESULT_BACKEND": (
                 f"db+postgresql://{self.pg.user}:{password}@{self.pg.host}:{self.pg.port}/{self.database}"

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from topsongs_core.settings import KafkaSettings
 
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
+from topsongs_devstack.services.airflow import RETRY_DELAY_S
 
 # One SCRAM-SHA-512 user per service, each held to its own ACLs; ``admin`` is the super user that
 # creates topics and ACLs and that the brokers talk to each other as.
@@ -73,6 +74,11 @@ class ClusterSettings(BaseSettings):
     redis_port: int = 6379
     airflow_hosts: tuple[str, ...] = ("127.0.1.31", "127.0.1.32", "127.0.1.33")
     airflow_port: int = 8280
+    # A task whose heartbeat is older than this is failed by the scheduler and retried (its worker
+    # died): `[scheduler] task_instance_heartbeat_timeout` (Airflow's default is 300 s).
+    airflow_task_heartbeat_timeout_s: int = 60
+    # The wait before the retry: `[core] default_task_retry_delay`, as `make up`.
+    airflow_retry_delay_s: int = RETRY_DELAY_S
 
     # One node each, the single-node profile's engines with their state here.
     postgres_host: str = "127.0.1.40"

@@ -18,6 +18,9 @@ from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run, wait_until
 
 USER = "admin"
+# Seconds between a failed try and the next (`[core] default_task_retry_delay`; the DAGs set retries,
+# not the delay, so each deployment chooses it).
+RETRY_DELAY_S = 120
 _ROLES = ("api-server", "scheduler", "dag-processor")
 
 
@@ -83,6 +86,7 @@ class Airflow:
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "airflow" / "dags"),
             "AIRFLOW__CORE__EXECUTOR": self.executor,
             "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": str(RETRY_DELAY_S),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
