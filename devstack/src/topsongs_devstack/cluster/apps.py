@@ -26,6 +26,7 @@ def shared_env(settings: ClusterSettings) -> dict[str, str]:
         "DASHBOARD_ALLOWED_ORIGINS": json.dumps([balancer]),
         # The streams user's Kafka ACLs are written for this prefix (cluster/kafka.py).
         "STREAMS_APP_ID": settings.streams_app_id,
+        "STREAMS_SESSION_TIMEOUT_S": str(settings.streams_session_timeout_s),
     }
 
 

@@ -68,6 +68,9 @@ class ClusterSettings(BaseSettings):
     # Faust workers sharing the plays partitions.
     streams_hosts: tuple[str, ...] = ("127.0.1.25", "127.0.1.26")
     streams_web_port: int = 6066
+    # STREAMS_SESSION_TIMEOUT_S of both workers: how soon one takes the partitions of the other when
+    # it dies (Faust's 60 s by default; heartbeats go every 3 s).
+    streams_session_timeout_s: float = 20.0
 
     # Airflow with the CeleryExecutor: redis as its broker; api-server, scheduler/dag-processor, worker.
     redis_host: str = "127.0.1.30"
