@@ -1,6 +1,7 @@
-"""Session fixture of the cluster profile's tests: the whole profile, as `make cluster-up` starts it.
+"""Package fixture of the cluster profile's tests: the whole profile, as `make cluster-up` starts it.
 
-One profile serves every test in this folder (starting it takes about a minute and a quarter); it runs
+One profile serves every test in this package and stops after its last test, before the rest of the
+suite runs (starting it takes about a minute and a quarter, stopping it under one); it runs
 in a private state dir with a free port for every listener, so a `make cluster-up` on the same machine
 (the same 127.0.1.x addresses, the default ports) never collides with it. Tests that stop a process
 start it again before they end: the next test finds every node up.
@@ -64,13 +65,16 @@ def reuse_running() -> bool:
     return os.environ.get("TESTS_REUSE_CLUSTER") == "1"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cluster_settings() -> ClusterSettings:
-    """Settings of the session's profile."""
-    return ClusterSettings() if reuse_running() else private_settings(private_state_dir())
+    """Settings of the session's profile; a private one fails and retries a task whose Celery worker
+    died within seconds, not minutes (test_airflow_celery kills the worker)."""
+    if reuse_running():
+        return ClusterSettings()
+    return private_settings(private_state_dir(), airflow_task_heartbeat_timeout_s=15, airflow_retry_delay_s=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cluster(cluster_settings: ClusterSettings) -> Iterator[ClusterSettings]:
     """Every component of the profile up and healthy; all stopped at the end, in reverse, also on failure."""
     if reuse_running():
@@ -82,7 +86,7 @@ def cluster(cluster_settings: ClusterSettings) -> Iterator[ClusterSettings]:
         yield cluster_settings
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def kafka_cluster(cluster: ClusterSettings) -> ClusterSettings:
     """The profile's three secured KRaft nodes (with the rest of the profile around them)."""
     return cluster
