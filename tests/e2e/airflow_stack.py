@@ -79,15 +79,23 @@ class AirflowApi:
             await asyncio.sleep(1)
         raise AssertionError(f"DAG {dag_id} never appeared: {response.status_code} {response.text}")
 
-    async def trigger(self, dag_id: str, interval: tuple[datetime, datetime] | None = None) -> str:
-        """A manual run for the data interval [start, end) (or of now); returns its run id."""
+    async def trigger(
+        self,
+        dag_id: str,
+        interval: tuple[datetime, datetime] | None = None,
+        logical_date: datetime | None = None,
+    ) -> str:
+        """A manual run for the data interval [start, end) (or of now); returns its run id.
+
+        Its logical date is the interval's end unless given: a DAG has one run per logical date, so
+        another run of an interval that has one (scheduled, say) needs a date of its own."""
         body: dict[str, object] = {"dag_run_id": f"test-{uuid.uuid4().hex[:8]}"}
         if interval is None:
-            body["logical_date"] = datetime.now(UTC).isoformat()
+            body["logical_date"] = (logical_date or datetime.now(UTC)).isoformat()
         else:
             start, end = interval
             body |= {
-                "logical_date": end.isoformat(),
+                "logical_date": (logical_date or end).isoformat(),
                 "data_interval_start": start.isoformat(),
                 "data_interval_end": end.isoformat(),
             }
@@ -112,6 +120,12 @@ class AirflowApi:
         value = response.json()["value"]
         return json.loads(value) if isinstance(value, str) else value
 
+    async def tries(self, dag_id: str, run_id: str, task_id: str) -> list[dict[str, object]]:
+        """Every try of a task instance so far (try_number, state, start_date, ...), oldest first."""
+        response = await self.http.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/tries")
+        assert response.status_code == 200, response.text
+        return sorted(response.json()["task_instances"], key=lambda t: int(t["try_number"]))
+
     async def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
         """State of every task instance of a run (mapped ones as ``task[index]``)."""
         response = await self.http.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")
@@ -133,13 +147,18 @@ def private_metadata_database() -> Iterator[str]:
         postgres.drop_database(database)
 
 
+async def admin_api(airflow: Airflow) -> AirflowApi:
+    """A logged-in client of a running ``airflow``'s REST API, with the password it wrote for its admin."""
+    password = json.loads((airflow.home / "simple_auth_manager_passwords.json").read_text())[USER]
+    return await AirflowApi.login(airflow.url, password)
+
+
 @asynccontextmanager
 async def running_airflow(airflow: Airflow) -> AsyncIterator[AirflowApi]:
     """``airflow`` started, and a logged-in client of its REST API; everything stopped after."""
     try:
         await asyncio.to_thread(airflow.up)
-        password = json.loads((airflow.home / "simple_auth_manager_passwords.json").read_text())[USER]
-        api = await AirflowApi.login(airflow.url, password)
+        api = await admin_api(airflow)
         try:
             yield api
         finally:

@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from dashboard_api.settings import DashboardSettings
 from ingest.settings import IngestSettings
@@ -34,14 +33,13 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.services.spark import spark_jars
 
 from tests.e2e.airflow_stack import AirflowApi, pipeline_env, private_airflow, private_chart_database
+from tests.e2e.charts_oracle import HOUR, REGIONS, oracle_day, oracle_hour, play, plays_hourly
 from tests.e2e.conftest import ARTIFACTS, serve_dashboard, start_live_worker
 from tests.ingest.support import serve
 from tests.servers import serve_ingest
 
 pytestmark = pytest.mark.slow
 
-REGIONS = ("US", "GB", "BR")
-HOUR = timedelta(hours=1)
 # Far-past plays are accepted only because this deployment widens ingest's horizon (and the
 # restatement's, which follows the same contract setting).
 MAX_AGE = timedelta(days=365 * 8)
@@ -108,51 +106,6 @@ def live_worker(charts: ChartsSettings, tmp_path: Path) -> Iterator[None]:
     stop()
 
 
-def _play(rng: random.Random, songs: list, hour: datetime) -> dict[str, object]:
-    song = rng.choices(songs, [1 / (i + 1) for i in range(len(songs))])[0]
-    return {
-        "event_id": str(uuid.uuid4()),
-        "song_id": song.song_id,
-        "title": song.title,
-        "artist": song.artist,
-        "user_id": f"u-{rng.randrange(500)}",
-        "region": rng.choice(REGIONS),
-        "played_at": (hour + timedelta(seconds=rng.randrange(3600))).isoformat(),
-    }
-
-
-def _oracle_hour(sent: list[dict[str, object]], hour: datetime) -> dict[str, list[tuple[str, int]]]:
-    counts: Counter[tuple[str, str]] = Counter()
-    for e in {e["event_id"]: e for e in sent}.values():
-        at = datetime.fromisoformat(str(e["played_at"]))
-        if hour <= at < hour + HOUR:
-            counts[str(e["region"]), str(e["song_id"])] += 1
-    return {
-        r: sorted(((s, n) for (reg, s), n in counts.items() if reg == r), key=lambda kv: (-kv[1], kv[0]))
-        for r in REGIONS
-    }
-
-
-def _oracle_day(sent: list[dict[str, object]], day: date) -> dict[str, list[tuple[str, int]]]:
-    start = datetime.combine(day, time(), UTC)
-    total: dict[str, Counter[str]] = {r: Counter() for r in REGIONS}
-    for h in range(24):
-        for region, songs in _oracle_hour(sent, start + h * HOUR).items():
-            total[region].update(dict(songs))
-    return {r: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for r, c in total.items()}
-
-
-def _hourly(pg: PostgresSettings, hour: datetime) -> dict[str, list[tuple[str, int]]]:
-    """Every song's plays per region (plays_hourly), by plays desc then song_id."""
-    with psycopg.connect(pg.dsn()) as conn:
-        rows = conn.execute(
-            "SELECT region, song_id, plays FROM plays_hourly WHERE hour = %s ORDER BY region, plays DESC,"
-            " song_id",
-            (hour,),
-        ).fetchall()
-    return {r: [(s, n) for reg, s, n in rows if reg == r] for r in REGIONS}
-
-
 async def _charts(http: httpx.AsyncClient, path: str, **params: str) -> dict[str, dict]:
     return {region: (await http.get(path, params={"region": region, **params})).json() for region in REGIONS}
 
@@ -204,11 +157,11 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
 
             # Once the lake job has committed a first batch, the next trigger is ~40 s away: plays
             # posted now are in Kafka but not in the lake when the run starts.
-            await post([_play(rng, songs, hour) for _ in range(200)])
+            await post([play(rng, songs, hour) for _ in range(200)])
             await _lake_caught_up(charts, await asyncio.to_thread(kafka_end_offsets, charts.kafka), 240)
             for _ in range(8):
-                await post([_play(rng, songs, hour) for _ in range(150)])
-                single = _play(rng, songs, hour)
+                await post([play(rng, songs, hour) for _ in range(150)])
+                single = play(rng, songs, hour)
                 assert (await client.post("/play", json=single)).status_code == 202
                 sent.append(single)
                 await asyncio.sleep(1)
@@ -217,7 +170,7 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
             run_id = await _run(api, "plays_hourly_etl", (hour, hour + HOUR))
             waited = await api.xcom("plays_hourly_etl", run_id, "lake_complete")
             assert isinstance(waited, dict) and waited["behind_at_start"] > 0, waited
-            assert _hourly(charts.postgres, hour) == _oracle_hour(sent, hour)
+            assert plays_hourly(charts.postgres, hour) == oracle_hour(sent, hour)
             await _run(api, "daily_charts", (hour - 12 * HOUR, hour + 12 * HOUR))
             await api.unpause("plays_restatement")
 
@@ -225,7 +178,7 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
             # already-counted ids, posted the way a retrying client would.
             first_final = len({e["event_id"] for e in sent})
             earlier, two_days = hour - 3 * HOUR, hour - timedelta(days=2)
-            late = [_play(rng, songs, h) for h in (hour, earlier, two_days) for _ in range(60)]
+            late = [play(rng, songs, h) for h in (hour, earlier, two_days) for _ in range(60)]
             await post(late + rng.sample(sent, 40))
             ends = await asyncio.to_thread(kafka_end_offsets, charts.kafka)
             await _lake_caught_up(charts, ends, 240)
@@ -248,20 +201,20 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
         ]
 
     for h in (two_days, earlier, hour):
-        assert _hourly(charts.postgres, h) == _oracle_hour(sent, h), h
+        assert plays_hourly(charts.postgres, h) == oracle_hour(sent, h), h
     settings = DashboardSettings(kafka=charts.kafka, postgres=charts.postgres)
     async with serve_dashboard(settings) as base, httpx.AsyncClient(base_url=base) as http:
         hourly = await _charts(http, "/api/top/hourly", hour=hour.isoformat())
         late_here = Counter(e["region"] for e in late if e["played_at"] >= hour.isoformat())
         for region, chart in hourly.items():
-            assert [(e["song_id"], e["plays"]) for e in chart["entries"]] == _oracle_hour(sent, hour)[region][
+            assert [(e["song_id"], e["plays"]) for e in chart["entries"]] == oracle_hour(sent, hour)[region][
                 :10
             ]
             assert (chart["status"], chart["late_plays"]) == ("restated", late_here[region]), chart
         for d in (day, two_days.date()):
             daily = await _charts(http, "/api/top/daily", date=str(d))
             for region, chart in daily.items():
-                assert [(e["song_id"], e["plays"]) for e in chart["entries"]] == _oracle_day(sent, d)[region][
+                assert [(e["song_id"], e["plays"]) for e in chart["entries"]] == oracle_day(sent, d)[region][
                     :10
                 ]
                 assert chart["status"] in {"final", "restated"}, chart
@@ -282,7 +235,7 @@ async def test_hour_waits_for_the_lake_and_late_plays_are_restated(
                     assert at_hour["late_dropped"] == at_hour["batch_plays"] > 0, at_hour
         yesterday = backfill_now.date() - timedelta(days=1)
         daily = await _charts(http, "/api/top/daily", date=str(yesterday))
-        expected = _oracle_day(backfilled, yesterday)
+        expected = oracle_day(backfilled, yesterday)
         for region, chart in daily.items():
             assert [(e["song_id"], e["plays"]) for e in chart["entries"]] == expected[region][:10]
             assert chart["status"] == "final", chart
