@@ -37,7 +37,6 @@ from typing import Any
 
 import httpx
 import orjson
-import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -49,7 +48,7 @@ from topsongs_charts.settings import ChartsSettings
 from topsongs_core.events import PlayEvent
 from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.lake_layout import LakeLayout
-from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
+from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings, S3Settings
 from topsongs_devstack.apps import AppService
 from topsongs_devstack.cluster.apps import balancer, services
 from topsongs_devstack.cluster.kafka import KafkaNode, cluster_health, controller_leader
@@ -58,6 +57,7 @@ from topsongs_devstack.cluster.spark import SparkWorker, daemons, master_state
 from topsongs_devstack.services.airflow import USER
 
 from tests.e2e.airflow_stack import AirflowApi
+from tests.e2e.charts_oracle import oracle_hour, plays_hourly, top_songs_hourly
 from tests.streams.live_oracle import plays, wait_for_oracle
 
 pytestmark = pytest.mark.timeout(900)
@@ -437,41 +437,6 @@ async def lake_caught_up(cluster: Cluster, timeout_s: float = 240) -> float:
     return time.monotonic() - started
 
 
-def oracle_hour(hour_plays: dict[str, dict[str, object]]) -> dict[tuple[str, str], int]:
-    """(region, song_id) → unique plays of the hour."""
-    return dict(Counter((str(p["region"]), str(p["song_id"])) for p in hour_plays.values()))
-
-
-def hourly_table(pg: PostgresSettings, hour: datetime) -> dict[tuple[str, str], int]:
-    """(region, song_id) → plays in `plays_hourly` for ``hour``."""
-    with psycopg.connect(pg.dsn()) as conn:
-        rows = conn.execute("SELECT region, song_id, plays FROM plays_hourly WHERE hour = %s", (hour,))
-        return {(region, song): plays for region, song, plays in rows.fetchall()}
-
-
-def top_table(pg: PostgresSettings, hour: datetime) -> dict[str, list[tuple[str, int]]]:
-    """region → [(song_id, plays)] by rank in `top_songs_hourly` for ``hour``."""
-    with psycopg.connect(pg.dsn()) as conn:
-        rows = conn.execute(
-            'SELECT region, song_id, plays FROM top_songs_hourly WHERE "timestamp" = %s'
-            " ORDER BY region, rank",
-            (hour,),
-        ).fetchall()
-    top: dict[str, list[tuple[str, int]]] = {}
-    for region, song, n in rows:
-        top.setdefault(region, []).append((song, n))
-    return top
-
-
-def top_oracle(counts: dict[tuple[str, str], int], n: int) -> dict[str, list[tuple[str, int]]]:
-    """region → the top ``n`` (plays desc, then song_id) of ``counts``."""
-    regions = sorted({region for region, _ in counts})
-    return {
-        r: sorted(((s, c) for (reg, s), c in counts.items() if reg == r), key=lambda kv: (-kv[1], kv[0]))[:n]
-        for r in regions
-    }
-
-
 @pytest.fixture(scope="module")
 async def battery(cluster: ClusterSettings) -> AsyncIterator[Battery]:
     """Run the load and the faults once; read back Kafka, the lake and the hour's charts."""
@@ -564,12 +529,14 @@ async def test_the_hour_processed_by_airflow_equals_the_oracle(
     api, run_id = battery.etl
     state = await api.wait(ETL, run_id, timeout_s=420)
     assert state == "success", await api.task_states(ETL, run_id)
-    want, pg = oracle_hour(battery.hour_plays), Cluster(cluster).charts.postgres
+    pg, regions = Cluster(cluster).charts.postgres, ContractSettings().regions
+    want = oracle_hour(list(battery.hour_plays.values()), battery.hour, regions)
 
     # The restatement DAG may be restating the same hour meanwhile (the lake gained files): both
     # compute from the whole lake, so the tables settle on the oracle.
     async def settled() -> bool:
-        return await asyncio.to_thread(hourly_table, pg, battery.hour) == want
+        return await asyncio.to_thread(plays_hourly, pg, battery.hour, regions) == want
 
     await eventually(settled, 120, f"plays_hourly of {battery.hour} equal to the oracle")
-    assert top_table(pg, battery.hour) == top_oracle(want, Cluster(cluster).charts.top_n)
+    top = {region: songs[: Cluster(cluster).charts.top_n] for region, songs in want.items()}
+    assert top_songs_hourly(pg, battery.hour, regions) == top

@@ -29,7 +29,9 @@ def play(rng: random.Random, songs: list, hour: datetime) -> dict[str, object]:
     }
 
 
-def oracle_hour(sent: list[dict[str, object]], hour: datetime) -> dict[str, list[tuple[str, int]]]:
+def oracle_hour(
+    sent: list[dict[str, object]], hour: datetime, regions: tuple[str, ...] = REGIONS
+) -> dict[str, list[tuple[str, int]]]:
     """Per region, every song's plays in ``hour`` (each event_id once), by plays desc then song_id."""
     counts: Counter[tuple[str, str]] = Counter()
     for e in {e["event_id"]: e for e in sent}.values():
@@ -38,7 +40,7 @@ def oracle_hour(sent: list[dict[str, object]], hour: datetime) -> dict[str, list
             counts[str(e["region"]), str(e["song_id"])] += 1
     return {
         r: sorted(((s, n) for (reg, s), n in counts.items() if reg == r), key=lambda kv: (-kv[1], kv[0]))
-        for r in REGIONS
+        for r in regions
     }
 
 
@@ -52,22 +54,28 @@ def oracle_day(sent: list[dict[str, object]], day: date) -> dict[str, list[tuple
     return {r: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for r, c in total.items()}
 
 
-def plays_hourly(pg: PostgresSettings, hour: datetime) -> dict[str, list[tuple[str, int]]]:
+def plays_hourly(
+    pg: PostgresSettings, hour: datetime, regions: tuple[str, ...] = REGIONS
+) -> dict[str, list[tuple[str, int]]]:
     """Every song's plays per region (plays_hourly), by plays desc then song_id."""
     query = (
         "SELECT region, song_id, plays FROM plays_hourly WHERE hour = %s ORDER BY region, plays DESC, song_id"
     )
-    return _per_region(pg, query, hour)
+    return _per_region(pg, query, hour, regions)
 
 
-def top_songs_hourly(pg: PostgresSettings, hour: datetime) -> dict[str, list[tuple[str, int]]]:
+def top_songs_hourly(
+    pg: PostgresSettings, hour: datetime, regions: tuple[str, ...] = REGIONS
+) -> dict[str, list[tuple[str, int]]]:
     """The hour's chart per region (top_songs_hourly) as (song_id, plays), by rank."""
     query = 'SELECT region, song_id, plays FROM top_songs_hourly WHERE "timestamp" = %s ORDER BY region, rank'
-    return _per_region(pg, query, hour)
+    return _per_region(pg, query, hour, regions)
 
 
-def _per_region(pg: PostgresSettings, query: str, hour: datetime) -> dict[str, list[tuple[str, int]]]:
+def _per_region(
+    pg: PostgresSettings, query: str, hour: datetime, regions: tuple[str, ...]
+) -> dict[str, list[tuple[str, int]]]:
     """``query``'s (region, song_id, plays) rows for ``hour``, per region, in the query's order."""
     with psycopg.connect(pg.dsn()) as conn:
         rows = conn.execute(query, (hour,)).fetchall()
-    return {r: [(s, n) for reg, s, n in rows if reg == r] for r in REGIONS}
+    return {r: [(s, n) for reg, s, n in rows if reg == r] for r in regions}
