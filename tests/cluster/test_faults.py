@@ -54,6 +54,7 @@ from topsongs_devstack.cluster.apps import balancer, services
 from topsongs_devstack.cluster.kafka import KafkaNode, cluster_health, controller_leader
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_settings
 from topsongs_devstack.cluster.spark import SparkWorker, daemons, master_state
+from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.services.airflow import USER
 
 from tests.e2e.airflow_stack import AirflowApi
@@ -97,6 +98,19 @@ class Battery:
     hour_plays: dict[str, dict[str, object]]  # event_id → play, Kafka's plays stamped in ``hour``
     lake_ids: Counter[str]
     etl: tuple[AirflowApi, str]  # the REST client and the hour's plays_hourly_etl run, started at once
+
+    def accepted(self) -> set[str]:
+        """Event ids the simulator got a 202 for."""
+        return set(self.report["accepted_event_ids"])
+
+    def lost(self) -> set[str]:
+        """Accepted ids that are not in Kafka."""
+        return self.accepted() - set(self.kafka_ids)
+
+    def duplicated(self) -> int:
+        """Extra Kafka records of accepted ids (a retried 503 whose first try had reached Kafka)."""
+        accepted = self.accepted()
+        return sum(n - 1 for i, n in self.kafka_ids.items() if n > 1 and i in accepted)
 
 
 class Cluster:
@@ -481,7 +495,7 @@ async def battery(cluster: ClusterSettings) -> AsyncIterator[Battery]:
         for r in records
         if hour <= datetime.fromisoformat(str(r["played_at"]).replace("Z", "+00:00")) < hour + HOUR
     }
-    yield Battery(
+    outcome = Battery(
         hour=hour,
         report=report,
         faults=faults,
@@ -490,18 +504,34 @@ async def battery(cluster: ClusterSettings) -> AsyncIterator[Battery]:
         lake_ids=await asyncio.to_thread(read_lake_ids, handles),
         etl=(api, run_id),
     )
+    write_figures(outcome, caught_up)
+    yield outcome
+
+
+def write_figures(battery: Battery, caught_up_s: float) -> None:
+    """The run's figures in artifacts/cluster-faults.json (`make test` prints no passing test's output)."""
+    figures = {
+        "simulator": battery.report["summary"],
+        "accepted": len(battery.accepted()),
+        "lost": len(battery.lost()),
+        "duplicated_in_kafka": battery.duplicated(),
+        "lake_rows": sum(battery.lake_ids.values()),
+        "kafka_records": sum(battery.kafka_ids.values()),
+        "lake_caught_up_s": round(caught_up_s, 1),
+        "faults": [
+            {"fault": f.name, "recovery_s": round(f.recovery_s, 1), "5xx": f.answered_5xx, **f.detail}
+            for f in battery.faults
+        ],
+    }
+    out = REPO_ROOT / "artifacts" / "cluster-faults.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(orjson.dumps(figures, option=orjson.OPT_INDENT_2))
 
 
 async def test_every_accepted_play_is_in_kafka_and_the_lake_exactly(battery: Battery) -> None:
-    summary, accepted = battery.report["summary"], set(battery.report["accepted_event_ids"])
-    print(
-        "simulator:",
-        {k: summary[k] for k in ("achieved_rate", "accepted_events", "retries", "rejected_events")},
-    )
+    summary, accepted, lost = battery.report["summary"], battery.accepted(), battery.lost()
     assert len(accepted) > 100_000, summary  # the load ran for the whole battery
-    lost = accepted - set(battery.kafka_ids)
-    duplicated = sum(n - 1 for i, n in battery.kafka_ids.items() if n > 1 and i in accepted)
-    print(f"accepted {len(accepted)}, lost {len(lost)}, duplicated in Kafka {duplicated}")
+    print(f"accepted {len(accepted)}, lost {len(lost)}, duplicated in Kafka {battery.duplicated()}")
     assert not lost, f"{len(lost)} plays answered 202 are not in Kafka, e.g. {sorted(lost)[:5]}"
     assert accepted <= set(battery.hour_plays), "every accepted play is stamped in the battery's hour"
     missing = battery.kafka_ids - battery.lake_ids
