@@ -245,9 +245,13 @@ class Load:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
 
     def stop(self) -> dict[str, Any]:
-        """Interrupt it (Ctrl-C: it reports what it sent so far) and return its report."""
-        self.proc.send_signal(signal.SIGINT)
-        code = self.proc.wait(60)
+        """Stop it (SIGTERM: it reports what it sent so far) and return its report; never leave it running."""
+        self.proc.terminate()
+        try:
+            code = self.proc.wait(60)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
         assert code == 130, f"simulator exited {code}:\n{self.log.read_text()[-3000:]}"
         report: dict[str, Any] = orjson.loads(self.report_path.read_bytes())
         return report

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -141,3 +143,28 @@ def test_cli_run_writes_the_report(tmp_path: Path) -> None:
     chart = doc["expected_top10"]["GB"]["5m"][0]
     assert chart["window_end"] == "2025-04-23T14:01:00.000Z"  # rolling, minute by minute
     assert len(chart["entries"]) == 10
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+async def test_a_signal_stops_the_run_with_its_report(sig: signal.Signals, tmp_path: Path) -> None:
+    """Ctrl-C or `kill` ends `simulator run` with the report of what it sent, also when it was
+    started with SIGINT ignored, as a shell's background job is."""
+    async with StandinIngest() as ingest:
+        report = tmp_path / "report.json"
+        argv = [sys.executable, "-m", "simulator.cli", "run", "--ingest-url", ingest.url]
+        argv += ["--rate", "500", "--duration", "10m", "--report", str(report), "--no-progress"]
+        ignore_sigint = lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)  # noqa: E731
+        run = await asyncio.create_subprocess_exec(*argv, preexec_fn=ignore_sigint)
+        try:
+            while ingest.requests < 200:
+                assert run.returncode is None
+                await asyncio.sleep(0.1)
+            run.send_signal(sig)
+            code = await asyncio.wait_for(run.wait(), 30)
+        finally:
+            if run.returncode is None:
+                run.kill()
+    assert code == 130
+    doc = orjson.loads(report.read_bytes())
+    assert doc["summary"]["interrupted"] is True
+    assert doc["summary"]["accepted_events"] >= 200

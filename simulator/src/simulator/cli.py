@@ -7,9 +7,12 @@ import argparse
 import asyncio
 import logging
 import re
+import signal
 import sys
+from collections.abc import Coroutine
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.logging import RichHandler
@@ -20,6 +23,7 @@ from simulator.catalog import write_catalog
 from simulator.catalog_llm import load_catalog
 from simulator.faults import FaultConfig
 from simulator.lake import upload_catalog
+from simulator.report import RunStats
 from simulator.sender import SendConfig
 from simulator.settings import SimulatorSettings
 from simulator.simulation import RunOptions, simulate
@@ -237,6 +241,24 @@ def _regions(args: argparse.Namespace) -> dict[str, float]:
     return regions
 
 
+async def until_signalled(run: Coroutine[Any, Any, RunStats]) -> RunStats:
+    """Await a run; SIGINT (Ctrl-C) or SIGTERM stops it, and it reports what it sent so far.
+
+    Handled here rather than by asyncio's default Ctrl-C handling, which Python skips when the
+    process starts with SIGINT ignored (as a background job of a shell does) and which leaves
+    SIGTERM fatal: `kill` or a container stop then loses the report.
+    """
+    task = asyncio.ensure_future(run)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        return await task
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
 def _run(args: argparse.Namespace, settings: SimulatorSettings, console: Console) -> int:
     catalog = load_catalog(settings, refresh=args.refresh_catalog)
     if args.duration is None and args.count is None:
@@ -259,7 +281,7 @@ def _run(args: argparse.Namespace, settings: SimulatorSettings, console: Console
     if opts.start is not None and opts.start.tzinfo is None:
         console.print("[red]--start needs a UTC offset, e.g. 2025-04-23T14:00:00+00:00")
         return 2
-    stats = asyncio.run(simulate(catalog, opts, console))
+    stats = asyncio.run(until_signalled(simulate(catalog, opts, console)))
     if stats.interrupted:
         return 130
     return 0 if stats.sent_events else 1
@@ -282,7 +304,7 @@ def _backfill(args: argparse.Namespace, settings: SimulatorSettings, console: Co
         progress=not args.no_progress,
         users_per_region=args.users_per_region,
     )
-    stats = asyncio.run(backfill(load_catalog(settings), opts, console))
+    stats = asyncio.run(until_signalled(backfill(load_catalog(settings), opts, console)))
     if stats.interrupted:
         return 130
     return 1 if stats.rejected else 0
