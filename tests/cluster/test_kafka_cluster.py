@@ -84,15 +84,17 @@ async def test_ingest_may_only_write_the_plays_topic(kafka_cluster: ClusterSetti
 
 async def test_dashboard_reads_the_live_topics_and_cannot_write(kafka_cluster: ClusterSettings) -> None:
     dashboard, streams = as_user(kafka_cluster, "dashboard"), as_user(kafka_cluster, "streams")
+    mark = f"chart-{uuid.uuid4()}".encode()  # the profile's workers publish on the live topic too
     async with AIOKafkaProducer(**aiokafka_connection(streams), acks="all") as producer:
-        await producer.send_and_wait(streams.live_topic, b"chart")
-    consumer = AIOKafkaConsumer(**aiokafka_connection(dashboard), auto_offset_reset="earliest")
+        sent = await producer.send_and_wait(streams.live_topic, mark, partition=0)
+    consumer = AIOKafkaConsumer(**aiokafka_connection(dashboard))
     async with consumer:  # manual assignment, as dashboard-api's live feed does: no group
-        consumer.assign(
-            [TopicPartition(dashboard.live_topic, 0), TopicPartition(dashboard.live_hours_topic, 0)]
-        )
-        batch = await consumer.getmany(timeout_ms=10_000)
-    assert b"chart" in [r.value for rs in batch.values() for r in rs]
+        live, hours = TopicPartition(dashboard.live_topic, 0), TopicPartition(dashboard.live_hours_topic, 0)
+        consumer.assign([live, hours])
+        consumer.seek(live, sent.offset)
+        await consumer.seek_to_beginning(hours)
+        batch = await consumer.getmany(live, timeout_ms=10_000)
+    assert mark in [r.value for rs in batch.values() for r in rs]
     async with AIOKafkaProducer(**aiokafka_connection(dashboard), acks="all") as producer:
         for topic in (dashboard.live_topic, dashboard.plays_topic):
             with pytest.raises(TopicAuthorizationFailedError):
@@ -118,12 +120,16 @@ async def test_each_service_sees_only_its_topics(kafka_cluster: ClusterSettings)
         kafka.live_topic,
         kafka.live_hours_topic,
     )
+    async with AIOKafkaConsumer(**aiokafka_connection(kafka)) as admin:
+        # The Faust workers' own topics (changelog, assignor), under their app id's prefix.
+        own = {t for t in await admin.topics() if t.startswith(f"{kafka_cluster.streams_app_id}-")}
+    assert own, "the profile's streams workers made their topics"
     visible = {
         "ingest": {plays},
-        "streams": {plays, dlq, live, hours},
+        "streams": {plays, dlq, live, hours, *own},
         "dashboard": {live, hours},
         "lake": {plays},
-        "admin": {plays, dlq, live, hours},
+        "admin": {plays, dlq, live, hours, *own},
     }
     for user, expected in visible.items():
         consumer = AIOKafkaConsumer(**aiokafka_connection(as_user(kafka_cluster, user)))
