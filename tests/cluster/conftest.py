@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 from topsongs_devstack.cluster.settings import ClusterSettings
-from topsongs_devstack.cluster.stack import components
+from topsongs_devstack.cluster.stack import components, waves
 from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.process import free_port
-from topsongs_devstack.stack import running
+from topsongs_devstack.stack import running_in_waves
 
 PORTS = (
     "kafka_port",
@@ -82,7 +82,7 @@ def cluster(cluster_settings: ClusterSettings) -> Iterator[ClusterSettings]:
         assert not sick, f"TESTS_REUSE_CLUSTER=1 but not healthy: {sick}"
         yield cluster_settings
         return
-    with running(components(cluster_settings)):
+    with running_in_waves(waves(cluster_settings)):
         yield cluster_settings
 
 

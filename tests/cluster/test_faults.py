@@ -138,10 +138,16 @@ class Cluster:
         return KafkaNode(self.settings, index)
 
     async def healthy_kafka(self, timeout_s: float = 120) -> float:
-        """Wait until three brokers serve with no partition short of replicas; seconds it took."""
+        """Wait until every node answers on its own listener and the cluster has three brokers and no
+        partition short of replicas; seconds it took. (Right after a kill the metadata still lists the
+        dead node in sync for a while: the cluster view alone would call it whole too early.)"""
         started = time.monotonic()
+        nodes = [self.node(n) for n in range(1, len(self.settings.kafka_hosts) + 1)]
 
         async def whole() -> bool:
+            answering = await asyncio.gather(*(asyncio.to_thread(node.status) for node in nodes))
+            if not all(status.healthy for status in answering):
+                return False
             try:
                 health = await cluster_health(self.admin)
             except Exception:  # a node that is starting refuses or drops the admin's requests
@@ -270,7 +276,6 @@ async def kill_controller(cluster: Cluster) -> Fault:
 
     await eventually(elected, 60, "a new active controller")
     fault.detail["new controller elected in s"] = round(time.monotonic() - started, 1)
-    await asyncio.sleep(5)  # the load runs on two nodes for a while
     await asyncio.to_thread(cluster.node(victim).up)
     await cluster.healthy_kafka()
     fault.recovery_s = time.monotonic() - started
@@ -297,7 +302,6 @@ async def kill_leader(cluster: Cluster) -> Fault:
 
     await eventually(moved, 60, f"new leaders for partitions {led}")
     fault.detail["leaders moved in s"] = round(time.monotonic() - started, 1)
-    await asyncio.sleep(5)
     await asyncio.to_thread(cluster.node(victim).up)
     await cluster.healthy_kafka()
     fault.recovery_s = time.monotonic() - started
@@ -403,7 +407,7 @@ async def kill_ingest(cluster: Cluster) -> Fault:
 
     await eventually(down, 30, "haproxy marking ingest-1 DOWN")
     fault.detail["marked DOWN in s"] = round(time.monotonic() - started, 2)
-    await asyncio.sleep(5)  # ingest-2 alone takes the load
+    await asyncio.sleep(3)  # ingest-2 alone takes the load
     await asyncio.to_thread(victim.up)
 
     async def up() -> bool:
@@ -479,7 +483,6 @@ async def battery(cluster: ClusterSettings) -> AsyncIterator[Battery]:
         app_faults[-1].detail["5xx while streams, Spark and ingest faults ran"] = (
             handles.lb.answered_5xx("ingest") - before
         )
-        await asyncio.sleep(5)
     finally:
         report = load.stop()
     for fault in faults:
@@ -534,7 +537,8 @@ def write_figures(battery: Battery, caught_up_s: float) -> None:
 
 async def test_every_accepted_play_is_in_kafka_and_the_lake_exactly(battery: Battery) -> None:
     summary, accepted, lost = battery.report["summary"], battery.accepted(), battery.lost()
-    assert len(accepted) > 100_000, summary  # the load ran for the whole battery
+    # The load ran for the whole battery, at half the target rate or more (figures in the note).
+    assert summary["elapsed_s"] > 60 and len(accepted) >= RATE * summary["elapsed_s"] / 2, summary
     print(f"accepted {len(accepted)}, lost {len(lost)}, duplicated in Kafka {battery.duplicated()}")
     assert not lost, f"{len(lost)} plays answered 202 are not in Kafka, e.g. {sorted(lost)[:5]}"
     assert accepted <= set(battery.hour_plays), "every accepted play is stamped in the battery's hour"

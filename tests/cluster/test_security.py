@@ -15,6 +15,7 @@ import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
@@ -148,10 +149,10 @@ def refusal_lines(log: str) -> list[str]:
 @pytest.mark.timeout(LAKE_EXIT_BOUND_S + 60)
 @pytest.mark.parametrize("service", list(SERVICES))
 def test_a_wrong_password_stops_the_service_at_start_up(
-    cluster: ClusterSettings, probes: DevstackSettings, service: str
+    cluster: ClusterSettings, refused: dict[tuple[str, str], Exited], service: str
 ) -> None:
     user, _ = SERVICES[service]
-    exited = run_refused(probes, cluster, service, "wrong-password", {"KAFKA_SASL_PASSWORD": WRONG_PASSWORD})
+    exited = refused[service, "wrong-password"]
 
     assert exited.code is not None, f"{service} still running {exited.seconds:.0f} s after its start"
     assert exited.code != 0, exited.log[-3000:]
@@ -181,19 +182,34 @@ def _outside(cluster: ClusterSettings) -> list[tuple[str, dict[str, str], str]]:
     ]
 
 
+@pytest.fixture(scope="module")
+def refused(probes: DevstackSettings, cluster: ClusterSettings) -> dict[tuple[str, str], Exited]:
+    """Every refused start of this module, run side by side (the two lake JVMs' start-up dominates),
+    by (service, case)."""
+    wrong = {"KAFKA_SASL_PASSWORD": WRONG_PASSWORD}
+    cases = [(service, "wrong-password", wrong) for service in SERVICES]
+    cases += [(service, "outside-acl", overrides) for service, overrides, _ in _outside(cluster)]
+    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
+        runs = {
+            (service, case): pool.submit(run_refused, probes, cluster, service, case, overrides)
+            for service, case, overrides in cases
+        }
+    return {key: run.result() for key, run in runs.items()}
+
+
 @pytest.mark.timeout(LAKE_EXIT_BOUND_S + 60)
 @pytest.mark.parametrize("index", range(4), ids=list(SERVICES))
 def test_a_setting_outside_the_acls_stops_the_service_naming_it(
-    cluster: ClusterSettings, probes: DevstackSettings, index: int
+    cluster: ClusterSettings, refused: dict[tuple[str, str], Exited], index: int
 ) -> None:
-    service, overrides, refused = _outside(cluster)[index]
+    service, _overrides, what = _outside(cluster)[index]
     user, _ = SERVICES[service]
-    exited = run_refused(probes, cluster, service, "outside-acl", overrides)
+    exited = refused[service, "outside-acl"]
 
     assert exited.code is not None, f"{service} still running {exited.seconds:.0f} s after its start"
     assert exited.code != 0, exited.log[-3000:]
-    lines = [line for line in refusal_lines(exited.log) if refused in line and f"user {user!r}" in line]
-    assert lines, f"{refused!r} (user {user!r}) not in {service}'s log:\n{exited.log[-3000:]}"
+    lines = [line for line in refusal_lines(exited.log) if what in line and f"user {user!r}" in line]
+    assert lines, f"{what!r} (user {user!r}) not in {service}'s log:\n{exited.log[-3000:]}"
     print(f"[security] {service}: exited {exited.seconds:.1f} s after its start with: {lines[0].strip()}")
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
@@ -62,3 +63,33 @@ def running(parts: Sequence[Component]) -> Iterator[None]:
     finally:
         for part in reversed(parts):
             part.down()
+
+
+@contextmanager
+def running_in_waves(waves: Sequence[Sequence[Sequence[Component]]]) -> Iterator[None]:
+    """Like ``running``, faster: each wave's chains start side by side (a chain's components in
+    order), a wave once the one before it is up; at the end the waves go down in reverse, each
+    one's chains side by side (a chain in reverse order), also on failure."""
+    try:
+        for wave in waves:
+            _side_by_side(wave, _up_in_order)  # the first failure stops the start
+        yield
+    finally:
+        for wave in reversed(waves):
+            _side_by_side(wave, _down_in_reverse)
+
+
+def _side_by_side(wave: Sequence[Sequence[Component]], act: Callable[[Sequence[Component]], None]) -> None:
+    with ThreadPoolExecutor(max_workers=max(len(wave), 1)) as pool:
+        for done in [pool.submit(act, chain) for chain in wave]:
+            done.result()
+
+
+def _up_in_order(chain: Sequence[Component]) -> None:
+    for part in chain:
+        part.up()
+
+
+def _down_in_reverse(chain: Sequence[Component]) -> None:
+    for part in reversed(chain):
+        part.down()

@@ -52,15 +52,23 @@ def _factory(module: str, name: str) -> Callable[[ClusterSettings], list[Compone
     return found
 
 
+def parts(settings: ClusterSettings) -> dict[str, list[Component]]:
+    """Each part's components in start order, by part (module) name."""
+    found = {module: _factory(module, name) for module, name in PARTS}
+    return {module: build(settings) for module, build in found.items() if build is not None}
+
+
 def components(settings: ClusterSettings | None = None) -> list[Component]:
     """Every part's components, in start order."""
-    settings = settings or ClusterSettings()
-    every: list[Component] = []
-    for module, name in PARTS:
-        build = _factory(module, name)
-        if build is not None:
-            every.extend(build(settings))
-    return every
+    return [c for part in parts(settings or ClusterSettings()).values() for c in part]
+
+
+def waves(settings: ClusterSettings) -> list[list[list[Component]]]:
+    """The parts in two waves of independent chains: Kafka beside PostgreSQL and S3, then Spark, the
+    services and Airflow side by side (each needs only the first wave). Same order within a part."""
+    by_part = parts(settings)
+    first, second = ("kafka", "stack"), ("spark", "apps", "airflow")
+    return [[by_part[p] for p in first if p in by_part], [by_part[p] for p in second if p in by_part]]
 
 
 def select(names: list[str] | None, settings: ClusterSettings | None = None) -> list[Component]:
