@@ -28,13 +28,16 @@ def _options(url: str, **send: object) -> RunOptions:
     return RunOptions(send=config, regions={"US": 1, "GB": 1}, start=START, progress=False)
 
 
-async def test_achieved_rate_within_five_percent(catalog: Catalog) -> None:
+async def test_sends_rate_times_duration_paced_by_the_bucket(catalog: Catalog) -> None:
+    # How close the achieved rate comes to the target is bench/simulator_rate.py's figure; here
+    # only what pacing guarantees: the count, and never faster than the rate (past the bucket's
+    # burst of 10, the 600 plays take at least 2.95 s).
     async with StandinIngest() as ingest:
         stats = await simulate(catalog, _options(ingest.url, rate=200.0, count=None, duration_s=3.0))
     summary = stats.summary()
     assert summary["sent_events"] == 600
     assert summary["events_by_status"] == {"202": 600}
-    assert abs(summary["achieved_rate"] / 200 - 1) < 0.05, summary
+    assert summary["elapsed_s"] >= (600 - 10) / 200, summary
     assert ingest.requests == 600
 
 
