@@ -263,24 +263,32 @@ class Load:
         return report
 
 
-async def kill_controller(cluster: Cluster) -> Fault:
-    """SIGKILL the active controller; a new one is elected; the node restarts and catches up."""
-    victim = controller_leader(cluster.settings)
-    assert victim is not None
-    fault, before = Fault(f"SIGKILL active controller (node {victim})"), cluster.lb.answered_5xx("ingest")
-    started = time.monotonic()
+async def kill_node(
+    cluster: Cluster, victim: int, fault: Fault, taken_over: Callable[[], Awaitable[bool]], what: str
+) -> Fault:
+    """SIGKILL node ``victim``; once ``taken_over`` holds (``what``: the other nodes took its role),
+    restart it and wait until the cluster is whole; ``fault`` gets the times and the 5xx meanwhile."""
+    before, started = cluster.lb.answered_5xx("ingest"), time.monotonic()
     kill(cluster.node(victim).broker())
-
-    async def elected() -> bool:
-        return controller_leader(cluster.settings) not in (None, victim)
-
-    await eventually(elected, 60, "a new active controller")
-    fault.detail["new controller elected in s"] = round(time.monotonic() - started, 1)
+    await eventually(taken_over, 60, what)
+    fault.detail[f"{what} in s"] = round(time.monotonic() - started, 1)
     await asyncio.to_thread(cluster.node(victim).up)
     await cluster.healthy_kafka()
     fault.recovery_s = time.monotonic() - started
     fault.answered_5xx = cluster.lb.answered_5xx("ingest") - before
     return fault
+
+
+async def kill_controller(cluster: Cluster) -> Fault:
+    """SIGKILL the active controller; a new one is elected; the node restarts and catches up."""
+    victim = controller_leader(cluster.settings)
+    assert victim is not None
+
+    async def elected() -> bool:
+        return controller_leader(cluster.settings) not in (None, victim)
+
+    fault = Fault(f"SIGKILL active controller (node {victim})")
+    return await kill_node(cluster, victim, fault, elected, "new controller elected")
 
 
 async def kill_leader(cluster: Cluster) -> Fault:
@@ -289,9 +297,6 @@ async def kill_leader(cluster: Cluster) -> Fault:
     leaders = await cluster.leaders()
     victim = next(node for node in sorted(set(leaders.values())) if node != controller)
     led = sorted(p for p, node in leaders.items() if node == victim)
-    fault = Fault(f"SIGKILL leader of partitions {led} (node {victim})")
-    before, started = cluster.lb.answered_5xx("ingest"), time.monotonic()
-    kill(cluster.node(victim).broker())
 
     async def moved() -> bool:
         try:
@@ -300,13 +305,8 @@ async def kill_leader(cluster: Cluster) -> Fault:
             return False
         return all(now.get(p) not in (victim, -1, None) for p in led)
 
-    await eventually(moved, 60, f"new leaders for partitions {led}")
-    fault.detail["leaders moved in s"] = round(time.monotonic() - started, 1)
-    await asyncio.to_thread(cluster.node(victim).up)
-    await cluster.healthy_kafka()
-    fault.recovery_s = time.monotonic() - started
-    fault.answered_5xx = cluster.lb.answered_5xx("ingest") - before
-    return fault
+    fault = Fault(f"SIGKILL leader of partitions {led} (node {victim})")
+    return await kill_node(cluster, victim, fault, moved, "new leaders elected")
 
 
 async def stop_broker(cluster: Cluster) -> Fault:
