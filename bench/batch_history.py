@@ -53,16 +53,15 @@ REGIONS = ("US", "GB", "BR", "DE")
 
 def _settings(root: str, postgres: PostgresSettings) -> ChartsSettings:
     kafka = private_topics("bench-batch")
-    charts = ChartsSettings(
+    return ChartsSettings(
         postgres=postgres,
-        lake=LakeLayout(plays_path=f"{root}/raw"),
+        lake=LakeLayout(plays_path=f"{root}/raw", checkpoint_location=f"{root}/checkpoints"),
         enriched_prefix=f"{root}/enriched",
         catalog_key=f"{root}/catalog/songs.parquet",
         kafka=kafka,
         contract=ContractSettings(max_event_age=MAX_AGE),
         lake_poll_s=1.0,
     )
-    return charts.model_copy(update={"lake_checkpoint": f"s3a://{charts.s3.bucket}/{root}/checkpoints/plays"})
 
 
 class Bench:

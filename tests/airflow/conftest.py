@@ -74,7 +74,7 @@ def dag_env(
     return {
         **airflow_env,
         "KAFKA_PLAYS_TOPIC": kafka_settings.plays_topic,
-        "CHARTS_LAKE_CHECKPOINT": f"{settings.lake.plays_path}/_checkpoint",
+        "LAKE_CHECKPOINT_LOCATION": f"{settings.lake.plays_path}/_checkpoint",
         "CHARTS_LAKE_WAIT_LIMIT": "PT30S",
         "LAKE_PLAYS_PATH": settings.lake.plays_path,
         "CHARTS_ENRICHED_PREFIX": settings.enriched_prefix,

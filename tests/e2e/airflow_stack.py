@@ -47,11 +47,10 @@ def pipeline_env(charts: ChartsSettings) -> dict[str, str]:
         "TOPSONGS_MAX_EVENT_AGE": f"PT{int(charts.contract.max_event_age.total_seconds())}S",
         "CHARTS_ENRICHED_PREFIX": charts.enriched_prefix,
         "CHARTS_CATALOG_KEY": charts.catalog_key,
-        "CHARTS_LAKE_CHECKPOINT": charts.lake_checkpoint,
         "CHARTS_LAKE_WAIT_LIMIT": f"PT{int(charts.lake_wait_limit.total_seconds())}S",
         "CHARTS_LAKE_POLL_S": str(charts.lake_poll_s),
         "LAKE_PLAYS_PATH": charts.lake.plays_path,
-        "LAKE_CHECKPOINT_LOCATION": charts.lake_checkpoint.removesuffix("/plays"),
+        "LAKE_CHECKPOINT_LOCATION": charts.lake.checkpoint_location,
     }
 
 

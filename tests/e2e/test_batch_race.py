@@ -59,10 +59,9 @@ def charts(s3_settings: S3Settings, pg_settings: PostgresSettings, kafka_setting
     root = f"tests/race-{uuid.uuid4().hex[:8]}"
     with private_chart_database(pg_settings) as postgres:
         yield ChartsSettings(
-            lake=LakeLayout(plays_path=f"{root}/raw"),
+            lake=LakeLayout(plays_path=f"{root}/raw", checkpoint_location=f"{root}/checkpoints"),
             enriched_prefix=f"{root}/enriched",
             catalog_key=f"{root}/catalog/songs.parquet",
-            lake_checkpoint=f"s3a://{s3_settings.bucket}/{root}/checkpoints/plays",
             lake_wait_limit=timedelta(minutes=4),
             lake_poll_s=2.0,
             s3=s3_settings,

@@ -8,8 +8,10 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from spark.checkpoint import CheckpointMismatch
 from spark.job import await_all, start
 from spark.schema import QUARANTINED_PLAY, RAW_PLAY
 from spark.session import lake_uri
@@ -44,7 +46,7 @@ async def test_every_play_lands_once_in_its_partition(
         max_offsets_per_trigger=N // 2,
         plays_path=f"{lake_prefix}/plays",
         quarantine_path=f"{lake_prefix}/quarantine",
-        checkpoint_location=f"s3a://{s3_settings.bucket}/{lake_prefix}/checkpoints",
+        checkpoint_location=f"{lake_prefix}/checkpoints",
         quarantine=True,
     )
 
@@ -60,6 +62,49 @@ async def test_every_play_lands_once_in_its_partition(
     assert sorted(r.value for r in bad.collect()) == ["not json", '{"region":"US"}']
     progress = [p.observedMetrics.get(QUALITY_METRICS) for p in queries[0].recentProgress]
     assert sum(m["invalid"] for m in progress if m) == 2
+
+
+async def test_a_checkpoint_that_did_not_write_the_lake_is_refused(
+    spark: SparkSession,
+    kafka_settings: KafkaSettings,
+    s3_settings: S3Settings,
+    lake_prefix: str,
+    lake_jars: Path,
+) -> None:
+    """A new checkpoint beside an older sink log would have its batches skipped by the file sink
+    (their plays never written, their offsets committed): the job refuses to start. A crash between
+    the sink's log entry and the checkpoint's commit is Spark's own replay, and still starts."""
+    plays = make_plays(200)
+    await send(kafka_settings, plays)
+    lake = LakeSettings(
+        jars_dir=lake_jars,
+        available_now=True,
+        max_offsets_per_trigger=100,
+        plays_path=f"{lake_prefix}/plays",
+        checkpoint_location=f"{lake_prefix}/checkpoints",
+    )
+    await_all(spark, start(spark, lake, kafka_settings, s3_settings))
+    assert read_lake(spark, s3_settings, lake.plays_path).count() == 200
+
+    # e.g. LAKE_CHECKPOINT_LOCATION's default changed under an existing lake, or a checkpoint wiped
+    moved = lake.model_copy(update={"checkpoint_location": f"{lake_prefix}/another-checkpoint"})
+    with pytest.raises(CheckpointMismatch, match="LAKE_CHECKPOINT_LOCATION") as refused:
+        start(spark, moved, kafka_settings, s3_settings)
+    assert "has planned no batch" in str(refused.value)
+    assert not spark.streams.active
+
+    client = s3_client(s3_settings)
+    commits = f"{lake_prefix}/checkpoints/plays/commits/"
+    listed = client.list_objects_v2(Bucket=s3_settings.bucket, Prefix=commits)["Contents"]
+    newest = max(
+        (o["Key"] for o in listed if o["Key"].rsplit("/", 1)[-1].isdigit()),
+        key=lambda k: int(k.rsplit("/", 1)[-1]),
+    )
+    client.delete_object(Bucket=s3_settings.bucket, Key=newest)  # as if killed before the commit
+    await_all(spark, start(spark, lake, kafka_settings, s3_settings))
+    lake_rows = read_lake(spark, s3_settings, lake.plays_path)
+    assert {r.event_id for r in lake_rows.select("event_id").collect()} == {str(p.event_id) for p in plays}
+    assert lake_rows.count() == 200
 
 
 def _wait_for_first_commit(s3: S3Settings, key: str, job: subprocess.Popen[bytes], log: Path) -> None:

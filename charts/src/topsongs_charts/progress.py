@@ -34,10 +34,9 @@ class LakeBehind(RuntimeError):
 
 
 def checkpoint_key(settings: ChartsSettings) -> str:
-    """The checkpoint's key in the bucket (an ``s3a://<bucket>/`` prefix is dropped)."""
-    location = settings.lake_checkpoint.rstrip("/")
-    prefix = f"s3a://{settings.s3.bucket}/"
-    return location.removeprefix(prefix) if "://" in location else location
+    """The key of the lake job's plays checkpoint (LAKE_CHECKPOINT_LOCATION, shared with the job):
+    its newest commit says which Kafka offsets the lake holds."""
+    return settings.lake.checkpoint_key(settings.s3.bucket, "plays")
 
 
 def _numbered(lake: Lake, folder: str) -> list[int]:

@@ -21,11 +21,6 @@ class ChartsSettings(BaseSettings):
     catalog_key: str = SONGS_KEY
     # Spark's file-sink log is honoured when present; de-duplication by event_id holds regardless.
     honour_spark_log: bool = True
-    lake_checkpoint: str = Field(
-        default="_checkpoints/spark/plays",
-        description="The lake job's checkpoint of its plays query (LAKE_CHECKPOINT_LOCATION + '/plays'): "
-        "a key in the bucket or an s3a:// URI. Its newest commit says which Kafka offsets the lake holds.",
-    )
     deadline_grace: timedelta = Field(
         default=timedelta(seconds=10),
         description="An interval's deadline is its end plus this (a play's way from ingest into Kafka).",

@@ -60,3 +60,15 @@ class LakeLayout(BaseSettings):
 
     plays_path: str = "raw/plays"
     quarantine_path: str = "raw/plays_quarantine"
+    # The lake job's checkpoint root (one folder per query below it). The readers need it too: the
+    # plays query's newest commit says which Kafka offsets the lake holds (docs/lake.md).
+    checkpoint_location: str = "_checkpoints/spark"
+
+    def checkpoint_uri(self, bucket: str, query: str) -> str:
+        """A query's checkpoint as Hadoop takes it: a key in ``bucket``, a URI, or an absolute local path."""
+        root = self.checkpoint_location.rstrip("/")
+        return f"{root if root.startswith('/') else dataset_uri(bucket, root)}/{query}"
+
+    def checkpoint_key(self, bucket: str, query: str) -> str:
+        """A query's checkpoint as a key in ``bucket`` (where the readers look for it)."""
+        return self.checkpoint_uri(bucket, query).removeprefix(f"s3a://{bucket}/")

@@ -6,6 +6,7 @@ Run with ``python -m spark.job``; every option comes from LAKE_*, KAFKA_* and S3
 from __future__ import annotations
 
 import sys
+from typing import NamedTuple
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery, StreamingQueryListener
@@ -18,6 +19,7 @@ from pyspark.sql.streaming.listener import (
 from topsongs_core.kafka_access import explain_kafka_error
 from topsongs_core.settings import KafkaSettings, S3Settings
 
+from spark.checkpoint import CheckpointMismatch, check_sink_matches
 from spark.schema import PARTITION_COLUMNS
 from spark.session import build_session, kafka_source_options, lake_uri
 from spark.settings import LakeSettings
@@ -56,51 +58,61 @@ class ProgressLog(StreamingQueryListener):
         print(f"[spark] query {event.id} {status}", flush=True)
 
 
-def _sink(
-    rows: DataFrame, name: str, path: str, checkpoint: str, lake: LakeSettings, partition_by: tuple[str, ...]
-) -> StreamingQuery:
-    writer = (
-        rows.writeStream.queryName(name)
-        .format("parquet")
-        .option("path", path)
-        .option("checkpointLocation", checkpoint)
-        .partitionBy(*partition_by)
-        .outputMode("append")
-    )
-    if lake.available_now:
-        writer = writer.trigger(availableNow=True)
-    else:
-        writer = writer.trigger(processingTime=lake.trigger_interval)
-    return writer.start()
+class _Sink(NamedTuple):
+    rows: DataFrame
+    name: str
+    path: str
+    checkpoint: str
+    partition_by: tuple[str, ...]
+
+    def start(self, lake: LakeSettings) -> StreamingQuery:
+        writer = (
+            self.rows.writeStream.queryName(self.name)
+            .format("parquet")
+            .option("path", self.path)
+            .option("checkpointLocation", self.checkpoint)
+            .partitionBy(*self.partition_by)
+            .outputMode("append")
+        )
+        if lake.available_now:
+            writer = writer.trigger(availableNow=True)
+        else:
+            writer = writer.trigger(processingTime=lake.trigger_interval)
+        return writer.start()
 
 
 def start(
     spark: SparkSession, lake: LakeSettings, kafka: KafkaSettings, s3: S3Settings
 ) -> list[StreamingQuery]:
-    """Start the lake query (and the quarantine query when enabled)."""
-    checkpoint = (lake.checkpoint_location or f"s3a://{s3.bucket}/_checkpoints/spark").rstrip("/")
+    """Start the lake query (and the quarantine query when enabled), once every sink's log is found
+    to belong to its checkpoint (CheckpointMismatch otherwise, before any query starts)."""
     source = spark.readStream.format("kafka").options(**kafka_source_options(kafka, lake)).load()
     decoded = decode(source)
     counted = with_quality_metrics(decoded)
     plays = bounded_files(raw_plays(counted), lake.output_tasks)
-    queries = [
-        _sink(
-            plays, "raw-plays", lake_uri(s3, lake.plays_path), f"{checkpoint}/plays", lake, PARTITION_COLUMNS
-        ),
+    sinks = [
+        _Sink(
+            plays,
+            "raw-plays",
+            lake_uri(s3, lake.plays_path),
+            lake.checkpoint_uri(s3.bucket, "plays"),
+            PARTITION_COLUMNS,
+        )
     ]
     if lake.quarantine:
         bad = bounded_files(quarantined(decoded), 1)
-        queries.append(
-            _sink(
+        sinks.append(
+            _Sink(
                 bad,
                 "raw-plays-quarantine",
                 lake_uri(s3, lake.quarantine_path),
-                f"{checkpoint}/quarantine",
-                lake,
+                lake.checkpoint_uri(s3.bucket, "quarantine"),
                 ("date",),
             )
         )
-    return queries
+    for sink in sinks:
+        check_sink_matches(spark, sink.path, sink.checkpoint)
+    return [sink.start(lake) for sink in sinks]
 
 
 def await_all(spark: SparkSession, queries: list[StreamingQuery]) -> None:
@@ -117,7 +129,8 @@ def main() -> int:
     """Build the session from the environment, run the queries, exit non-zero on failure.
 
     Kafka refusing the job's credentials or topic ends it with exit code 2 and one line naming the
-    settings (the Kafka source fails its first batch on it, a few seconds after the query starts).
+    settings (the Kafka source fails its first batch on it, a few seconds after the query starts);
+    so does a checkpoint that does not belong to the sink's log (spark.checkpoint).
     """
     lake, kafka, s3 = LakeSettings(), KafkaSettings(), S3Settings()
     spark = build_session(lake, s3)
@@ -125,6 +138,9 @@ def main() -> int:
     spark.streams.addListener(ProgressLog())
     try:
         await_all(spark, start(spark, lake, kafka, s3))
+    except CheckpointMismatch as exc:
+        print(f"[spark] lake job stopped: {exc}", flush=True)
+        return 2
     except Exception as exc:
         refused = explain_kafka_error(exc, kafka, operation="Read", topic=kafka.plays_topic)
         if refused is None:

@@ -30,11 +30,6 @@ class LakeSettings(LakeLayout):
     jars_dir: Path | None = Field(
         default=None, description="Directory whose *.jar files are handed to Spark (spark.jars)."
     )
-    checkpoint_location: str | None = Field(
-        default=None,
-        description="Checkpoint root; default s3a://<bucket>/_checkpoints/spark. "
-        "A local path works for one machine.",
-    )
     quarantine: bool = Field(
         default=False,
         description="Also copy invalid records to quarantine_path (a second read of the topic).",
