@@ -34,7 +34,7 @@ from simulator.catalog import shipped_catalog
 from simulator.lake import upload_catalog
 from simulator.sender import SendConfig
 from topsongs_charts.lake import Lake
-from topsongs_charts.progress import checkpoint_key, kafka_end_offsets, lake_offsets
+from topsongs_charts.progress import kafka_end_offsets, lake_behind
 from topsongs_charts.restate import stale_hours
 from topsongs_charts.settings import ChartsSettings
 from topsongs_core.lake_layout import LakeLayout
@@ -93,8 +93,7 @@ class Bench:
         ends = await asyncio.to_thread(kafka_end_offsets, self.charts.kafka)
         lake = Lake.from_s3(self.charts.s3)
         while True:
-            done = lake_offsets(lake, checkpoint_key(self.charts), self.charts.kafka.plays_topic)
-            if all(done.get(p, 0) >= end for p, end in ends.items()):
+            if not lake_behind(self.charts, ends, lake):
                 return time.perf_counter() - started
             await asyncio.sleep(0.5)
 

@@ -42,7 +42,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from topsongs_charts.lake import Lake
-from topsongs_charts.progress import checkpoint_key, kafka_end_offsets, lake_offsets
+from topsongs_charts.progress import Offsets, kafka_end_offsets, lake_behind
 from topsongs_charts.raw import lake_files
 from topsongs_charts.settings import ChartsSettings
 from topsongs_core.events import PlayEvent
@@ -372,13 +372,7 @@ async def kill_spark_worker(cluster: Cluster) -> Fault:
     ends = await asyncio.to_thread(kafka_end_offsets, cluster.admin)
     kill(worker)
 
-    async def continued() -> bool:
-        done = await asyncio.to_thread(
-            lake_offsets, cluster.lake, checkpoint_key(cluster.charts), cluster.admin.plays_topic
-        )
-        return all(done.get(p, 0) >= end for p, end in ends.items())
-
-    await eventually(continued, 180, "the lake query committing past the kill on the other worker")
+    await lake_caught_up(cluster, 180, ends)  # the query goes on, on the other worker
     fault.recovery_s = time.monotonic() - started
     fault.detail["alive workers while it was down"] = _alive_hosts(cluster)
     await eventually(
@@ -444,16 +438,16 @@ def read_lake_ids(cluster: Cluster) -> Counter[str]:
     return ids
 
 
-async def lake_caught_up(cluster: Cluster, timeout_s: float = 240) -> float:
-    """Wait until the lake's newest commit covers Kafka's end offsets of now; seconds it took."""
+async def lake_caught_up(cluster: Cluster, timeout_s: float = 240, ends: Offsets | None = None) -> float:
+    """Wait until the lake's newest commit covers ``ends`` (Kafka's end offsets of now by default);
+    seconds it took."""
     started = time.monotonic()
-    ends = await asyncio.to_thread(kafka_end_offsets, cluster.admin)
+    if ends is None:
+        ends = await asyncio.to_thread(kafka_end_offsets, cluster.admin)
+    target = ends
 
     async def covered() -> bool:
-        done = await asyncio.to_thread(
-            lake_offsets, cluster.lake, checkpoint_key(cluster.charts), cluster.admin.plays_topic
-        )
-        return all(done.get(p, 0) >= end for p, end in ends.items())
+        return not await asyncio.to_thread(lake_behind, cluster.charts, target, cluster.lake)
 
     await eventually(covered, timeout_s, f"the lake covering Kafka's end offsets {ends}")
     return time.monotonic() - started

@@ -24,7 +24,7 @@ from simulator.catalog import shipped_catalog
 from simulator.lake import upload_catalog
 from simulator.sender import SendConfig
 from topsongs_charts.lake import Lake
-from topsongs_charts.progress import checkpoint_key, kafka_end_offsets, lake_offsets
+from topsongs_charts.progress import kafka_end_offsets, lake_behind
 from topsongs_charts.restate import stale_hours
 from topsongs_charts.settings import ChartsSettings
 from topsongs_core.lake_layout import LakeLayout
@@ -112,8 +112,7 @@ async def _charts(http: httpx.AsyncClient, path: str, **params: str) -> dict[str
 async def _lake_caught_up(charts: ChartsSettings, kafka_ends: dict[int, int], timeout_s: float) -> None:
     lake = Lake.from_s3(charts.s3)
     for _ in range(int(timeout_s)):
-        done = lake_offsets(lake, checkpoint_key(charts), charts.kafka.plays_topic)
-        if all(done.get(p, 0) >= end for p, end in kafka_ends.items()):
+        if not lake_behind(charts, kafka_ends, lake):
             return
         await asyncio.sleep(1)
     raise AssertionError(f"the lake job did not commit {kafka_ends} in {timeout_s} s")

@@ -89,6 +89,13 @@ def behind(target: Offsets, committed: Offsets) -> Offsets:
     return {p: gap for p, gap in sorted(gaps.items()) if gap > 0}
 
 
+def lake_behind(settings: ChartsSettings, target: Offsets, lake: Lake | None = None) -> Offsets:
+    """Plays per partition that Kafka had at ``target`` and the lake's newest commit does not hold
+    yet; empty once the lake holds them all."""
+    lake = lake or Lake.from_s3(settings.s3)
+    return behind(target, lake_offsets(lake, checkpoint_key(settings), settings.kafka.plays_topic))
+
+
 @dataclass
 class LakeProgress:
     """What a wait found: the target offsets, how far behind the lake was, and how long it took."""
@@ -129,7 +136,7 @@ def wait_for_lake(
     limit = settings.lake_wait_limit.total_seconds()
     first: int | None = None
     while True:
-        missing = behind(target, lake_offsets(lake, checkpoint, settings.kafka.plays_topic))
+        missing = lake_behind(settings, target, lake)
         total = sum(missing.values())
         first = total if first is None else first
         waited = clock() - started
