@@ -1,12 +1,12 @@
 """The cluster profile's Airflow: CeleryExecutor, redis as its broker, a separate Celery worker.
 
-On the session's profile: a DAG run triggered through the REST API runs on the worker (the worker's
-log has the run's workload), `status()` sees the scheduler's heartbeat and the worker's ping, and
-redis' password is in no log; redis refuses another profile's password. Then the worker is SIGKILLed while a
-task of `plays_hourly_etl` runs: the scheduler fails that try once its heartbeat is older than
-`CLUSTER_AIRFLOW_TASK_HEARTBEAT_TIMEOUT_S`, retries it after `CLUSTER_AIRFLOW_RETRY_DELAY_S` on the
-restarted worker, and the hour's charts equal the oracle of the plays ingest accepted, and a second,
-clean run's.
+redis refuses another profile's password. On the session's profile the worker is SIGKILLed while a
+task of `plays_hourly_etl` (triggered through the REST API) runs: the scheduler fails that try once
+its heartbeat is older than `CLUSTER_AIRFLOW_TASK_HEARTBEAT_TIMEOUT_S`, retries it after
+`CLUSTER_AIRFLOW_RETRY_DELAY_S` on the restarted worker, and the hour's charts equal the oracle of the
+plays ingest accepted, and a second, clean run's. That clean run ran on the worker (its log has each
+task's workload) and returned the hour's totals through the REST API; `status()` then sees the
+scheduler's heartbeat and the restarted worker's ping, and redis' password is in no log.
 
 A private profile (conftest) uses 15 s and 5 s. With `TESTS_REUSE_CLUSTER=1` the running profile's
 values apply: start it with e.g. `CLUSTER_AIRFLOW_TASK_HEARTBEAT_TIMEOUT_S=15
@@ -75,30 +75,6 @@ def test_redis_requires_its_password(
     stranger = cluster.model_copy(update={"state_dir": tmp_path_factory.mktemp("other-profile")})
     assert redis_password(stranger).get_secret_value() != redis_password(cluster).get_secret_value()
     assert not Redis(stranger).ping()
-
-
-@pytest.mark.usefixtures("catalog")
-async def test_dag_run_executes_on_the_celery_worker(
-    cluster: ClusterSettings, airflow: CeleryAirflow, api: AirflowApi
-) -> None:
-    """A REST-triggered run of the restatement succeeds, via the worker; no log shows redis' password."""
-    await api.unpause("plays_restatement")  # once the DAG processor has it (a no-op if unpaused)
-    run_id = await api.trigger("plays_restatement")
-    assert await api.wait("plays_restatement", run_id, timeout_s=420) == "success"
-    assert isinstance(await api.xcom("plays_restatement", run_id, "find_stale_hours"), list)
-    worker_log = airflow.procs["celery-worker"].log_file.read_text(errors="replace")
-    executed = [line for line in worker_log.splitlines() if "Executing workload in Celery" in line]
-    assert any(run_id in line and "find_stale_hours" in line for line in executed), worker_log[-3000:]
-    status = airflow.status()
-    assert status.healthy, status.detail
-    assert "answers ping" in status.detail
-    # The broker URL reaches every Airflow process's environment; no log (process or task) may show it.
-    password = redis_password(cluster).get_secret_value()
-    assert password not in status.detail
-    logs = sorted(cluster.logs_dir.glob("*.log")) + sorted(airflow.home.rglob("*.log"))
-    assert airflow.procs["celery-worker"].log_file in logs
-    assert any(f"run_id={run_id}" in str(log) for log in logs), logs
-    assert [log for log in logs if password in log.read_text(errors="replace")] == []
 
 
 async def _free_hour(cluster: ClusterSettings) -> datetime:
@@ -171,12 +147,31 @@ async def _charts(cluster: ClusterSettings, hour: datetime) -> tuple[dict, dict]
     return plays, await asyncio.to_thread(top_songs_hourly, pg, hour)
 
 
+def _assert_ran_on_the_worker(cluster: ClusterSettings, airflow: CeleryAirflow, run_id: str) -> None:
+    """Every task of ``run_id`` is in the Celery worker's log, `status()` sees the worker's ping, and
+    no log (process or task) shows redis' password, which reaches every Airflow process's environment
+    in the broker URL."""
+    worker_log = airflow.procs["celery-worker"].log_file.read_text(errors="replace")
+    executed = [line for line in worker_log.splitlines() if "Executing workload in Celery" in line]
+    for task in ("lake_complete", "enrich_hour", "load_hour"):
+        assert any(run_id in line and task in line for line in executed), (task, worker_log[-3000:])
+    status = airflow.status()
+    assert status.healthy, status.detail
+    assert "answers ping" in status.detail
+    password = redis_password(cluster).get_secret_value()
+    assert password not in status.detail
+    logs = sorted(cluster.logs_dir.glob("*.log")) + sorted(airflow.home.rglob("*.log"))
+    assert airflow.procs["celery-worker"].log_file in logs
+    assert any(f"run_id={run_id}" in str(log) for log in logs), logs
+    assert [log for log in logs if password in log.read_text(errors="replace")] == []
+
+
 @pytest.mark.usefixtures("catalog")
 async def test_killed_celery_worker_task_is_retried_and_charts_equal_a_clean_run(
     cluster: ClusterSettings, airflow: CeleryAirflow, api: AirflowApi
 ) -> None:
     """SIGKILL of the worker mid-task: the try fails on its heartbeat, the retry succeeds, the charts
-    equal the oracle and a clean second run's."""
+    equal the oracle and a clean second run's, which ran on the worker; no log shows redis' password."""
     await api.unpause(DAG)
     hour = await _free_hour(cluster)
     sent = await _post_plays(cluster, hour)
@@ -215,3 +210,8 @@ async def test_killed_celery_worker_task_is_retried_and_charts_equal_a_clean_run
     assert await api.wait(DAG, clean, bound) == "success", await api.task_states(DAG, clean)
     assert await _charts(cluster, hour) == after_kill
     print(f"clean run of {hour:%H}:00 in {time.monotonic() - started:.0f} s")
+    loaded = await api.xcom(DAG, clean, "load_hour")
+    totals = {region: sum(n for _, n in songs) for region, songs in expected.items() if songs}
+    assert isinstance(loaded, dict), loaded
+    assert (loaded["hour"], loaded["plays"]) == (hour.isoformat(), totals), loaded
+    _assert_ran_on_the_worker(cluster, airflow, clean)
