@@ -15,13 +15,11 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.cluster.stack import components, waves
-from topsongs_devstack.component import Component
 from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.process import free_port
 from topsongs_devstack.stack import running_in_waves
@@ -84,21 +82,8 @@ def cluster(cluster_settings: ClusterSettings) -> Iterator[ClusterSettings]:
         assert not sick, f"TESTS_REUSE_CLUSTER=1 but not healthy: {sick}"
         yield cluster_settings
         return
-    profile = waves(cluster_settings)
-    workers = [c for wave in profile for chain in wave for c in chain if c.name.startswith("streams-")]
-    with running_in_waves(profile):
-        try:
-            yield cluster_settings
-        finally:
-            _stop_together(workers)
-
-
-def _stop_together(parts: list[Component]) -> None:
-    """Stop ``parts`` side by side. The waves stop the Faust workers one after another: the last one
-    then takes over every partition, and a SIGTERM during that rebalance hangs its shutdown until
-    the process is SIGKILLed 30 s later (the package's teardown took 40 s, 30 of them that worker)."""
-    with ThreadPoolExecutor(max_workers=max(len(parts), 1)) as pool:
-        list(pool.map(lambda part: part.down(), parts))
+    with running_in_waves(waves(cluster_settings)):
+        yield cluster_settings
 
 
 @pytest.fixture(scope="package")

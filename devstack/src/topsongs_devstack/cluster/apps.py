@@ -4,12 +4,13 @@ Faust workers sharing the plays partitions; each on its own loopback address, co
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from topsongs_devstack.apps import AppService, ingest_service
 from topsongs_devstack.cluster.balancer import Balancer, Pool
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
-from topsongs_devstack.component import Component
+from topsongs_devstack.component import Component, Status
 from topsongs_devstack.services import dashboard, streams
 
 # A service's Kafka user → its KAFKA_* environment (the cluster's SCRAM credentials by default).
@@ -92,6 +93,36 @@ def balancer(settings: ClusterSettings) -> Balancer:
     return Balancer(settings.devstack(), pools)
 
 
+class StreamsWorkers:
+    """The streams workers as one when the profile stops: all at once (their own ``down`` then finds
+    nothing to do). One after another, the last worker takes over every partition, and a SIGTERM
+    during that rebalance hung its shutdown until it was killed 30 s later (tests/cluster's teardown)."""
+
+    name = "streams"
+
+    def __init__(self, workers: Sequence[AppService]) -> None:
+        self.workers = list(workers)
+
+    def install(self) -> None:
+        """Each worker installs itself."""
+
+    def up(self) -> None:
+        """Each worker starts and is health-checked on its own, before this."""
+
+    def down(self) -> None:
+        """Stop every worker at once."""
+        with ThreadPoolExecutor(max_workers=max(len(self.workers), 1)) as pool:
+            list(pool.map(lambda worker: worker.down(), self.workers))
+
+    def status(self) -> Status:
+        """Healthy when every worker is."""
+        sick = [s.name for s in (w.status() for w in self.workers) if not s.healthy]
+        detail = f"{len(self.workers)} workers, one consumer group" + (f"; down: {sick}" if sick else "")
+        return Status(self.name, not sick, "", detail)
+
+
 def components(settings: ClusterSettings) -> list[Component]:
-    """The services in start order, then the balancer in front of them."""
-    return [*services(settings), balancer(settings)]
+    """The services in start order, the streams workers as one (for stopping), then the balancer."""
+    processes = services(settings)
+    workers = [p for p in processes if p.name.startswith("streams-")]
+    return [*processes, StreamsWorkers(workers), balancer(settings)]
