@@ -41,6 +41,9 @@ def _exit(signum: int, _frame: object) -> None:
 
 def main() -> int:
     """Print every endpoint, backfill past hours, then run the live load until it ends or Ctrl-C."""
+    # Python leaves SIGINT ignored when it starts ignored (a shell's background job): Ctrl-C or
+    # `kill -INT` must still stop the load with its report, as the simulator's own commands do.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _exit)
     signal.signal(signal.SIGHUP, _exit)
     try:
