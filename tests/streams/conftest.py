@@ -34,6 +34,9 @@ def workers(kafka_settings: KafkaSettings, tmp_path: Path) -> Iterator[Callable[
         "KAFKA_PLAYS_PARTITIONS": str(kafka_settings.plays_partitions),
         "STREAMS_APP_ID": app_id,
         "STREAMS_REPUBLISH_INTERVAL_S": "2",
+        # A worker started after a SIGKILLed one waits for the dead member's session to expire
+        # before the group hands it the partitions: 12 s here rather than Faust's 60 (heartbeats 3 s).
+        "STREAMS_SESSION_TIMEOUT_S": "12",
     }
 
     def make(**extra: str) -> Worker:
