@@ -8,18 +8,30 @@ from collections.abc import Sequence
 
 from topsongs_devstack.component import Component
 from topsongs_devstack.process import PlatformError
-from topsongs_devstack.stack import select
+from topsongs_devstack.stack import down_in_waves, select, up_in_waves
 
 
-def act(action: str, chosen: Sequence[Component], prog: str = "devstack") -> int:
-    """Run ``action`` on the components (stopping in reverse order) and print their status table."""
+def act(
+    action: str,
+    chosen: Sequence[Component],
+    prog: str = "devstack",
+    waves: Sequence[Sequence[Sequence[Component]]] | None = None,
+) -> int:
+    """Run ``action`` on the components (stopping in reverse order) and print their status table.
+
+    With ``waves`` (the same components, grouped as ``stack.up_in_waves`` takes them), up and down
+    run their independent chains side by side."""
     try:
         if action == "install":
             for component in chosen:
                 component.install()
+        elif action == "up" and waves:
+            up_in_waves(waves)
         elif action == "up":
             for component in chosen:
                 component.up()
+        elif action == "down" and waves:
+            down_in_waves(waves)
         elif action == "down":
             for component in reversed(chosen):
                 component.down()

@@ -71,12 +71,23 @@ def running_in_waves(waves: Sequence[Sequence[Sequence[Component]]]) -> Iterator
     order), a wave once the one before it is up; at the end the waves go down in reverse, each
     one's chains side by side (a chain in reverse order), also on failure."""
     try:
-        for wave in waves:
-            _side_by_side(wave, _up_in_order)  # the first failure stops the start
+        up_in_waves(waves)
         yield
     finally:
-        for wave in reversed(waves):
-            _side_by_side(wave, _down_in_reverse)
+        down_in_waves(waves)
+
+
+def up_in_waves(waves: Sequence[Sequence[Sequence[Component]]]) -> None:
+    """Each wave's chains side by side (a chain's components in order), a wave once the one before
+    it is up; the first failure stops the start."""
+    for wave in waves:
+        _side_by_side(wave, _up_in_order)
+
+
+def down_in_waves(waves: Sequence[Sequence[Sequence[Component]]]) -> None:
+    """The waves in reverse, each one's chains side by side (a chain in reverse order)."""
+    for wave in reversed(waves):
+        _side_by_side(wave, _down_in_reverse)
 
 
 def _side_by_side(wave: Sequence[Sequence[Component]], act: Callable[[Sequence[Component]], None]) -> None:

@@ -17,7 +17,7 @@ from topsongs_core.settings import PostgresSettings
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env, write_secret
 from topsongs_devstack.component import Component, Status
 from topsongs_devstack.config import REPO_ROOT
-from topsongs_devstack.process import ManagedProcess, PlatformError, port_open
+from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
 from topsongs_devstack.services.airflow import USER, Airflow
 
 # The Celery app Airflow's worker runs; `celery inspect ping` addresses it through the same broker.
@@ -131,7 +131,6 @@ class CeleryAirflow(Airflow):
         pg: PostgresSettings,
         database: str = "airflow",
         extra_env: dict[str, str] | None = None,
-        concurrency: int = 2,
     ) -> None:
         host, _, worker_host = settings.airflow_hosts
         # The worker's name at the broker, as `celery inspect ping` addresses it.
@@ -140,7 +139,7 @@ class CeleryAirflow(Airflow):
             "celery",
             "worker",
             "--concurrency",
-            str(concurrency),
+            str(settings.airflow_worker_concurrency),
             "--celery-hostname",
             self.worker_name,
             # Task logs are files in the shared AIRFLOW_HOME, which the API server reads itself; the
@@ -159,6 +158,17 @@ class CeleryAirflow(Airflow):
         )
         self.redis = redis
         self.cluster = settings
+
+    def up(self) -> None:
+        """Start as devstack's Airflow does, then wait for what ``status`` calls healthy: a fresh
+        scheduler heartbeat and the worker's answer through redis (the API server answers first)."""
+        super().up()
+        wait_until(
+            lambda: self.status().healthy,
+            self.settings.start_timeout_s,
+            "airflow's scheduler heartbeat and Celery worker",
+            self.procs["scheduler"].log_file,
+        )
 
     def env(self) -> dict[str, str]:
         """devstack's Airflow configuration plus the Celery broker, the result backend, and when a task

@@ -82,6 +82,10 @@ class ClusterSettings(BaseSettings):
     airflow_task_heartbeat_timeout_s: int = 60
     # The wait before the retry: `[core] default_task_retry_delay`, as `make up`.
     airflow_retry_delay_s: int = RETRY_DELAY_S
+    # Task slots of the Celery worker, as many as `make up`'s LocalExecutor (parallelism 4): a
+    # `lake_complete` holds its slot while it waits, and with 2 the profile's own scheduled waits
+    # after a start held both, so a triggered run queued until the lake's first commit (40-60 s).
+    airflow_worker_concurrency: int = 4
 
     # One node each, the single-node profile's engines with their state here.
     postgres_host: str = "127.0.1.40"
