@@ -31,6 +31,18 @@ def read_lake(spark: SparkSession, s3: S3Settings, path: str) -> DataFrame:
     return spark.read.schema(RAW_PLAY).parquet(lake_uri(s3, path))
 
 
+def in_process_lake(jars: Path, prefix: str, **overrides: object) -> LakeSettings:
+    """The job's settings for an in-process run that drains the topic: output and checkpoint below
+    the test's prefix."""
+    return LakeSettings(
+        jars_dir=jars,
+        available_now=True,
+        plays_path=f"{prefix}/plays",
+        checkpoint_location=f"{prefix}/checkpoints",
+        **overrides,
+    )
+
+
 async def test_every_play_lands_once_in_its_partition(
     spark: SparkSession,
     kafka_settings: KafkaSettings,
@@ -40,13 +52,11 @@ async def test_every_play_lands_once_in_its_partition(
 ) -> None:
     plays = make_plays(N)
     await send(kafka_settings, plays, raw=[b"not json", b'{"region":"US"}'])
-    lake = LakeSettings(
-        jars_dir=lake_jars,
-        available_now=True,
+    lake = in_process_lake(
+        lake_jars,
+        lake_prefix,
         max_offsets_per_trigger=N // 2,
-        plays_path=f"{lake_prefix}/plays",
         quarantine_path=f"{lake_prefix}/quarantine",
-        checkpoint_location=f"{lake_prefix}/checkpoints",
         quarantine=True,
     )
 
@@ -76,13 +86,7 @@ async def test_a_checkpoint_that_did_not_write_the_lake_is_refused(
     the sink's log entry and the checkpoint's commit is Spark's own replay, and still starts."""
     plays = make_plays(200)
     await send(kafka_settings, plays)
-    lake = LakeSettings(
-        jars_dir=lake_jars,
-        available_now=True,
-        max_offsets_per_trigger=100,
-        plays_path=f"{lake_prefix}/plays",
-        checkpoint_location=f"{lake_prefix}/checkpoints",
-    )
+    lake = in_process_lake(lake_jars, lake_prefix, max_offsets_per_trigger=100)
     await_all(spark, start(spark, lake, kafka_settings, s3_settings))
     assert read_lake(spark, s3_settings, lake.plays_path).count() == 200
 
