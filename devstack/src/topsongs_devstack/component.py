@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -32,3 +36,10 @@ class Component(Protocol):
 
     def status(self) -> Status:
         """Report health and endpoint without changing anything."""
+
+
+def side_by_side(act: Callable[[T], None], items: Sequence[T]) -> None:
+    """``act`` on every item at once, one thread each; once all are done, the first failure is raised."""
+    with ThreadPoolExecutor(max_workers=max(len(items), 1)) as pool:
+        for done in [pool.submit(act, item) for item in items]:
+            done.result()

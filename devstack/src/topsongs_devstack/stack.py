@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 
 from topsongs_devstack.apps import ingest_service
-from topsongs_devstack.component import Component
+from topsongs_devstack.component import Component, side_by_side
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import Kafka
 from topsongs_devstack.objectstore import ObjectStore
@@ -81,19 +80,13 @@ def up_in_waves(waves: Sequence[Sequence[Sequence[Component]]]) -> None:
     """Each wave's chains side by side (a chain's components in order), a wave once the one before
     it is up; the first failure stops the start."""
     for wave in waves:
-        _side_by_side(wave, _up_in_order)
+        side_by_side(_up_in_order, wave)
 
 
 def down_in_waves(waves: Sequence[Sequence[Sequence[Component]]]) -> None:
     """The waves in reverse, each one's chains side by side (a chain in reverse order)."""
     for wave in reversed(waves):
-        _side_by_side(wave, _down_in_reverse)
-
-
-def _side_by_side(wave: Sequence[Sequence[Component]], act: Callable[[Sequence[Component]], None]) -> None:
-    with ThreadPoolExecutor(max_workers=max(len(wave), 1)) as pool:
-        for done in [pool.submit(act, chain) for chain in wave]:
-            done.result()
+        side_by_side(_down_in_reverse, wave)
 
 
 def _up_in_order(chain: Sequence[Component]) -> None:

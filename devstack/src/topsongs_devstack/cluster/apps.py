@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from topsongs_devstack.apps import AppService, ingest_service
 from topsongs_devstack.cluster.balancer import Balancer, Pool
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
-from topsongs_devstack.component import Component, Status
+from topsongs_devstack.component import Component, Status, side_by_side
 from topsongs_devstack.services import dashboard, streams
 
 # A service's Kafka user → its KAFKA_* environment (the cluster's SCRAM credentials by default).
@@ -111,8 +110,7 @@ class StreamsWorkers:
 
     def down(self) -> None:
         """Stop every worker at once."""
-        with ThreadPoolExecutor(max_workers=max(len(self.workers), 1)) as pool:
-            list(pool.map(lambda worker: worker.down(), self.workers))
+        side_by_side(lambda worker: worker.down(), self.workers)
 
     def status(self) -> Status:
         """Healthy when every worker is."""

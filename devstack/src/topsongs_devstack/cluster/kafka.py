@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -26,7 +25,7 @@ from topsongs_devstack.cluster.settings import (
     kafka_password,
     service_kafka_settings,
 )
-from topsongs_devstack.component import Component, Status
+from topsongs_devstack.component import Component, Status, side_by_side
 from topsongs_devstack.kafka import Kafka, answers, ensure_topics, new_cluster_id
 from topsongs_devstack.process import PlatformError, port_open, wait_until
 
@@ -333,8 +332,7 @@ class KafkaCluster:
         and would hang until killed.
         """
         running = [node for node in nodes_of(self.settings) if node.secrets_ready()]
-        with ThreadPoolExecutor(max_workers=max(len(running), 1)) as pool:
-            list(pool.map(lambda node: node.down(), running))
+        side_by_side(lambda node: node.down(), running)
 
     def status(self) -> Status:
         """Brokers up, the active controller, under-replicated partitions (no secret in it)."""
