@@ -30,6 +30,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -157,24 +158,26 @@ class Cluster:
         await eventually(whole, timeout_s, "Kafka back to 3 brokers, 0 under-replicated")
         return time.monotonic() - started
 
-    async def leaders(self) -> dict[int, int]:
-        """Leader node of each plays partition."""
+    @asynccontextmanager
+    async def admin_client(self) -> AsyncIterator[AIOKafkaAdminClient]:
+        """A started admin client of the cluster, as the admin user; closed after the block."""
         admin = AIOKafkaAdminClient(**aiokafka_connection(self.admin), request_timeout_ms=5000)
         await admin.start()
         try:
-            (topic,) = await admin.describe_topics([self.admin.plays_topic])
+            yield admin
         finally:
             await admin.close()
+
+    async def leaders(self) -> dict[int, int]:
+        """Leader node of each plays partition."""
+        async with self.admin_client() as admin:
+            (topic,) = await admin.describe_topics([self.admin.plays_topic])
         return {p["partition"]: p["leader"] for p in topic["partitions"]}
 
     async def assignments(self) -> dict[str, set[int]]:
         """Streams group member → plays partitions it owns (empty while the group rebalances)."""
-        admin = AIOKafkaAdminClient(**aiokafka_connection(self.admin), request_timeout_ms=5000)
-        await admin.start()
-        try:
+        async with self.admin_client() as admin:
             (response,) = await admin.describe_consumer_groups([self.settings.streams_app_id])
-        finally:
-            await admin.close()
         owned: dict[str, set[int]] = {}
         for _err, _gid, state, _ptype, _proto, members, *_ in response.groups:
             if state != "Stable":
