@@ -139,7 +139,8 @@ async def published(kafka_settings: KafkaSettings, private_day: date) -> date:
 
 
 async def reconciled(api: httpx.AsyncClient, region: str, day: date) -> dict[str, Any]:
-    """The day's answer once the live finals have been read (bounded wait)."""
+    """The day's answer once the app has read the live-hours topic to the end offsets it found at
+    its start (no hour is final before that; bounded wait)."""
     deadline = clock.monotonic() + 30
     while True:
         response = await api.get("/api/reconciliation", params={"region": region, "date": str(day)})
@@ -151,8 +152,10 @@ async def reconciled(api: httpx.AsyncClient, region: str, day: date) -> dict[str
 
 
 async def test_each_hour_is_agree_explained_unexplained_or_pending(
-    api: httpx.AsyncClient, published: date
+    published: date, api: httpx.AsyncClient
 ) -> None:
+    # The app starts after the finals are in the topic, so it reads all of them before its first
+    # final hour (an app already following the topic may answer between two of them).
     body = await reconciled(api, "US", published)
     hours = body["hours"]
     assert [h["hour"] for h in hours] == [f"{published}T{h:02d}:00:00Z" for h in range(24)]
