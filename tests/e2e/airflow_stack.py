@@ -111,6 +111,13 @@ class AirflowApi:
             await asyncio.sleep(2)
         raise AssertionError(f"{dag_id} run {run_id} still {state} after {timeout_s} s")
 
+    async def run_ids(self, dag_id: str, state: str = "success") -> list[str]:
+        """The ids of every run of ``dag_id`` in ``state`` (scheduled and manual), oldest first."""
+        params = {"state": state, "order_by": "start_date", "limit": 100}
+        response = await self.http.get(f"/dags/{dag_id}/dagRuns", params=params)
+        assert response.status_code == 200, response.text
+        return [str(run["dag_run_id"]) for run in response.json()["dag_runs"]]
+
     async def xcom(self, dag_id: str, run_id: str, task_id: str) -> object:
         """A task's return value."""
         path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value"
