@@ -109,8 +109,9 @@ async def test_hour_finals_equal_the_oracle_and_reconcile_without_drift(
     start = time.time()
     now_hour = int(start // 3600)
     h1, h2, h3 = now_hour - 1, now_hour - 2, now_hour - 3
-    # The previous hour closes 60 s from now: H + 1 h + lateness, with H = h1.
-    lateness = int(start - now_hour * 3600) + 60
+    # The previous hour closes 40 s from now (H + 1 h + lateness, with H = h1): time for the worker
+    # to start and read every play sent below before it closes (here 10-20 s).
+    lateness = int(start - now_hour * 3600) + 40
     sent = Sent()
     # In order per partition: the previous hour's plays (ascending, so none is late), then current
     # plays of every song (the watermark jumps to now), then previous-hour plays older than
