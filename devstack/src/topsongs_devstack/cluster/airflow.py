@@ -7,7 +7,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,12 +15,9 @@ from topsongs_core.settings import PostgresSettings
 
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env, write_secret
 from topsongs_devstack.component import Component, Status
-from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
 from topsongs_devstack.services.airflow import USER, Airflow
 
-# The Celery app Airflow's worker runs; `celery inspect ping` addresses it through the same broker.
-CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"
 # A heartbeat older than this means the scheduler is stuck or gone (Airflow's default
 # [scheduler] scheduler_health_check_threshold).
 HEARTBEAT_LIMIT_S = 30.0
@@ -51,7 +47,8 @@ class Redis:
         self.proc = ManagedProcess("redis", settings.run_dir, settings.logs_dir)
 
     def url(self) -> str:
-        """The Celery broker URL, password included (for a child's environment only; never print it)."""
+        """The Celery broker URL, password included (for a child's environment or a Celery client; never
+        print it)."""
         password = redis_password(self.settings).get_secret_value()
         return f"redis://:{password}@{self.host}:{self.port}/0"
 
@@ -187,31 +184,18 @@ class CeleryAirflow(Airflow):
         }
 
     def worker_pong(self) -> bool:
-        """True when the Celery worker answers a ping sent through the broker."""
-        celery = str(Path(sys.executable).parent / "celery")
-        argv = [
-            celery,
-            "--app",
-            CELERY_APP,
-            "inspect",
-            "ping",
-            "--destination",
-            self.worker_name,
-            "--timeout",
-            "5",
-        ]
+        """True when the Celery worker answers a ping sent through the broker: Celery's control API, as
+        `celery inspect ping` sends it, without starting an Airflow process for each ask."""
+        from celery import Celery  # the CeleryExecutor's own library, only where the profile runs
+
+        app = Celery(broker=self.redis.url())
         try:
-            result = subprocess.run(
-                argv,
-                capture_output=True,
-                text=True,
-                env={**os.environ, **self.env()},
-                cwd=REPO_ROOT,
-                timeout=60,
-            )
-        except subprocess.TimeoutExpired:
+            replies = app.control.ping(destination=[self.worker_name], timeout=5)
+        except Exception:  # the broker unreachable or refusing: no answer
             return False
-        return result.returncode == 0 and "pong" in result.stdout
+        finally:
+            app.close()
+        return any(reply.get(self.worker_name, {}).get("ok") == "pong" for reply in replies)
 
     def heartbeat_age_s(self) -> float | None:
         """Seconds since the scheduler's last heartbeat (from the API server), None when unknown."""
@@ -227,9 +211,9 @@ class CeleryAirflow(Airflow):
         and the worker answers through redis. The admin password stays in its file."""
         stopped = [role for role, proc in self.procs.items() if proc.pid() is None]
         age = self.heartbeat_age_s()
-        # Without a broker `celery inspect` keeps retrying the connection: ask only when redis answers.
-        pong = not stopped and self.redis.ping() and self.worker_pong()
         fresh = age is not None and age < HEARTBEAT_LIMIT_S
+        # Without a broker Celery keeps retrying the connection: ask only when redis answers.
+        pong = not stopped and self.redis.ping() and self.worker_pong()
         detail = "; ".join(
             [
                 f"stopped: {', '.join(stopped)}" if stopped else f"running: {', '.join(self.procs)}",
