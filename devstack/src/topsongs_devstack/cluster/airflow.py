@@ -130,7 +130,7 @@ class CeleryAirflow(Airflow):
         extra_env: dict[str, str] | None = None,
     ) -> None:
         host, _, worker_host = settings.airflow_hosts
-        # The worker's name at the broker, as `celery inspect ping` addresses it.
+        # The worker's name at the broker, as a control ping addresses it.
         self.worker_name = f"airflow-worker@{worker_host}"
         worker = [
             "celery",
