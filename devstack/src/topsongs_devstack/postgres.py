@@ -138,6 +138,14 @@ class Postgres:
         self._bootstrap()
 
     def _superuser(self) -> psycopg.Connection:
+        """The superuser, through this state dir's socket: only this checkout's server has it."""
+        socket = self.sockets / f".s.PGSQL.{self.pg.port}"
+        if not socket.exists() and port_open(self.pg.host, self.pg.port):
+            raise PlatformError(
+                f"a PostgreSQL answers on {self.pg.host}:{self.pg.port} but has no socket in {self.sockets}:"
+                " another checkout's or one started by hand. Stop it (`make down` where it was started)"
+                " or give this one PG_PORT"
+            )
         return psycopg.connect(
             host=str(self.sockets), port=self.pg.port, user="postgres", dbname="postgres", autocommit=True
         )
