@@ -9,9 +9,13 @@ from datetime import UTC, date, datetime, time, timedelta
 import httpx
 import psycopg
 import pytest
+from dashboard_api.settings import DashboardSettings
 from psycopg.types.json import Jsonb
 from topsongs_charts import migrate
-from topsongs_core.settings import PostgresSettings
+from topsongs_core.settings import KafkaSettings, PostgresSettings
+from topsongs_devstack.process import free_port
+
+from tests.servers import serve_dashboard
 
 LOADED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -141,6 +145,56 @@ async def test_trend_has_a_point_per_hour(api: httpx.AsyncClient, chart_day: dat
     assert response.headers["cache-control"] == "no-cache"  # hour 15 may still be computed
     loaded = {**params, "from": f"{chart_day}T13:00Z", "to": f"{chart_day}T15:00Z"}
     assert (await api.get("/api/trend", params=loaded)).headers["cache-control"] == "public, max-age=60"
+
+
+async def test_a_chart_or_trend_filled_later_shows_at_the_next_read(
+    kafka_settings: KafkaSettings, chart_day: date, pg_settings: PostgresSettings
+) -> None:
+    """Hour 13 was loaded without plays and hour 15 is pending: neither is kept as long as a filled
+    chart is (here an hour; still-empty ones not at all), so the restatement that fills them (as a
+    backfill's does) shows at the next read."""
+    settings = DashboardSettings(
+        port=free_port(),
+        kafka=kafka_settings,
+        postgres=pg_settings,
+        history_cache_closed_s=3600,
+        history_cache_open_s=0,
+    )
+    async with serve_dashboard(settings) as address, httpx.AsyncClient(base_url=f"http://{address}") as api:
+        await _filled_later(api, chart_day, pg_settings)
+
+
+async def _filled_later(api: httpx.AsyncClient, chart_day: date, pg_settings: PostgresSettings) -> None:
+    hourly = {"region": "US", "hour": f"{chart_day}T13:00Z"}
+    trend = {"region": "US", "song_id": "s-001", "from": f"{chart_day}T13:00Z", "to": f"{chart_day}T16:00Z"}
+    empty = await api.get("/api/top/hourly", params=hourly)
+    assert (empty.json()["status"], empty.json()["entries"]) == ("final", [])
+    assert empty.headers["cache-control"] == "no-cache"
+    pending = await api.get("/api/trend", params=trend)
+    assert [p["plays"] for p in pending.json()["points"]] == [0, 9, None]
+    with psycopg.connect(pg_settings.dsn()) as conn, conn.transaction():
+        for h in (13, 15):
+            at = datetime.combine(chart_day, time(h), UTC)
+            conn.execute(
+                'INSERT INTO top_songs_hourly (region, "timestamp", song, plays, rank, song_id, artist)'
+                " VALUES ('US', %s, 'One', 5, 1, 's-001', 'A')",
+                (at,),
+            )
+            conn.execute(
+                "INSERT INTO plays_hourly (region, hour, song_id, plays) VALUES ('US', %s, 's-001', 5)", (at,)
+            )
+        at = datetime.combine(chart_day, time(15), UTC)
+        conn.execute(
+            "INSERT INTO chart_loads (kind, interval_start, interval_end, plays, regions, by_region,"
+            " loaded_at) VALUES ('hourly', %s, %s, 5, 1, %s, %s)",
+            (at, at + timedelta(hours=1), Jsonb({"US": {"plays": 5, "first_plays": 5}}), LOADED_AT),
+        )
+    filled = await api.get("/api/top/hourly", params=hourly)
+    assert [(e["song_id"], e["plays"]) for e in filled.json()["entries"]] == [("s-001", 5)]
+    assert filled.headers["cache-control"] == "public, max-age=60"
+    computed = await api.get("/api/trend", params=trend)
+    assert [p["plays"] for p in computed.json()["points"]] == [5, 9, 5]
+    assert computed.headers["cache-control"] == "public, max-age=60"
 
 
 @pytest.mark.parametrize(

@@ -30,10 +30,18 @@ class Reader:
     def __init__(self, pool: asyncpg.Pool, cache: ChartCache) -> None:
         self.pool, self.cache = pool, cache
 
-    async def read(self, query: Callable[..., Awaitable[Rows]], end: datetime, *args: object) -> Rows:
-        """Rows of ``query(pool, *args)`` for an interval ending at ``end``."""
+    async def read(
+        self,
+        query: Callable[..., Awaitable[Rows]],
+        end: datetime,
+        *args: object,
+        filled: Callable[[Rows], bool],
+    ) -> Rows:
+        """Rows of ``query(pool, *args)`` for an interval ending at ``end``; kept for a minute once
+        the interval is closed and ``filled(rows)``, as ``_cache`` tells the browser."""
         closed = end <= datetime.now(UTC)
-        return await self.cache.read((query.__name__, *args), closed, lambda: query(self.pool, *args))
+        key = (query.__name__, *args)
+        return await self.cache.read(key, closed, lambda: query(self.pool, *args), filled)
 
 
 async def _reader(pool: Pool, cache: Cache) -> Reader:
@@ -46,6 +54,17 @@ Charts = Annotated[Reader, Depends(_reader)]
 def _cache(response: Response, end: datetime, filled: bool) -> None:
     closed = end <= datetime.now(UTC) and filled
     response.headers["Cache-Control"] = CLOSED if closed else OPEN
+
+
+def _charted(rows: Rows) -> bool:
+    """A chart with entries. One loaded without plays may yet be filled by a restatement (a backfill's
+    plays reach the lake after the day's first run): it is re-read like one not loaded yet."""
+    return bool(queries.entries(rows))
+
+
+def _computed(rows: Rows) -> bool:
+    """A trend whose every hour is computed (none open or pending)."""
+    return all(r["plays"] is not None for r in rows)
 
 
 def status_of(end: datetime, loaded: bool, restatements: int) -> ChartStatus:
@@ -78,8 +97,8 @@ async def regions(settings: Settings, response: Response) -> Regions:
 async def top_hourly(charts: Charts, response: Response, region: Region, hour: Hour) -> dict[str, object]:
     """The authoritative top songs of one region and UTC hour (empty until its load ran)."""
     end = hour + timedelta(hours=1)
-    rows = await charts.read(queries.top_hourly, end, region, hour)
-    _cache(response, end, bool(rows))
+    rows = await charts.read(queries.top_hourly, end, region, hour, filled=_charted)
+    _cache(response, end, _charted(rows))
     return {"region": region, "hour": hour, **_chart(rows, end)}
 
 
@@ -93,8 +112,8 @@ async def top_daily(
     """The authoritative top songs of one region and UTC day (empty until its load ran)."""
     start = datetime.combine(day, time(), UTC)
     end = start + timedelta(days=1)
-    rows = await charts.read(queries.top_daily, end, region, start)
-    _cache(response, end, bool(rows))
+    rows = await charts.read(queries.top_daily, end, region, start, filled=_charted)
+    _cache(response, end, _charted(rows))
     return {"region": region, "date": day, **_chart(rows, end)}
 
 
@@ -104,7 +123,7 @@ async def trend(
 ) -> dict[str, object]:
     """Plays per hour of one song in ``[from, to)``, one point per hour: 0 when a computed hour has
     none, null while the hour is open or pending."""
-    rows = await charts.read(queries.trend, window[1], region, song_id, *window)
+    rows = await charts.read(queries.trend, window[1], region, song_id, *window, filled=_computed)
     points = [
         {
             "hour": r["hour"],
@@ -113,5 +132,5 @@ async def trend(
         }
         for r in rows
     ]
-    _cache(response, window[1], all(p["plays"] is not None for p in points))
+    _cache(response, window[1], _computed(rows))
     return {"region": region, "song_id": song_id, "points": points}
