@@ -8,7 +8,7 @@ RUN := .venv/bin/python -m
 # Go builds the S3 server once; the official tarball installs outside the default PATH.
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: help setup setup-system setup-python setup-ui setup-browser lock up down status cluster-up cluster-status cluster-down demo test lint bench clean-state
+.PHONY: help setup setup-system setup-python setup-ui setup-browser lock up down status cluster-up cluster-status cluster-down demo compose-up compose-down test lint bench clean-state
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,12 @@ cluster-down: setup-python ## Stop the cluster profile (data is kept in .state/c
 
 demo: up ## Main job: start everything, run a simulated load, print the URLs
 	@$(RUN) topsongs_devstack.demo
+
+compose-up: setup-ui ## Docker: build every image, run the single-node stack with the demo load (docs/docker.md)
+	@bash scripts/compose.sh up
+
+compose-down: ## Docker: stop and remove the compose stack's containers (volumes are kept)
+	@bash scripts/compose.sh down
 
 test: setup setup-browser ## Run lint, types and the whole test suite against real engines
 	@bash scripts/test.sh

@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 uv="${UV:-uv}"
-# image (docker/<image>.Dockerfile) -> the workspace member whose dependency closure it installs;
+# image (docker/Dockerfile target) -> the workspace member whose dependency closure it installs;
 # the airflow image's member topsongs-airflow (airflow/) brings topsongs-charts with it.
-images=(ingest:ingest streams:streams dashboard-api:dashboard-api spark:spark airflow:topsongs-airflow)
+images=(ingest:ingest streams:streams dashboard-api:dashboard-api spark:spark airflow:topsongs-airflow simulator:simulator)
 export_args=(--frozen --no-emit-workspace --no-header --format requirements-txt)
 
 "$uv" lock

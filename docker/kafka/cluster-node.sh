@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# compose.yaml, profile cluster: one combined KRaft broker + controller of three (apache/kafka image),
+# compose.yaml, profile cluster: one combined KRaft broker + controller of three (the topsongs/kafka image),
 # set up as devstack's cluster profile sets up its nodes (topsongs_devstack/cluster/kafka.py):
 #   - clients and inter-broker traffic: SASL_SSL with SCRAM-SHA-512 on :9094, no plaintext listener;
 #   - controllers: SSL on :9095 with client certificates required (a KRaft controller cannot check
@@ -87,4 +87,4 @@ if [ ! -f /var/lib/kafka/data/meta.properties ]; then
   java "@$argfile"
   rm -f "$argfile"
 fi
-exec /opt/kafka/bin/kafka-server-start.sh "$props"
+exec bash /opt/kafka/start.sh "$props"

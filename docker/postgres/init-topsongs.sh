@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs once, when the official postgres image initialises an empty data volume
-# (/docker-entrypoint-initdb.d). POSTGRES_USER/POSTGRES_DB (= PG_USER/PG_DATABASE) already exist;
+# Runs once, when topsongs/postgres (docker/postgres/entrypoint.sh) initialises an empty data
+# volume. POSTGRES_USER/POSTGRES_DB (= PG_USER/PG_DATABASE) already exist;
 # this adds the read-only role dashboard-api uses (PG_READER_USER/PG_READER_PASSWORD) and Airflow's
 # metadata database, as devstack's PostgreSQL bootstrap does. Table grants come from the charts
 # migrations (python -m topsongs_charts.migrate), not from here.

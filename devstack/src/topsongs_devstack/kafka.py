@@ -9,8 +9,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.admin import AIOKafkaAdminClient
+from ingest.topics import ensure_topics
 from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.settings import KafkaSettings
 
@@ -325,47 +325,3 @@ def private_topics(prefix: str, suffix: str | None = None) -> KafkaSettings:
         dead_letter_topic=f"{prefix}-dlq-{suffix}",
         live_topic=f"{prefix}-live-{suffix}",
     )
-
-
-async def _until_listed(admin: AIOKafkaAdminClient, names: set[str], timeout_s: float = 10.0) -> None:
-    """Wait until the broker's metadata lists ``names``: a created topic reaches the metadata cache
-    after the create answer, and a client asking at once would be told it does not exist."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not names <= set(await admin.list_topics()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise PlatformError(f"created topics not listed within {timeout_s:.0f} s: {sorted(names)}")
-        await asyncio.sleep(0.1)
-
-
-async def ensure_topics(kafka: KafkaSettings, *extra: str) -> None:
-    """Create the product's topics if missing (retrying while the broker boots)."""
-    wanted = [
-        NewTopic(kafka.plays_topic, kafka.plays_partitions, kafka.replication_factor),
-        NewTopic(kafka.dead_letter_topic, 1, kafka.replication_factor),
-        NewTopic(kafka.live_topic, 1, kafka.replication_factor),
-        # Newest record per REGION|hour|partition key is the live final: compacted, never expired.
-        NewTopic(
-            kafka.live_hours_topic, 1, kafka.replication_factor, topic_configs={"cleanup.policy": "compact"}
-        ),
-        *(NewTopic(name, kafka.plays_partitions, kafka.replication_factor) for name in extra),
-    ]
-    last: Exception | None = None
-    for _ in range(60):
-        admin = AIOKafkaAdminClient(**aiokafka_connection(kafka), request_timeout_ms=5000)
-        try:
-            await admin.start()
-            existing = set(await admin.list_topics())
-            missing = [t for t in wanted if t.name not in existing]
-            if missing:
-                try:
-                    await admin.create_topics(missing)
-                except TopicAlreadyExistsError:
-                    pass
-                await _until_listed(admin, {t.name for t in wanted})
-            return
-        except Exception as exc:  # broker still electing its controller
-            last = exc
-            await asyncio.sleep(1)
-        finally:
-            await admin.close()
-    raise PlatformError(f"could not create Kafka topics: {last!r}")
