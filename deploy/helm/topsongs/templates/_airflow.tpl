@@ -1,6 +1,7 @@
 {{/*
 topsongs.airflowPod: one Airflow component's pod template (compose's x-airflow plus its command):
-(dict "root" $ "component" "airflow-scheduler" "args" (list "scheduler") "ports" <list> "probes" <dict> "resources" <map>)
+(dict "root" $ "component" "airflow-scheduler" "command" <list> "ports" <list> "probes" <dict> "resources" <map>
+      ["secretEnv" <keys of the Secret only this component reads>])
 Waits for `airflow db migrate` (the Job) before starting: Kubernetes has no depends_on.
 */}}
 {{- define "topsongs.airflowPod" -}}
@@ -25,8 +26,11 @@ spec:
       image: {{ include "topsongs.image" (dict "root" $root "name" "airflow") }}
       imagePullPolicy: {{ $root.Values.image.pullPolicy }}
       {{- include "topsongs.containerSecurity" $root | nindent 6 }}
-      command: {{ prepend .args "airflow" | toJson }}
-      {{- include "topsongs.env" (dict "root" $root "parts" (list "airflow")) | nindent 6 }}
+      command:
+        {{- toYaml .command | nindent 8 }}
+      {{- $parts := list "airflow" }}
+      {{- range .secretEnv }}{{ $parts = append $parts (printf "secret:%s" .) }}{{ end }}
+      {{- include "topsongs.env" (dict "root" $root "parts" $parts) | nindent 6 }}
       {{- with .ports }}
       ports:
         {{- toYaml . | nindent 8 }}

@@ -43,7 +43,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- if not .Values.postgres.enabled -}}
 {{- $_ := required "postgres.host is required when postgres.enabled=false: the managed PostgreSQL server" .Values.postgres.host -}}
-{{- $_ := required "secrets.existingSecret is required when postgres.enabled=false: the chart cannot generate the passwords (PG_PASSWORD, PG_READER_PASSWORD) of a managed PostgreSQL" .Values.secrets.existingSecret -}}
+{{- $_ := required "secrets.existingSecret is required when postgres.enabled=false: the chart cannot generate the passwords (PG_PASSWORD, PG_PASSWORD_URLENCODED, PG_READER_PASSWORD) of a managed PostgreSQL" .Values.secrets.existingSecret -}}
 {{- end -}}
 {{- if not .Values.s3.enabled -}}
 {{- $_ := required "s3.endpointUrl is required when s3.enabled=false: the S3 endpoint, e.g. the regional endpoint of AWS S3" .Values.s3.endpointUrl -}}
@@ -84,12 +84,17 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/*
 topsongs.env: the container's env, from compose's x-*-env blocks under the same names.
-(dict "root" $ "parts" (list "kafka" "contract") "extra" <map>); each part is a topsongs.env.<part>.
+(dict "root" $ "parts" (list "kafka" "contract") "extra" <map>); each part is a topsongs.env.<part>,
+or "secret:<KEY>" for one key of the Secret.
 */}}
 {{- define "topsongs.env" -}}
 {{- $all := list -}}
 {{- range .parts -}}
+{{- if hasPrefix "secret:" . -}}
+{{- $all = concat $all (include "topsongs.secretEnv" (dict "root" $.root "name" (trimPrefix "secret:" .)) | fromYamlArray) -}}
+{{- else -}}
 {{- $all = concat $all (include (printf "topsongs.env.%s" .) $.root | fromYamlArray) -}}
+{{- end -}}
 {{- end -}}
 {{- with .extra -}}
 {{- $all = concat $all (include "topsongs.envMap" . | fromYamlArray) -}}
@@ -147,7 +152,7 @@ env:
 {{/*
 compose's x-airflow environment, plus Kafka (the lake checks read its end offsets). The Airflow
 secrets come from the Secret and reach AIRFLOW__* through Kubernetes' $(VAR) expansion, as does
-PG_PASSWORD in the database URL; the api-server fetches a running task's log from the scheduler by
+PG_PASSWORD_URLENCODED in the database URL; the api-server fetches a running task's log from the scheduler by
 its pod IP (HOSTNAME_CALLABLE).
 */}}
 {{- define "topsongs.env.airflow" -}}
@@ -162,7 +167,8 @@ its pod IP (HOSTNAME_CALLABLE).
       "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION" "False"
       "AIRFLOW__CORE__DAGS_FOLDER" "/opt/topsongs/airflow/dags"
       "AIRFLOW__CORE__AUTH_MANAGER" "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
-      "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS" (ternary "True" "False" .Values.airflow.simpleAuthAllAdmins)
+      "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS" "admin:admin"
+      "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" "/opt/airflow/passwords.json"
       "AIRFLOW__CORE__EXECUTION_API_SERVER_URL" (printf "http://%s-airflow-api-server:%v/execution/" (include "topsongs.fullname" .) .Values.airflow.apiServer.service.port)
       "AIRFLOW__CORE__HOSTNAME_CALLABLE" "airflow.utils.net.get_host_ip_address"
       "AIRFLOW__API__WORKERS" "1"
@@ -177,8 +183,9 @@ its pod IP (HOSTNAME_CALLABLE).
 {{ include "topsongs.secretEnv" (dict "root" . "name" "AIRFLOW_JWT_SECRET") }}
 - name: AIRFLOW__API_AUTH__JWT_SECRET
   value: $(AIRFLOW_JWT_SECRET)
+{{ include "topsongs.secretEnv" (dict "root" . "name" "PG_PASSWORD_URLENCODED") }}
 - name: AIRFLOW__DATABASE__SQL_ALCHEMY_CONN
-  value: {{ printf "postgresql+psycopg2://$(PG_USER):$(PG_PASSWORD)@$(PG_HOST):$(PG_PORT)/%s" .Values.postgres.airflowDatabase | quote }}
+  value: {{ printf "postgresql+psycopg2://$(PG_USER):$(PG_PASSWORD_URLENCODED)@$(PG_HOST):$(PG_PORT)/%s" .Values.postgres.airflowDatabase | quote }}
 {{- end -}}
 
 {{/* ---- pods ------------------------------------------------------------------------------- */}}
