@@ -3,10 +3,10 @@
 # Kafka node (CN and subjectAltName = the node's service name), made with openssl once and kept in
 # the volume (as devstack's topsongs_devstack.certificates does for `make cluster-up`).
 #   /secrets (the nodes only): ca.pem, ca.key, <node>-keystore.pem (PKCS#8 key, then its certificate:
-#            Kafka's PEM key store); owned by the apache/kafka image's user (uid 1000), folder 0700,
+#            Kafka's PEM key store); owned by the Kafka image's user (uid 10001), folder 0700,
 #            files 0600.
 #   /ca      (every client): ca.pem alone, world-readable (KAFKA_SSL_CAFILE).
-# NODES: the nodes' names, space-separated. Runs as root (it hands the files to uid 1000).
+# NODES: the nodes' names, space-separated. Runs as root (it hands the files to uid 10001).
 set -euo pipefail
 : "${NODES:?NODES must name the Kafka nodes}"
 days="${CERT_DAYS:-825}"
@@ -26,7 +26,7 @@ for node in $NODES; do
   rm -f "$node.key" "$node.csr" "$node.ext"
   echo "[cluster-kafka-certs] certificate for $node"
 done
-chown -R 1000:1000 /secrets
+chown -R 10001:10001 /secrets
 chmod 0700 /secrets
 chmod 0600 /secrets/*
 install -m 0644 ca.pem /ca/ca.pem

@@ -26,6 +26,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from pydantic_settings import BaseSettings
+from ingest.kafka_setup import service_acls
 from topsongs_core.settings import KafkaSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,6 +76,7 @@ SERVICE_SETTINGS: dict[str, list[str]] = {
     "airflow-dag-processor": ["topsongs_charts.settings:ChartsSettings"],
     # profile cluster
     "cluster-kafka-certs": [],
+    "cluster-kafka-init": ["topsongs_core.settings:KafkaSettings"],
     "cluster-s3-init": ["topsongs_core.settings:S3Settings"],
     "cluster-charts-migrate": ["topsongs_charts.settings:ChartsSettings"],
     "cluster-spark-master": [],
@@ -379,9 +381,9 @@ def test_required_services_exist() -> None:
 
 
 def test_kafka_init_creates_the_product_topics() -> None:
-    """With the product's own code (ingest.topics, which devstack uses too), from KafkaSettings."""
+    """With the product's own code (ingest.kafka_setup, which devstack uses too), from KafkaSettings."""
     init = services()["kafka-init"]
-    assert init["command"] == ["python", "-m", "ingest.topics"]
+    assert init["command"] == ["python", "-m", "ingest.kafka_setup"]
     env = environment(init)
     for name in ("KAFKA_PLAYS_TOPIC", "KAFKA_DEAD_LETTER_TOPIC", "KAFKA_LIVE_TOPIC"):
         assert name in env, name
@@ -749,7 +751,6 @@ def test_settings_modules_import() -> None:
 # ---------------------------------------------------------------------------------- profile cluster
 
 KAFKA_NODE_SCRIPT = REPO / "docker" / "kafka" / "cluster-node.sh"
-KAFKA_INIT_SCRIPT = REPO / "docker" / "kafka" / "cluster-init.sh"
 HAPROXY_CFG = REPO / "docker" / "haproxy" / "cluster.cfg"
 
 
@@ -766,7 +767,7 @@ def kafka_nodes() -> dict[str, dict[str, Any]]:
     return {
         n: s
         for n, s in cluster_services().items()
-        if (s.get("entrypoint") or [])[-1:] == ["/opt/topsongs/cluster-node.sh"]
+        if (s.get("entrypoint") or [])[-1:] == ["/opt/kafka/cluster-node.sh"]
     }
 
 
@@ -778,7 +779,8 @@ def node_properties() -> dict[str, str]:
 
 
 def acl_users() -> set[str]:
-    return set(re.findall(r"^allow (\w+) ", KAFKA_INIT_SCRIPT.read_text(), re.M))
+    """The users the product's ACL table (ingest.kafka_setup, cluster-kafka-init) gives rules to."""
+    return {acl.user for acl in service_acls(KafkaSettings(), "topsongs-live")}
 
 
 def test_compose_config_accepts_the_cluster_profile(compose_cli: list[str]) -> None:
@@ -812,8 +814,7 @@ def test_cluster_kafka_is_three_sasl_ssl_nodes_without_plaintext() -> None:
         env = environment(node)
         assert env["NODES"].split() == sorted(nodes), name
         assert env["NODES"].split()[int(env["NODE_ID"]) - 1] == name, "NODE_ID names another node"
-        assert node["image"].startswith("apache/kafka:"), name
-        assert mounts(node)["/opt/topsongs/cluster-node.sh"] == "./docker/kafka/cluster-node.sh"
+        assert node["image"].startswith("topsongs/kafka:") and target(node) == "kafka", name
     props = node_properties()
     protocols = dict(item.split(":") for item in props["listener.security.protocol.map"].split(","))
     listeners = [listener.split("://")[0] for listener in props["listeners"].split(",")]
@@ -831,13 +832,22 @@ def test_cluster_kafka_is_three_sasl_ssl_nodes_without_plaintext() -> None:
     assert props["min.insync.replicas"] == props["transaction.state.log.min.isr"] == "2"
     for key in ("default.replication.factor", "offsets.topic.replication.factor"):
         assert props[key] == "$count", key  # the number of NODES, 3
-    # the init one-shot creates every product topic with replication 3 and min ISR 2, after all three
+    # the init one-shot adds every product topic (replication 3) and the ACLs as admin, after all three
     init = cluster_services()["cluster-kafka-init"]
     assert set(init["depends_on"]) == set(nodes)
-    text = KAFKA_INIT_SCRIPT.read_text()
-    assert "--replication-factor 3 --config min.insync.replicas=2 --topic" in text
-    for topic in ("PLAYS_TOPIC", "DLQ_TOPIC", "LIVE_TOPIC", "HOURS_TOPIC"):
-        assert re.search(rf'^topic "\${topic}"', text, re.M), topic
+    assert init["command"][:4] == ["python", "-m", "ingest.kafka_setup", "--acls"]
+    env = environment(init)
+    assert env["KAFKA_SASL_USERNAME"] == "admin"
+    assert env["KAFKA_SASL_PASSWORD"] == "${CLUSTER_KAFKA_ADMIN_PASSWORD:-}"
+    kafka = KafkaSettings.model_validate(
+        {
+            k.removeprefix("KAFKA_").lower(): with_defaults(v)
+            for k, v in env.items()
+            if k.startswith("KAFKA_") and k != "KAFKA_SASL_PASSWORD"
+        }
+        | {"sasl_password": "from-dot-env"}
+    )
+    assert kafka.replication_factor == 3
     assert acl_users() == {"ingest", "streams", "dashboard", "lake"}
 
 
@@ -850,6 +860,9 @@ def test_cluster_services_reach_kafka_over_sasl_ssl_as_their_own_user() -> None:
         env = environment(service)
         assert sorted(env["KAFKA_BOOTSTRAP_SERVERS"].split(",")) == [f"{n}:9094" for n in sorted(nodes)]
         user = env["KAFKA_SASL_USERNAME"]
+        if user == "admin":  # the super user that adds the topics and ACLs, nobody else
+            assert name == "cluster-kafka-init", name
+            continue
         assert user in acl_users(), f"{name}: user {user} has no ACLs"
         secret = f"CLUSTER_KAFKA_{user.upper()}_PASSWORD"
         assert env["KAFKA_SASL_PASSWORD"] == f"${{{secret}:-}}", f"{name}: the password is not {secret}"
@@ -921,9 +934,9 @@ def test_cluster_airflow_runs_celery_with_a_password_protected_broker() -> None:
         broker_urls.add(env["AIRFLOW__CELERY__BROKER_URL"])
     assert broker_urls == {"redis://:${CLUSTER_REDIS_PASSWORD:-}@cluster-redis:6379/0"}
     redis = cluster["cluster-redis"]
-    # BSD-licensed: valkey, or redis up to 7.2 (docs/dependencies.md)
-    assert re.match(r"valkey/valkey:|redis:7\.[0-2]\b", redis["image"]), redis["image"]
-    assert environment(redis)["VALKEY_PASSWORD"] == "${CLUSTER_REDIS_PASSWORD:-}"
+    # BSD-licensed: Debian's redis-server 7.0 (docs/dependencies.md)
+    assert redis["image"].startswith("topsongs/redis:") and target(redis) == "redis", redis["image"]
+    assert environment(redis)["REDIS_PASSWORD"] == "${CLUSTER_REDIS_PASSWORD:-}"
     assert "requirepass" in " ".join(redis["command"])
     assert {"cluster-redis", "cluster-kafka-init"} <= set(cluster[workers[0]]["depends_on"])
 
@@ -931,7 +944,7 @@ def test_cluster_airflow_runs_celery_with_a_password_protected_broker() -> None:
 def test_cluster_balancer_fronts_two_ingest_and_two_dashboard_api() -> None:
     cluster = cluster_services()
     balancer = cluster["cluster-balancer"]
-    assert balancer["image"].startswith("haproxy:")
+    assert balancer["image"].startswith("topsongs/haproxy:") and target(balancer) == "haproxy"
     assert mounts(balancer)["/usr/local/etc/haproxy/haproxy.cfg"] == "./docker/haproxy/cluster.cfg"
     backends: dict[str, list[tuple[str, str]]] = {}
     for line in HAPROXY_CFG.read_text().splitlines():

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
-from ingest.topics import ensure_topics
+from ingest.kafka_setup import ensure_topics
 from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.settings import KafkaSettings
 

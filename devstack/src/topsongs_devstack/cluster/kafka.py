@@ -13,8 +13,7 @@ import time
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import for_code
-from aiokafka.protocol.admin import CreateAclsRequest
+from ingest.kafka_setup import AclRefused, KafkaSetupError, ensure_acls
 from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.settings import KafkaSettings
 
@@ -32,57 +31,10 @@ from topsongs_devstack.process import PlatformError, port_open, wait_until
 CA_DAYS = 825
 AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
-# Kafka's ACL wire codes (org.apache.kafka.common.acl / resource).
-TOPIC, GROUP, TRANSACTIONAL_ID = 2, 3, 5
-LITERAL, PREFIXED = 3, 4
-READ, WRITE, CREATE, DESCRIBE, DESCRIBE_CONFIGS, ALL = 3, 4, 5, 8, 10, 2
-ALLOW = 3
-
-
-@dataclass(frozen=True)
-class Acl:
-    """One allow rule: ``user`` may do ``operations`` on a resource (a name, or every name with a prefix)."""
-
-    user: str
-    resource_type: int
-    name: str
-    operations: tuple[int, ...]
-    pattern: int = LITERAL
-
 
 def node_principal(index: int) -> str:
     """The principal a node authenticates as on the controller listener (its certificate's subject)."""
     return f"User:CN=kafka-{index}"
-
-
-def service_acls(kafka: KafkaSettings, streams_app_id: str) -> list[Acl]:
-    """What each service may do; everything else is denied (``admin`` and the nodes are super users)."""
-    plays, dlq, live, hours = (
-        kafka.plays_topic,
-        kafka.dead_letter_topic,
-        kafka.live_topic,
-        kafka.live_hours_topic,
-    )
-    return [
-        # Idempotent producing needs only Write on the topic since Kafka 3.0 (KIP-679).
-        Acl("ingest", TOPIC, plays, (WRITE, DESCRIBE)),
-        # The worker re-keys stray plays back into the plays topic, so it writes that too.
-        Acl("streams", TOPIC, plays, (READ, WRITE, DESCRIBE)),
-        Acl("streams", TOPIC, dlq, (WRITE, DESCRIBE)),
-        *(
-            Acl("streams", TOPIC, name, (READ, WRITE, CREATE, DESCRIBE, DESCRIBE_CONFIGS))
-            for name in (live, hours)
-        ),
-        # Faust's changelog and assignor topics, its consumer group and (exactly-once) transactional ids.
-        Acl("streams", TOPIC, streams_app_id, (ALL,), PREFIXED),
-        Acl("streams", GROUP, streams_app_id, (READ, DESCRIBE), PREFIXED),
-        Acl("streams", TRANSACTIONAL_ID, streams_app_id, (WRITE, DESCRIBE), PREFIXED),
-        # dashboard-api assigns the partitions itself: no group.
-        *(Acl("dashboard", TOPIC, name, (READ, DESCRIBE)) for name in (live, hours)),
-        Acl("lake", TOPIC, plays, (READ, DESCRIBE)),
-        # Spark's Kafka source makes up its group ids: spark-kafka-source-<uuid>-...
-        Acl("lake", GROUP, "spark-kafka-source", (READ, DESCRIBE), PREFIXED),
-    ]
 
 
 def cluster_topics(settings: ClusterSettings) -> KafkaSettings:
@@ -257,26 +209,6 @@ async def cluster_health(kafka: KafkaSettings) -> ClusterHealth:
     return ClusterHealth(len(cluster["brokers"]), len(topics), short)
 
 
-async def create_acls(kafka: KafkaSettings, acls: list[Acl]) -> None:
-    """Add the allow rules (adding an existing rule is a no-op), as the admin."""
-    admin = AIOKafkaAdminClient(**aiokafka_connection(kafka), request_timeout_ms=10000)
-    try:
-        await admin.start()
-        for acl in acls:
-            for operation in acl.operations:
-                # aiokafka's admin has no ACL methods yet; its protocol module has the request.
-                request = CreateAclsRequest(
-                    acl.resource_type, acl.name, acl.pattern, f"User:{acl.user}", "*", operation, ALLOW
-                )
-                response = await admin._send_request(request)
-                for error_code, message in response.creation_responses:
-                    if error_code:
-                        error = for_code(error_code).__name__
-                        raise PlatformError(f"ACL for {acl.user} on {acl.name} refused: {error} {message}")
-    finally:
-        await admin.close()
-
-
 class KafkaCluster:
     """The three nodes as one: all registered, the product's topics replicated, the services' ACLs."""
 
@@ -305,18 +237,10 @@ class KafkaCluster:
         )
 
     def _add_acls(self, kafka: KafkaSettings) -> None:
-        acls = service_acls(kafka, self.settings.streams_app_id)
-        last: Exception | None = None
-        for _ in range(30):
-            try:
-                asyncio.run(create_acls(kafka, acls))
-                return
-            except PlatformError:
-                raise
-            except Exception as exc:  # a restarted node still reconnecting; adding a rule twice is harmless
-                last = exc
-                time.sleep(1)
-        raise PlatformError(f"could not create the Kafka ACLs: {last!r}")
+        try:
+            asyncio.run(ensure_acls(kafka, self.settings.streams_app_id))
+        except (AclRefused, KafkaSetupError) as exc:
+            raise PlatformError(str(exc)) from exc
 
     def _healthy(self, kafka: KafkaSettings, expected: int, *, in_sync: bool) -> bool:
         try:
