@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 import yaml
+from ingest.kafka_setup import service_acls
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from pydantic_settings import BaseSettings
-from ingest.kafka_setup import service_acls
 from topsongs_core.settings import KafkaSettings
 
 REPO = Path(__file__).resolve().parents[2]
