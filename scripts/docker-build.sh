@@ -6,6 +6,9 @@
 # TOPSONGS_IMAGE_TAG (default: the VERSION file), and the targets as arguments (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p .cache/docker
+exec 9>.cache/docker/build.lock
+flock 9  # one build at a time: `make test` starts one in the background, the tests wait for it
 tag="${TOPSONGS_IMAGE_TAG:-$(cat VERSION)}"
 base="${TOPSONGS_DEBIAN_IMAGE:-debian:bookworm-slim}"
 targets=("$@")

@@ -25,6 +25,8 @@ PYTHON=python3
 [ -x .venv/bin/python ] && PYTHON=.venv/bin/python
 
 mkdir -p "$BIN" "$OUT"
+exec 9>"$BIN/.helm-check-tools.lock"
+flock 9  # one build of the tools at a time (`make test` starts one in the background)
 if [ "$("$BIN/helm" version --template '{{.Version}}' 2>/dev/null || true)" != "$HELM_VERSION" ]; then
   echo "[helm-check] building helm $HELM_VERSION (Go module helm.sh/helm/v4)"
   GOBIN=$BIN go install -trimpath -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" \
@@ -42,6 +44,8 @@ if [ ! -f "$SCHEMAS/.complete" ]; then
   "$PYTHON" tools/k8s-schemas "$module_dir/api/openapi-spec/swagger.json" "$SCHEMAS"
   touch "$SCHEMAS/.complete"
 fi
+flock -u 9
+[ "${1:-}" = "--tools" ] && exit 0
 
 kube=${KUBERNETES_VERSION#v}
 echo "[helm-check] helm lint --strict"

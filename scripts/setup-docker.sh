@@ -5,11 +5,16 @@
 #   - the Debian base image: DEBIAN_IMAGE when it is set and present or pullable, otherwise
 #     topsongs/debian-rootfs:bookworm, a bookworm root filesystem made by mmdebstrap from Debian's
 #     packages (the apt sources of this host) and imported. Prints the base image's name last.
+# One run at a time (a lock in .cache/docker): `make test` starts one in the background, and the
+# tests that need Docker wait for it. DOCKERD_NICE: the niceness a dockerd started here runs at
+# (its builds and containers inherit it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 cache="$PWD/.cache/docker"
 mkdir -p "$cache/cli-plugins" "$cache/state"
+exec 9>"$cache/setup.lock"
+flock 9
 COMPOSE_VERSION="${COMPOSE_VERSION:-v5.6.0}"
 BUILDX_VERSION="${BUILDX_VERSION:-v0.38.2}"
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
@@ -24,7 +29,7 @@ if ! docker info >/dev/null 2>&1; then
   fi
   if ! pgrep -x dockerd >/dev/null; then
     log "starting dockerd (log: $cache/state/dockerd.log)"
-    $SUDO bash -c "nohup dockerd >'$cache/state/dockerd.log' 2>&1 &"
+    $SUDO bash -c "nohup nice -n '${DOCKERD_NICE:-0}' dockerd >'$cache/state/dockerd.log' 2>&1 &"
   fi
   for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { log "the Docker engine did not answer; see $cache/state/dockerd.log"; exit 1; }

@@ -10,6 +10,14 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.stack import select
 
+# Their images and tools are built in the background while the rest runs (scripts/test.sh).
+LAST = ("tests/compose/", "tests/deploy/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the Docker and Helm tests last, in their collected order."""
+    items.sort(key=lambda item: any(item.nodeid.startswith(prefix) for prefix in LAST))
+
 
 @pytest.fixture(scope="session")
 def devstack_settings() -> DevstackSettings:
