@@ -27,8 +27,9 @@ import pytest
 import websockets
 from simulator.catalog import shipped_catalog
 
+from tests.e2e.charts_oracle import REGIONS, play_at
+
 REPO = Path(__file__).resolve().parents[2]
-REGIONS = ("US", "GB", "BR")
 # Published ports of the test's project: none of devstack's, none of `make compose-up`'s.
 PORTS = {
     "PUBLISH_KAFKA_PORT": 29092,
@@ -102,19 +103,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         assert left == [], f"containers left behind: {left}"
 
 
-def _play(rng: random.Random, songs: list, played_at: datetime) -> dict[str, object]:
-    song = rng.choices(songs, [1 / (i + 1) for i in range(len(songs))])[0]
-    return {
-        "event_id": str(uuid.uuid4()),
-        "song_id": song.song_id,
-        "title": song.title,
-        "artist": song.artist,
-        "user_id": f"u-{rng.randrange(300)}",
-        "region": rng.choice(REGIONS),
-        "played_at": played_at.isoformat(),
-    }
-
-
 def _oracle(sent: list[dict[str, object]], region: str) -> list[tuple[str, int]]:
     """Per song, distinct event ids of ``region``, by plays desc then song id, top 10."""
     unique = {e["event_id"]: e for e in sent if e["region"] == region}
@@ -128,7 +116,7 @@ def _entries(chart: dict) -> list[tuple[str, int]]:
 
 async def test_bad_input_gets_the_same_4xx_as_devstack(stack: Stack) -> None:
     async with httpx.AsyncClient(base_url=stack.url("PUBLISH_INGEST_PORT")) as http:
-        play = _play(random.Random(1), shipped_catalog().songs[:5], datetime.now(UTC))
+        play = play_at(random.Random(1), shipped_catalog().songs[:5], datetime.now(UTC))
         wrong_region = await http.post("/play", json={**play, "region": "XX"})
         assert wrong_region.status_code == 422
         assert "region" in wrong_region.text
@@ -146,8 +134,8 @@ async def test_plays_reach_the_live_board_and_the_history_of_their_hour(stack: S
     songs = shipped_catalog().songs[:30]
     now = datetime.now(UTC)
     hour = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
-    live = [_play(rng, songs, now - timedelta(seconds=rng.uniform(0, 30))) for _ in range(600)]
-    past = [_play(rng, songs, hour + timedelta(seconds=rng.randrange(3600))) for _ in range(600)]
+    live = [play_at(rng, songs, now - timedelta(seconds=rng.uniform(0, 30))) for _ in range(600)]
+    past = [play_at(rng, songs, hour + timedelta(seconds=rng.randrange(3600))) for _ in range(600)]
     async with httpx.AsyncClient(base_url=stack.url("PUBLISH_INGEST_PORT"), timeout=30) as http:
         for batch in (live[:300], live[300:], past[:300], past[300:], live[:40], past[:40]):
             response = await http.post("/plays", json={"events": batch})  # the last two: retries

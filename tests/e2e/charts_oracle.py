@@ -17,6 +17,11 @@ HOUR = timedelta(hours=1)
 
 def play(rng: random.Random, songs: list, hour: datetime) -> dict[str, object]:
     """One play of a catalog song (popular ones more often) at a random second of ``hour``."""
+    return play_at(rng, songs, hour + timedelta(seconds=rng.randrange(3600)))
+
+
+def play_at(rng: random.Random, songs: list, played_at: datetime) -> dict[str, object]:
+    """One play of a catalog song (popular ones more often) in a random region at ``played_at``."""
     song = rng.choices(songs, [1 / (i + 1) for i in range(len(songs))])[0]
     return {
         "event_id": str(uuid.uuid4()),
@@ -25,7 +30,7 @@ def play(rng: random.Random, songs: list, hour: datetime) -> dict[str, object]:
         "artist": song.artist,
         "user_id": f"u-{rng.randrange(500)}",
         "region": rng.choice(REGIONS),
-        "played_at": (hour + timedelta(seconds=rng.randrange(3600))).isoformat(),
+        "played_at": played_at.isoformat(),
     }
 
 

@@ -30,19 +30,8 @@ POM = REPO_ROOT / "devstack" / "maven" / "kafka" / "pom.xml"
 # Kafka 4 logs through log4j2; Kafka 3 through log4j 1 (reload4j). Same levels in both.
 # No log4j2 shutdown hook: Kafka stops its own threads on SIGTERM, and a hook registered late in that
 # shutdown only adds a warning ("Unable to register Log4j shutdown hook"); the console is unbuffered.
-LOG4J2 = """status = warn
-shutdownHook = disable
-appender.stdout.type = Console
-appender.stdout.name = STDOUT
-appender.stdout.layout.type = PatternLayout
-appender.stdout.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.stdout.ref = STDOUT
-logger.state.name = state.change.logger
-logger.state.level = WARN
-logger.request.name = kafka.request.logger
-logger.request.level = WARN
-"""
+# Kafka 4 logs through log4j2 with this file (the topsongs/kafka image copies it too).
+LOG4J2 = REPO_ROOT / "devstack" / "maven" / "kafka" / "log4j2.properties"
 LOG4J1 = """log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
@@ -208,7 +197,7 @@ class Kafka:
         props.update(self.properties)
         self.home.mkdir(parents=True, exist_ok=True)
         if self.log4j2:
-            (self.home / "log4j2.properties").write_text(LOG4J2)
+            (self.home / "log4j2.properties").write_text(LOG4J2.read_text())
         else:
             (self.home / "log4j.properties").write_text(LOG4J1)
         config = self.home / "server.properties"
