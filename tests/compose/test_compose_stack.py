@@ -30,15 +30,15 @@ from simulator.catalog import shipped_catalog
 from tests.e2e.charts_oracle import REGIONS, play_at
 
 REPO = Path(__file__).resolve().parents[2]
-# Published ports of the test's project: none of devstack's, none of `make compose-up`'s.
+# Published ports of the test's project: none that devstack, `make compose-up` or another test uses.
 PORTS = {
-    "PUBLISH_KAFKA_PORT": 29092,
-    "PUBLISH_PG_PORT": 25432,
-    "PUBLISH_S3_PORT": 27070,
-    "PUBLISH_INGEST_PORT": 28000,
-    "PUBLISH_DASHBOARD_PORT": 28080,
-    "PUBLISH_SPARK_UI_PORT": 24040,
-    "PUBLISH_AIRFLOW_PORT": 28280,
+    "PUBLISH_KAFKA_PORT": 39092,
+    "PUBLISH_PG_PORT": 35432,
+    "PUBLISH_S3_PORT": 37070,
+    "PUBLISH_INGEST_PORT": 38000,
+    "PUBLISH_DASHBOARD_PORT": 38080,
+    "PUBLISH_SPARK_UI_PORT": 34040,
+    "PUBLISH_AIRFLOW_PORT": 38280,
 }
 
 pytestmark = pytest.mark.slow

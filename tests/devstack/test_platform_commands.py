@@ -65,6 +65,7 @@ async def test_up_status_down_up_keeps_data(env: dict[str, str]) -> None:
     up = devstack(env, "up", *COMPONENTS)
     assert up.returncode == 0, up.stdout + up.stderr
     assert statuses(env) == {"kafka": "healthy", "postgres": "healthy", "s3": "healthy", "ingest": "healthy"}
+    assert devstack(env, "status", *COMPONENTS).returncode == 0
     again = devstack(env, "up", *COMPONENTS)
     assert again.returncode == 0, again.stderr
 
@@ -85,6 +86,7 @@ async def test_up_status_down_up_keeps_data(env: dict[str, str]) -> None:
     down = devstack(env, "down", *COMPONENTS)
     assert down.returncode == 0, down.stderr
     assert set(statuses(env).values()) == {"DOWN"}
+    assert devstack(env, "status", *COMPONENTS).returncode == 1, "a script must see the stack is down"
 
     assert devstack(env, "up", *COMPONENTS).returncode == 0
     consumer = AIOKafkaConsumer(

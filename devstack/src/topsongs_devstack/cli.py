@@ -19,6 +19,8 @@ def act(
 ) -> int:
     """Run ``action`` on the components (stopping in reverse order) and print their status table.
 
+    After up and status the exit code is 1 when a component is down, so scripts can rely on it.
+
     With ``waves`` (the same components, grouped as ``stack.up_in_waves`` takes them), up and down
     run their independent chains side by side."""
     try:
@@ -44,7 +46,7 @@ def act(
         for s in statuses:
             mark = "healthy" if s.healthy else "DOWN"
             print(f"  {s.name:<{width}}  {mark:<8} {s.endpoint} {s.detail}".rstrip())
-        if action == "up" and not all(s.healthy for s in statuses):
+        if not all(s.healthy for s in statuses):
             return 1
     return 0
 

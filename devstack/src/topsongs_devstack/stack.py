@@ -29,7 +29,7 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
         migrations.service(settings),
         SongCatalog(S3Settings()),
         ingest_service(settings),
-        streams.service(settings),
+        streams.service(settings, metrics=("127.0.0.1", settings.streams_metrics_port)),
         spark.service(settings),
         dashboard.service(settings),
         airflow.service(settings),
