@@ -135,6 +135,16 @@ async def test_api_key_when_configured(kafka_settings: KafkaSettings) -> None:
         assert ok.status_code == 202
 
 
+def test_an_empty_api_key_is_an_error_not_off() -> None:
+    from ingest.settings import IngestSettings
+    from pydantic import ValidationError
+
+    for empty in ("", "  "):
+        with pytest.raises(ValidationError, match="INGEST_API_KEY is empty"):
+            IngestSettings(api_key=empty)
+    assert IngestSettings().api_key is None
+
+
 async def test_ops_endpoints(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).status_code == 200
     assert (await client.get("/readyz")).json() == {"kafka": "ok"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from topsongs_core.settings import ContractSettings, KafkaSettings
 
@@ -14,6 +14,7 @@ class IngestSettings(BaseSettings):
 
     max_batch_events: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # Unset: no X-API-Key check. Set: every request must carry it. Empty is refused, not "off".
     api_key: SecretStr | None = None
     produce_timeout_s: float = Field(default=5.0, gt=0)
     retry_after_s: int = Field(default=2, ge=1)
@@ -22,3 +23,11 @@ class IngestSettings(BaseSettings):
     compression: str | None = None
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
+
+    @field_validator("api_key")
+    @classmethod
+    def _key_not_empty(cls, key: SecretStr | None) -> SecretStr | None:
+        """An empty key would let every request in while looking configured."""
+        if key is not None and not key.get_secret_value().strip():
+            raise ValueError("INGEST_API_KEY is empty: unset it to run without a key, or set a key")
+        return key
