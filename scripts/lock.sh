@@ -6,8 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 uv="${UV:-uv}"
 # image (docker/Dockerfile target) -> the workspace member whose dependency closure it installs;
-# the airflow image's member topsongs-airflow (airflow/) brings topsongs-charts with it.
-images=(ingest:ingest streams:streams dashboard-api:dashboard-api spark:spark airflow:topsongs-airflow simulator:simulator)
+images=(ingest:ingest streams:streams dashboard-api:dashboard-api spark:spark simulator:simulator)
 export_args=(--frozen --no-emit-workspace --no-header --format requirements-txt)
 
 "$uv" lock
@@ -21,6 +20,16 @@ for entry in "${images[@]}"; do
   } >"$out"
   locks+=("$out")
 done
+# Airflow's own environment (devstack's .venv-airflow and the airflow image): its own resolution.
+(
+  cd airflow
+  "$uv" lock
+  {
+    echo "# topsongs-airflow's own environment: uv export --frozen --no-emit-local --no-emit-project --no-header --format requirements-txt in airflow/ (scripts/lock.sh; do not edit)"
+    "$uv" export --frozen --no-emit-local --no-emit-project --no-header --format requirements-txt --quiet
+  } >requirements.lock.txt
+)
+locks+=(airflow/requirements.lock.txt)
 if grep -l '://' "${locks[@]}"; then
   echo "lock has URLs"
   exit 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -17,10 +16,13 @@ from topsongs_charts.lake import Lake
 from topsongs_charts.settings import ChartsSettings
 from topsongs_core.lake_layout import LakeLayout
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
+from topsongs_devstack.config import DevstackSettings
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS = REPO / "airflow" / "dags"
-AIRFLOW = Path(sys.executable).parent / "airflow"
+# Airflow's own environment (airflow/requirements.lock.txt), as devstack runs it.
+AIRFLOW_PYTHON = DevstackSettings().airflow_venv / "bin" / "python"
+AIRFLOW = AIRFLOW_PYTHON.parent / "airflow"
 
 
 @pytest.fixture(scope="session")

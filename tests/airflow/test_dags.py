@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -15,6 +14,8 @@ from topsongs_charts.etl import run_hourly_etl
 from topsongs_charts.intervals import day_hours
 from topsongs_charts.lake import Lake
 from topsongs_charts.settings import ChartsSettings
+
+from tests.airflow.conftest import AIRFLOW_PYTHON
 
 RUN_DAG = Path(__file__).with_name("run_dag.py")
 DAGS = Path(__file__).resolve().parents[2] / "airflow" / "dags"
@@ -35,7 +36,7 @@ for dag_id, dag in sorted(bag.dags.items()):
 def _dag_test(env: dict[str, str], dag_id: str, start: datetime, length: timedelta) -> None:
     """dag.test() of the run whose data interval is [start, start + length)."""
     result = subprocess.run(
-        [sys.executable, str(RUN_DAG), dag_id, (start + length).isoformat(), start.isoformat()],
+        [str(AIRFLOW_PYTHON), str(RUN_DAG), dag_id, (start + length).isoformat(), start.isoformat()],
         env=env,
         capture_output=True,
         text=True,
@@ -73,7 +74,7 @@ def _write_day(settings: ChartsSettings, day: date, hours: range) -> None:
 
 def test_dagbag_imports_every_dag_without_errors(airflow_env: dict[str, str]) -> None:
     result = subprocess.run(
-        [sys.executable, "-c", CHECK_BAG % str(DAGS)],
+        [str(AIRFLOW_PYTHON), "-c", CHECK_BAG % str(DAGS)],
         env=airflow_env,
         capture_output=True,
         text=True,

@@ -458,16 +458,21 @@ def image_has_registry_host(ref: str) -> bool:
     return bool(sep) and ("." in first or ":" in first or first == "localhost")
 
 
+def lock_of(image: str) -> str:
+    """The hashed lock an image's venv syncs: Airflow has an environment and resolution of its own."""
+    return "airflow/requirements.lock.txt" if image == "airflow" else f"docker/requirements/{image}.lock.txt"
+
+
 @pytest.mark.parametrize("image", SERVICE_TARGETS)
 def test_service_image_installs_from_its_hashed_export_as_non_root(image: str) -> None:
-    """<image>-venv syncs docker/requirements/<image>.lock.txt with hashes, then adds the members
-    without dependencies; the runtime stage copies that venv and runs as the topsongs user."""
+    """<image>-venv syncs its lock with hashes, then adds the members without dependencies; the
+    runtime stage copies that venv and runs as the topsongs user."""
     every = stages()
     venv = " ".join(args for keyword, args in every[f"{image}-venv"] if keyword == "RUN")
-    assert f"source=docker/requirements/{image}.lock.txt,target=/tmp/lock.txt" in venv
+    assert f"source={lock_of(image)},target=/tmp/lock.txt" in venv
     assert "uv pip sync --require-hashes --python /opt/venv/bin/python /tmp/lock.txt" in venv
     assert "uv pip install --no-deps" in venv
-    assert "requirements.lock.txt" not in venv.replace(f"{image}.lock.txt", "")
+    assert "requirements.lock.txt" not in venv.replace(lock_of(image), "")
     runtime = every[image]
     assert runtime[0][1].split()[0] == "python", "service images run on the python stage"
     assert ("COPY", f"--from={image}-venv /opt/venv /opt/venv") in runtime
@@ -504,6 +509,7 @@ def test_compose_images_name_no_registry_host() -> None:
 
 EXPORTS = REPO / "docker" / "requirements"
 FULL_LOCK = REPO / "requirements.lock.txt"
+AIRFLOW_LOCK = REPO / "airflow" / "requirements.lock.txt"
 
 
 def locked(path: Path) -> dict[tuple[str, str], frozenset[str]]:
@@ -579,7 +585,7 @@ def exports() -> list[Path]:
 
 
 def test_every_image_has_an_export_and_every_export_an_image() -> None:
-    assert {e.name.removesuffix(".lock.txt") for e in exports()} == set(SERVICE_TARGETS)
+    assert {e.name.removesuffix(".lock.txt") for e in exports()} == set(SERVICE_TARGETS) - {"airflow"}
     built = {target(s) for s in services().values() if target(s)}
     assert set(SERVICE_TARGETS) | {"kafka", "postgres", "s3"} <= built, built
 
@@ -623,9 +629,22 @@ def test_ingest_export_holds_no_other_services_engines() -> None:
     # each heavy one is where it belongs (the check above is not vacuous)
     assert "faust-streaming" in locked_names(EXPORTS / "streams.lock.txt")
     assert "pyspark" in locked_names(EXPORTS / "spark.lock.txt")
-    assert "apache-airflow" in locked_names(EXPORTS / "airflow.lock.txt")
-    for name in ("dashboard-api", "spark", "streams"):
+    assert "apache-airflow" in locked_names(AIRFLOW_LOCK)
+    for name in ("dashboard-api", "spark", "streams", "simulator"):
         assert "apache-airflow" not in locked_names(EXPORTS / f"{name}.lock.txt"), name
+    assert "apache-airflow" not in locked_names(FULL_LOCK)
+
+
+def test_airflow_has_its_own_resolution_at_the_newest_3_3() -> None:
+    """Airflow's lock is its own (faust-streaming's croniter<6 held the shared one at 3.3.0)."""
+    airflow = dict(locked(AIRFLOW_LOCK))
+    versions = {name: version for name, version in airflow}
+    assert versions["apache-airflow"] == "3.3.2", versions["apache-airflow"]
+    assert int(versions["croniter"].split(".")[0]) >= 6
+    assert "://" not in AIRFLOW_LOCK.read_text()
+    assert all(airflow.values()), "every pin has hashes"
+    venv = " ".join(args for keyword, args in stages()["airflow-venv"] if keyword == "RUN")
+    assert "uv pip install --no-deps --python /opt/venv/bin/python /src/core /src/charts" in venv
 
 
 # ---------------------------------------------------------------------------------------- variables

@@ -31,6 +31,8 @@ class DevstackSettings(BaseSettings):
     # use both cores of a laptop (10k /ws/live clients at 1 update/s, docs/live-charts.md).
     dashboard_workers: int = 2
     airflow_port: int = 8280
+    # Airflow's own environment (airflow/requirements.lock.txt, made by `make setup-python`).
+    airflow_venv: Path = REPO_ROOT / ".venv-airflow"
     # The Faust worker's Prometheus metrics (127.0.0.1), also what its health check asks.
     streams_metrics_port: int = 9102
     start_timeout_s: float = 120.0

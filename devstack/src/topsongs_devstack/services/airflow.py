@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,7 +120,9 @@ class Airflow:
     def up(self) -> None:
         """Migrate the metadata database, then start the three processes."""
         env = self.env()
-        airflow = str(Path(sys.executable).parent / "airflow")
+        airflow = str(self.settings.airflow_venv / "bin" / "airflow")
+        if not Path(airflow).exists():
+            raise PlatformError(f"{airflow} is missing: `make setup-python` makes Airflow's environment")
         if all(p.pid() is None for p in self.procs.values()):
             run([airflow, "db", "migrate"], "airflow db migrate", env={**os.environ, **env}, cwd=REPO_ROOT)
         for role, proc in self.procs.items():
