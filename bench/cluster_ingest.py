@@ -22,9 +22,8 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from aiokafka.admin import AIOKafkaAdminClient
+from ingest.kafka_setup import drop_topics
 from prometheus_client.parser import text_string_to_metric_families
-from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.apps import AppService
 from topsongs_devstack.cluster import apps, kafka
 from topsongs_devstack.cluster.balancer import Balancer
@@ -46,18 +45,6 @@ def _load(url: str) -> BatchLoad:
     return asyncio.run(timed_batches(url, clients=CLIENTS, seconds=SECONDS, warmup_s=WARMUP_S))
 
 
-async def _drop_topics(settings: KafkaSettings) -> None:
-    """Delete the four topics ``ensure_topics`` made for ``settings`` (the hours one is per run too)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
-    await admin.start()
-    try:
-        await admin.delete_topics(
-            [settings.plays_topic, settings.dead_letter_topic, settings.live_topic, settings.live_hours_topic]
-        )
-    finally:
-        await admin.close()
-
-
 def single_node(state_dir: Path) -> BatchLoad:
     """One ingest process on the shared single-node Kafka, on a private topic deleted afterwards."""
     topics = private_topics("bench-cluster-base")
@@ -68,7 +55,7 @@ def single_node(state_dir: Path) -> BatchLoad:
         with running([ingest_process(state_dir, port, env)]):
             return _load(f"http://127.0.0.1:{port}")
     finally:
-        asyncio.run(_drop_topics(topics))
+        asyncio.run(drop_topics(topics))
 
 
 def _accepted_by(process: AppService) -> float:

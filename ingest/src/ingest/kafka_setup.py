@@ -157,6 +157,24 @@ async def ensure_topics(kafka: KafkaSettings, *extra: str, attempts: int = 60) -
     raise KafkaSetupError(f"could not create Kafka topics: {last!r}")
 
 
+async def drop_topics(kafka: KafkaSettings, *prefixes: str) -> list[str]:
+    """Delete the declared topics of ``kafka`` and every topic whose name starts with a prefix
+    (a Faust app's changelogs start with its id): what a test or benchmark made for itself."""
+    admin = AIOKafkaAdminClient(**aiokafka_connection(kafka), request_timeout_ms=10000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        declared = {topic.name for topic in declared_topics(kafka)}
+        doomed = sorted(
+            name for name in existing if name in declared or (prefixes and name.startswith(prefixes))
+        )
+        if doomed:
+            await admin.delete_topics(doomed)
+        return doomed
+    finally:
+        await admin.close()
+
+
 def main() -> int:
     """Create the topics of the KAFKA_* settings (and with --acls each service's ACLs) and name them."""
     parser = argparse.ArgumentParser(description=main.__doc__)
