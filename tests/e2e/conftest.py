@@ -24,6 +24,8 @@ from tests.servers import serve_dashboard as serve_app
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "e2e"
+# A phone's viewport (CSS pixels): the browser checks run at it as well as at a desktop's.
+PHONE = "390x844"
 
 
 @pytest.fixture
@@ -108,13 +110,16 @@ def browser_check() -> Iterator[object]:
         pytest.fail("browser tests need node and /usr/bin/chromium (make setup-browser)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    async def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    async def run(script: str, *args: str, viewport: str | None = None) -> subprocess.CompletedProcess[str]:
+        """``viewport`` WIDTHxHEIGHT (e.g. a phone's 390x844); a desktop window when None."""
+        env = {**os.environ, "TOPSONGS_BROWSER_VIEWPORT": viewport or ""}
         proc = await asyncio.create_subprocess_exec(
             "node",
             str(REPO / "ui" / "e2e" / script),
             *args,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            env=env,
         )
         out, _ = await asyncio.wait_for(proc.communicate(), 120)
         return subprocess.CompletedProcess(script, proc.returncode or 0, out.decode(), "")

@@ -28,7 +28,7 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.objectstore import s3_client
 from topsongs_devstack.services.spark import spark_jars
 
-from tests.e2e.conftest import ARTIFACTS, serve_dashboard
+from tests.e2e.conftest import ARTIFACTS, PHONE, serve_dashboard
 from tests.ingest.support import serve
 
 REGIONS = ("US", "GB", "BR")
@@ -172,8 +172,15 @@ async def test_posted_plays_settle_into_rest_history(
             f"{h:02d}": n for h, n in expected.items()
         }
 
-        shot = ARTIFACTS / "history-view.png"
-        result = await browser_check(
-            "history-view.mjs", base, REGIONS[-1], str(day), top_song["title"], str(shot)
-        )
-        assert result.returncode == 0, result.stdout
+        # at a desktop's width and a phone's: the whole chart on screen, nothing scrolls sideways
+        for viewport, shot in ((None, "history-view.png"), (PHONE, "history-view-phone.png")):
+            result = await browser_check(
+                "history-view.mjs",
+                base,
+                REGIONS[-1],
+                str(day),
+                top_song["title"],
+                str(ARTIFACTS / shot),
+                viewport=viewport,
+            )
+            assert result.returncode == 0, result.stdout

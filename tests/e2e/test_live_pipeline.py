@@ -13,7 +13,7 @@ import httpx
 import orjson
 import websockets
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, PHONE
 
 REGIONS = ("US", "GB", "BR")
 
@@ -84,6 +84,9 @@ async def test_posted_plays_reach_websocket_and_browser(
     result = await browser_check("live-board.mjs", dashboard_url, "US", top_title, str(shot))
     assert result.returncode == 0, result.stdout
     assert shot.exists()
+    phone = ARTIFACTS / "live-board-phone.png"
+    result = await browser_check("live-board.mjs", dashboard_url, "US", top_title, str(phone), viewport=PHONE)
+    assert result.returncode == 0, result.stdout
 
     # A new song storms the US chart; the open board must show it without a reload.
     burst = [_play("US", 99, rng) for _ in range(200)]

@@ -7,6 +7,16 @@ import { chromium } from "playwright-core";
 
 const CHROMIUM_PATH = process.env.TOPSONGS_CHROMIUM ?? "/usr/bin/chromium";
 
+/**
+ * The viewport every check runs at: TOPSONGS_BROWSER_VIEWPORT=WIDTHxHEIGHT (the tests also run at a
+ * phone's 390x844), a desktop window otherwise. A viewport, not --window-size: headless Chromium
+ * keeps windows at least 500 px wide and a screenshot of a narrower one crops a wider page.
+ */
+export function viewportFromEnv() {
+  const match = /^(\d+)x(\d+)$/.exec(process.env.TOPSONGS_BROWSER_VIEWPORT ?? "");
+  return match ? { width: Number(match[1]), height: Number(match[2]) } : { width: 1100, height: 900 };
+}
+
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -22,7 +32,7 @@ const CHROMIUM_ARGS = [
  * Starts Chromium with a fresh profile and returns { page, close, problems }.
  * `problems` collects page errors and failed API calls, for messages when a check fails.
  */
-async function launchBrowser({ viewport = { width: 1100, height: 900 } } = {}) {
+async function launchBrowser({ viewport = viewportFromEnv() } = {}) {
   const userDataDir = await mkdtemp(join(tmpdir(), "topsongs-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
@@ -179,6 +189,12 @@ export async function runCheck(name, screenshotPath, check) {
   let failure = null;
   try {
     await check(page);
+    // Nothing may be wider than the screen: a page that scrolls sideways hides part of a chart.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) {
+      const width = await page.evaluate(() => window.innerWidth);
+      throw new Error(`the page is ${overflow} px wider than the ${width} px viewport (it scrolls sideways)`);
+    }
   } catch (error) {
     failure = error;
   }

@@ -33,6 +33,20 @@ await runCheck("history-view", screenshotPath, async (page) => {
     );
   }
 
+  // The bar chart shows its whole scale: the x axis reaches the top song's plays, inside the screen.
+  const top = Number((await page.getByTestId("history-row").first().getAttribute("data-plays")) ?? "NaN");
+  const axis = await page.evaluate(() => {
+    const svg = document.querySelector('[data-testid="history-chart"] svg');
+    const ticks = [...document.querySelectorAll('[data-testid="history-chart"] .recharts-xAxis-tick-labels text')];
+    return {
+      max: Math.max(...ticks.map((t) => Number(t.textContent))),
+      right: svg ? svg.getBoundingClientRect().right : Number.POSITIVE_INFINITY,
+      width: window.innerWidth,
+    };
+  });
+  if (!(axis.max >= top)) throw new Error(`the chart's axis ends at ${axis.max}, below the top song's ${top} plays`);
+  if (axis.right > axis.width) throw new Error(`the chart ends at ${axis.right} px, past the ${axis.width} px screen`);
+
   const chart = await historyChartStatus(page).catch(() => {
     throw new Error(`no visible chart status badge (chart-status) next to the ${region} daily chart for ${date}`);
   });

@@ -61,6 +61,7 @@ export function TopTenBars({ entries, selectedSongId, onSelect }: TopTenBarsProp
               className="history-row"
               data-testid="history-row"
               data-song-id={entry.song_id}
+              data-plays={entry.plays}
               aria-pressed={entry.song_id === selectedSongId}
               onClick={() => onSelect(entry.song_id)}
             >
