@@ -12,7 +12,7 @@ const CHROMIUM_PATH = process.env.TOPSONGS_CHROMIUM ?? "/usr/bin/chromium";
  * phone's 390x844), a desktop window otherwise. A viewport, not --window-size: headless Chromium
  * keeps windows at least 500 px wide and a screenshot of a narrower one crops a wider page.
  */
-export function viewportFromEnv() {
+function viewportFromEnv() {
   const match = /^(\d+)x(\d+)$/.exec(process.env.TOPSONGS_BROWSER_VIEWPORT ?? "");
   return match ? { width: Number(match[1]), height: Number(match[2]) } : { width: 1100, height: 900 };
 }
