@@ -37,16 +37,6 @@ DOCKERFILE = REPO / "docker" / "Dockerfile"
 # and the engines' (no Python of ours, no settings class).
 SERVICE_TARGETS = ("ingest", "streams", "spark", "dashboard-api", "airflow", "simulator")
 ENGINE_TARGETS = ("kafka", "postgres", "s3", "haproxy", "redis")
-# What a .env holds for compose.yaml's required secrets (scripts/compose-env.sh writes real ones).
-SECRETS = (
-    "PG_PASSWORD",
-    "PG_READER_PASSWORD",
-    "S3_SECRET_ACCESS_KEY",
-    "AIRFLOW_ADMIN_PASSWORD",
-    "AIRFLOW_API_SECRET_KEY",
-    "AIRFLOW_JWT_SECRET",
-    "PG_PASSWORD_URLENCODED",
-)
 
 SIMULATOR = [
     "simulator.settings:SimulatorSettings",
@@ -259,6 +249,11 @@ def with_defaults(value: Any) -> Any:
     return VAR_RE.sub(lambda m: m.group("arg") or "", value) if isinstance(value, str) else value
 
 
+def required_variables() -> set[str]:
+    """The variables compose.yaml has no default for (``${VAR:?message}``): the stack's secrets."""
+    return {m.group("braced") for m in references() if m.group("op") == ":?"}
+
+
 def references() -> list[re.Match[str]]:
     """${VAR...} and $VAR references in compose.yaml, skipping $$ escapes."""
     return [m for text in strings_of(load_compose()) for m in VAR_RE.finditer(text.replace("$$", "\0\0"))]
@@ -280,7 +275,7 @@ def run_check(cli: list[str], compose: Path, *profiles: str) -> subprocess.Compl
     # A clean environment plus the secrets a .env holds: the file must be valid with its own
     # defaults, not the caller's shell.
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
-    env |= {name: "from-dot-env" for name in SECRETS}
+    env |= {name: "from-dot-env" for name in required_variables()}
     args = [arg for profile in profiles for arg in ("--profile", profile)]
     return subprocess.run(
         [*cli, "-f", str(compose), *args, "config", "-q"],
@@ -656,13 +651,22 @@ def test_every_variable_is_documented_and_defaulted() -> None:
         name = match.group("braced") or match.group("bare")
         assert name in documented, f"${{{name}}} is not documented in .env.example"
         op = match.group("op") or ""
-        if name in SECRETS:  # no default: compose refuses to start and names it (.env has it)
+        if op == ":?":  # a secret: no default, compose refuses to start and names it (.env has it)
             assert op == ":?" and name in match.group("arg"), f"${{{name}}} must be ${{{name}:?...}}"
             assert documented[name] == "", f"{name}: .env.example documents it without a value"
             continue
         assert op in (":-", "-"), f"${{{name}}} has no default (use ${{{name}:-...}})"
         if documented[name] and not match.group("arg").startswith("$"):
             assert match.group("arg") == documented[name], f"{name}: compose and .env.example disagree"
+
+
+def test_compose_env_writes_every_required_secret() -> None:
+    """scripts/compose-env.sh (make compose-up, the stack test) generates each of them."""
+    required = required_variables()
+    assert {"PG_PASSWORD", "S3_SECRET_ACCESS_KEY", "AIRFLOW_JWT_SECRET"} <= required, required
+    script = (REPO / "scripts" / "compose-env.sh").read_text()
+    missing = {name for name in required if f'"{name}"' not in script}
+    assert not missing, f"scripts/compose-env.sh does not write {sorted(missing)}"
 
 
 def test_env_example_documents_only_used_variables() -> None:
