@@ -29,7 +29,8 @@ if ! docker info >/dev/null 2>&1; then
   fi
   if ! pgrep -x dockerd >/dev/null; then
     log "starting dockerd (log: $cache/state/dockerd.log)"
-    $SUDO bash -c "nohup nice -n '${DOCKERD_NICE:-0}' dockerd >'$cache/state/dockerd.log' 2>&1 &"
+    # 9>&-: the daemon must not inherit this script's lock, or it would hold it for ever
+    $SUDO bash -c "nohup nice -n '${DOCKERD_NICE:-0}' dockerd >'$cache/state/dockerd.log' 2>&1 9>&- &"
   fi
   for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { log "the Docker engine did not answer; see $cache/state/dockerd.log"; exit 1; }

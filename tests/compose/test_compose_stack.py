@@ -30,15 +30,16 @@ from simulator.catalog import shipped_catalog
 from tests.e2e.charts_oracle import REGIONS, play_at
 
 REPO = Path(__file__).resolve().parents[2]
-# Published ports of the test's project: none that devstack, `make compose-up` or another test uses.
+# Published ports of the test's project: none that devstack, `make compose-up` or another test uses,
+# and below the kernel's ephemeral range (32768-60999 here), where any outgoing connection may hold one.
 PORTS = {
-    "PUBLISH_KAFKA_PORT": 39092,
-    "PUBLISH_PG_PORT": 35432,
-    "PUBLISH_S3_PORT": 37070,
-    "PUBLISH_INGEST_PORT": 38000,
-    "PUBLISH_DASHBOARD_PORT": 38080,
-    "PUBLISH_SPARK_UI_PORT": 34040,
-    "PUBLISH_AIRFLOW_PORT": 38280,
+    "PUBLISH_KAFKA_PORT": 22692,
+    "PUBLISH_PG_PORT": 22632,
+    "PUBLISH_S3_PORT": 22670,
+    "PUBLISH_INGEST_PORT": 22600,
+    "PUBLISH_DASHBOARD_PORT": 22680,
+    "PUBLISH_SPARK_UI_PORT": 22640,
+    "PUBLISH_AIRFLOW_PORT": 22628,
 }
 
 pytestmark = pytest.mark.slow
