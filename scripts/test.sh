@@ -12,7 +12,8 @@ echo "== docker images and helm tools: building in the background at nice 19 (ar
     && TOPSONGS_DEBIAN_IMAGE="$base" bash scripts/docker-build.sh; bash scripts/helm-check.sh --tools'
 ) >artifacts/prepare.log 2>&1 &
 prepare=$!
-trap 'pkill -P "$prepare" 2>/dev/null; kill "$prepare" 2>/dev/null || true' EXIT
+# (|| true: under set -e a failing command in the trap would become the script's exit status)
+trap '{ pkill -P "$prepare"; kill "$prepare"; } 2>/dev/null || true' EXIT
 echo "== lint (ruff; mypy beside the UI checks: each takes 10-20 s cold, on one core)"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
