@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient
-from ingest.kafka_setup import AclRefused, KafkaSetupError, ensure_acls
+from ingest.kafka_setup import KafkaSetupError, ensure_acls
 from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.settings import KafkaSettings
 
@@ -238,7 +238,7 @@ class KafkaCluster:
     def _add_acls(self, kafka: KafkaSettings) -> None:
         try:
             asyncio.run(ensure_acls(kafka, self.settings.streams_app_id))
-        except (AclRefused, KafkaSetupError) as exc:
+        except KafkaSetupError as exc:  # AclRefused included
             raise PlatformError(str(exc)) from exc
 
     def _healthy(self, kafka: KafkaSettings, expected: int, *, in_sync: bool) -> bool:
