@@ -2,8 +2,8 @@
 
 The realistic path, on private topics: a producer posts ~200 plays/s for one region to Kafka, a
 Faust worker (`python -m streams`) turns them into chart candidates on the live topic, and
-dashboard-api (uvicorn as devstack runs it: two worker processes, `--ws websockets-sansio`, no
-permessage-deflate; DASHBOARD_LIVE_RATE_HZ=1) merges them and fans each update out. Client
+dashboard-api (uvicorn as devstack runs it: two worker processes, dashboard_api.serving's
+WebSocket flags, no permessage-deflate; DASHBOARD_LIVE_RATE_HZ=1) merges them and fans each update out. Client
 processes (`websockets`, offering permessage-deflate as browsers do; the server declines it) hold
 the connections to /ws/live?region=US&window=5m and time every update from its ``generated_at``
 (stamped by the server just before fan-out; same machine, same clock) to its arrival.
@@ -13,9 +13,10 @@ window; the 100-client step is the baseline. Stepping stops at the first count t
 sustains 1 update/s, so the answer is the highest count that did.
 
     uv run python -m bench ws_fanout
-    BENCH_WS_STEPS=100,1000,2500,5000,10000 BENCH_WS_PROCESSES=4 BENCH_WS_PROTOCOL=websockets-sansio
-    BENCH_WS_SERVER_WORKERS=2 (defaults; 1 = a single dashboard-api process). Every step also
-    prints the CPU cores the server (all its processes) and the client processes used.
+    BENCH_WS_STEPS=100,1000,2500,5000,10000 BENCH_WS_PROCESSES=4 BENCH_WS_SERVER_WORKERS=2
+    (defaults; 1 = a single dashboard-api process); BENCH_WS_PROTOCOL (default: devstack's
+    protocol; e.g. websockets-sansio for uvicorn's own). Every step also prints the CPU cores
+    the server (all its processes) and the client processes used.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from dashboard_api.serving import websocket_flags
+from dashboard_api.settings import DashboardSettings
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.kafka import ensure_topics, private_topics
@@ -49,7 +52,7 @@ from websockets.exceptions import ConnectionClosed
 
 STEPS = tuple(int(s) for s in os.environ.get("BENCH_WS_STEPS", "100,1000,2500,5000,10000").split(","))
 PROCESSES = int(os.environ.get("BENCH_WS_PROCESSES", "4"))
-WS_PROTOCOL = os.environ.get("BENCH_WS_PROTOCOL", "websockets-sansio")
+WS_PROTOCOL = os.environ.get("BENCH_WS_PROTOCOL", "")  # default: the protocol devstack serves with
 SERVER_WORKERS = int(os.environ.get("BENCH_WS_SERVER_WORKERS", "2"))  # as devstack runs it
 BASELINE_S, STEP_S, FINAL_S = 20.0, 8.0, 30.0
 GRACE_S = 3.0
@@ -237,11 +240,20 @@ def _worker(kafka: KafkaSettings, app_id: str, data: str) -> subprocess.Popen:
 
 
 def _server(kafka: KafkaSettings, port: int) -> subprocess.Popen:
-    env = {**os.environ, "KAFKA_LIVE_TOPIC": kafka.live_topic, "DASHBOARD_LIVE_RATE_HZ": str(RATE_HZ)}
+    # Every client connects from 127.0.0.1: the per-address cap is raised to the largest step.
+    env = {
+        **os.environ,
+        "KAFKA_LIVE_TOPIC": kafka.live_topic,
+        "DASHBOARD_LIVE_RATE_HZ": str(RATE_HZ),
+        "DASHBOARD_LIVE_MAX_CLIENTS_PER_HOST": str(max(STEPS)),
+    }
+    flags = websocket_flags(DashboardSettings())
+    if WS_PROTOCOL:
+        flags[flags.index("--ws") + 1] = WS_PROTOCOL
     command = [
         sys.executable, "-m", "uvicorn", "dashboard_api.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
-        "--ws", WS_PROTOCOL, "--ws-per-message-deflate", "false", "--workers", str(SERVER_WORKERS),
+        "--workers", str(SERVER_WORKERS), *flags,
     ]  # fmt: skip
     return subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=_raise_nofile)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 import uvicorn
 from dashboard_api.app import create_app
+from dashboard_api.serving import websocket_options
 from dashboard_api.settings import DashboardSettings
 from ingest.app import create_app as create_ingest
 from ingest.settings import IngestSettings
@@ -16,9 +18,9 @@ from uvicorn._types import ASGIApplication
 
 
 @asynccontextmanager
-async def serve(app: ASGIApplication, port: int) -> AsyncIterator[str]:
-    """Run ``app`` (full lifespan) on ``port``; yields ``127.0.0.1:PORT`` once it listens."""
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
+async def serve(app: ASGIApplication, port: int, **options: Any) -> AsyncIterator[str]:
+    """Run ``app`` (full lifespan) on ``port`` with uvicorn ``options``; yields ``127.0.0.1:PORT``."""
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", **options))
     task = asyncio.create_task(server.serve())
     for _ in range(400):
         if server.started or task.done():
@@ -33,8 +35,8 @@ async def serve(app: ASGIApplication, port: int) -> AsyncIterator[str]:
 
 
 def serve_dashboard(settings: DashboardSettings) -> AbstractAsyncContextManager[str]:
-    """dashboard-api on ``settings.port``."""
-    return serve(create_app(settings), settings.port)
+    """dashboard-api on ``settings.port``, served as devstack serves it."""
+    return serve(create_app(settings), settings.port, **websocket_options(settings))
 
 
 @asynccontextmanager

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from dashboard_api import history, live, ops, reconciliation
 from dashboard_api.choices import CHOICES
 from dashboard_api.deps import AppState
+from dashboard_api.headers import SecurityHeaders
 from dashboard_api.history import routes as history_routes
 from dashboard_api.live import routes as live_routes
 from dashboard_api.reconciliation import routes as reconciliation_routes
@@ -33,6 +34,7 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
             yield cast(AppState, state)
 
     app = FastAPI(title="Top Songs dashboard API", version="1.0.0", lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
     app.include_router(ops.router)
     app.include_router(live_routes.router)
     app.include_router(history_routes.router)

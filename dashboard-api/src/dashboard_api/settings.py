@@ -24,6 +24,15 @@ class DashboardSettings(BaseSettings):
     live_heartbeat_s: float = 15.0
     live_client_queue: int = 64
     live_backlog: int = 5000
+    # Abuse limits per process (docs/security.md); defaults a laptop never trips. /ws/live refuses
+    # a client over either cap with 1013 (try again later).
+    live_max_clients: int = Field(default=20000, ge=1)
+    live_max_clients_per_host: int = Field(default=1000, ge=1)
+    # Clients send nothing the server acts on: a bigger inbound frame closes the connection (1009).
+    live_max_frame_bytes: int = Field(default=4096, ge=125)
+    # A client that does not answer a ping in time (one that stopped reading) is cut off.
+    live_ping_interval_s: float = Field(default=10.0, gt=0)
+    live_ping_timeout_s: float = Field(default=5.0, gt=0)
     # How long the start waits for the live topic before serving with the live part offline.
     live_connect_wait_s: float = Field(default=5.0, ge=0)
     history_cache_closed_s: float = 60.0

@@ -75,15 +75,14 @@ def uvicorn_service(
     *,
     workers: int = 1,
     endpoint_path: str = "/",
-    websocket_fanout: bool = False,
+    uvicorn_flags: Sequence[str] = (),
     host: str = "127.0.0.1",
     env: Mapping[str, str] | None = None,
 ) -> AppService:
     """An ASGI app factory of this repository under uvicorn on host:port, healthy when `/healthz` answers.
 
-    ``env`` is added to this process's environment (the service's settings). ``websocket_fanout``
-    picks the sans-I/O WebSocket implementation without per-message deflate: one message sent to
-    thousands of clients is then not compressed once per client.
+    ``env`` is added to this process's environment (the service's settings); ``uvicorn_flags`` are
+    the app's own serving options (e.g. dashboard_api.serving's WebSocket flags).
     """
     argv = [
         sys.executable,
@@ -99,8 +98,7 @@ def uvicorn_service(
         str(workers),
         "--no-access-log",
     ]
-    if websocket_fanout:
-        argv += ["--ws", "websockets-sansio", "--ws-per-message-deflate", "false"]
+    argv += uvicorn_flags
     base = f"http://{host}:{port}"
     return AppService(
         name, argv, f"{base}/healthz", port, settings, endpoint=f"{base}{endpoint_path}", env=env, host=host

@@ -16,7 +16,12 @@ __all__ = ["lifespan"]
 @asynccontextmanager
 async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, object]]:
     """Follow the live topic for the app's lifetime (in the background: Kafka may be down)."""
-    async with FanoutHub(settings.live_client_queue, settings.live_heartbeat_s) as hub:
+    async with FanoutHub(
+        settings.live_client_queue,
+        settings.live_heartbeat_s,
+        settings.live_max_clients,
+        settings.live_max_clients_per_host,
+    ) as hub:
         board = LiveBoard(
             settings.contract.regions,
             settings.live.window_names,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Hashable
 
 from pydantic import BaseModel
@@ -13,6 +13,10 @@ from topsongs_core import live
 from topsongs_core.live import LiveHeartbeat
 
 TOO_SLOW = 1013
+
+
+class TooManyClients(Exception):
+    """A connection over the hub's caps (its message names the cap)."""
 
 
 def encode(message: BaseModel) -> str:
@@ -23,10 +27,11 @@ def encode(message: BaseModel) -> str:
 class Subscription:
     """One client's bounded backlog; ``close_code`` is set once the hub or the reader ends it."""
 
-    __slots__ = ("close_code", "key", "pending", "size", "waiter")
+    __slots__ = ("close_code", "host", "key", "pending", "size", "waiter")
 
-    def __init__(self, key: Hashable, size: int) -> None:
+    def __init__(self, key: Hashable, size: int, host: str = "") -> None:
         self.key = key
+        self.host = host
         self.size = size
         self.pending: deque[str] = deque()
         self.waiter: asyncio.Future[None] | None = None
@@ -81,10 +86,17 @@ class FanoutHub:
     clients, on a timer with fixed deadlines.
     """
 
-    def __init__(self, queue_size: int, heartbeat_s: float = 15.0) -> None:
+    def __init__(
+        self, queue_size: int, heartbeat_s: float = 15.0, max_clients: int = 20000, max_per_host: int = 1000
+    ) -> None:
         self.queue_size = queue_size
         self.heartbeat_s = heartbeat_s
+        self.max_clients = max_clients
+        self.max_per_host = max_per_host
         self.subscribers: dict[Hashable, set[Subscription]] = defaultdict(set)
+        # Every subscription until unsubscribe(), including those the hub already closed.
+        self.admitted: set[Subscription] = set()
+        self.per_host: Counter[str] = Counter()
         self.beats: dict[Hashable, _Beat] = {}
         self.task: asyncio.Task[None] | None = None
 
@@ -109,9 +121,15 @@ class FanoutHub:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def subscribe(self, key: Hashable) -> Subscription:
-        """Register a client for one stream."""
-        sub = Subscription(key, self.queue_size)
+    def subscribe(self, key: Hashable, host: str = "") -> Subscription:
+        """Register a client for one stream; TooManyClients when a cap would be passed."""
+        if len(self.admitted) >= self.max_clients:
+            raise TooManyClients(f"server at its limit of {self.max_clients} live clients")
+        if self.per_host[host] >= self.max_per_host:
+            raise TooManyClients(f"limit of {self.max_per_host} live clients per address reached")
+        sub = Subscription(key, self.queue_size, host)
+        self.admitted.add(sub)
+        self.per_host[host] += 1
         self.subscribers[key].add(sub)
         self._beat(key)
         return sub
@@ -119,6 +137,11 @@ class FanoutHub:
     def unsubscribe(self, sub: Subscription) -> None:
         """Forget a client."""
         self.subscribers[sub.key].discard(sub)
+        if sub in self.admitted:
+            self.admitted.discard(sub)
+            self.per_host[sub.host] -= 1
+            if not self.per_host[sub.host]:
+                del self.per_host[sub.host]
 
     def publish(self, key: Hashable, seq: int, message: str) -> None:
         """Queue ``message`` (the stream's ``seq``) for every subscriber of ``key``."""

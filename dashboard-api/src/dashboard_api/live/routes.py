@@ -15,13 +15,14 @@ from dashboard_api.choices import Region, Window, bad_choice
 from dashboard_api.deps import Board, Feed, Hub, Settings
 from dashboard_api.errors import LIVE_OFFLINE, VALIDATION, LiveOffline
 from dashboard_api.live.feed import OFFLINE
-from dashboard_api.live.hub import TOO_SLOW, Subscription, encode
+from dashboard_api.live.hub import TOO_SLOW, Subscription, TooManyClients, encode
 
 router = APIRouter(tags=["live"])
 
 BAD_PARAMS = 4400
 BAD_ORIGIN = 4403
 GONE = 1001
+TRY_LATER = 1013
 OFFLINE_REASON = "live feed offline; retry later"
 
 
@@ -55,7 +56,11 @@ async def live_socket(websocket: WebSocket, settings: Settings, hub: Hub, board:
     if not feed.online:
         await websocket.close(OFFLINE, OFFLINE_REASON)
         return
-    sub = hub.subscribe((region, window))
+    try:
+        sub = hub.subscribe((region, window), websocket.client.host if websocket.client else "")
+    except TooManyClients as refused:
+        await websocket.close(TRY_LATER, str(refused))
+        return
     snapshot = board.snapshot(region, window)  # type: ignore[arg-type]
     reader = asyncio.create_task(_read_until_gone(websocket, sub))
     try:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from dashboard_api.serving import websocket_flags
+from dashboard_api.settings import DashboardSettings
+
 from topsongs_devstack.apps import AppService, uvicorn_service
 from topsongs_devstack.config import DevstackSettings
 
@@ -25,7 +28,7 @@ def service(
         settings.dashboard_port if port is None else port,
         settings,
         workers=settings.dashboard_workers if workers is None else workers,
-        websocket_fanout=True,
+        uvicorn_flags=websocket_flags(DashboardSettings()),
         host=host,
         env=env,
     )
