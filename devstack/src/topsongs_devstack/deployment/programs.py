@@ -1,0 +1,70 @@
+"""The product's programs wherever they run (devstack process, compose container): how each one
+starts, the port and path its health check asks, and the Kafka user it is on the secured cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AsgiApp:
+    """An app factory of this repository served by uvicorn."""
+
+    factory: str
+    port: int
+    health_path: str
+    kafka_user: str
+    # The sans-I/O WebSocket implementation without per-message deflate: one message sent to
+    # thousands of clients is then not compressed once per client.
+    websocket_fanout: bool = False
+
+    def argv(self, python: Sequence[str], host: str, port: int | str, workers: int | str | None) -> list[str]:
+        """uvicorn's command line (``workers`` None: uvicorn's single in-process server)."""
+        argv = [*python, "-m", "uvicorn", self.factory, "--factory", "--host", host, "--port", str(port)]
+        if workers is not None:
+            argv += ["--workers", str(workers)]
+        argv.append("--no-access-log")
+        if self.websocket_fanout:
+            argv += ["--ws", "websockets-sansio", "--ws-per-message-deflate", "false"]
+        return argv
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A long-running `python -m <module>` program."""
+
+    module: str
+    kafka_user: str
+    port: int | None = None
+    health_path: str | None = None
+
+    def argv(self, python: Sequence[str], *args: str) -> list[str]:
+        """``python -m module`` with ``args``."""
+        return [*python, "-m", self.module, *args]
+
+
+INGEST = AsgiApp("ingest.app:create_app", port=8000, health_path="/readyz", kafka_user="ingest")
+DASHBOARD = AsgiApp(
+    "dashboard_api.app:create_app",
+    port=8080,
+    health_path="/healthz",
+    kafka_user="dashboard",
+    websocket_fanout=True,
+)
+# The Faust worker serves Prometheus metrics on STREAMS_METRICS_PORT, which is also its health check.
+STREAMS = Worker("streams", kafka_user="streams", port=9102, health_path="/metrics")
+# The Spark driver's UI answers while the streaming queries run.
+LAKE = Worker("spark.job", kafka_user="lake", port=4040, health_path="/api/v1/applications")
+# Creates topics and ACLs (ingest/src/ingest/kafka_setup.py); the super user on the cluster.
+KAFKA_SETUP = Worker("ingest.kafka_setup", kafka_user="admin")
+
+
+def streams_args(datadir: str) -> list[str]:
+    """The Faust worker's arguments: its data dir, no Faust web server (metrics come from our task)."""
+    return ["--datadir", datadir, "worker", "-l", "info", "--without-web"]
+
+
+# One SCRAM-SHA-512 user per service on the cluster, each held to its own ACLs; the admin (first)
+# creates topics and ACLs and is the user the brokers talk to each other as.
+KAFKA_USERS = tuple(p.kafka_user for p in (KAFKA_SETUP, INGEST, STREAMS, DASHBOARD, LAKE))
