@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from topsongs_devstack.apps import AppService, uvicorn_service
 from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.deployment.programs import DASHBOARD
 
 
 def service(
@@ -21,11 +22,10 @@ def service(
     port the browser uses). Each process reads the whole live topic and keeps its own board."""
     return uvicorn_service(
         name,
-        "dashboard_api.app:create_app",
+        DASHBOARD,
         settings.dashboard_port if port is None else port,
         settings,
         workers=settings.dashboard_workers if workers is None else workers,
-        websocket_fanout=True,
         host=host,
         env=env,
     )
