@@ -5,6 +5,7 @@ from __future__ import annotations
 from topsongs_devstack.deployment import env
 from topsongs_devstack.deployment.env import PG_PASSWORD_URLENCODED, secret
 from topsongs_devstack.deployment.model import Health, Publish, Service, completed, healthy, http_health
+from topsongs_devstack.deployment.programs import CHARTS, SIMULATOR
 from topsongs_devstack.deployment.single import AIRFLOW_PORT
 from topsongs_devstack.services.airflow import RETRY_DELAY_S
 
@@ -84,6 +85,7 @@ def airflow() -> list[Service]:
             environment=airflow_env(),
             depends_on=healthy("postgres"),
             volumes=LOGS,
+            settings=CHARTS,
         ),
         Service(
             "airflow-init",
@@ -92,6 +94,7 @@ def airflow() -> list[Service]:
             environment=airflow_env(),
             depends_on=healthy("postgres"),
             volumes=LOGS,
+            settings=CHARTS,
         ),
         Service(
             "airflow-api-server",
@@ -102,6 +105,7 @@ def airflow() -> list[Service]:
             ports=(Publish("PUBLISH_AIRFLOW_PORT", AIRFLOW_PORT, API_SERVER_PORT),),
             healthcheck=api_server_health(),
             volumes=LOGS,
+            settings=CHARTS,
         ),
         Service(
             "airflow-scheduler",
@@ -116,6 +120,7 @@ def airflow() -> list[Service]:
             },
             healthcheck=scheduler_health(),
             volumes=LOGS,
+            settings=CHARTS,
         ),
         Service(
             "airflow-dag-processor",
@@ -125,6 +130,7 @@ def airflow() -> list[Service]:
             depends_on=after_init,
             healthcheck=dag_processor_health(),
             volumes=LOGS,
+            settings=CHARTS,
         ),
     ]
 
@@ -143,6 +149,7 @@ def demo() -> list[Service]:
             "simulator",
             command=("catalog", "--upload"),
             environment=simulator,
+            settings=SIMULATOR,
             depends_on=completed("s3-init"),
         ),
         Service(
@@ -150,6 +157,7 @@ def demo() -> list[Service]:
             "simulator",
             command=backfill,
             environment=simulator,
+            settings=SIMULATOR,
             depends_on={**healthy("ingest"), **completed("catalog-upload")},
             profiles=("demo",),
         ),
@@ -160,6 +168,7 @@ def demo() -> list[Service]:
             environment=airflow_env(),
             depends_on={**completed("backfill"), **healthy("airflow-scheduler")},
             volumes=LOGS,
+            settings=CHARTS,
             profiles=("demo",),
             doc="Once the lake holds the backfill, restate its hours at once, not at the next 5-minute tick.",
         ),
@@ -168,6 +177,7 @@ def demo() -> list[Service]:
             "simulator",
             command=load,
             environment=simulator,
+            settings=SIMULATOR,
             depends_on=completed("backfill"),
             profiles=("demo",),
         ),

@@ -83,6 +83,7 @@ def kafka() -> list[Service]:
         command=(*setup.argv(PYTHON), "--acls", "--streams-app-id", knob(ClusterSettings, "streams_app_id")),
         environment=kafka_env(setup.kafka_user),
         depends_on=healthy(*NODES),
+        settings=setup.settings,
         volumes=(CA,),
         doc="the product's topics (replication 3, the nodes' min ISR 2) and each service's ACLs, as the\n"
         "admin, with the code devstack's cluster profile runs (ingest/src/ingest/kafka_setup.py)",
@@ -153,6 +154,7 @@ def spark() -> list[Service]:
         },
         depends_on={**AFTER_KAFKA, **healthy(*(w.name for w in workers)), **completed("cluster-s3-init")},
         volumes=(CA,),
+        settings=lake.settings,
         healthcheck=http_health(lake.port, lake.health_path, "120s"),
     )
     return [master, *workers, job]

@@ -58,6 +58,7 @@ def apps() -> list[Service]:
             },
             depends_on=AFTER_KAFKA,
             volumes=(CA,),
+            settings=ingest.settings,
             healthcheck=http_health(ingest.port, ingest.health_path),
         )
         for n in PAIR
@@ -79,6 +80,7 @@ def apps() -> list[Service]:
             },
             depends_on={**AFTER_KAFKA, **healthy("cluster-postgres"), **completed("cluster-charts-migrate")},
             volumes=(CA,),
+            settings=board.settings,
             healthcheck=http_health(board.port, board.health_path),
         )
         for n in PAIR
@@ -123,6 +125,7 @@ def streams() -> list[Service]:
             },
             depends_on=AFTER_KAFKA,
             volumes=(CA, f"cluster-streams-{n}-data:{STREAMS_DATA}"),
+            settings=worker.settings,
             healthcheck=http_health(worker.port, worker.health_path, "60s"),
         )
         for n in PAIR
@@ -164,6 +167,7 @@ def _airflow(
         healthcheck,
         ports,
         volumes=("cluster-airflow-logs:/opt/airflow/logs", CA),
+        settings=programs.CHARTS,
     )
 
 

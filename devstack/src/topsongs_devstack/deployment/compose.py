@@ -9,7 +9,7 @@ import yaml
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.deployment.env import knob
 from topsongs_devstack.deployment.model import Health, Service
-from topsongs_devstack.deployment.stack import sections
+from topsongs_devstack.deployment.stack import check, sections, services
 
 COMMAND = "python -m topsongs_devstack.deployment compose > compose.yaml"
 HEADER = f"""\
@@ -122,22 +122,20 @@ def _comment(text: str, spaces: int) -> str:
     return "".join(f"{' ' * spaces}# {line}\n" for line in text.splitlines())
 
 
+def _service_text(service: Service) -> str:
+    body = _dump({service.name: service_entry(service)})
+    shared = f"build:\n    <<: *build\n    target: {service.image}\n"
+    return _comment(service.doc, 2) + _indent(body.replace(f"build: {_BUILD}{service.image}\n", shared), 2)
+
+
 def render() -> str:
     """The whole compose.yaml."""
-    parts = [HEADER]
-    volumes: list[str] = []
-    for heading, group in sections():
-        parts.append(f"\n{_comment('---- ' + heading, 2)}")
-        for service in group:
-            body = _dump({service.name: service_entry(service)})
-            body = body.replace(
-                f"build: {_BUILD}{service.image}\n", f"build:\n    <<: *build\n    target: {service.image}\n"
-            )
-            parts.append(
-                ("\n" if parts[-1].endswith("\n\n") is False else "")
-                + _comment(service.doc, 2)
-                + _indent(body, 2)
-            )
-            volumes += [v.split(":")[0] for v in service.volumes if not v.startswith(("./", "/"))]
-    parts.append("\nvolumes:\n" + "".join(f"  {v}:\n" for v in dict.fromkeys(volumes)))
-    return "".join(parts)
+    every = services()
+    check(every)
+    blocks = [
+        _comment(f"---- {heading}", 2) + "\n".join(_service_text(service) for service in group)
+        for heading, group in sections()
+    ]
+    named = (v.split(":")[0] for s in every for v in s.volumes if not v.startswith(("./", "/")))
+    volumes = "".join(f"  {name}:\n" for name in dict.fromkeys(named))
+    return HEADER + "".join("\n" + block for block in blocks) + "\nvolumes:\n" + volumes

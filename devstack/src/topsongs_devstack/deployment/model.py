@@ -56,6 +56,9 @@ class Service:
     profiles: tuple[str, ...] = ()
     entrypoint: tuple[str, ...] | None = None
     user: str | None = None
+    # The settings classes ("module:Class") its process reads: every variable in ``environment`` is
+    # one of theirs, or the engine's own (AIRFLOW__*, SPARK_*; tests/compose checks it).
+    settings: tuple[str, ...] = ()
     # What a reader of compose.yaml should know, written above the service as a comment.
     doc: str = ""
 

@@ -15,6 +15,7 @@ class AsgiApp:
     port: int
     health_path: str
     kafka_user: str
+    settings: tuple[str, ...]
     # The sans-I/O WebSocket implementation without per-message deflate: one message sent to
     # thousands of clients is then not compressed once per client.
     websocket_fanout: bool = False
@@ -36,6 +37,7 @@ class Worker:
 
     module: str
     kafka_user: str
+    settings: tuple[str, ...]
     port: int | None = None
     health_path: str | None = None
 
@@ -44,20 +46,41 @@ class Worker:
         return [*python, "-m", self.module, *args]
 
 
-INGEST = AsgiApp("ingest.app:create_app", port=8000, health_path="/readyz", kafka_user="ingest")
+KAFKA = "topsongs_core.settings:KafkaSettings"
+S3 = "topsongs_core.settings:S3Settings"
+INGEST = AsgiApp(
+    "ingest.app:create_app",
+    port=8000,
+    health_path="/readyz",
+    kafka_user="ingest",
+    settings=("ingest.settings:IngestSettings",),
+)
 DASHBOARD = AsgiApp(
     "dashboard_api.app:create_app",
     port=8080,
     health_path="/healthz",
     kafka_user="dashboard",
+    settings=("dashboard_api.settings:DashboardSettings",),
     websocket_fanout=True,
 )
 # The Faust worker serves Prometheus metrics on STREAMS_METRICS_PORT, which is also its health check.
-STREAMS = Worker("streams", kafka_user="streams", port=9102, health_path="/metrics")
+STREAMS = Worker(
+    "streams", "streams", ("streams.settings:StreamsSettings",), port=9102, health_path="/metrics"
+)
 # The Spark driver's UI answers while the streaming queries run.
-LAKE = Worker("spark.job", kafka_user="lake", port=4040, health_path="/api/v1/applications")
+LAKE = Worker(
+    "spark.job",
+    "lake",
+    ("spark.settings:LakeSettings", KAFKA, S3),
+    port=4040,
+    health_path="/api/v1/applications",
+)
 # Creates topics and ACLs (ingest/src/ingest/kafka_setup.py); the super user on the cluster.
-KAFKA_SETUP = Worker("ingest.kafka_setup", kafka_user="admin")
+KAFKA_SETUP = Worker("ingest.kafka_setup", "admin", (KAFKA,))
+# The one-shots and batch programs that are no Kafka client of their own.
+BUCKET = (S3,)
+CHARTS = ("topsongs_charts.settings:ChartsSettings",)
+SIMULATOR = ("simulator.settings:SimulatorSettings", S3, "topsongs_core.settings:ContractSettings")
 
 
 def streams_args(datadir: str) -> list[str]:

@@ -73,8 +73,9 @@ def kafka() -> Service:
         },
         ports=(Publish("PUBLISH_KAFKA_PORT", KAFKA_PORT, KAFKA_PORT),),
         volumes=("kafka-data:/var/lib/kafka/data",),
+        # the listener accepts connections (kafka-init then waits for metadata answers)
         healthcheck=tcp_health(9092),
-        doc="the listener accepts connections (kafka-init then waits for metadata answers)",
+        doc="one combined KRaft broker/controller; HOST is the listener for tools on the host",
     )
 
 
@@ -125,6 +126,7 @@ def s3_init(name: str = "s3-init", store: str = "s3", endpoint: str = "http://s3
         command=("python", "/opt/topsongs/create-bucket.py"),
         environment=env.s3(endpoint),
         depends_on=healthy(store),
+        settings=programs.BUCKET,
     )
 
 
@@ -136,6 +138,7 @@ def engines() -> list[Service]:
         command=tuple(programs.KAFKA_SETUP.argv(PYTHON)),
         environment=env.kafka(),
         depends_on=healthy("kafka"),
+        settings=programs.KAFKA_SETUP.settings,
         doc="the product's topics (ingest/src/ingest/kafka_setup.py), as devstack creates them",
     )
     return [kafka(), kafka_init, postgres(), s3(), s3_init()]
@@ -161,6 +164,7 @@ def services() -> list[Service]:
                 "INGEST_API_KEY": None,
             },
             depends_on=KAFKA_READY,
+            settings=ingest.settings,
             ports=(Publish("PUBLISH_INGEST_PORT", INGEST_PORT, ingest.port),),
             # /readyz: the process answers and the broker is reachable
             healthcheck=http_health(ingest.port, ingest.health_path),
@@ -177,6 +181,7 @@ def services() -> list[Service]:
                 "STREAMS_METRICS_PORT": str(streams.port),
             },
             depends_on=KAFKA_READY,
+            settings=streams.settings,
             volumes=(f"streams-data:{STREAMS_DATA}",),
             healthcheck=http_health(streams.port, streams.health_path, "60s"),
         ),
@@ -195,6 +200,7 @@ def services() -> list[Service]:
                 "LAKE_UI_ENABLED": "true",
             },
             depends_on={**KAFKA_READY, **healthy("s3"), **completed("s3-init")},
+            settings=lake.settings,
             ports=(Publish("PUBLISH_SPARK_UI_PORT", lake.port, lake.port),),
             healthcheck=http_health(lake.port, lake.health_path, "120s"),
         ),
@@ -211,6 +217,7 @@ def services() -> list[Service]:
                 "DASHBOARD_ALLOWED_ORIGINS": allowed_origins("PUBLISH_DASHBOARD_PORT", DASHBOARD_PORT),
             },
             depends_on={**KAFKA_READY, **healthy("postgres"), **completed("charts-migrate")},
+            settings=board.settings,
             ports=(Publish("PUBLISH_DASHBOARD_PORT", DASHBOARD_PORT, board.port),),
             healthcheck=http_health(board.port, board.health_path),
         ),

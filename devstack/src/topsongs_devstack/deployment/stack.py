@@ -38,3 +38,22 @@ def sections() -> list[tuple[str, list[Service]]]:
 def services() -> list[Service]:
     """Every service, in file order."""
     return [service for _, group in sections() for service in group]
+
+
+def check(every: list[Service]) -> None:
+    """Refuse a declaration compose would run wrongly: a wait on an unknown service, on the health of a
+    one-shot or the completion of a long-running one, or across the cluster profile's border."""
+    by_name = {s.name: s for s in every}
+    if len(by_name) != len(every):
+        raise ValueError("two services share a name")
+    for service in every:
+        clustered = "cluster" in service.profiles
+        for name, condition in service.depends_on.items():
+            other = by_name.get(name)
+            if other is None:
+                raise ValueError(f"{service.name} waits for {name}, which is not declared")
+            wanted = "service_completed_successfully" if other.one_shot else "service_healthy"
+            if condition != wanted:
+                raise ValueError(f"{service.name} waits for {name} with {condition}; it needs {wanted}")
+            if ("cluster" in other.profiles) != clustered:
+                raise ValueError(f"{service.name} waits for {name} across the cluster profile's border")
