@@ -30,8 +30,8 @@ def password(user: str) -> str:
     return optional(f"CLUSTER_KAFKA_{user.upper()}_PASSWORD")
 
 
-def kafka_env(user: str) -> dict[str, str | None]:
-    """KafkaSettings of a service that reaches the cluster as ``user``; the CA is mounted."""
+def kafka_client_env() -> dict[str, str | None]:
+    """KafkaSettings every client of the cluster shares (the user is each one's own); the CA is mounted."""
     return {
         **env.kafka(",".join(f"{node}:{KAFKA_PORT}" for node in NODES)),
         "KAFKA_PLAYS_PARTITIONS": knob(ClusterSettings, "kafka_partitions"),
@@ -40,9 +40,12 @@ def kafka_env(user: str) -> dict[str, str | None]:
         "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
         "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
         "KAFKA_SSL_CAFILE": "/run/kafka-ca/ca.pem",
-        "KAFKA_SASL_USERNAME": user,
-        "KAFKA_SASL_PASSWORD": password(user),
     }
+
+
+def kafka_env(user: str) -> dict[str, str | None]:
+    """KafkaSettings of a service that reaches the cluster as ``user``."""
+    return {**kafka_client_env(), "KAFKA_SASL_USERNAME": user, "KAFKA_SASL_PASSWORD": password(user)}
 
 
 def kafka() -> list[Service]:

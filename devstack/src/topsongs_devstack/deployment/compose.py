@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.deployment import batch, cluster, cluster_apps, env
 from topsongs_devstack.deployment.env import knob
-from topsongs_devstack.deployment.model import Health, Service
+from topsongs_devstack.deployment.model import Env, Health, Service
 from topsongs_devstack.deployment.stack import check, sections, services
 
 COMMAND = "python -m topsongs_devstack.deployment compose > compose.yaml"
@@ -48,9 +50,10 @@ x-build: &build
     KAFKA_VERSION: {knob(DevstackSettings, "kafka_version")}
     VERSITYGW_VERSION: {knob(DevstackSettings, "versitygw_version")}
 
-services:
+# Settings several services share (topsongs_core.settings and the services' own classes).
 """
 _BUILD = "__build__:"
+_MERGE = "__merge__"
 
 
 class _Flow(list[str]):
@@ -69,6 +72,35 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _str)
 _Dumper.add_representer(type(None), lambda d, _: d.represent_scalar("tag:yaml.org,2002:null", ""))
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+
+
+def env_groups() -> dict[str, dict[str, str | None]]:
+    """Settings several services share, written once as `x-<name>` anchors; largest first."""
+    groups = {
+        "cluster-airflow-env": cluster_apps.cluster_airflow_env(),
+        "airflow-env": batch.airflow_env(),
+        "cluster-kafka-env": cluster.kafka_client_env(),
+        "kafka-env": env.kafka(),
+        "postgres-env": env.postgres(),
+        "cluster-postgres-env": env.postgres("cluster-postgres"),
+        "s3-env": env.s3(),
+        "cluster-s3-env": env.s3(cluster.S3_ENDPOINT),
+        "live-env": env.live(),
+        "contract-env": env.contract(),
+        "lake-env": env.lake(),
+    }
+    return dict(sorted(groups.items(), key=lambda item: -len(item[1])))
+
+
+def _environment(values: Env, groups: dict[str, dict[str, str | None]]) -> tuple[list[str], dict[str, Any]]:
+    """(groups merged, the keys left): a group is merged when each of its keys has its value here."""
+    merged: list[str] = []
+    covered: set[str] = set()
+    for name, group in groups.items():
+        if not covered & group.keys() and all(k in values and values[k] == v for k, v in group.items()):
+            merged.append(name)
+            covered |= group.keys()
+    return merged, {k: v for k, v in values.items() if k not in covered}
 
 
 def _health(check: Health) -> dict[str, Any]:
@@ -97,7 +129,8 @@ def service_entry(service: Service) -> dict[str, Any]:
     if service.entrypoint:
         out["entrypoint"] = _Flow(service.entrypoint)
     if service.environment:
-        out["environment"] = dict(service.environment)
+        merged, rest = _environment(service.environment, env_groups())
+        out["environment"] = {_MERGE: ",".join(merged)} | rest if merged else rest
     if service.command:
         script = len(service.command) == 3 and "\n" in service.command[2]
         out["command"] = list(service.command) if script else _Flow(service.command)
@@ -122,20 +155,45 @@ def _comment(text: str, spaces: int) -> str:
     return "".join(f"{' ' * spaces}# {line}\n" for line in text.splitlines())
 
 
+def _anchors(text: str) -> str:
+    """The placeholders of shared build and settings as YAML merge keys."""
+    text = re.sub(r"build: __build__:(\S+)\n", r"build:\n    <<: *build\n    target: \1\n", text)
+    return re.sub(
+        rf"{_MERGE}: (\S+)\n",
+        lambda m: "<<: [" + ", ".join(f"*{name}" for name in m.group(1).split(",")) + "]\n",
+        text,
+    )
+
+
 def _service_text(service: Service) -> str:
-    body = _dump({service.name: service_entry(service)})
-    shared = f"build:\n    <<: *build\n    target: {service.image}\n"
-    return _comment(service.doc, 2) + _indent(body.replace(f"build: {_BUILD}{service.image}\n", shared), 2)
+    body = _anchors(_dump({service.name: service_entry(service)}))
+    return _comment(service.doc, 2) + _indent(body, 2)
+
+
+def _groups_text(groups: dict[str, dict[str, str | None]], used: set[str]) -> str:
+    """Each group used, smallest first, itself merging the smaller ones it holds whole."""
+    defined: dict[str, dict[str, str | None]] = {}
+    text = ""
+    for name in reversed([name for name in groups if name in used]):
+        merged, rest = _environment(groups[name], dict(reversed(defined.items())))
+        values = {_MERGE: ",".join(merged)} | rest if merged else rest
+        text += f"x-{name}: &{name}\n" + _indent(_anchors(_dump(values)), 2)
+        defined[name] = groups[name]
+    return text
 
 
 def render() -> str:
     """The whole compose.yaml."""
     every = services()
     check(every)
+    groups = env_groups()
+    used = {name for s in every for name in _environment(s.environment, groups)[0]}
+    shared = _groups_text(groups, used)
     blocks = [
         _comment(f"---- {heading}", 2) + "\n".join(_service_text(service) for service in group)
         for heading, group in sections()
     ]
     named = (v.split(":")[0] for s in every for v in s.volumes if not v.startswith(("./", "/")))
     volumes = "".join(f"  {name}:\n" for name in dict.fromkeys(named))
-    return HEADER + "".join("\n" + block for block in blocks) + "\nvolumes:\n" + volumes
+    body = "".join("\n" + block for block in blocks)
+    return f"{HEADER}{shared}\nservices:\n{body}\nvolumes:\n{volumes}"
