@@ -8,7 +8,7 @@ RUN := .venv/bin/python -m
 # Go builds the S3 server once; the official tarball installs outside the default PATH.
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: help setup setup-system setup-python setup-ui setup-browser lock up down status cluster-up cluster-status cluster-down demo compose-up compose-down test lint bench clean-state
+.PHONY: compose-generate help setup setup-system setup-python setup-ui setup-browser lock up down status cluster-up cluster-status cluster-down demo compose-up compose-down test lint bench clean-state
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,15 +54,19 @@ demo: up ## Main job: start everything, run a simulated load, print the URLs
 compose-up: setup-ui ## Docker: build every image, run the single-node stack with the demo load (docs/docker.md)
 	@bash scripts/compose.sh up
 
+compose-generate: setup-python ## Regenerate compose.yaml from the deployment declaration (devstack/src/topsongs_devstack/deployment)
+	$(RUN) topsongs_devstack.deployment compose > compose.yaml.new && mv compose.yaml.new compose.yaml
+
 compose-down: ## Docker: stop and remove the compose stack's containers (volumes are kept)
 	@bash scripts/compose.sh down
 
 test: setup setup-browser ## Run lint, types and the whole test suite against real engines
 	@bash scripts/test.sh
 
-lint: ## ruff + mypy
+lint: ## ruff + mypy, and compose.yaml equal to what the deployment declaration generates
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/python -m topsongs_devstack.deployment compose --check
 	.venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src streams/src tools/export-openapi
 
 bench: setup ## Benchmarks: figures and ratios against an in-run baseline (docs/benchmarks.md)

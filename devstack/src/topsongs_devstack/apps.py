@@ -9,6 +9,7 @@ import httpx
 
 from topsongs_devstack.component import Status
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
+from topsongs_devstack.deployment.programs import INGEST, AsgiApp
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open
 
 
@@ -69,36 +70,18 @@ class AppService:
 
 def uvicorn_service(
     name: str,
-    factory: str,
+    app: AsgiApp,
     port: int,
     settings: DevstackSettings,
     *,
     workers: int = 1,
     endpoint_path: str = "/",
-    uvicorn_flags: Sequence[str] = (),
     host: str = "127.0.0.1",
     env: Mapping[str, str] | None = None,
 ) -> AppService:
-    """An ASGI app factory of this repository under uvicorn on host:port, healthy when `/healthz` answers.
-
-    ``env`` is added to this process's environment (the service's settings); ``uvicorn_flags`` are
-    the app's own serving options (e.g. dashboard_api.serving's WebSocket flags).
-    """
-    argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        factory,
-        "--factory",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-    ]
-    argv += uvicorn_flags
+    """An ASGI app of this repository (its entry point as compose runs it) under uvicorn on
+    host:port, healthy when `/healthz` answers; ``env`` is added to this process's environment."""
+    argv = app.argv([sys.executable], host, port, workers)
     base = f"http://{host}:{port}"
     return AppService(
         name, argv, f"{base}/healthz", port, settings, endpoint=f"{base}{endpoint_path}", env=env, host=host
@@ -116,7 +99,7 @@ def ingest_service(
     """FastAPI ingest (DEVSTACK_INGEST_PORT and _WORKERS unless another host/port is given)."""
     return uvicorn_service(
         name,
-        "ingest.app:create_app",
+        INGEST,
         settings.ingest_port if port is None else port,
         settings,
         workers=settings.ingest_workers,

@@ -10,6 +10,7 @@ from topsongs_devstack.apps import AppService, ingest_service
 from topsongs_devstack.cluster.balancer import Balancer, Pool
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
 from topsongs_devstack.component import Component, Status, side_by_side
+from topsongs_devstack.deployment.programs import DASHBOARD, INGEST, STREAMS
 from topsongs_devstack.services import dashboard, streams
 
 # A service's Kafka user → its KAFKA_* environment (the cluster's SCRAM credentials by default).
@@ -45,7 +46,9 @@ def services(
         return {**base, **kafka(user), **(extra_env or {})}
 
     ingest = [
-        ingest_service(devstack, name=f"ingest-{n}", host=host, port=settings.ingest_port, env=env("ingest"))
+        ingest_service(
+            devstack, name=f"ingest-{n}", host=host, port=settings.ingest_port, env=env(INGEST.kafka_user)
+        )
         for n, host in enumerate(settings.ingest_hosts, start=1)
     ]
     # One process per address: the balancer spreads the clients, haproxy's checks see each process.
@@ -56,7 +59,7 @@ def services(
             host=host,
             port=settings.dashboard_port,
             workers=1,
-            env=env("dashboard"),
+            env=env(DASHBOARD.kafka_user),
         )
         for n, host in enumerate(settings.dashboard_hosts, start=1)
     ]
@@ -64,7 +67,10 @@ def services(
     # its metrics on its own address, which is also its health check.
     workers = [
         streams.service(
-            devstack, name=f"streams-{n}", env=env("streams"), metrics=(host, settings.streams_web_port)
+            devstack,
+            name=f"streams-{n}",
+            env=env(STREAMS.kafka_user),
+            metrics=(host, settings.streams_web_port),
         )
         for n, host in enumerate(settings.streams_hosts, start=1)
     ]

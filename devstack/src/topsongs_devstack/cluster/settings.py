@@ -12,11 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from topsongs_core.settings import KafkaSettings
 
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
+from topsongs_devstack.deployment.programs import KAFKA_USERS
 from topsongs_devstack.services.airflow import RETRY_DELAY_S
-
-# One SCRAM-SHA-512 user per service, each held to its own ACLs; ``admin`` is the super user that
-# creates topics and ACLs and that the brokers talk to each other as.
-KAFKA_USERS = ("admin", "ingest", "streams", "dashboard", "lake")
 
 
 def _default_cache_dir() -> Path:

@@ -18,6 +18,7 @@ from topsongs_devstack.apps import AppService
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
 from topsongs_devstack.component import Component, Status
 from topsongs_devstack.config import REPO_ROOT
+from topsongs_devstack.deployment.programs import LAKE
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open
 from topsongs_devstack.services.spark import SparkJobService
 
@@ -198,8 +199,10 @@ def lake_env(settings: ClusterSettings, kafka_env: Mapping[str, str]) -> dict[st
 
 def lake_job(settings: ClusterSettings, kafka_env: Mapping[str, str] | None = None) -> AppService:
     """`python -m spark.job` as the driver, its executors on the workers; healthy while it runs."""
-    env = lake_env(settings, kafka_env if kafka_env is not None else service_kafka_env(settings, "lake"))
-    argv = [sys.executable, "-m", "spark.job"]
+    env = lake_env(
+        settings, kafka_env if kafka_env is not None else service_kafka_env(settings, LAKE.kafka_user)
+    )
+    argv = LAKE.argv([sys.executable])
     return SparkJobService("spark", argv, None, None, settings.devstack(), master_url(settings), env=env)
 
 

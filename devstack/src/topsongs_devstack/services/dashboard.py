@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dashboard_api.serving import websocket_flags
-from dashboard_api.settings import DashboardSettings
-
 from topsongs_devstack.apps import AppService, uvicorn_service
 from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.deployment.programs import DASHBOARD
 
 
 def service(
@@ -24,11 +22,10 @@ def service(
     port the browser uses). Each process reads the whole live topic and keeps its own board."""
     return uvicorn_service(
         name,
-        "dashboard_api.app:create_app",
+        DASHBOARD,
         settings.dashboard_port if port is None else port,
         settings,
         workers=settings.dashboard_workers if workers is None else workers,
-        uvicorn_flags=websocket_flags(DashboardSettings()),
         host=host,
         env=env,
     )

@@ -10,6 +10,7 @@ from topsongs_core.settings import S3Settings
 
 from topsongs_devstack.apps import AppService
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
+from topsongs_devstack.deployment.programs import LAKE
 from topsongs_devstack.kafka import maven_copy
 
 POM = REPO_ROOT / "spark" / "maven" / "pom.xml"
@@ -36,6 +37,6 @@ class SparkJobService(AppService):
 def service(settings: DevstackSettings) -> AppService:
     """`python -m spark.job` with the cached jars; LAKE_* variables tune it further."""
     jars = settings.cache_dir / "jars" / "spark"
-    argv = ["env", f"LAKE_JARS_DIR={jars}", sys.executable, "-m", "spark.job"]
+    argv = ["env", f"LAKE_JARS_DIR={jars}", *LAKE.argv([sys.executable])]
     plays = dataset_uri(S3Settings().bucket, LakeLayout().plays_path)
     return SparkJobService("spark", argv, None, None, settings, endpoint=plays)

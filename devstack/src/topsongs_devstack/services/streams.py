@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from topsongs_devstack.apps import AppService
 from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.deployment.programs import STREAMS, streams_args
 
 
 def service(
@@ -27,20 +28,10 @@ def service(
     if metrics is not None:
         host, port = metrics
         env = {**(env or {}), "STREAMS_METRICS_HOST": host, "STREAMS_METRICS_PORT": str(port)}
-        health_url = endpoint = f"http://{host}:{port}/metrics"
+        health_url = endpoint = f"http://{host}:{port}{STREAMS.health_path}"
     return AppService(
         name,
-        [
-            sys.executable,
-            "-m",
-            "streams",
-            "--datadir",
-            str(data_dir),
-            "worker",
-            "-l",
-            "info",
-            "--without-web",
-        ],
+        STREAMS.argv([sys.executable], *streams_args(str(data_dir))),
         health_url,
         port,
         settings,

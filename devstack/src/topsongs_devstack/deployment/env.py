@@ -1,0 +1,119 @@
+"""The settings compose gives the services, grouped as the settings classes that read them.
+
+A `${VAR:-default}` takes its name and default from the pydantic-settings field it sets, so a renamed
+field or a changed default moves compose with it; secrets are `${VAR:?...}`: compose refuses to start
+without them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_settings import BaseSettings
+from topsongs_core.lake_layout import LakeLayout
+from topsongs_core.live import LiveSettings
+from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings, S3Settings
+
+from topsongs_devstack.deployment.model import Env
+
+DOT_ENV = "set it in .env (make compose-up writes one)"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ",".join(_text(v) for v in value)
+    return str(value)
+
+
+def env_name(cls: type[BaseSettings], field: str) -> str:
+    """The variable a settings field reads (KeyError for a field the class lacks)."""
+    cls.model_fields[field]
+    return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def knob(cls: type[BaseSettings], field: str, default: Any = None, *, variable: str | None = None) -> str:
+    """`${VAR:-default}` for a settings field: its own variable (or ``variable``) and default."""
+    value = cls.model_fields[field].default if default is None else default
+    return f"${{{variable or env_name(cls, field)}:-{_text(value)}}}"
+
+
+def secret(variable: str, why: str = DOT_ENV) -> str:
+    """A value compose refuses to start without, naming the variable."""
+    return f"${{{variable}:?{variable} is required, {why}}}"
+
+
+def optional(variable: str) -> str:
+    """A value from .env that may be empty (the cluster's passwords: their services check them)."""
+    return f"${{{variable}:-}}"
+
+
+PG_PASSWORD_URLENCODED = secret(
+    "PG_PASSWORD_URLENCODED", "PG_PASSWORD percent-encoded (make compose-up writes it)"
+)
+
+
+def kafka(bootstrap: str = "kafka:9092") -> dict[str, str | None]:
+    """topsongs_core KafkaSettings on the single-node broker (PLAINTEXT inside compose's network)."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "KAFKA_PLAYS_TOPIC": knob(KafkaSettings, "plays_topic"),
+        "KAFKA_DEAD_LETTER_TOPIC": knob(KafkaSettings, "dead_letter_topic"),
+        "KAFKA_LIVE_TOPIC": knob(KafkaSettings, "live_topic"),
+        # empty in the class means "<live topic>-hours"
+        "KAFKA_LIVE_HOURS_TOPIC": knob(KafkaSettings, "live_hours_topic", "top-songs-live-hours"),
+        "KAFKA_PLAYS_PARTITIONS": knob(KafkaSettings, "plays_partitions"),
+        "KAFKA_REPLICATION_FACTOR": "1",
+    }
+
+
+def postgres(host: str = "postgres") -> dict[str, str | None]:
+    """PostgresSettings: the writer and the read-only role."""
+    return {
+        "PG_HOST": host,
+        "PG_PORT": "5432",
+        "PG_DATABASE": knob(PostgresSettings, "database"),
+        "PG_USER": knob(PostgresSettings, "user"),
+        "PG_PASSWORD": secret("PG_PASSWORD"),
+        "PG_READER_USER": knob(PostgresSettings, "reader_user"),
+        "PG_READER_PASSWORD": secret("PG_READER_PASSWORD"),
+    }
+
+
+def s3(endpoint: str = "http://s3:7070") -> dict[str, str | None]:
+    """S3Settings on the compose S3 store."""
+    return {
+        "S3_ENDPOINT_URL": endpoint,
+        "S3_ACCESS_KEY_ID": knob(S3Settings, "access_key_id"),
+        "S3_SECRET_ACCESS_KEY": secret("S3_SECRET_ACCESS_KEY"),
+        "S3_REGION": knob(S3Settings, "region"),
+        "S3_BUCKET": knob(S3Settings, "bucket"),
+        "S3_PATH_STYLE": "true",
+    }
+
+
+def contract() -> dict[str, str | None]:
+    """ContractSettings: what a valid play is."""
+    return {"TOPSONGS_REGIONS": knob(ContractSettings, "regions")}
+
+
+def live() -> dict[str, str | None]:
+    """LiveSettings: streams writes the live charts, dashboard-api reads them; both must agree."""
+    return {
+        "LIVE_TOP_N": knob(LiveSettings, "top_n"),
+        "LIVE_ROLLING_MINUTES": knob(LiveSettings, "rolling_minutes"),
+    }
+
+
+def lake() -> dict[str, str | None]:
+    """LakeLayout: the lake job writes it, the batch charts read it."""
+    return {"LAKE_PLAYS_PATH": knob(LakeLayout, "plays_path")}
+
+
+def merged(*groups: Env) -> dict[str, str | None]:
+    """The groups in order, a later one's key over an earlier one's."""
+    out: dict[str, str | None] = {}
+    for group in groups:
+        out.update(group)
+    return out

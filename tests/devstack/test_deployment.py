@@ -1,0 +1,41 @@
+"""The deployment declaration: compose.yaml is what it renders, and it refuses waits compose would
+run wrongly."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from topsongs_devstack.config import REPO_ROOT
+from topsongs_devstack.deployment.__main__ import main
+from topsongs_devstack.deployment.model import completed, healthy
+from topsongs_devstack.deployment.stack import check, services
+
+
+def test_check_passes_on_the_committed_file_and_fails_on_an_edited_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    committed = REPO_ROOT / "compose.yaml"
+    assert main(["compose", "--check", "--file", str(committed)]) == 0
+    edited = tmp_path / "compose.yaml"
+    edited.write_text(committed.read_text().replace("interval: 10s", "interval: 11s", 1))
+    assert main(["compose", "--check", "--file", str(edited)]) == 1
+    assert "python -m topsongs_devstack.deployment compose > compose.yaml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "depends_on", "error"),
+    [
+        ("ingest", healthy("kafka-inti"), "not declared"),
+        ("ingest", healthy("kafka-init"), "needs service_completed_successfully"),
+        ("ingest", completed("kafka"), "needs service_healthy"),
+        ("ingest", healthy("cluster-postgres"), "border"),
+    ],
+)
+def test_the_generator_refuses_a_wrong_wait(name: str, depends_on: dict[str, str], error: str) -> None:
+    every = services()
+    check(every)
+    broken = [replace(s, depends_on=depends_on) if s.name == name else s for s in every]
+    with pytest.raises(ValueError, match=error):
+        check(broken)
