@@ -13,7 +13,7 @@ from prometheus_client import generate_latest
 
 from ingest.openapi import METRICS_CONTENT_TYPE, Readiness, publish_contract
 from ingest.publisher import PlayPublisher
-from ingest.routes import play_routes
+from ingest.routes import NotAcknowledged, play_routes
 from ingest.settings import IngestSettings
 
 
@@ -38,6 +38,10 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": _jsonable(exc.errors())})
+
+    @app.exception_handler(NotAcknowledged)
+    async def _unacknowledged(request: Request, exc: NotAcknowledged) -> JSONResponse:
+        return exc.response()
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
