@@ -16,6 +16,7 @@ from simulator.cli import main
 from simulator.faults import FaultConfig
 from simulator.pacing import TokenBucket
 from simulator.sender import SendConfig
+from simulator.settings import SimulatorSettings
 from simulator.simulation import RunOptions, simulate
 from simulator.standin import StandinIngest
 from topsongs_devstack.process import free_port
@@ -83,6 +84,21 @@ async def test_retries_resend_the_same_event(catalog: Catalog) -> None:
     assert stats.retried_statuses == {"503": 15} and stats.retry_after_missing == 15
     ids = [orjson.loads(body)["event_id"] for _, body in ingest.bodies]
     assert len(ids) == 15 and len(set(ids)) == 5
+    # Each request keeps its Idempotency-Key across its retries, and no two requests share one.
+    keys = {(i, h["idempotency-key"]) for i, h in zip(ids, ingest.headers, strict=True)}
+    assert len(keys) == 5 == len({k for _, k in keys})
+
+
+async def test_the_api_key_file_is_sent(catalog: Catalog, tmp_path: Path) -> None:
+    key_file = tmp_path / "ingest-api-key"
+    key_file.write_text("sim-key-0123\n")
+    key = SimulatorSettings(ingest_api_key=None).ingest_key(key_file)
+    async with StandinIngest(record=True) as ingest:
+        await simulate(catalog, _options(ingest.url, count=3, api_key=key))
+    assert [h["x-api-key"] for h in ingest.headers] == ["sim-key-0123"] * 3
+    key_file.write_text(" \n")
+    with pytest.raises(ValueError, match="is empty"):
+        SimulatorSettings().ingest_key(key_file)
 
 
 async def test_retries_wait_what_retry_after_asks(catalog: Catalog) -> None:
