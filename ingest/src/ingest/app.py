@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import generate_latest
 
+from ingest.api_keys import KeyRing
 from ingest.openapi import METRICS_CONTENT_TYPE, Readiness, publish_contract
 from ingest.publisher import PlayPublisher
 from ingest.routes import NotAcknowledged, play_routes
@@ -23,8 +24,10 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        fixed = {"default": settings.api_key.get_secret_value()} if settings.api_key is not None else {}
+        api_keys = KeyRing(settings.api_keys_file, fixed)  # a malformed file stops the start here
         async with PlayPublisher(settings) as publisher:
-            yield {"settings": settings, "publisher": publisher}
+            yield {"settings": settings, "publisher": publisher, "api_keys": api_keys}
 
     app = FastAPI(
         title="Top Songs ingest",

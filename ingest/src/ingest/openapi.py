@@ -149,7 +149,7 @@ def play_responses(settings: IngestSettings, *, batch: bool) -> dict[int | str, 
             },
         },
     }
-    if settings.api_key is not None:
+    if settings.requires_key:
         responses[401] = {"model": Problem, "description": "X-API-Key is missing or wrong"}
     return responses
 

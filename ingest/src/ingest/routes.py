@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Annotated, Any
 
@@ -14,6 +13,7 @@ from pydantic import BaseModel
 from topsongs_core.events import PlayEvent, json_schema
 from topsongs_core.kafka_access import KafkaAccessError
 
+from ingest.api_keys import KeyRing
 from ingest.body import read_json, reject, validate_event, validate_events
 from ingest.idempotency import IdempotencyKey, with_stable_ids
 from ingest.metrics import ACCEPTED, IN_FLIGHT, REJECTED
@@ -67,18 +67,18 @@ async def get_publisher(request: Request) -> PlayPublisher:
 Settings = Annotated[IngestSettings, Depends(get_settings)]
 Publisher = Annotated[PlayPublisher, Depends(get_publisher)]
 
-_API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="INGEST_API_KEY")
+_API_KEY = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="A key of INGEST_API_KEYS_FILE, or INGEST_API_KEY"
+)
 
 
-async def check_api_key(
-    request: Request, settings: Settings, key: Annotated[str | None, Security(_API_KEY)]
-) -> None:
-    """Requests must carry INGEST_API_KEY in X-API-Key (compared in constant time)."""
-    if settings.api_key is None:
-        return
-    if not hmac.compare_digest((key or "").encode(), settings.api_key.get_secret_value().encode()):
+async def check_api_key(request: Request, key: Annotated[str | None, Security(_API_KEY)]) -> None:
+    """Requests must carry a valid key in X-API-Key; its name is kept for the request."""
+    keys: KeyRing = request.state.api_keys
+    name = keys.name_of(key)
+    if name is None:
         raise reject(401, "unauthorized", "missing or wrong X-API-Key")
-    request.state.client = "default"
+    request.state.client = name
 
 
 def _client(request: Request) -> str:
@@ -162,7 +162,7 @@ async def play_event_schema() -> dict[str, Any]:
 
 def play_routes(settings: IngestSettings) -> APIRouter:
     """The play and contract routes, documented with this deployment's limits (and key, when set)."""
-    auth = [Depends(check_api_key)] if settings.api_key is not None else []
+    auth = [Depends(check_api_key)] if settings.requires_key else []
     router = APIRouter()
     router.add_api_route(
         "/play",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from topsongs_core.settings import ContractSettings, KafkaSettings
@@ -14,7 +16,10 @@ class IngestSettings(BaseSettings):
 
     max_batch_events: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
-    # Unset: no X-API-Key check. Set: every request must carry it. Empty is refused, not "off".
+    # Named keys stored hashed, read again when the file changes (ingest/src/ingest/api_keys.py).
+    api_keys_file: Path | None = None
+    # One more key given as a value, named "default". With neither set there is no X-API-Key
+    # check; with either, every play request must carry a valid key. Empty is refused, not "off".
     api_key: SecretStr | None = None
     produce_timeout_s: float = Field(default=5.0, gt=0)
     retry_after_s: int = Field(default=2, ge=1)
@@ -31,3 +36,8 @@ class IngestSettings(BaseSettings):
         if key is not None and not key.get_secret_value().strip():
             raise ValueError("INGEST_API_KEY is empty: unset it to run without a key, or set a key")
         return key
+
+    @property
+    def requires_key(self) -> bool:
+        """Whether play requests must carry an X-API-Key."""
+        return self.api_key is not None or self.api_keys_file is not None
