@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -42,8 +44,10 @@ async def topics(engines: None) -> AsyncIterator[dict[str, str]]:
     await drop_topics(kafka)
 
 
-async def test_devstack_ingest_requires_the_key(tmp_path: Path, topics: dict[str, str]) -> None:
-    devstack = DevstackSettings(state_dir=tmp_path, ingest_workers=1)
+async def test_devstack_ingest_requires_the_key_and_caps_connections(
+    tmp_path: Path, topics: dict[str, str]
+) -> None:
+    devstack = DevstackSettings(state_dir=tmp_path, ingest_workers=1, ingest_limit_concurrency=4)
     ingest = ingest_service(devstack, port=free_port(), env=topics)
     ingest.up()
     try:
@@ -54,7 +58,20 @@ async def test_devstack_ingest_requires_the_key(tmp_path: Path, topics: dict[str
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ingest.port}") as client:
             refused = await client.post("/play", json=play())
             accepted = await client.post("/play", json=play(), headers={"X-API-Key": keys.client_key()})
+            # Idle connections count against uvicorn's --limit-concurrency: past it, a plain 503.
+            idle = [socket.create_connection(("127.0.0.1", ingest.port)) for _ in range(4)]
+            try:
+                # The server accepts the idle connections in its own time: ask until it has.
+                for _ in range(100):
+                    capped = await client.get("/healthz")
+                    if capped.status_code != 200:
+                        break
+                    await asyncio.sleep(0.1)
+            finally:
+                for sock in idle:
+                    sock.close()
     finally:
         ingest.down()
     assert refused.status_code == 401 and "X-API-Key" in refused.json()["detail"]
     assert accepted.status_code == 202, accepted.text
+    assert capped.status_code == 503, capped.text

@@ -14,7 +14,6 @@ import pytest
 from simulator.catalog import Catalog
 from simulator.cli import main
 from simulator.faults import FaultConfig
-from simulator.pacing import TokenBucket
 from simulator.sender import SendConfig
 from simulator.settings import SimulatorSettings
 from simulator.simulation import RunOptions, simulate
@@ -110,15 +109,6 @@ async def test_retries_wait_what_retry_after_asks(catalog: Catalog) -> None:
     assert stats.retry_after_missing == 0
     # Two waits of the server's 1 s, not the client's 1 ms and 2 ms backoff.
     assert stats.elapsed_s >= 2.0, stats.elapsed_s
-
-
-def test_token_bucket_paces_by_the_clock() -> None:
-    now = [0.0]
-    bucket = TokenBucket(rate=100.0, capacity=10.0, clock=lambda: now[0])
-    assert bucket.try_take() == pytest.approx(0.01)
-    now[0] = 1.0  # a long pause refills only up to the capacity
-    assert all(bucket.try_take() == 0 for _ in range(10))
-    assert bucket.try_take() == pytest.approx(0.01)
 
 
 def test_cli_run_writes_the_report(tmp_path: Path) -> None:

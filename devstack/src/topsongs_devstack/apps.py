@@ -85,6 +85,7 @@ def uvicorn_service(
     websocket_fanout: bool = False,
     host: str = "127.0.0.1",
     env: Mapping[str, str] | None = None,
+    limit_concurrency: int | None = None,
 ) -> AppService:
     """An ASGI app factory of this repository under uvicorn on host:port, healthy when `/healthz` answers.
 
@@ -106,6 +107,8 @@ def uvicorn_service(
         str(workers),
         "--no-access-log",
     ]
+    if limit_concurrency is not None:
+        argv += ["--limit-concurrency", str(limit_concurrency)]
     if websocket_fanout:
         argv += ["--ws", "websockets-sansio", "--ws-per-message-deflate", "false"]
     base = f"http://{host}:{port}"
@@ -134,6 +137,7 @@ def ingest_service(
         endpoint_path="/docs",
         host=host,
         env={"INGEST_API_KEYS_FILE": str(keys.keys_file), **(env or {})},
+        limit_concurrency=settings.ingest_limit_concurrency,
     )
     service.prepare = keys.ensure
     service.detail = f"(API keys: {keys.keys_file}; the simulator's key: {keys.simulator_key})"

@@ -14,6 +14,7 @@ from prometheus_client import generate_latest
 from ingest.api_keys import KeyRing
 from ingest.openapi import METRICS_CONTENT_TYPE, Readiness, publish_contract
 from ingest.publisher import PlayPublisher
+from ingest.rate_limit import ClientLimits
 from ingest.routes import NotAcknowledged, play_routes
 from ingest.settings import IngestSettings
 
@@ -27,7 +28,8 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         fixed = {"default": settings.api_key.get_secret_value()} if settings.api_key is not None else {}
         api_keys = KeyRing(settings.api_keys_file, fixed)  # a malformed file stops the start here
         async with PlayPublisher(settings) as publisher:
-            yield {"settings": settings, "publisher": publisher, "api_keys": api_keys}
+            limits = ClientLimits(settings.rate_limit_events_per_s, settings.rate_limit_burst)
+            yield {"settings": settings, "publisher": publisher, "api_keys": api_keys, "limits": limits}
 
     app = FastAPI(
         title="Top Songs ingest",

@@ -134,6 +134,21 @@ def play_responses(settings: IngestSettings, *, batch: bool) -> dict[int | str, 
             "description": "Malformed JSON or an invalid event; `detail[].loc` names the field"
             + (" and the batch index; nothing of the batch is published" if batch else ""),
         },
+        429: {
+            "model": Problem,
+            "description": (
+                f"This client sent more than {settings.rate_limit_events_per_s:g} events/s "
+                f"(INGEST_RATE_LIMIT_EVENTS_PER_S, bursts of {settings.rate_limit_burst}: "
+                "INGEST_RATE_LIMIT_BURST); nothing of the request was published: retry after "
+                "`Retry-After` seconds"
+            ),
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds until the client's limit lets the request through",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
+        },
         503: {
             "model": Unacknowledged,
             "description": (

@@ -19,6 +19,7 @@ from ingest.idempotency import IdempotencyKey, with_stable_ids
 from ingest.metrics import ACCEPTED, IN_FLIGHT, REJECTED
 from ingest.openapi import PLAY_BODY, Unacknowledged, batch_body, play_responses
 from ingest.publisher import BrokerUnavailable, PlayPublisher
+from ingest.rate_limit import ClientLimits
 from ingest.settings import IngestSettings
 
 log = logging.getLogger("ingest")
@@ -86,6 +87,22 @@ def _client(request: Request) -> str:
     return str(getattr(request.state, "client", ""))
 
 
+def _within_limit(request: Request, settings: IngestSettings, events: int) -> None:
+    """Count ``events`` against the client's rate limit, or refuse them all with a 429."""
+    limits: ClientLimits = request.state.limits
+    # Without keys the address stands for the client (behind a balancer: the balancer's).
+    client = _client(request) or f"address {request.client.host if request.client else '?'}"
+    wait = limits.retry_after(client, events)
+    if wait:
+        raise reject(
+            429,
+            "rate_limited",
+            f"more than {settings.rate_limit_events_per_s:g} events/s "
+            f"(INGEST_RATE_LIMIT_EVENTS_PER_S) from this client; retry after {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+
+
 async def _publish(publisher: PlayPublisher, settings: IngestSettings, events: list[PlayEvent]) -> None:
     IN_FLIGHT.inc()
     try:
@@ -115,6 +132,7 @@ async def post_play(
 ) -> Accepted:
     """Accept one play; 202 means it is durably in Kafka."""
     body = await read_json(request, settings.max_body_bytes)
+    _within_limit(request, settings, 1)
     [event] = with_stable_ids([body], [validate_event(body, settings.contract)], key, _client(request))
     await _publish(publisher, settings, [event])
     return Accepted(event_id=str(event.event_id))
@@ -150,6 +168,7 @@ async def post_plays(
         )
     if len(items) > settings.max_batch_events:
         raise reject(413, "too_many_events", f"at most {settings.max_batch_events} events per batch")
+    _within_limit(request, settings, len(items))
     events = with_stable_ids(items, validate_events(items, settings.contract), key, _client(request))
     await _publish(publisher, settings, events)
     return AcceptedBatch(event_ids=[str(e.event_id) for e in events])

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import httpx
 import orjson
+from topsongs_core.token_bucket import TokenBucket
 
 from simulator.faults import Outgoing
 from simulator.oracle import Oracle
-from simulator.pacing import TokenBucket
 from simulator.report import RunStats
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
