@@ -324,6 +324,17 @@ export interface operations {
                     "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
+            /** @description This client sent more than 100000 events/s (INGEST_RATE_LIMIT_EVENTS_PER_S, bursts of 100000: INGEST_RATE_LIMIT_BURST); nothing of the request was published: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until the client's limit lets the request through */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Kafka did not acknowledge within 5 s (INGEST_PRODUCE_TIMEOUT_S); the events may still be stored: retry after `Retry-After` seconds with the `event_ids` of this answer (or the same body and `Idempotency-Key`) */
             503: {
                 headers: {
@@ -399,6 +410,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+            /** @description This client sent more than 100000 events/s (INGEST_RATE_LIMIT_EVENTS_PER_S, bursts of 100000: INGEST_RATE_LIMIT_BURST); nothing of the request was published: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until the client's limit lets the request through */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description Kafka did not acknowledge within 5 s (INGEST_PRODUCE_TIMEOUT_S); the events may still be stored: retry after `Retry-After` seconds with the `event_ids` of this answer (or the same body and `Idempotency-Key`) */
