@@ -68,6 +68,7 @@ class KeyRing:
         self._fixed = {name: hashlib.sha256(key.encode()).digest() for name, key in (fixed or {}).items()}
         self._keys: dict[str, bytes] = {}
         self._seen: _Seen | None = None
+        self._broken: str | None = None  # the last reload error logged
         if path is not None:
             self._reload(strict=True)
 
@@ -88,8 +89,12 @@ class KeyRing:
                 raise KeysFileError(f"API keys file: {exc}") from exc
             # Keep the last good keys: a half-written file must not lock every client out.
             # Rotations replace the file in one rename (`python -m ingest.api_keys`).
-            log.error("API keys file not reloaded, keeping the %d keys read before: %s", len(self._keys), exc)
+            if str(exc) != self._broken:  # once per fault, not once per request
+                self._broken = str(exc)
+                kept = len(self._keys)
+                log.error("API keys file not reloaded, keeping the %d keys read before: %s", kept, exc)
             return
+        self._broken = None
         if not keys:
             log.warning("API keys file %s holds no key: every request is refused", self.path)
         self._keys, self._seen = keys, seen
