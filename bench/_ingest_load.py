@@ -19,6 +19,7 @@ import aiohttp
 import orjson
 from topsongs_devstack.apps import AppService, ingest_service
 from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.ingest_keys import ingest_keys
 
 from bench.rest_latency import quantile_ms
 
@@ -48,6 +49,11 @@ def ingest_process(state_dir: Path, port: int, env: Mapping[str, str], workers: 
     return ingest_service(devstack, port=port, env=env)
 
 
+def api_key(process: AppService) -> str:
+    """The X-API-Key of an ingest that ``ingest_process`` or the cluster profile started."""
+    return ingest_keys(process.settings).client_key()
+
+
 @dataclass(frozen=True)
 class BatchLoad:
     """What a timed batch run measured: only requests started inside the measured window count."""
@@ -75,7 +81,14 @@ class BatchLoad:
 
 
 async def timed_batches(
-    url: str, *, clients: int, seconds: float, warmup_s: float, pool: int = 64, batch_size: int = BATCH_SIZE
+    url: str,
+    *,
+    api_key: str,
+    clients: int,
+    seconds: float,
+    warmup_s: float,
+    pool: int = 64,
+    batch_size: int = BATCH_SIZE,
 ) -> BatchLoad:
     """``clients`` concurrent clients post ``batch_size``-event batches to ``url``/plays for a fixed time.
 
@@ -87,7 +100,7 @@ async def timed_batches(
     """
     batches = ({"events": [play(b * batch_size + i) for i in range(batch_size)]} for b in range(pool))
     bodies = [orjson.dumps(batch) for batch in batches]
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", "x-api-key": api_key}
     statuses: Counter[int] = Counter()
     latencies: list[float] = []
     window_start = time.perf_counter() + warmup_s

@@ -32,7 +32,7 @@ from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.process import free_port
 from topsongs_devstack.stack import running
 
-from bench._ingest_load import BatchLoad, ingest_process, timed_batches
+from bench._ingest_load import BatchLoad, api_key, ingest_process, timed_batches
 from tests.cluster.conftest import private_settings
 
 CLIENTS = int(os.environ.get("BENCH_CLUSTER_CLIENTS", "4"))
@@ -41,8 +41,8 @@ WARMUP_S = float(os.environ.get("BENCH_CLUSTER_WARMUP_S", "3"))
 NOT_STARTED = "PostgreSQL, S3, migrations, Spark, streams, dashboard-api, Airflow"
 
 
-def _load(url: str) -> BatchLoad:
-    return asyncio.run(timed_batches(url, clients=CLIENTS, seconds=SECONDS, warmup_s=WARMUP_S))
+def _load(url: str, key: str) -> BatchLoad:
+    return asyncio.run(timed_batches(url, api_key=key, clients=CLIENTS, seconds=SECONDS, warmup_s=WARMUP_S))
 
 
 def single_node(state_dir: Path) -> BatchLoad:
@@ -52,8 +52,9 @@ def single_node(state_dir: Path) -> BatchLoad:
     port = free_port()
     env = {"KAFKA_BOOTSTRAP_SERVERS": topics.bootstrap_servers, "KAFKA_PLAYS_TOPIC": topics.plays_topic}
     try:
-        with running([ingest_process(state_dir, port, env)]):
-            return _load(f"http://127.0.0.1:{port}")
+        process = ingest_process(state_dir, port, env)
+        with running([process]):
+            return _load(f"http://127.0.0.1:{port}", api_key(process))
     finally:
         asyncio.run(drop_topics(topics))
 
@@ -82,7 +83,7 @@ def cluster(settings: ClusterSettings) -> tuple[BatchLoad, list[str], str]:
     parts = [*kafka.nodes(settings), *ingest, balancer]
     with running(parts):
         states = ", ".join(f"{server} {state}" for server, state in sorted(balancer.servers().items()))
-        load = _load(f"http://{settings.balancer_host}:{settings.ingest_port}")
+        load = _load(f"http://{settings.balancer_host}:{settings.ingest_port}", api_key(ingest[0]))
         served = ", ".join(f"{p.name} {_accepted_by(p):,.0f} events" for p in ingest)
     detail = f"served (warm-up included): {served}; haproxy before the load: {states}"
     return load, [p.name for p in parts], detail

@@ -28,7 +28,7 @@ from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.kafka import ensure_topics
 from topsongs_devstack.stack import running
 
-from bench._ingest_load import ingest_process, play
+from bench._ingest_load import api_key, ingest_process, play
 
 PORT = 18001
 BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "200000"))
@@ -38,6 +38,7 @@ BATCH_CLIENTS = int(os.environ.get("BENCH_BATCH_CLIENTS", "4"))
 WRK_SCRIPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-API-Key"] = "$API_KEY"
 counter = 0
 request = function()
   counter = counter + 1
@@ -70,11 +71,11 @@ async def _baseline(kafka: KafkaSettings, n: int) -> float:
         await producer.stop()
 
 
-async def _batches(n: int, size: int = 1000, concurrency: int = BATCH_CLIENTS) -> tuple[float, int]:
+async def _batches(n: int, key: str, size: int = 1000, concurrency: int = BATCH_CLIENTS) -> tuple[float, int]:
     """events/s of accepted batches, and how many 503s were retried (as a real client would)."""
     bodies = [{"events": [play(i * size + j) for j in range(size)]} for i in range(n // size)]
     encoded = [orjson.dumps(b) for b in bodies]
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", "x-api-key": key}
     retried = 0
     async with aiohttp.ClientSession(f"http://127.0.0.1:{PORT}") as session:
         queue = list(encoded)
@@ -119,14 +120,14 @@ def main() -> None:
     kafka = KafkaSettings(plays_topic=f"bench-plays-{uuid.uuid4().hex[:6]}")
     asyncio.run(ensure_topics(kafka))
     env = {"KAFKA_PLAYS_TOPIC": kafka.plays_topic}
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-ingest-") as state,
-        running([ingest_process(Path(state), PORT, env, WORKERS)]),
-    ):
-        base = asyncio.run(_baseline(kafka, BATCH_EVENTS))
-        batch, retried = asyncio.run(_batches(BATCH_EVENTS))
-        floor, floor_p99, _ = _wrk("/healthz", None)
-        single, p99, bad = _wrk("/play", WRK_SCRIPT)
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as state:
+        process = ingest_process(Path(state), PORT, env, WORKERS)
+        with running([process]):
+            key = api_key(process)
+            base = asyncio.run(_baseline(kafka, BATCH_EVENTS))
+            batch, retried = asyncio.run(_batches(BATCH_EVENTS, key))
+            floor, floor_p99, _ = _wrk("/healthz", None)
+            single, p99, bad = _wrk("/play", WRK_SCRIPT.replace("$API_KEY", key))
     print(f"load average {os.getloadavg()[0]:.1f}; ingest workers {WORKERS}")
     print(f"baseline  raw aiokafka producer, acks=all   : {base:>9,.0f} events/s")
     print(

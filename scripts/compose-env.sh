@@ -14,6 +14,7 @@ import urllib.parse
 values = {
     name: secrets.token_urlsafe(24)
     for name in (
+        "INGEST_API_KEY",
         "PG_PASSWORD",
         "PG_READER_PASSWORD",
         "S3_SECRET_ACCESS_KEY",

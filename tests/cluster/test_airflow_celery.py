@@ -32,6 +32,7 @@ from topsongs_charts.settings import ChartsSettings
 from topsongs_core.settings import S3Settings
 from topsongs_devstack.cluster.airflow import CeleryAirflow, Redis, components, postgres, redis_password
 from topsongs_devstack.cluster.settings import ClusterSettings
+from topsongs_devstack.ingest_keys import ingest_keys
 from topsongs_devstack.process import wait_until
 
 from tests.e2e.airflow_stack import AirflowApi, admin_api
@@ -93,7 +94,9 @@ async def _post_plays(cluster: ClusterSettings, hour: datetime) -> list[dict[str
     songs, rng = shipped_catalog().songs[:30], random.Random()
     plays = [play(rng, songs, hour) for _ in range(PLAYS)]
     accepted: set[str] = set()
-    async with httpx.AsyncClient(base_url=f"http://{cluster.balancer_host}:{cluster.ingest_port}") as http:
+    url = f"http://{cluster.balancer_host}:{cluster.ingest_port}"
+    key = {"x-api-key": ingest_keys(cluster.devstack()).client_key()}
+    async with httpx.AsyncClient(base_url=url, headers=key) as http:
         for start in range(0, PLAYS, 100):
             response = await http.post("/plays", json={"events": plays[start : start + 100]}, timeout=30)
             assert response.status_code == 202, response.text

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
+from simulator.standin import StandinIngest
 from topsongs_devstack.cluster.balancer import Balancer, Pool
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.process import free_port
@@ -36,3 +38,31 @@ async def test_no_server_left_is_a_503_with_retry_after(tmp_path_factory: pytest
         assert lb.answered_5xx("ingest") == 1
     finally:
         lb.down()
+
+
+async def test_the_ingest_pool_stamps_an_idempotency_key_on_requests_without_one(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """So a resend by haproxy's `retry-on` carries the key, and ingest gives it the first try's ids."""
+    settings = ClusterSettings(state_dir=Path(tmp_path_factory.mktemp("lb-key")), start_timeout_s=20)
+    async with StandinIngest(status=200, record=True) as ingest:
+        pool = Pool(
+            "ingest",
+            ("127.0.0.1", free_port()),
+            [("ingest-1", "127.0.0.1", ingest.port)],
+            stamp_idempotency_key=True,
+        )
+        lb = Balancer(settings.devstack(), [pool])
+        try:
+            await asyncio.to_thread(lb.up)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{pool.bind[1]}") as client:
+                for key in (None, "the-client's-own"):
+                    headers = {} if key is None else {"Idempotency-Key": key}
+                    resp = await client.post("/plays", json={"events": []}, headers=headers)
+                    assert resp.status_code == 200
+        finally:
+            lb.down()
+    posts = zip(ingest.bodies, ingest.headers, strict=True)
+    stamped, own = [headers["idempotency-key"] for (path, _), headers in posts if path == "/plays"]
+    assert uuid.UUID(stamped).version == 4
+    assert own == "the-client's-own"

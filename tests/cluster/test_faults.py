@@ -56,6 +56,7 @@ from topsongs_devstack.cluster.kafka import KafkaNode, cluster_health, controlle
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_settings
 from topsongs_devstack.cluster.spark import SparkWorker, daemons, master_state
 from topsongs_devstack.config import REPO_ROOT
+from topsongs_devstack.ingest_keys import ingest_keys
 from topsongs_devstack.services.airflow import USER
 
 from tests.e2e.airflow_stack import AirflowApi
@@ -124,6 +125,8 @@ class Cluster:
         self.lb = balancer(settings)
         self.spark_workers = [d for d in daemons(settings) if isinstance(d, SparkWorker)]
         self.ingest_url = f"http://{settings.balancer_host}:{settings.ingest_port}"
+        # ingest's keys file and the simulator's key, made in the profile's state by the first start
+        self.ingest_key_file = ingest_keys(settings.devstack()).simulator_key
         self.dashboard_url = f"http://{settings.balancer_host}:{settings.dashboard_port}"
         s3 = S3Settings(endpoint_url=f"http://{settings.s3_host}:{settings.s3_port}")
         self.charts = ChartsSettings(
@@ -231,7 +234,9 @@ async def post(client: httpx.AsyncClient, events: list[PlayEvent]) -> None:
 async def send_live(cluster: Cluster, events: list[PlayEvent]) -> None:
     """Current plays for the live charts, through the balancer, four requests at a time."""
     slots = asyncio.Semaphore(4)
-    async with httpx.AsyncClient(base_url=cluster.ingest_url, timeout=CLIENT_TIMEOUT_S) as client:
+    key = {"x-api-key": cluster.ingest_key_file.read_text().strip()}
+    client = httpx.AsyncClient(base_url=cluster.ingest_url, timeout=CLIENT_TIMEOUT_S, headers=key)
+    async with client:
 
         async def one(batch: list[PlayEvent]) -> None:
             async with slots:
@@ -248,6 +253,7 @@ class Load:
         argv = [
             *(sys.executable, "-m", "simulator.cli", "run"),
             *("--ingest-url", cluster.ingest_url, "--rate", str(RATE), "--batch-size", str(BATCH)),
+            *("--api-key-file", str(cluster.ingest_key_file)),
             *("--duration", "15m", "--start", start.isoformat(), "--seed", "2311"),
             *("--concurrency", "32", "--timeout", str(CLIENT_TIMEOUT_S), "--max-retries", "12"),
             *("--report", str(report), "--no-progress"),

@@ -115,9 +115,17 @@ def _entries(chart: dict) -> list[tuple[str, int]]:
     return [(e["song_id"], e["plays"]) for e in chart["entries"]]
 
 
+def _ingest(stack: Stack) -> httpx.AsyncClient:
+    """A client of the stack's ingest that sends its API key."""
+    key = {"X-API-Key": stack.secret("INGEST_API_KEY")}
+    return httpx.AsyncClient(base_url=stack.url("PUBLISH_INGEST_PORT"), headers=key, timeout=30)
+
+
 async def test_bad_input_gets_the_same_4xx_as_devstack(stack: Stack) -> None:
-    async with httpx.AsyncClient(base_url=stack.url("PUBLISH_INGEST_PORT")) as http:
+    async with _ingest(stack) as http:
         play = play_at(random.Random(1), shipped_catalog().songs[:5], datetime.now(UTC))
+        no_key = await http.post("/play", json=play, headers={"X-API-Key": ""})
+        assert no_key.status_code == 401, no_key.text
         wrong_region = await http.post("/play", json={**play, "region": "XX"})
         assert wrong_region.status_code == 422
         assert "region" in wrong_region.text
@@ -137,7 +145,7 @@ async def test_plays_reach_the_live_board_and_the_history_of_their_hour(stack: S
     hour = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
     live = [play_at(rng, songs, now - timedelta(seconds=rng.uniform(0, 30))) for _ in range(600)]
     past = [play_at(rng, songs, hour + timedelta(seconds=rng.randrange(3600))) for _ in range(600)]
-    async with httpx.AsyncClient(base_url=stack.url("PUBLISH_INGEST_PORT"), timeout=30) as http:
+    async with _ingest(stack) as http:
         for batch in (live[:300], live[300:], past[:300], past[300:], live[:40], past[:40]):
             response = await http.post("/plays", json={"events": batch})  # the last two: retries
             assert response.status_code == 202, response.text

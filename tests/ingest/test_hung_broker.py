@@ -13,7 +13,7 @@ import pytest
 from ingest.settings import IngestSettings
 from topsongs_devstack.kafka import Kafka
 
-from tests.ingest.support import frozen, play, private_broker, read_all, serve
+from tests.ingest.support import end_offsets, frozen, play, private_broker, read_all, serve
 
 BOUND_S = 2.0
 READY_BOUND_S = 1.0
@@ -106,3 +106,62 @@ async def test_producer_never_started_answers_503_within_the_bound(broker: Kafka
             await _concurrent_requests_are_bounded(client)
             stopped.close()  # thaw the broker
             await _recovers(client, broker)
+
+
+AMBIGUOUS_USER = "u-ambiguous"
+
+
+def _without_id(**over: object) -> dict[str, object]:
+    return {k: v for k, v in play(user_id=AMBIGUOUS_USER, **over).items() if k != "event_id"}
+
+
+async def _resend_until_accepted(
+    client: httpx.AsyncClient, path: str, body: object, headers: dict[str, str]
+) -> httpx.Response:
+    """Resend one request unchanged, waiting what each 503's `Retry-After` asks, until a 202."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        resp = await client.post(path, json=body, headers=headers)
+        if resp.status_code == 202:
+            return resp
+        assert resp.status_code == 503, resp.text
+        await asyncio.sleep(int(resp.headers["retry-after"]))
+    raise AssertionError(f"no 202 from {path} within 90 s")
+
+
+async def test_retries_after_an_ambiguous_503_carry_the_same_ids(broker: Kafka) -> None:
+    """A 503 past the deadline may still land in Kafka: the resend must not make a second play.
+
+    Without ids in the body, a resend with the same `Idempotency-Key` gets the same ids, and
+    the 503 names the ids so a client without a key can resend them itself."""
+    keyed_batch = {"events": [_without_id(song_id=f"s-{i}") for i in range(40)]}
+    keyed_single, bare = _without_id(), _without_id(song_id="s-bare")
+    async for client in serve(IngestSettings(kafka=broker.kafka, produce_timeout_s=BOUND_S)):
+        await _until_accepted(client, "/play", play)  # connected
+        with frozen(broker):
+            answers = await asyncio.gather(
+                client.post("/plays", json=keyed_batch, headers={"Idempotency-Key": "batch-1"}),
+                client.post("/play", json=keyed_single, headers={"Idempotency-Key": "single-1"}),
+                client.post("/play", json=bare),
+            )
+        assert [a.status_code for a in answers] == [503, 503, 503], [a.text for a in answers]
+        told = [a.json()["event_ids"] for a in answers]
+        assert [len(ids) for ids in told] == [40, 1, 1]
+        batch = await _resend_until_accepted(client, "/plays", keyed_batch, {"Idempotency-Key": "batch-1"})
+        single = await _resend_until_accepted(client, "/play", keyed_single, {"Idempotency-Key": "single-1"})
+        resent = await _resend_until_accepted(client, "/play", {**bare, "event_id": told[2][0]}, {})
+        assert batch.json()["event_ids"] == told[0]
+        assert [single.json()["event_id"]] == told[1]
+        assert [resent.json()["event_id"]] == told[2]
+    expected = {*told[0], *told[1], *told[2]}
+    # Earlier tests of this module wrote to the topic too: read all of it, up to its end offsets.
+    in_topic = sum((await end_offsets(broker.kafka)).values())
+    records = await read_all(broker.kafka, expect=in_topic, timeout_s=60)
+    copies: dict[str, int] = {}
+    for _, _, value in records:
+        event = orjson.loads(value)
+        if event["user_id"] == AMBIGUOUS_USER:  # this test's plays, not earlier tests' ones
+            copies[event["event_id"]] = copies.get(event["event_id"], 0) + 1
+    # Every play is in the topic, and under no other id than the one its client was told.
+    assert set(copies) == expected, f"lost {expected - set(copies)}, fresh {set(copies) - expected}"
+    print(f"ambiguous writes: {len(expected)} plays, {sum(copies[i] for i in expected)} records in Kafka")

@@ -73,15 +73,22 @@ def test_document_states_regions_limits_errors_and_metrics_type() -> None:
     assert (events["minItems"], events["maxItems"]) == (1, 7)
     for path in ("/play", "/plays"):
         responses = doc["paths"][path]["post"]["responses"]
-        assert set(responses) == {"202", "400", "401", "413", "415", "422", "503"}
-        for code in ("400", "401", "413", "415", "503"):
+        assert set(responses) == {"202", "400", "401", "413", "415", "422", "429", "503"}
+        for code in ("400", "401", "413", "415"):
             assert responses[code]["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/Problem"
             }
+        # A 503 names the ids to resend; the header that makes a resend keep its ids is declared.
+        assert responses["503"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Unacknowledged"
+        }
+        [key] = [p for p in doc["paths"][path]["post"]["parameters"] if p["name"] == "Idempotency-Key"]
+        assert key["in"] == "header" and key["schema"]["anyOf"][0]["maxLength"] == 255
         assert responses["422"]["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/InvalidRequest"
         }
         assert "Retry-After" in responses["503"]["headers"]
+        assert "Retry-After" in responses["429"]["headers"]
         assert doc["paths"][path]["post"]["security"] == [{"APIKeyHeader": []}]
     assert (
         "text/plain; version=0.0.4; charset=utf-8"

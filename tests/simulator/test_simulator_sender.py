@@ -14,8 +14,8 @@ import pytest
 from simulator.catalog import Catalog
 from simulator.cli import main
 from simulator.faults import FaultConfig
-from simulator.pacing import TokenBucket
 from simulator.sender import SendConfig
+from simulator.settings import SimulatorSettings
 from simulator.simulation import RunOptions, simulate
 from simulator.standin import StandinIngest
 from topsongs_devstack.process import free_port
@@ -83,6 +83,21 @@ async def test_retries_resend_the_same_event(catalog: Catalog) -> None:
     assert stats.retried_statuses == {"503": 15} and stats.retry_after_missing == 15
     ids = [orjson.loads(body)["event_id"] for _, body in ingest.bodies]
     assert len(ids) == 15 and len(set(ids)) == 5
+    # Each request keeps its Idempotency-Key across its retries, and no two requests share one.
+    keys = {(i, h["idempotency-key"]) for i, h in zip(ids, ingest.headers, strict=True)}
+    assert len(keys) == 5 == len({k for _, k in keys})
+
+
+async def test_the_api_key_file_is_sent(catalog: Catalog, tmp_path: Path) -> None:
+    key_file = tmp_path / "ingest-api-key"
+    key_file.write_text("sim-key-0123\n")
+    key = SimulatorSettings(ingest_api_key=None).ingest_key(key_file)
+    async with StandinIngest(record=True) as ingest:
+        await simulate(catalog, _options(ingest.url, count=3, api_key=key))
+    assert [h["x-api-key"] for h in ingest.headers] == ["sim-key-0123"] * 3
+    key_file.write_text(" \n")
+    with pytest.raises(ValueError, match="is empty"):
+        SimulatorSettings().ingest_key(key_file)
 
 
 async def test_retries_wait_what_retry_after_asks(catalog: Catalog) -> None:
@@ -94,15 +109,6 @@ async def test_retries_wait_what_retry_after_asks(catalog: Catalog) -> None:
     assert stats.retry_after_missing == 0
     # Two waits of the server's 1 s, not the client's 1 ms and 2 ms backoff.
     assert stats.elapsed_s >= 2.0, stats.elapsed_s
-
-
-def test_token_bucket_paces_by_the_clock() -> None:
-    now = [0.0]
-    bucket = TokenBucket(rate=100.0, capacity=10.0, clock=lambda: now[0])
-    assert bucket.try_take() == pytest.approx(0.01)
-    now[0] = 1.0  # a long pause refills only up to the capacity
-    assert all(bucket.try_take() == 0 for _ in range(10))
-    assert bucket.try_take() == pytest.approx(0.01)
 
 
 def test_cli_run_writes_the_report(tmp_path: Path) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import httpx
 
 from topsongs_devstack.component import Status
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.deployment.programs import INGEST, AsgiApp
+from topsongs_devstack.ingest_keys import ingest_keys
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open
 
 
@@ -27,8 +28,12 @@ class AppService:
         *,
         env: Mapping[str, str] | None = None,
         host: str = "127.0.0.1",
+        prepare: Callable[[], None] | None = None,
+        detail: str = "",
     ) -> None:
         self.name = name
+        self.prepare = prepare  # run before each start, e.g. to make the files the service reads
+        self.detail = detail  # what `devstack status` prints after the endpoint
         self.env = dict(env or {})
         self.host = host
         self.argv = list(argv)
@@ -54,6 +59,8 @@ class AppService:
         if self.proc.pid() is None:
             if self.port is not None and port_open(self.host, self.port):
                 raise PlatformError(f"{self.host}:{self.port} for {self.name} is taken by another process")
+            if self.prepare is not None:
+                self.prepare()
             print(f"[devstack] starting {self.name}", flush=True)
             self.proc.start(self.argv, env=self.env, cwd=REPO_ROOT)
         self.proc.wait_healthy(self._healthy, self.settings.start_timeout_s, self.name)
@@ -65,7 +72,7 @@ class AppService:
 
     def status(self) -> Status:
         """Health from the health URL (or liveness for workers without one)."""
-        return Status(self.name, self._healthy(), self.endpoint)
+        return Status(self.name, self._healthy(), self.endpoint, self.detail)
 
 
 def uvicorn_service(
@@ -78,10 +85,13 @@ def uvicorn_service(
     endpoint_path: str = "/",
     host: str = "127.0.0.1",
     env: Mapping[str, str] | None = None,
+    limit_concurrency: int | None = None,
 ) -> AppService:
     """An ASGI app of this repository (its entry point as compose runs it) under uvicorn on
     host:port, healthy when `/healthz` answers; ``env`` is added to this process's environment."""
     argv = app.argv([sys.executable], host, port, workers)
+    if limit_concurrency is not None:
+        argv += ["--limit-concurrency", str(limit_concurrency)]
     base = f"http://{host}:{port}"
     return AppService(
         name, argv, f"{base}/healthz", port, settings, endpoint=f"{base}{endpoint_path}", env=env, host=host
@@ -96,8 +106,10 @@ def ingest_service(
     port: int | None = None,
     env: Mapping[str, str] | None = None,
 ) -> AppService:
-    """FastAPI ingest (DEVSTACK_INGEST_PORT and _WORKERS unless another host/port is given)."""
-    return uvicorn_service(
+    """FastAPI ingest (DEVSTACK_INGEST_PORT and _WORKERS unless another host/port is given), always
+    with API keys: a keys file made in the state folder before the first start."""
+    keys = ingest_keys(settings)
+    service = uvicorn_service(
         name,
         INGEST,
         settings.ingest_port if port is None else port,
@@ -105,5 +117,9 @@ def ingest_service(
         workers=settings.ingest_workers,
         endpoint_path="/docs",
         host=host,
-        env=env,
+        env={"INGEST_API_KEYS_FILE": str(keys.keys_file), **(env or {})},
+        limit_concurrency=settings.ingest_limit_concurrency,
     )
+    service.prepare = keys.ensure
+    service.detail = f"(API keys: {keys.keys_file}; the simulator's key: {keys.simulator_key})"
+    return service

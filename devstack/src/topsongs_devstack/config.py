@@ -26,6 +26,10 @@ class DevstackSettings(BaseSettings):
     versitygw_version: str = "v1.8.0"
     ingest_port: int = 8000
     ingest_workers: int = 1
+    # uvicorn's --limit-concurrency per ingest worker: past it, connections and requests in
+    # progress get a plain 503 (no Retry-After) instead of piling up; the simulator and the
+    # benchmarks use at most 64.
+    ingest_limit_concurrency: int = Field(default=1000, ge=1)
     dashboard_port: int = 8080
     # One event loop writes each live update to its clients one socket at a time; two processes
     # use both cores of a laptop (10k /ws/live clients at 1 update/s, docs/live-charts.md).

@@ -9,6 +9,7 @@ import sys
 import threading
 
 from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.ingest_keys import ingest_keys
 from topsongs_devstack.services import airflow
 from topsongs_devstack.stack import components
 
@@ -88,6 +89,9 @@ def _demo(settings: DevstackSettings) -> int | None:
         f"http://127.0.0.1:{settings.ingest_port}/docs"
     )
     ingest = f"http://127.0.0.1:{settings.ingest_port}"
+    # ingest runs with API keys under devstack; the simulator sends the key made for it.
+    key_file = str(ingest_keys(settings).simulator_key)
+    sending = ("--ingest-url", ingest, "--api-key-file", key_file, "--seed", "7")
     hours = os.environ.get("DEMO_BACKFILL_HOURS", "24").strip()
     if hours != "0":
         print(
@@ -96,7 +100,7 @@ def _demo(settings: DevstackSettings) -> int | None:
             "which history counts once)\n",
             flush=True,
         )
-        code = _simulator("backfill", "--hours", hours, "--ingest-url", ingest, "--seed", "7")
+        code = _simulator("backfill", "--hours", hours, *sending)
         if code is None:
             return None
         if code:
@@ -111,7 +115,7 @@ def _demo(settings: DevstackSettings) -> int | None:
         "Ctrl-C stops the load, `make down` stops the platform.\n",
         flush=True,
     )
-    return _simulator("run", "--rate", rate, "--duration", duration, "--ingest-url", ingest, "--seed", "7")
+    return _simulator("run", "--rate", rate, "--duration", duration, *sending)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import generate_latest
 
+from ingest.api_keys import KeyRing
 from ingest.openapi import METRICS_CONTENT_TYPE, Readiness, publish_contract
 from ingest.publisher import PlayPublisher
-from ingest.routes import play_routes
+from ingest.rate_limit import ClientLimits
+from ingest.routes import NotAcknowledged, play_routes
 from ingest.settings import IngestSettings
 
 
@@ -23,8 +25,11 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        fixed = {"default": settings.api_key.get_secret_value()} if settings.api_key is not None else {}
+        api_keys = KeyRing(settings.api_keys_file, fixed)  # a malformed file stops the start here
         async with PlayPublisher(settings) as publisher:
-            yield {"settings": settings, "publisher": publisher}
+            limits = ClientLimits(settings.rate_limit_events_per_s, settings.rate_limit_burst)
+            yield {"settings": settings, "publisher": publisher, "api_keys": api_keys, "limits": limits}
 
     app = FastAPI(
         title="Top Songs ingest",
@@ -38,6 +43,10 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": _jsonable(exc.errors())})
+
+    @app.exception_handler(NotAcknowledged)
+    async def _unacknowledged(request: Request, exc: NotAcknowledged) -> JSONResponse:
+        return exc.response()
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

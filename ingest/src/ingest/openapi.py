@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import FastAPI
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import ContractSettings
 
@@ -20,6 +20,15 @@ class Problem(BaseModel):
     """A refused request: what is wrong, in words."""
 
     detail: str
+
+
+class Unacknowledged(BaseModel):
+    """Kafka did not acknowledge in time: the request's events may or may not be stored."""
+
+    detail: str
+    event_ids: list[str] = Field(
+        description="The ids of the request's events, in request order: resend them with these ids"
+    )
 
 
 class FieldError(BaseModel):
@@ -125,11 +134,27 @@ def play_responses(settings: IngestSettings, *, batch: bool) -> dict[int | str, 
             "description": "Malformed JSON or an invalid event; `detail[].loc` names the field"
             + (" and the batch index; nothing of the batch is published" if batch else ""),
         },
-        503: {
+        429: {
             "model": Problem,
             "description": (
+                f"This client sent more than {settings.rate_limit_events_per_s:g} events/s "
+                f"(INGEST_RATE_LIMIT_EVENTS_PER_S, bursts of {settings.rate_limit_burst}: "
+                "INGEST_RATE_LIMIT_BURST); nothing of the request was published: retry after "
+                "`Retry-After` seconds"
+            ),
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds until the client's limit lets the request through",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
+        },
+        503: {
+            "model": Unacknowledged,
+            "description": (
                 f"Kafka did not acknowledge within {settings.produce_timeout_s:g} s "
-                "(INGEST_PRODUCE_TIMEOUT_S); retry with the same event ids after `Retry-After` seconds"
+                "(INGEST_PRODUCE_TIMEOUT_S); the events may still be stored: retry after `Retry-After` "
+                "seconds with the `event_ids` of this answer (or the same body and `Idempotency-Key`)"
             ),
             "headers": {
                 "Retry-After": {
@@ -139,7 +164,7 @@ def play_responses(settings: IngestSettings, *, batch: bool) -> dict[int | str, 
             },
         },
     }
-    if settings.api_key is not None:
+    if settings.requires_key:
         responses[401] = {"model": Problem, "description": "X-API-Key is missing or wrong"}
     return responses
 

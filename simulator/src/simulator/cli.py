@@ -110,6 +110,13 @@ def _sending_options(cmd: argparse.ArgumentParser, settings: SimulatorSettings, 
     )
     cmd.add_argument("--seed", type=int, default=7, help="random seed; same seed, same plays")
     cmd.add_argument("--ingest-url", default=settings.ingest_url, help="ingest base URL")
+    cmd.add_argument(
+        "--api-key-file",
+        type=Path,
+        default=None,
+        help="file holding ingest's X-API-Key (default: SIMULATOR_INGEST_API_KEY, else the file "
+        "SIMULATOR_INGEST_API_KEY_FILE names, else no key)",
+    )
     cmd.add_argument("--concurrency", type=int, default=concurrency, help="requests in flight at most")
     cmd.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout in seconds")
     cmd.add_argument(
@@ -221,11 +228,15 @@ def parser(settings: SimulatorSettings) -> argparse.ArgumentParser:
 
 
 def _send_config(
-    args: argparse.Namespace, duration_s: float | None = None, count: int | None = None
+    args: argparse.Namespace,
+    settings: SimulatorSettings,
+    duration_s: float | None = None,
+    count: int | None = None,
 ) -> SendConfig:
     """How ``run`` and ``backfill`` talk to ingest; ``run`` also says how long or how many."""
     return SendConfig(
         ingest_url=args.ingest_url,
+        api_key=settings.ingest_key(args.api_key_file),
         rate=args.rate,
         batch_size=args.batch_size,
         concurrency=args.concurrency,
@@ -264,7 +275,7 @@ def _run(args: argparse.Namespace, settings: SimulatorSettings, console: Console
     if args.duration is None and args.count is None:
         args.duration = 60.0
     opts = RunOptions(
-        send=_send_config(args, duration_s=args.duration, count=args.count),
+        send=_send_config(args, settings, duration_s=args.duration, count=args.count),
         regions=_regions(args),
         seed=args.seed,
         start=args.start,
@@ -295,7 +306,7 @@ def _backfill(args: argparse.Namespace, settings: SimulatorSettings, console: Co
         console.print("[red]--batch-size, --plays-per-hour and --rate must be positive")
         return 2
     opts = BackfillOptions(
-        send=_send_config(args),
+        send=_send_config(args, settings),
         regions=_regions(args),
         hours=args.hours,
         plays_per_hour=args.plays_per_hour,

@@ -6,15 +6,16 @@ import asyncio
 import itertools
 import ssl
 import time
+import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import orjson
+from topsongs_core.token_bucket import TokenBucket
 
 from simulator.faults import Outgoing
 from simulator.oracle import Oracle
-from simulator.pacing import TokenBucket
 from simulator.report import RunStats
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -35,6 +36,7 @@ class SendConfig:
     timeout_s: float = 10.0
     max_retries: int = 3
     retry_backoff_s: float = 0.2  # the first retry's wait without Retry-After, doubled each time
+    api_key: str | None = field(default=None, repr=False)  # sent as X-API-Key
 
     def total(self) -> int:
         """How many events to send: ``count``, ``rate * duration``, or the smaller of both."""
@@ -140,6 +142,11 @@ class Sender:
         else:
             body = group[0].body
             path, content = "/play", body if isinstance(body, bytes) else orjson.dumps(body)
+        # One key per request, the same on each of its retries: ingest then gives any event sent
+        # without an id the same id every time (docs/api.md, "Retrying safely").
+        headers = {"content-type": "application/json", "idempotency-key": str(uuid.uuid4())}
+        if cfg.api_key is not None:
+            headers["x-api-key"] = cfg.api_key
         status, detail, wait = "unsent", "", 0.0
         for attempt in range(cfg.max_retries + 1):
             if attempt:
@@ -148,7 +155,7 @@ class Sender:
             backoff = cfg.retry_backoff_s * 2**attempt
             sent = time.perf_counter()
             try:
-                reply = await client.post(path, content=content, headers={"content-type": "application/json"})
+                reply = await client.post(path, content=content, headers=headers)
             except httpx.TransportError as exc:
                 status, detail, wait = f"error:{type(exc).__name__}", str(exc)[:200], backoff
                 continue

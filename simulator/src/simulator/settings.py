@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,3 +33,26 @@ class SimulatorSettings(BaseSettings):
     llm_genres: int = Field(default=12, ge=1)
     catalog_cache: Path = Path(".cache/simulator/catalog.json")
     ingest_url: str = "http://127.0.0.1:8000"
+    # Ingest's X-API-Key: the value, or a file holding it (devstack writes one into its state).
+    ingest_api_key: SecretStr | None = None
+    ingest_api_key_file: Path | None = None
+
+    @field_validator("ingest_api_key")
+    @classmethod
+    def _key_not_empty(cls, key: SecretStr | None) -> SecretStr | None:
+        """An empty key would be sent and refused; say so before the run."""
+        if key is not None and not key.get_secret_value().strip():
+            raise ValueError("SIMULATOR_INGEST_API_KEY is empty: unset it or set the key")
+        return key
+
+    def ingest_key(self, key_file: Path | None = None) -> str | None:
+        """The API key to send to ingest: from ``key_file``, else the key, else its file; or None."""
+        if key_file is None and self.ingest_api_key is not None:
+            return self.ingest_api_key.get_secret_value().strip()
+        key_file = key_file or self.ingest_api_key_file
+        if key_file is None:
+            return None
+        key = key_file.read_text().strip()
+        if not key:
+            raise ValueError(f"the API key file {key_file} is empty")
+        return key

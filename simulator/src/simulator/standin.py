@@ -32,6 +32,7 @@ class StandinIngest:
         self.record = record
         self.requests = 0
         self.bodies: list[tuple[str, bytes]] = []
+        self.headers: list[dict[str, str]] = []  # of each recorded request, names in lower case
         self._server: asyncio.Server | None = None
 
     @property
@@ -84,12 +85,18 @@ class StandinIngest:
                 self.requests += 1
                 if self.record:
                     self.bodies.append((head.split(b" ", 2)[1].decode(), body))
+                    self.headers.append(_header_fields(head))
                 writer.write(reply)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
             writer.close()
+
+
+def _header_fields(head: bytes) -> dict[str, str]:
+    fields = (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)
+    return {name.strip().lower().decode(): value.strip().decode() for name, _, value in fields}
 
 
 async def _serve_forever(port: int, status: int) -> None:

@@ -85,6 +85,7 @@ def balancer(settings: ClusterSettings) -> Balancer:
             "ingest",
             (front, settings.ingest_port),
             [(f"ingest-{n}", host, settings.ingest_port) for n, host in enumerate(settings.ingest_hosts, 1)],
+            stamp_idempotency_key=True,
         ),
         Pool(
             "dashboard",

@@ -13,6 +13,10 @@ from topsongs_devstack.component import Status
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run
 
+STAMP_IDEMPOTENCY_KEY = (
+    "  http-request set-header Idempotency-Key %[uuid] unless { req.hdr(Idempotency-Key) -m found }"
+)
+
 
 @dataclass(frozen=True)
 class Pool:
@@ -22,6 +26,9 @@ class Pool:
     bind: tuple[str, int]
     servers: Sequence[tuple[str, str, int]]  # (server name, host, port)
     health_path: str = "/readyz"
+    # Give a request without an Idempotency-Key one (a UUID) before it is sent, so a resend by
+    # `retry-on` carries the same key and ingest gives its events the same ids (docs/api.md).
+    stamp_idempotency_key: bool = False
 
 
 def config(pools: Sequence[Pool], stats_socket: Path) -> str:
@@ -42,8 +49,9 @@ def config(pools: Sequence[Pool], stats_socket: Path) -> str:
         "  timeout tunnel 1h",
         "  timeout http-keep-alive 10s",
         # A request that got no answer (refused, or reset before any byte) goes to another server. One
-        # that reached Kafka before the reset is then there twice: under the client's event id, which
-        # downstream counts once, when the client sent one.
+        # that reached Kafka before the reset is then there twice: under the same event ids, which
+        # downstream counts once, since the client's ids or the ingest pool's Idempotency-Key stamp
+        # (below) go with the resend.
         "  retries 2",
         "  option redispatch 1",
         "  retry-on conn-failure empty-response",
@@ -62,6 +70,7 @@ def config(pools: Sequence[Pool], stats_socket: Path) -> str:
             "  balance roundrobin",
             f"  option httpchk GET {pool.health_path}",
             "  http-check expect status 200",
+            *([STAMP_IDEMPOTENCY_KEY] if pool.stamp_idempotency_key else []),
             *(f"  server {name} {h}:{p} check" for name, h, p in pool.servers),
         ]
     return "\n".join(lines) + "\n"

@@ -139,6 +139,8 @@ def demo() -> list[Service]:
     """The catalog (always: the hourly ETL enriches plays from it); profile demo adds the backfill of
     the past DEMO_BACKFILL_HOURS and the live load (DEMO_RATE plays/s for DEMO_DURATION)."""
     simulator = {**env.s3(), **env.contract()}
+    # The backfill and the load post through ingest, which requires its API key.
+    poster = {**simulator, "SIMULATOR_INGEST_API_KEY": env.secret("INGEST_API_KEY")}
     ingest_url = ("--ingest-url", "http://ingest:8000", "--seed", "7")
     backfill = ("backfill", "--hours", "${DEMO_BACKFILL_HOURS:-24}", *ingest_url)
     load = ("run", "--rate", "${DEMO_RATE:-200}", "--duration", "${DEMO_DURATION:-10m}", *ingest_url)
@@ -156,7 +158,7 @@ def demo() -> list[Service]:
             "backfill",
             "simulator",
             command=backfill,
-            environment=simulator,
+            environment=poster,
             settings=SIMULATOR,
             depends_on={**healthy("ingest"), **completed("catalog-upload")},
             profiles=("demo",),
@@ -176,7 +178,7 @@ def demo() -> list[Service]:
             "load",
             "simulator",
             command=load,
-            environment=simulator,
+            environment=poster,
             settings=SIMULATOR,
             depends_on=completed("backfill"),
             profiles=("demo",),

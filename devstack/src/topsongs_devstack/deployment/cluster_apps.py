@@ -54,7 +54,7 @@ def apps() -> list[Service]:
                 **env.contract(),
                 "INGEST_MAX_BATCH_EVENTS": knob(IngestSettings, "max_batch_events"),
                 "INGEST_PRODUCE_TIMEOUT_S": knob(IngestSettings, "produce_timeout_s"),
-                "INGEST_API_KEY": None,
+                "INGEST_API_KEY": env.secret("INGEST_API_KEY"),
             },
             depends_on=AFTER_KAFKA,
             volumes=(CA,),

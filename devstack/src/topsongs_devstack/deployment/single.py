@@ -160,8 +160,8 @@ def services() -> list[Service]:
                 **env.contract(),
                 "INGEST_MAX_BATCH_EVENTS": knob(IngestSettings, "max_batch_events"),
                 "INGEST_PRODUCE_TIMEOUT_S": knob(IngestSettings, "produce_timeout_s"),
-                # X-API-Key auth only when INGEST_API_KEY is set in the shell or .env (off by default)
-                "INGEST_API_KEY": None,
+                # Clients send it as X-API-Key (the simulator too); scripts/compose-env.sh makes one.
+                "INGEST_API_KEY": env.secret("INGEST_API_KEY"),
             },
             depends_on=KAFKA_READY,
             settings=ingest.settings,

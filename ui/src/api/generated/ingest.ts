@@ -182,6 +182,19 @@ export interface components {
             kafka: "ok" | "unreachable";
         };
         /**
+         * Unacknowledged
+         * @description Kafka did not acknowledge in time: the request's events may or may not be stored.
+         */
+        Unacknowledged: {
+            /** Detail */
+            detail: string;
+            /**
+             * Event Ids
+             * @description The ids of the request's events, in request order: resend them with these ids
+             */
+            event_ids: string[];
+        };
+        /**
          * PlayEvent
          * @description One song play, as sent by a client and as stored in Kafka and the lake.
          */
@@ -253,7 +266,10 @@ export interface operations {
     post_play_play_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A value unique to this request (a UUID), sent again unchanged with the same body on every retry. Events without an `event_id` then get ids derived from the key, the caller's API key name, their index and their content, so a resend gets the same ids. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -308,10 +324,10 @@ export interface operations {
                     "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
-            /** @description Kafka did not acknowledge within 5 s (INGEST_PRODUCE_TIMEOUT_S); retry with the same event ids after `Retry-After` seconds */
-            503: {
+            /** @description This client sent more than 100000 events/s (INGEST_RATE_LIMIT_EVENTS_PER_S, bursts of 100000: INGEST_RATE_LIMIT_BURST); nothing of the request was published: retry after `Retry-After` seconds */
+            429: {
                 headers: {
-                    /** @description Seconds to wait before retrying (INGEST_RETRY_AFTER_S) */
+                    /** @description Seconds until the client's limit lets the request through */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -319,12 +335,26 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Kafka did not acknowledge within 5 s (INGEST_PRODUCE_TIMEOUT_S); the events may still be stored: retry after `Retry-After` seconds with the `event_ids` of this answer (or the same body and `Idempotency-Key`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (INGEST_RETRY_AFTER_S) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unacknowledged"];
+                };
+            };
         };
     };
     post_plays_plays_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A value unique to this request (a UUID), sent again unchanged with the same body on every retry. Events without an `event_id` then get ids derived from the key, the caller's API key name, their index and their content, so a resend gets the same ids. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -382,7 +412,18 @@ export interface operations {
                     "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
-            /** @description Kafka did not acknowledge within 5 s (INGEST_PRODUCE_TIMEOUT_S); retry with the same event ids after `Retry-After` seconds */
+            /** @description This client sent more than 100000 events/s (INGEST_RATE_LIMIT_EVENTS_PER_S, bursts of 100000: INGEST_RATE_LIMIT_BURST); nothing of the request was published: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds until the client's limit lets the request through */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kafka did not acknowledge within 5 s (INGEST_PRODUCE_TIMEOUT_S); the events may still be stored: retry after `Retry-After` seconds with the `event_ids` of this answer (or the same body and `Idempotency-Key`) */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying (INGEST_RETRY_AFTER_S) */
@@ -390,7 +431,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Unacknowledged"];
                 };
             };
         };

@@ -1,4 +1,4 @@
-"""Token-bucket pacing: the long-run send rate follows the clock, not a sum of sleeps."""
+"""A token bucket: the simulator paces its sends with it, ingest limits each client's plays with it."""
 
 from __future__ import annotations
 
@@ -8,20 +8,25 @@ from collections.abc import Callable
 
 
 class TokenBucket:
-    """Tokens accrue at ``rate`` per second up to ``capacity``; a send spends one per event."""
+    """Tokens accrue at ``rate`` per second up to ``capacity``; a send spends one per event.
+
+    It starts with ``tokens`` (empty: a pacer's long-run rate follows the clock from its start;
+    full: a rate limit lets a new client's first burst through).
+    """
 
     def __init__(
         self,
         rate: float,
         capacity: float,
         clock: Callable[[], float] = time.monotonic,
+        tokens: float = 0.0,
     ) -> None:
         if rate <= 0 or capacity <= 0:
             raise ValueError("rate and capacity must be > 0")
         self.rate = rate
         self.capacity = capacity
         self._clock = clock
-        self._tokens = 0.0
+        self._tokens = min(tokens, capacity)
         self._stamp = clock()
 
     def _refill(self) -> None:
