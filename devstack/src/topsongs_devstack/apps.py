@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 
@@ -26,9 +28,17 @@ class AppService:
         *,
         env: Mapping[str, str] | None = None,
         host: str = "127.0.0.1",
+        scrape: str | None = None,
+        multiprocess_metrics: bool = False,
     ) -> None:
         self.name = name
         self.env = dict(env or {})
+        # host:port whose /metrics Prometheus scrapes while this runs (a file in settings.targets_dir).
+        self.scrape = scrape
+        # Several worker processes behind one port write their samples to files one /metrics merges.
+        self.metrics_dir = settings.state_dir / "metrics" / name if multiprocess_metrics else None
+        if self.metrics_dir is not None:
+            self.env["PROMETHEUS_MULTIPROC_DIR"] = str(self.metrics_dir)
         self.host = host
         self.argv = list(argv)
         self.health_url = health_url
@@ -54,17 +64,34 @@ class AppService:
             if self.port is not None and port_open(self.host, self.port):
                 raise PlatformError(f"{self.host}:{self.port} for {self.name} is taken by another process")
             print(f"[devstack] starting {self.name}", flush=True)
+            if self.metrics_dir is not None:
+                # The client's rule: an empty folder per run, or a dead run's counters are added in.
+                shutil.rmtree(self.metrics_dir, ignore_errors=True)
+                self.metrics_dir.mkdir(parents=True)
             self.proc.start(self.argv, env=self.env, cwd=REPO_ROOT)
         self.proc.wait_healthy(self._healthy, self.settings.start_timeout_s, self.name)
+        if self.scrape is not None:
+            write_targets(self.settings, self.name, [self.scrape])
 
     def down(self) -> None:
-        """Stop the process group."""
+        """Stop the process group; Prometheus stops scraping it (a crash, unlike a stop, shows as down)."""
+        (self.settings.targets_dir / f"{self.name}.json").unlink(missing_ok=True)
         if self.proc.stop():
             print(f"[devstack] stopped {self.name}", flush=True)
 
     def status(self) -> Status:
         """Health from the health URL (or liveness for workers without one)."""
         return Status(self.name, self._healthy(), self.endpoint)
+
+
+def write_targets(settings: DevstackSettings, job: str, addresses: Sequence[str]) -> None:
+    """Tell Prometheus (file_sd, re-read on change) to scrape ``/metrics`` of ``addresses`` as ``job``."""
+    settings.targets_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.targets_dir / f"{job}.json"
+    # Written aside then renamed: Prometheus must never read half a file.
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps([{"targets": list(addresses), "labels": {"job": job}}]))
+    partial.replace(path)
 
 
 def uvicorn_service(
@@ -103,7 +130,16 @@ def uvicorn_service(
         argv += ["--ws", "websockets-sansio", "--ws-per-message-deflate", "false"]
     base = f"http://{host}:{port}"
     return AppService(
-        name, argv, f"{base}/healthz", port, settings, endpoint=f"{base}{endpoint_path}", env=env, host=host
+        name,
+        argv,
+        f"{base}/healthz",
+        port,
+        settings,
+        endpoint=f"{base}{endpoint_path}",
+        env=env,
+        host=host,
+        scrape=f"{host}:{port}",
+        multiprocess_metrics=True,
     )
 
 

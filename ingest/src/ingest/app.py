@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,8 +10,9 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import generate_latest
+from prometheus_client import multiprocess
 
+from ingest.metrics import exposition
 from ingest.openapi import METRICS_CONTENT_TYPE, Readiness, publish_contract
 from ingest.publisher import PlayPublisher
 from ingest.routes import play_routes
@@ -25,6 +27,9 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         async with PlayPublisher(settings) as publisher:
             yield {"settings": settings, "publisher": publisher}
+        if settings.metrics_multiproc_dir is not None:
+            # Its live gauges leave the sum; its counters stay, as the total they are.
+            multiprocess.mark_process_dead(os.getpid(), str(settings.metrics_multiproc_dir))
 
     app = FastAPI(
         title="Top Songs ingest",
@@ -68,7 +73,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     )
     async def metrics() -> Response:
         """Prometheus exposition."""
-        return Response(generate_latest(), media_type=METRICS_CONTENT_TYPE)
+        return Response(exposition(settings.metrics_multiproc_dir), media_type=METRICS_CONTENT_TYPE)
 
     return app
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from topsongs_core.settings import ContractSettings, KafkaSettings
@@ -21,6 +23,9 @@ class IngestSettings(BaseSettings):
     linger_ms: int = Field(default=5, ge=0)
     max_batch_bytes: int = Field(default=512 * 1024, ge=16 * 1024)
     compression: str | None = None
+    # prometheus_client's multiprocess folder (set by whoever starts several uvicorn workers): every
+    # worker writes its samples there and /metrics merges them, so none is lost or counted twice.
+    metrics_multiproc_dir: Path | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
 
