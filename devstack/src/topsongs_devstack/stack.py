@@ -13,7 +13,8 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import Kafka
 from topsongs_devstack.objectstore import ObjectStore
 from topsongs_devstack.postgres import Postgres
-from topsongs_devstack.services import airflow, dashboard, migrations, spark, streams
+from topsongs_devstack.prometheus import Prometheus
+from topsongs_devstack.services import airflow, dashboard, migrations, monitor, spark, streams
 from topsongs_devstack.services.catalog import SongCatalog
 
 ENGINES = ("kafka", "postgres", "s3")
@@ -33,6 +34,8 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
         spark.service(settings),
         dashboard.service(settings),
         airflow.service(settings),
+        monitor.service(settings),
+        Prometheus(settings),
     ]
 
 
