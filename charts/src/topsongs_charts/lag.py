@@ -33,14 +33,20 @@ async def group_positions(admin: AIOKafkaAdminClient, group: str) -> Positions:
     return {tp: meta.offset for tp, meta in committed.items() if meta.offset >= 0}
 
 
-async def lake_positions(reader: AIOKafkaConsumer, settings: ChartsSettings, lake: Lake) -> Positions:
+async def topic_partitions(admin: AIOKafkaAdminClient, topic: str) -> list[TopicPartition]:
+    """Every partition of ``topic`` (none when it does not exist)."""
+    [described] = await admin.describe_topics([topic])
+    if described["error_code"] != 0:
+        return []
+    return sorted(TopicPartition(topic, p["partition"]) for p in described["partitions"])
+
+
+async def lake_positions(admin: AIOKafkaAdminClient, settings: ChartsSettings, lake: Lake) -> Positions:
     """The lake job's position: the offsets its newest checkpoint commit holds (Spark commits none
     to Kafka); a partition it has not read yet is at 0."""
     topic = settings.kafka.plays_topic
     held = await asyncio.to_thread(lake_offsets, lake, checkpoint_key(settings), topic)
-    await reader.topics()  # fetches the metadata partitions_for_topic answers from
-    partitions = reader.partitions_for_topic(topic) or set()
-    return {TopicPartition(topic, p): held.get(p, 0) for p in sorted(partitions)}
+    return {tp: held.get(tp.partition, 0) for tp in await topic_partitions(admin, topic)}
 
 
 async def measure(reader: AIOKafkaConsumer, consumer: str, positions: Positions, wait_s: float) -> list[Lag]:

@@ -11,12 +11,12 @@ import asyncio
 import logging
 import time
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import Counter, Gauge, start_http_server
 from topsongs_core.kafka_options import aiokafka_connection
 
-from topsongs_charts.lag import Lag, group_positions, lake_positions, measure
+from topsongs_charts.lag import Lag, group_positions, lake_positions, measure, topic_partitions
 from topsongs_charts.lake import Lake
 from topsongs_charts.settings import ChartsSettings
 
@@ -57,7 +57,7 @@ async def measure_once(
     for consumer in (settings.live_group, "lake"):
         try:
             if consumer == "lake":
-                positions = await lake_positions(reader, settings, lake)
+                positions = await lake_positions(admin, settings, lake)
             else:
                 positions = await group_positions(admin, consumer)
             publish(await measure(reader, consumer, positions, wait))
@@ -66,9 +66,8 @@ async def measure_once(
             # The monitor outlives a broker or store outage: the gap shows in last_success.
             log.exception("measuring the lag of %s failed", consumer)
             ERRORS.labels(consumer).inc()
-    await reader.topics()
     for topic in (kafka.plays_topic, kafka.dead_letter_topic):
-        partitions = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or ())]
+        partitions = await topic_partitions(admin, topic)
         if partitions:
             TOPIC_END.labels(topic).set(sum((await reader.end_offsets(partitions)).values()))
 
@@ -94,6 +93,8 @@ async def watch(settings: ChartsSettings) -> None:
 def main() -> None:
     """Serve the metrics, then measure until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # aiokafka logs every assign(), which each measurement does.
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
     settings = ChartsSettings()
     start_http_server(settings.monitor_port, addr=settings.monitor_host)
     log.info("lag metrics on http://%s:%d/metrics", settings.monitor_host, settings.monitor_port)
