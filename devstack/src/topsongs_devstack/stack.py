@@ -14,7 +14,7 @@ from topsongs_devstack.kafka import Kafka
 from topsongs_devstack.objectstore import ObjectStore
 from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.prometheus import Prometheus
-from topsongs_devstack.services import airflow, dashboard, migrations, monitor, spark, streams
+from topsongs_devstack.services import airflow, dashboard, exporters, migrations, monitor, spark, streams
 from topsongs_devstack.services.catalog import SongCatalog
 
 ENGINES = ("kafka", "postgres", "s3")
@@ -35,6 +35,7 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
         dashboard.service(settings),
         airflow.service(settings),
         monitor.service(settings),
+        exporters.postgres(settings, PostgresSettings()),
         Prometheus(settings),
     ]
 
