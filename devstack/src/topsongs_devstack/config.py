@@ -44,8 +44,9 @@ class DevstackSettings(BaseSettings):
     prometheus_url: str | None = None
     # The lag monitor's metrics (python -m topsongs_charts.monitor), on 127.0.0.1.
     monitor_port: int = 9108
-    # Exporters (127.0.0.1): Debian's prometheus-postgres-exporter.
+    # Exporters (127.0.0.1): Debian's prometheus-postgres-exporter, the JMX exporter agent in Kafka.
     postgres_exporter_port: int = 9187
+    kafka_metrics_port: int = 9404
     start_timeout_s: float = 120.0
 
     @property

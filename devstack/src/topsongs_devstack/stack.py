@@ -24,7 +24,7 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
     """Engines first, then services, in start order."""
     settings = settings or DevstackSettings()
     return [
-        Kafka(settings, KafkaSettings()),
+        Kafka(settings, KafkaSettings(), metrics_port=settings.kafka_metrics_port),
         Postgres(settings, PostgresSettings()),
         ObjectStore(settings, S3Settings()),
         migrations.service(settings),
