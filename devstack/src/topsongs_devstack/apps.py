@@ -29,12 +29,14 @@ class AppService:
         env: Mapping[str, str] | None = None,
         host: str = "127.0.0.1",
         scrape: str | None = None,
+        scrape_path: str = "/metrics",
         multiprocess_metrics: bool = False,
     ) -> None:
         self.name = name
         self.env = dict(env or {})
-        # host:port whose /metrics Prometheus scrapes while this runs (a file in settings.targets_dir).
+        # host:port/path Prometheus scrapes while this runs (a file in settings.targets_dir).
         self.scrape = scrape
+        self.scrape_path = scrape_path
         # Several worker processes behind one port write their samples to files one /metrics merges.
         self.metrics_dir = settings.state_dir / "metrics" / name if multiprocess_metrics else None
         if self.metrics_dir is not None:
@@ -71,7 +73,7 @@ class AppService:
             self.proc.start(self.argv, env=self.env, cwd=REPO_ROOT)
         self.proc.wait_healthy(self._healthy, self.settings.start_timeout_s, self.name)
         if self.scrape is not None:
-            write_targets(self.settings, self.name, [self.scrape])
+            write_targets(self.settings, self.name, [self.scrape], self.scrape_path)
 
     def down(self) -> None:
         """Stop the process group; Prometheus stops scraping it (a crash, unlike a stop, shows as down)."""
@@ -84,14 +86,17 @@ class AppService:
         return Status(self.name, self._healthy(), self.endpoint)
 
 
-def write_targets(settings: DevstackSettings, job: str, addresses: Sequence[str]) -> None:
-    """Tell Prometheus (file_sd, re-read on change) to scrape ``/metrics`` of ``addresses`` as ``job``."""
+def write_targets(
+    settings: DevstackSettings, job: str, addresses: Sequence[str], path: str = "/metrics"
+) -> None:
+    """Tell Prometheus (file_sd, re-read on change) to scrape ``path`` of ``addresses`` as ``job``."""
     settings.targets_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.targets_dir / f"{job}.json"
+    target_file = settings.targets_dir / f"{job}.json"
+    labels = {"job": job, "__metrics_path__": path}
     # Written aside then renamed: Prometheus must never read half a file.
-    partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps([{"targets": list(addresses), "labels": {"job": job}}]))
-    partial.replace(path)
+    partial = target_file.with_suffix(".tmp")
+    partial.write_text(json.dumps([{"targets": list(addresses), "labels": labels}]))
+    partial.replace(target_file)
 
 
 def uvicorn_service(

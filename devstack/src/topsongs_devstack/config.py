@@ -47,6 +47,8 @@ class DevstackSettings(BaseSettings):
     # Exporters (127.0.0.1): Debian's prometheus-postgres-exporter, the JMX exporter agent in Kafka.
     postgres_exporter_port: int = 9187
     kafka_metrics_port: int = 9404
+    # The lake job's Spark UI, which also serves the driver's metrics (127.0.0.1).
+    spark_ui_port: int = 4040
     start_timeout_s: float = 120.0
 
     @property
