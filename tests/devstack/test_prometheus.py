@@ -122,3 +122,23 @@ def test_targets_up_and_live_lag_follows_the_worker(stack: dict[str, str]) -> No
 
     assert devstack(stack, "up", "streams").returncode == 0
     poll(lambda: live_lag(stack), lambda lag: lag == 0, "the restarted worker's lag")
+
+    # A devstack pointed at that server (as at an existing one) starts none of its own.
+    elsewhere = {
+        **stack,
+        "DEVSTACK_PROMETHEUS_URL": prometheus(stack),
+        "DEVSTACK_PROMETHEUS_PORT": str(free_port()),
+    }
+    assert devstack(elsewhere, "up", "prometheus").returncode == 0
+    remote = devstack(elsewhere, "status", "prometheus")
+    assert f"healthy  {prometheus(stack)} 4/4 targets up" in remote.stdout, remote.stdout
+    assert not httpx_answers(f"http://127.0.0.1:{elsewhere['DEVSTACK_PROMETHEUS_PORT']}/-/ready")
+
+
+def httpx_answers(url: str) -> bool:
+    """Whether anything answers HTTP at ``url``."""
+    try:
+        httpx.get(url, timeout=2)
+    except httpx.HTTPError:
+        return False
+    return True
