@@ -47,6 +47,10 @@ class DevstackSettings(BaseSettings):
     # Exporters (127.0.0.1): Debian's prometheus-postgres-exporter, the JMX exporter agent in Kafka.
     postgres_exporter_port: int = 9187
     kafka_metrics_port: int = 9404
+    # statsd_exporter (Go module proxy, cached like versitygw): StatsD in over UDP, metrics out.
+    statsd_exporter_version: str = "v0.31.0"
+    statsd_port: int = 9125
+    statsd_exporter_port: int = 9112
     # The lake job's Spark UI, which also serves the driver's metrics (127.0.0.1).
     spark_ui_port: int = 4040
     start_timeout_s: float = 120.0

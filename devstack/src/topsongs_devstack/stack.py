@@ -26,7 +26,8 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
     return [
         Kafka(settings, KafkaSettings(), metrics_port=settings.kafka_metrics_port),
         Postgres(settings, PostgresSettings()),
-        ObjectStore(settings, S3Settings()),
+        exporters.statsd(settings),
+        ObjectStore(settings, S3Settings(), statsd=f"127.0.0.1:{settings.statsd_port}"),
         migrations.service(settings),
         SongCatalog(S3Settings()),
         ingest_service(settings),
