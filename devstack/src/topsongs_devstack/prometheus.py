@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -40,11 +43,16 @@ def scrape_config(settings: DevstackSettings, rules: Path = RULES) -> dict[str, 
     }
 
 
-def targets_summary(url: str) -> tuple[int, int]:
-    """(targets up, targets scraped) of the Prometheus at ``url``."""
+def active_targets(url: str) -> list[dict[str, Any]]:
+    """The targets the Prometheus at ``url`` scrapes, as its API describes them."""
     answer = httpx.get(f"{url}/api/v1/targets", params={"state": "active"}, timeout=3)
     answer.raise_for_status()
-    active = answer.json()["data"]["activeTargets"]
+    return list(answer.json()["data"]["activeTargets"])
+
+
+def targets_summary(url: str) -> tuple[int, int]:
+    """(targets up, targets scraped) of the Prometheus at ``url``."""
+    active = active_targets(url)
     return sum(t["health"] == "up" for t in active), len(active)
 
 
@@ -111,6 +119,19 @@ class Prometheus:
                 cwd=self.home,
             )
         self.proc.wait_healthy(self._healthy, self.settings.start_timeout_s, self.name)
+        self._first_scrapes()
+
+    def _first_scrapes(self) -> None:
+        """Give a fresh server a few scrape intervals to find and scrape every target file, so the
+        status `up` prints counts them; a target that stays down is for the status to show."""
+        files = len(list(self.settings.targets_dir.glob("*.json")))
+        deadline = time.monotonic() + 4 * SCRAPE_INTERVAL_S
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError, KeyError, ValueError):
+                active = active_targets(self.url)
+                if len(active) > files and all(t["health"] != "unknown" for t in active):
+                    return
+            time.sleep(0.5)
 
     def down(self) -> None:
         """Stop the local server (its data stays in .state/prometheus/data)."""
