@@ -21,7 +21,7 @@ from topsongs_devstack.process import free_port
 from tests.ingest.support import play
 
 T = TypeVar("T")
-COMPONENTS = ("ingest", "streams", "monitor", "prometheus")
+COMPONENTS = ("ingest", "streams", "monitor", "postgres-exporter", "prometheus")
 
 
 @pytest.fixture
@@ -32,6 +32,9 @@ def stack(kafka_settings: KafkaSettings) -> Iterator[dict[str, str]]:
         **os.environ,
         "DEVSTACK_STATE_DIR": str(state),
         "DEVSTACK_INGEST_PORT": str(free_port()),
+        # Two uvicorn workers behind one port: their counters must add up, none lost or doubled.
+        "DEVSTACK_INGEST_WORKERS": "2",
+        "DEVSTACK_POSTGRES_EXPORTER_PORT": str(free_port()),
         "DEVSTACK_STREAMS_METRICS_PORT": str(free_port()),
         "DEVSTACK_MONITOR_PORT": str(free_port()),
         "DEVSTACK_PROMETHEUS_PORT": str(free_port()),
@@ -75,7 +78,11 @@ def poll(read: Callable[[], T], done: Callable[[T], bool], what: str, timeout: f
 def live_lag(env: dict[str, str]) -> float | None:
     """The live worker's lag in seconds on the plays topic, as Prometheus last scraped it."""
     labels = f'consumer="{env["STREAMS_APP_ID"]}", topic="{env["KAFKA_PLAYS_TOPIC"]}"'
-    query = f"topsongs_consumer_lag_seconds{{{labels}}}"
+    return value(env, f"topsongs_consumer_lag_seconds{{{labels}}}")
+
+
+def value(env: dict[str, str], query: str) -> float | None:
+    """The one value of an instant PromQL query (None when it has no series)."""
     answer = httpx.get(f"{prometheus(env)}/api/v1/query", params={"query": query}, timeout=5).json()
     result = answer["data"]["result"]
     return float(result[0]["value"][1]) if result else None
@@ -104,11 +111,11 @@ def test_targets_up_and_live_lag_follows_the_worker(stack: dict[str, str]) -> No
         active = httpx.get(f"{prometheus(stack)}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
         return {t["labels"]["job"]: t["health"] for t in active}
 
-    every_up = {"prometheus": "up", "ingest": "up", "streams": "up", "monitor": "up"}
+    every_up = {job: "up" for job in ("prometheus", "ingest", "streams", "monitor", "postgres-exporter")}
     poll(targets, lambda t: t == every_up, "scrape targets")
     status = devstack(stack, "status", *COMPONENTS)
     assert status.returncode == 0, status.stdout
-    assert f"{prometheus(stack)} 4/4 targets up" in status.stdout
+    assert f"{prometheus(stack)} 5/5 targets up" in status.stdout
 
     send_plays(stack, 20)
     poll(lambda: live_lag(stack), lambda lag: lag == 0, "the running worker's lag")
@@ -122,6 +129,11 @@ def test_targets_up_and_live_lag_follows_the_worker(stack: dict[str, str]) -> No
 
     assert devstack(stack, "up", "streams").returncode == 0
     poll(lambda: live_lag(stack), lambda lag: lag == 0, "the restarted worker's lag")
+    poll(
+        lambda: value(stack, "sum(ingest_events_accepted_total)"),
+        lambda n: n == 40,
+        "plays accepted by ingest",
+    )
 
     # A devstack pointed at that server (as at an existing one) starts none of its own.
     elsewhere = {
@@ -131,7 +143,7 @@ def test_targets_up_and_live_lag_follows_the_worker(stack: dict[str, str]) -> No
     }
     assert devstack(elsewhere, "up", "prometheus").returncode == 0
     remote = devstack(elsewhere, "status", "prometheus")
-    assert f"healthy  {prometheus(stack)} 4/4 targets up" in remote.stdout, remote.stdout
+    assert f"healthy  {prometheus(stack)} 5/5 targets up" in remote.stdout, remote.stdout
     assert not httpx_answers(f"http://127.0.0.1:{elsewhere['DEVSTACK_PROMETHEUS_PORT']}/-/ready")
 
 
