@@ -8,7 +8,9 @@ import subprocess
 import sys
 import threading
 
+from topsongs_devstack.cli import print_statuses
 from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.prometheus import Prometheus
 from topsongs_devstack.services import airflow
 from topsongs_devstack.stack import components
 
@@ -74,8 +76,7 @@ def _publish_backfill(settings: DevstackSettings) -> None:
 
 def _demo(settings: DevstackSettings) -> int | None:
     print("\nTop Songs is running:")
-    for status in (c.status() for c in components(settings)):
-        print(f"  {status.name:<10} {'healthy' if status.healthy else 'DOWN':<8} {status.endpoint}")
+    print_statuses([c.status() for c in components(settings)])
     # The ETL enriches plays from the catalog in the lake; upload it before any hour closes.
     if _simulator("catalog", "--upload") is None:
         return None
@@ -86,6 +87,10 @@ def _demo(settings: DevstackSettings) -> int | None:
     print(
         f"Airflow: http://127.0.0.1:{settings.airflow_port}/  ingest API: "
         f"http://127.0.0.1:{settings.ingest_port}/docs"
+    )
+    print(
+        f"Prometheus: {Prometheus(settings).url}/ (alerts: /alerts, docs/observability.md)  "
+        f"Spark UI: http://127.0.0.1:{settings.spark_ui_port}/"
     )
     ingest = f"http://127.0.0.1:{settings.ingest_port}"
     hours = os.environ.get("DEMO_BACKFILL_HOURS", "24").strip()

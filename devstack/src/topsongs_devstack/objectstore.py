@@ -8,7 +8,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings
 
-from topsongs_devstack.component import Status
+from topsongs_devstack.component import Component, Status
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.gobuild import go_binary
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
@@ -23,9 +23,12 @@ class ObjectStore:
 
     name = "s3"
 
-    def __init__(self, settings: DevstackSettings, s3: S3Settings, *, statsd: str | None = None) -> None:
+    def __init__(
+        self, settings: DevstackSettings, s3: S3Settings, *, statsd: Component | None = None
+    ) -> None:
         self.settings = settings
-        # host:port of a StatsD server for the gateway's request metrics (statsd_exporter here).
+        # The StatsD server for the gateway's request metrics (devstack's statsd_exporter), used when
+        # it runs: without a listener the gateway logs an error for every request.
         self.statsd = statsd
         self.s3 = s3
         url = urlparse(s3.endpoint_url or "")
@@ -48,11 +51,10 @@ class ObjectStore:
             self.install()
             self.root.mkdir(parents=True, exist_ok=True)
             print(f"[devstack] starting versitygw S3 on {self.s3.endpoint_url}", flush=True)
-            metrics = (
-                []
-                if self.statsd is None
-                else ["--metrics-statsd-servers", self.statsd, "--metrics-service-name", "versitygw"]
-            )
+            metrics = []
+            if self.statsd is not None and self.statsd.status().healthy:
+                statsd = f"127.0.0.1:{self.settings.statsd_port}"
+                metrics = ["--metrics-statsd-servers", statsd, "--metrics-service-name", "versitygw"]
             self.proc.start(
                 [str(self.binary), "--port", f"{self.host}:{self.port}", *metrics, "posix", str(self.root)],
                 env={

@@ -23,11 +23,12 @@ ENGINES = ("kafka", "postgres", "s3")
 def components(settings: DevstackSettings | None = None) -> list[Component]:
     """Engines first, then services, in start order."""
     settings = settings or DevstackSettings()
+    statsd = exporters.statsd(settings)
     return [
         Kafka(settings, KafkaSettings(), metrics_port=settings.kafka_metrics_port),
         Postgres(settings, PostgresSettings()),
-        exporters.statsd(settings),
-        ObjectStore(settings, S3Settings(), statsd=f"127.0.0.1:{settings.statsd_port}"),
+        statsd,
+        ObjectStore(settings, S3Settings(), statsd=statsd),
         migrations.service(settings),
         SongCatalog(S3Settings()),
         ingest_service(settings),
