@@ -67,9 +67,13 @@ async def measure_once(
             log.exception("measuring the lag of %s failed", consumer)
             ERRORS.labels(consumer).inc()
     for topic in (kafka.plays_topic, kafka.dead_letter_topic):
-        partitions = await topic_partitions(admin, topic)
-        if partitions:
-            TOPIC_END.labels(topic).set(sum((await reader.end_offsets(partitions)).values()))
+        try:
+            partitions = await topic_partitions(admin, topic)
+            if partitions:
+                TOPIC_END.labels(topic).set(sum((await reader.end_offsets(partitions)).values()))
+        except Exception:
+            log.exception("reading the end offsets of %s failed", topic)
+            ERRORS.labels(f"topic:{topic}").inc()
 
 
 async def watch(settings: ChartsSettings) -> None:
