@@ -19,9 +19,11 @@ RULES = REPO_ROOT / "deploy" / "prometheus" / "alerts.yml"
 SCRAPE_INTERVAL_S = 5
 
 
-def scrape_config(settings: DevstackSettings, rules: Path = RULES) -> dict[str, object]:
-    """prometheus.yml: itself, plus every file in ``settings.targets_dir`` (a component writes its
-    own when it is up, so the targets follow `devstack up|down` without a restart)."""
+def scrape_config(
+    settings: DevstackSettings, host: str = "127.0.0.1", rules: Path = RULES
+) -> dict[str, object]:
+    """prometheus.yml: itself (on ``host``), plus every file in ``settings.targets_dir`` (a component
+    writes its own when it is up, so the targets follow `devstack up|down` without a restart)."""
     return {
         "global": {
             "scrape_interval": f"{SCRAPE_INTERVAL_S}s",
@@ -31,7 +33,7 @@ def scrape_config(settings: DevstackSettings, rules: Path = RULES) -> dict[str, 
         "scrape_configs": [
             {
                 "job_name": "prometheus",
-                "static_configs": [{"targets": [f"127.0.0.1:{settings.prometheus_port}"]}],
+                "static_configs": [{"targets": [f"{host}:{settings.prometheus_port}"]}],
             },
             {
                 "job_name": "topsongs",
@@ -57,14 +59,16 @@ def targets_summary(url: str) -> tuple[int, int]:
 
 
 class Prometheus:
-    """A local Prometheus on 127.0.0.1:DEVSTACK_PROMETHEUS_PORT, or DEVSTACK_PROMETHEUS_URL's."""
+    """A local Prometheus on host:DEVSTACK_PROMETHEUS_PORT (127.0.0.1; the cluster profile gives it an
+    address of its own), or DEVSTACK_PROMETHEUS_URL's."""
 
     name = "prometheus"
 
-    def __init__(self, settings: DevstackSettings) -> None:
+    def __init__(self, settings: DevstackSettings, host: str = "127.0.0.1") -> None:
         self.settings = settings
+        self.host = host
         self.remote = settings.prometheus_url
-        self.url = (self.remote or f"http://127.0.0.1:{settings.prometheus_port}").rstrip("/")
+        self.url = (self.remote or f"http://{host}:{settings.prometheus_port}").rstrip("/")
         self.home = settings.state_dir / "prometheus"
         self.proc = ManagedProcess(self.name, settings.run_dir, settings.logs_dir)
 
@@ -84,7 +88,7 @@ class Prometheus:
         """The generated prometheus.yml (JSON is YAML)."""
         self.settings.targets_dir.mkdir(parents=True, exist_ok=True)
         path = self.home / "prometheus.yml"
-        path.write_text(json.dumps(scrape_config(self.settings), indent=2))
+        path.write_text(json.dumps(scrape_config(self.settings, self.host), indent=2))
         return path
 
     def _healthy(self) -> bool:
@@ -100,9 +104,9 @@ class Prometheus:
         config = self.write_config()
         if self.proc.pid() is None:
             port = self.settings.prometheus_port
-            if port_open("127.0.0.1", port):
+            if port_open(self.host, port):
                 raise PlatformError(
-                    f"127.0.0.1:{port} for prometheus is taken by another process (DEVSTACK_PROMETHEUS_PORT)"
+                    f"{self.host}:{port} for prometheus is taken: stop it or set DEVSTACK_PROMETHEUS_PORT"
                 )
             print("[devstack] starting prometheus", flush=True)
             self.proc.start(
@@ -111,7 +115,7 @@ class Prometheus:
                     f"--config.file={config}",
                     f"--storage.tsdb.path={self.home / 'data'}",
                     f"--storage.tsdb.retention.time={self.settings.prometheus_retention}",
-                    f"--web.listen-address=127.0.0.1:{port}",
+                    f"--web.listen-address={self.host}:{port}",
                     # Debian's UI assets; without it the binary looks in the working directory.
                     "--web.console.templates=/etc/prometheus/consoles",
                     "--web.console.libraries=/etc/prometheus/console_libraries",
