@@ -98,7 +98,7 @@ class Prometheus:
             return False
 
     def up(self) -> None:
-        """Write the config and start Prometheus unless running; a remote one is only checked."""
+        """Write the config and start Prometheus unless running; a remote one is left alone."""
         if self.remote is not None:
             return
         config = self.write_config()
