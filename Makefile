@@ -8,7 +8,7 @@ RUN := .venv/bin/python -m
 # Go builds the S3 server once; the official tarball installs outside the default PATH.
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: compose-generate help setup setup-system setup-python setup-ui setup-browser lock up down status cluster-up cluster-status cluster-down demo compose-up compose-down test lint bench clean-state
+.PHONY: compose-generate help setup setup-system setup-python setup-ui setup-browser lock up down status logs cluster-up cluster-status cluster-down demo compose-up compose-down test lint bench clean-state
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ down: setup-python ## Stop everything (data is kept in .state/)
 
 status: setup-python ## Health and endpoint of every component
 	@$(RUN) topsongs_devstack.cli status
+
+logs: setup-python ## Follow every component's log, or C="streams ingest"'s (the files are in .state/logs/)
+	@$(RUN) topsongs_devstack.cli logs --follow $(C)
 
 cluster-up: setup ## Start the cluster profile: 3 secured Kafka nodes, Spark, 2x each service, Airflow on Celery (docs/cluster.md)
 	@$(RUN) topsongs_devstack.cluster up

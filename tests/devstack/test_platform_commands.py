@@ -18,7 +18,14 @@ from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.objectstore import s3_client
 
-PORTS = {"kafka": 29192, "controller": 29193, "pg": 25432, "s3": 27070, "ingest": 28000}
+PORTS = {
+    "kafka": 29192,
+    "controller": 29193,
+    "kafka_metrics": 29194,
+    "pg": 25432,
+    "s3": 27070,
+    "ingest": 28000,
+}
 
 
 @pytest.fixture
@@ -31,6 +38,7 @@ def env(engines: None) -> Iterator[dict[str, str]]:
         **os.environ,
         "DEVSTACK_STATE_DIR": str(state),
         "DEVSTACK_KAFKA_CONTROLLER_PORT": str(PORTS["controller"]),
+        "DEVSTACK_KAFKA_METRICS_PORT": str(PORTS["kafka_metrics"]),
         "DEVSTACK_INGEST_PORT": str(PORTS["ingest"]),
         "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{PORTS['kafka']}",
         "PG_PORT": str(PORTS["pg"]),
@@ -82,6 +90,9 @@ async def test_up_status_down_up_keeps_data(env: dict[str, str]) -> None:
     s3_client(s3).put_object(Bucket=s3.bucket, Key="kept.txt", Body=b"object")
     ready = httpx.get(f"http://127.0.0.1:{PORTS['ingest']}/readyz", timeout=5)
     assert ready.json() == {"kafka": "ok"}
+    # The broker's JMX exporter agent: one node, so it is the active controller.
+    broker = httpx.get(f"http://127.0.0.1:{PORTS['kafka_metrics']}/metrics", timeout=5).text
+    assert "\nkafka_controller_kafkacontroller_activecontrollercount 1.0\n" in broker
 
     down = devstack(env, "down", *COMPONENTS)
     assert down.returncode == 0, down.stderr

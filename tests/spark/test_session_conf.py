@@ -34,3 +34,12 @@ def test_cores_max_must_be_positive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAKE_CORES_MAX", "0")
     with pytest.raises(ValueError, match="cores_max"):
         LakeSettings()
+
+
+def test_the_ui_serves_prometheus_metrics_only_when_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAKE_UI_PORT", "4999")
+    conf = spark_conf(LakeSettings(), S3Settings())
+    assert conf["spark.ui.port"] == "4999"
+    assert conf["spark.metrics.conf.*.sink.prometheusServlet.path"] == "/metrics/prometheus"
+    monkeypatch.setenv("LAKE_UI_ENABLED", "false")
+    assert not any("prometheus" in key for key in spark_conf(LakeSettings(), S3Settings()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from topsongs_core.catalog import SONGS_KEY
 from topsongs_core.lake_layout import LakeLayout
@@ -14,7 +14,7 @@ from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSett
 class ChartsSettings(BaseSettings):
     """Where the lake's datasets live, how big a chart is, and when an interval is complete."""
 
-    model_config = SettingsConfigDict(env_prefix="CHARTS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CHARTS_", extra="ignore", populate_by_name=True)
 
     top_n: int = Field(default=10, ge=1, le=1000)
     enriched_prefix: str = "enriched/plays"
@@ -32,6 +32,14 @@ class ChartsSettings(BaseSettings):
     lake_poll_s: float = Field(default=5.0, gt=0)
     restate_batch_hours: int = Field(
         default=24, ge=1, description="At most this many stale hours per restatement run, oldest first."
+    )
+    # The lag monitor (python -m topsongs_charts.monitor): where it serves its metrics, how often it
+    # measures, and the live worker's consumer group (its STREAMS_APP_ID: one setting both read).
+    monitor_host: str = "127.0.0.1"
+    monitor_port: int = 9108
+    monitor_interval_s: float = Field(default=5.0, gt=0)
+    live_group: str = Field(
+        default="topsongs-live", validation_alias=AliasChoices("CHARTS_LIVE_GROUP", "STREAMS_APP_ID")
     )
     s3: S3Settings = Field(default_factory=S3Settings)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)

@@ -40,6 +40,9 @@ class DashboardSettings(BaseSettings):
     # The drift gauges cover the whole hours of this trailing window, refreshed at this interval.
     reconciliation_window_hours: int = Field(default=48, ge=1)
     reconciliation_interval_s: float = Field(default=60.0, gt=0)
+    # prometheus_client's multiprocess folder (set by whoever starts several uvicorn workers): every
+    # worker writes its samples there and /metrics merges them, so none is lost or counted twice.
+    metrics_multiproc_dir: Path | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
 
@@ -30,11 +32,21 @@ class AppService:
         host: str = "127.0.0.1",
         prepare: Callable[[], None] | None = None,
         detail: str = "",
+        scrape: str | None = None,
+        scrape_path: str = "/metrics",
+        multiprocess_metrics: bool = False,
     ) -> None:
         self.name = name
         self.prepare = prepare  # run before each start, e.g. to make the files the service reads
         self.detail = detail  # what `devstack status` prints after the endpoint
         self.env = dict(env or {})
+        # host:port/path Prometheus scrapes while this runs (a file in settings.targets_dir).
+        self.scrape = scrape
+        self.scrape_path = scrape_path
+        # Several worker processes behind one port write their samples to files one /metrics merges.
+        self.metrics_dir = settings.state_dir / "metrics" / name if multiprocess_metrics else None
+        if self.metrics_dir is not None:
+            self.env["PROMETHEUS_MULTIPROC_DIR"] = str(self.metrics_dir)
         self.host = host
         self.argv = list(argv)
         self.health_url = health_url
@@ -62,17 +74,37 @@ class AppService:
             if self.prepare is not None:
                 self.prepare()
             print(f"[devstack] starting {self.name}", flush=True)
+            if self.metrics_dir is not None:
+                # The client's rule: an empty folder per run, or a dead run's counters are added in.
+                shutil.rmtree(self.metrics_dir, ignore_errors=True)
+                self.metrics_dir.mkdir(parents=True)
             self.proc.start(self.argv, env=self.env, cwd=REPO_ROOT)
         self.proc.wait_healthy(self._healthy, self.settings.start_timeout_s, self.name)
+        if self.scrape is not None:
+            write_targets(self.settings, self.name, [self.scrape], self.scrape_path)
 
     def down(self) -> None:
-        """Stop the process group."""
+        """Stop the process group; Prometheus stops scraping it (a crash, unlike a stop, shows as down)."""
+        (self.settings.targets_dir / f"{self.name}.json").unlink(missing_ok=True)
         if self.proc.stop():
             print(f"[devstack] stopped {self.name}", flush=True)
 
     def status(self) -> Status:
         """Health from the health URL (or liveness for workers without one)."""
         return Status(self.name, self._healthy(), self.endpoint, self.detail)
+
+
+def write_targets(
+    settings: DevstackSettings, job: str, addresses: Sequence[str], path: str = "/metrics"
+) -> None:
+    """Tell Prometheus (file_sd, re-read on change) to scrape ``path`` of ``addresses`` as ``job``."""
+    settings.targets_dir.mkdir(parents=True, exist_ok=True)
+    target_file = settings.targets_dir / f"{job}.json"
+    labels = {"job": job, "__metrics_path__": path}
+    # Written aside then renamed: Prometheus must never read half a file.
+    partial = target_file.with_suffix(".tmp")
+    partial.write_text(json.dumps([{"targets": list(addresses), "labels": labels}]))
+    partial.replace(target_file)
 
 
 def uvicorn_service(
@@ -94,7 +126,16 @@ def uvicorn_service(
         argv += ["--limit-concurrency", str(limit_concurrency)]
     base = f"http://{host}:{port}"
     return AppService(
-        name, argv, f"{base}/healthz", port, settings, endpoint=f"{base}{endpoint_path}", env=env, host=host
+        name,
+        argv,
+        f"{base}/healthz",
+        port,
+        settings,
+        endpoint=f"{base}{endpoint_path}",
+        env=env,
+        host=host,
+        scrape=f"{host}:{port}",
+        multiprocess_metrics=True,
     )
 
 

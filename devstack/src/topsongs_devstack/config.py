@@ -39,12 +39,35 @@ class DevstackSettings(BaseSettings):
     airflow_venv: Path = REPO_ROOT / ".venv-airflow"
     # The Faust worker's Prometheus metrics (127.0.0.1), also what its health check asks.
     streams_metrics_port: int = 9102
+    # Prometheus (Debian's package) on 127.0.0.1; its data in <state_dir>/prometheus.
+    # Not 9090: Debian's package also installs a system service there (enabled on systemd hosts).
+    prometheus_port: int = 9190
+    prometheus_retention: str = "7d"
+    # An existing Prometheus (e.g. http://prometheus.internal:9090): the local one is not started,
+    # and `devstack status` reports that one's targets instead.
+    prometheus_url: str | None = None
+    # The lag monitor's metrics (python -m topsongs_charts.monitor), on 127.0.0.1.
+    monitor_port: int = 9108
+    # Exporters (127.0.0.1): Debian's prometheus-postgres-exporter, the JMX exporter agent in Kafka.
+    postgres_exporter_port: int = 9187
+    kafka_metrics_port: int = 9404
+    # statsd_exporter (Go module proxy, cached like versitygw): StatsD in over UDP, metrics out.
+    statsd_exporter_version: str = "v0.31.0"
+    statsd_port: int = 9125
+    statsd_exporter_port: int = 9112
+    # The lake job's Spark UI, which also serves the driver's metrics (127.0.0.1).
+    spark_ui_port: int = 4040
     start_timeout_s: float = 120.0
 
     @property
     def logs_dir(self) -> Path:
         """Log files of every managed process."""
         return self.state_dir / "logs"
+
+    @property
+    def targets_dir(self) -> Path:
+        """Prometheus' file-based target lists: one file per running component that has metrics."""
+        return self.state_dir / "prometheus" / "targets"
 
     @property
     def run_dir(self) -> Path:

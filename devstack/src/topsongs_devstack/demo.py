@@ -8,8 +8,10 @@ import subprocess
 import sys
 import threading
 
+from topsongs_devstack.cli import print_statuses
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.ingest_keys import ingest_keys
+from topsongs_devstack.prometheus import Prometheus
 from topsongs_devstack.services import airflow
 from topsongs_devstack.stack import components
 
@@ -75,8 +77,7 @@ def _publish_backfill(settings: DevstackSettings) -> None:
 
 def _demo(settings: DevstackSettings) -> int | None:
     print("\nTop Songs is running:")
-    for status in (c.status() for c in components(settings)):
-        print(f"  {status.name:<10} {'healthy' if status.healthy else 'DOWN':<8} {status.endpoint}")
+    print_statuses([c.status() for c in components(settings)])
     # The ETL enriches plays from the catalog in the lake; upload it before any hour closes.
     if _simulator("catalog", "--upload") is None:
         return None
@@ -87,6 +88,10 @@ def _demo(settings: DevstackSettings) -> int | None:
     print(
         f"Airflow: http://127.0.0.1:{settings.airflow_port}/  ingest API: "
         f"http://127.0.0.1:{settings.ingest_port}/docs"
+    )
+    print(
+        f"Prometheus: {Prometheus(settings).url}/ (alerts: /alerts, docs/observability.md)  "
+        f"Spark UI: http://127.0.0.1:{settings.spark_ui_port}/"
     )
     ingest = f"http://127.0.0.1:{settings.ingest_port}"
     # ingest runs with API keys under devstack; the simulator sends the key made for it.

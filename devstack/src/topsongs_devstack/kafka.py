@@ -14,6 +14,7 @@ from ingest.kafka_setup import ensure_topics
 from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.settings import KafkaSettings
 
+from topsongs_devstack.apps import write_targets
 from topsongs_devstack.component import Status
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.process import (
@@ -26,6 +27,9 @@ from topsongs_devstack.process import (
 )
 
 POM = REPO_ROOT / "devstack" / "maven" / "kafka" / "pom.xml"
+# The Prometheus JMX exporter's Java agent and what it serves of the broker.
+JMX_EXPORTER_POM = REPO_ROOT / "devstack" / "maven" / "jmx-exporter" / "pom.xml"
+JMX_EXPORTER_RULES = REPO_ROOT / "devstack" / "maven" / "jmx-exporter" / "kafka.yml"
 
 # Kafka 4 logs through log4j2; Kafka 3 through log4j 1 (reload4j). Same levels in both.
 # No log4j2 shutdown hook: Kafka stops its own threads on SIGTERM, and a hook registered late in that
@@ -97,7 +101,8 @@ class Kafka:
     format (e.g. a SASL_SSL listener and ``--add-scram`` users), for brokers set up differently.
     ``name`` names its process and data folder; one node of a multi-node quorum formats with
     ``initial_controllers`` (``id@host:port:directory-id,...``) and the quorum's shared ``cluster_id``
-    instead of ``--standalone``.
+    instead of ``--standalone``. With ``metrics_port`` the JMX exporter agent serves the broker's
+    metrics on host:metrics_port and Prometheus scrapes them.
     """
 
     name = "kafka"
@@ -112,8 +117,10 @@ class Kafka:
         name: str = "kafka",
         initial_controllers: str | None = None,
         cluster_id: str | None = None,
+        metrics_port: int | None = None,
     ) -> None:
         self.name = name
+        self.metrics_port = metrics_port
         self.initial_controllers = initial_controllers
         self.cluster_id = cluster_id
         self.settings = settings
@@ -139,6 +146,19 @@ class Kafka:
         if not self.log4j2:
             properties["kafka.log4j1"] = "true"
         maven_copy(POM, self.jars, f"Apache Kafka {self.version}", properties)
+        if self.metrics_port is not None:
+            maven_copy(JMX_EXPORTER_POM, self._agent_dir, "Prometheus JMX exporter")
+
+    @property
+    def _agent_dir(self) -> Path:
+        return self.settings.cache_dir / "jars" / "jmx-exporter"
+
+    def _agent(self) -> list[str]:
+        """The JVM option loading the JMX exporter on host:metrics_port (none without a port)."""
+        if self.metrics_port is None:
+            return []
+        [jar] = self._agent_dir.glob("jmx_prometheus_javaagent-*.jar")
+        return [f"-javaagent:{jar}={self.host}:{self.metrics_port}:{JMX_EXPORTER_RULES}"]
 
     def _java(self, main: str, *args: str) -> list[str]:
         java = shutil.which("java")
@@ -253,11 +273,12 @@ class Kafka:
     def start(self) -> None:
         """Format storage once and start the node's process (harmless when running); no waiting."""
         if self.proc.pid() is None:
-            for port in (self.port, self.settings.kafka_controller_port):
+            metrics = () if self.metrics_port is None else (self.metrics_port,)
+            for port in (self.port, self.settings.kafka_controller_port, *metrics):
                 if port_open(self.host, port):
                     raise PlatformError(
                         f"port {port} on {self.host} is taken by another process; stop it or set "
-                        "KAFKA_BOOTSTRAP_SERVERS / DEVSTACK_KAFKA_CONTROLLER_PORT"
+                        "KAFKA_BOOTSTRAP_SERVERS / DEVSTACK_KAFKA_CONTROLLER_PORT / _METRICS_PORT"
                     )
             self._check_release()
             self.install()
@@ -266,7 +287,8 @@ class Kafka:
             if not formatted:
                 self._format(config)
             print(f"[devstack] starting Kafka {self.version} on {self.host}:{self.port}", flush=True)
-            self.proc.start(self._java("kafka.Kafka", str(config)))
+            java, *args = self._java("kafka.Kafka", str(config))
+            self.proc.start([java, *self._agent(), *args])
 
     def wait(self) -> None:
         """Wait until the node accepts connections on its client listener (raise if it died)."""
@@ -278,12 +300,15 @@ class Kafka:
         )
         if self._died():
             raise PlatformError(f"Kafka exited during start-up:\n{self.proc.tail()}")
+        if self.metrics_port is not None:
+            write_targets(self.settings, self.name, [f"{self.host}:{self.metrics_port}"])
 
     def _died(self) -> bool:
         return self.proc.pid() is None
 
     def down(self) -> None:
         """Stop the broker (a controlled shutdown keeps the logs clean)."""
+        (self.settings.targets_dir / f"{self.name}.json").unlink(missing_ok=True)
         if self.proc.stop(timeout=60):
             print("[devstack] stopped Kafka", flush=True)
 

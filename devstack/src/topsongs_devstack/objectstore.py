@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from urllib.parse import urlparse
 
 from botocore.exceptions import BotoCoreError, ClientError
 from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings
 
-from topsongs_devstack.component import Status
+from topsongs_devstack.component import Component, Status
 from topsongs_devstack.config import DevstackSettings
-from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run, wait_until
+from topsongs_devstack.gobuild import go_binary
+from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
 
 MODULE = "github.com/versity/versitygw/cmd/versitygw"
 
@@ -24,8 +23,13 @@ class ObjectStore:
 
     name = "s3"
 
-    def __init__(self, settings: DevstackSettings, s3: S3Settings) -> None:
+    def __init__(
+        self, settings: DevstackSettings, s3: S3Settings, *, statsd: Component | None = None
+    ) -> None:
         self.settings = settings
+        # The StatsD server for the gateway's request metrics (devstack's statsd_exporter), used when
+        # it runs: without a listener the gateway logs an error for every request.
+        self.statsd = statsd
         self.s3 = s3
         url = urlparse(s3.endpoint_url or "")
         self.host, self.port = url.hostname or "127.0.0.1", url.port or 80
@@ -35,23 +39,7 @@ class ObjectStore:
 
     def install(self) -> None:
         """Build versitygw from the Go module proxy into the cache (first run only)."""
-        if self.binary.exists():
-            return
-        if shutil.which("go") is None:
-            raise PlatformError("Go is needed to build versitygw: apt-get install golang")
-        gobin = self.binary.parent / "gobin"
-        gobin.mkdir(parents=True, exist_ok=True)
-        print(
-            f"[devstack] building versitygw {self.settings.versitygw_version} with go install "
-            "(first run only, ~2 min)…",
-            flush=True,
-        )
-        run(
-            ["go", "install", f"{MODULE}@{self.settings.versitygw_version}"],
-            "go install versitygw",
-            env={**os.environ, "GOBIN": str(gobin), "GOFLAGS": "-buildvcs=false"},
-        )
-        (gobin / "versitygw").rename(self.binary)
+        go_binary(MODULE, self.settings.versitygw_version, self.binary, "2")
 
     def up(self) -> None:
         """Start the gateway and create the lake bucket."""
@@ -63,8 +51,12 @@ class ObjectStore:
             self.install()
             self.root.mkdir(parents=True, exist_ok=True)
             print(f"[devstack] starting versitygw S3 on {self.s3.endpoint_url}", flush=True)
+            metrics = []
+            if self.statsd is not None and self.statsd.status().healthy:
+                statsd = f"127.0.0.1:{self.settings.statsd_port}"
+                metrics = ["--metrics-statsd-servers", statsd, "--metrics-service-name", "versitygw"]
             self.proc.start(
-                [str(self.binary), "--port", f"{self.host}:{self.port}", "posix", str(self.root)],
+                [str(self.binary), "--port", f"{self.host}:{self.port}", *metrics, "posix", str(self.root)],
                 env={
                     "ROOT_ACCESS_KEY": self.s3.access_key_id,
                     "ROOT_SECRET_KEY": self.s3.secret_access_key.get_secret_value(),

@@ -13,7 +13,8 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import Kafka
 from topsongs_devstack.objectstore import ObjectStore
 from topsongs_devstack.postgres import Postgres
-from topsongs_devstack.services import airflow, dashboard, migrations, spark, streams
+from topsongs_devstack.prometheus import Prometheus
+from topsongs_devstack.services import airflow, dashboard, exporters, migrations, monitor, spark, streams
 from topsongs_devstack.services.catalog import SongCatalog
 
 ENGINES = ("kafka", "postgres", "s3")
@@ -22,10 +23,12 @@ ENGINES = ("kafka", "postgres", "s3")
 def components(settings: DevstackSettings | None = None) -> list[Component]:
     """Engines first, then services, in start order."""
     settings = settings or DevstackSettings()
+    statsd = exporters.statsd(settings)
     return [
-        Kafka(settings, KafkaSettings()),
+        Kafka(settings, KafkaSettings(), metrics_port=settings.kafka_metrics_port),
         Postgres(settings, PostgresSettings()),
-        ObjectStore(settings, S3Settings()),
+        statsd,
+        ObjectStore(settings, S3Settings(), statsd=statsd),
         migrations.service(settings),
         SongCatalog(S3Settings()),
         ingest_service(settings),
@@ -33,6 +36,9 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
         spark.service(settings),
         dashboard.service(settings),
         airflow.service(settings),
+        monitor.service(settings),
+        exporters.postgres(settings, PostgresSettings()),
+        Prometheus(settings),
     ]
 
 

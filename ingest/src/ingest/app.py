@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import generate_latest
+from prometheus_client import multiprocess
 
 from ingest.api_keys import KeyRing
+from ingest.metrics import exposition
 from ingest.openapi import METRICS_CONTENT_TYPE, Readiness, publish_contract
 from ingest.publisher import PlayPublisher
 from ingest.rate_limit import ClientLimits
@@ -30,6 +32,9 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         async with PlayPublisher(settings) as publisher:
             limits = ClientLimits(settings.rate_limit_events_per_s, settings.rate_limit_burst)
             yield {"settings": settings, "publisher": publisher, "api_keys": api_keys, "limits": limits}
+        if settings.metrics_multiproc_dir is not None:
+            # Its live gauges leave the sum; its counters stay, as the total they are.
+            multiprocess.mark_process_dead(os.getpid(), str(settings.metrics_multiproc_dir))
 
     app = FastAPI(
         title="Top Songs ingest",
@@ -77,7 +82,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     )
     async def metrics() -> Response:
         """Prometheus exposition."""
-        return Response(generate_latest(), media_type=METRICS_CONTENT_TYPE)
+        return Response(exposition(settings.metrics_multiproc_dir), media_type=METRICS_CONTENT_TYPE)
 
     return app
 

@@ -30,6 +30,9 @@ class IngestSettings(BaseSettings):
     # one laptop sends (`bench ingest_throughput` reaches about 80,000 events/s over 2 workers).
     rate_limit_events_per_s: float = Field(default=100_000, gt=0)
     rate_limit_burst: int = Field(default=100_000, ge=1)
+    # prometheus_client's multiprocess folder (set by whoever starts several uvicorn workers): every
+    # worker writes its samples there and /metrics merges them, so none is lost or counted twice.
+    metrics_multiproc_dir: Path | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
 

@@ -54,6 +54,8 @@ def spark_conf(lake: LakeSettings, s3: S3Settings) -> dict[str, str]:
         "spark.redaction.regex": SECRET_OPTION_PATTERN,
         **s3a_conf(s3),
     }
+    if lake.ui_enabled:
+        conf.update(prometheus_conf(lake))
     if jars:
         # Shipped to every executor by the driver's file server: workers need no copy of their own.
         conf["spark.jars"] = ",".join(jars)
@@ -64,6 +66,20 @@ def spark_conf(lake: LakeSettings, s3: S3Settings) -> dict[str, str]:
     }
     conf.update({key: str(value) for key, value in resources.items() if value is not None})
     return conf
+
+
+def prometheus_conf(lake: LakeSettings) -> dict[str, str]:
+    """The UI's port, serving the driver's metrics (streaming rates and durations among them) at
+    /metrics/prometheus and the executors' at /metrics/executors/prometheus."""
+    servlet = "spark.metrics.conf.*.sink.prometheusServlet"
+    return {
+        "spark.ui.port": str(lake.ui_port),
+        "spark.ui.prometheus.enabled": "true",
+        # Metric names start with the app's name instead of its id, which changes at every start.
+        "spark.metrics.namespace": lake.app_name,
+        f"{servlet}.class": "org.apache.spark.metrics.sink.PrometheusServlet",
+        f"{servlet}.path": "/metrics/prometheus",
+    }
 
 
 def build_session(lake: LakeSettings, s3: S3Settings) -> SparkSession:

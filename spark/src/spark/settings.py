@@ -43,3 +43,5 @@ class LakeSettings(LakeLayout):
     output_tasks: int = Field(default=2, ge=1, description="Write tasks per trigger.")
     fail_on_data_loss: bool = True
     ui_enabled: bool = True
+    # The UI's port, where Prometheus also scrapes the driver's metrics (/metrics/prometheus).
+    ui_port: int = 4040

@@ -38,12 +38,15 @@ class Reconciler:
             "Plays live and batch differ by beyond the live side's late drops, over the trailing window",
             ["region"],
             registry=self.registry,
+            # Every worker computes the same figure: several workers show the newest, not one per pid.
+            multiprocess_mode="mostrecent",
         )
         self.unexplained_hours = Gauge(
             "topsongs_reconciliation_unexplained_hours",
             "Hours of the trailing window whose live and batch charts disagree without explanation",
             ["region"],
             registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.task: asyncio.Task[None] | None = None
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest, multiprocess
 
 from dashboard_api.choices import Region
 from dashboard_api.deps import Reconciler
@@ -52,5 +52,9 @@ async def reconciliation(
     },
 )
 async def metrics(reconciler: Reconciler) -> Response:
-    """Prometheus metrics of this process (the reconciliation drift gauges)."""
-    return Response(generate_latest(reconciler.registry), media_type=CONTENT_TYPE_PLAIN_0_0_4)
+    """Prometheus metrics (the reconciliation drift gauges), every worker's merged under several."""
+    registry = reconciler.registry
+    if reconciler.settings.metrics_multiproc_dir is not None:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(reconciler.settings.metrics_multiproc_dir))
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_PLAIN_0_0_4)

@@ -89,6 +89,8 @@ class ClusterSettings(BaseSettings):
     postgres_port: int = 5432
     s3_host: str = "127.0.1.41"
     s3_port: int = 7070
+    # Prometheus (port: DEVSTACK_PROMETHEUS_PORT, as on the single-node profile).
+    prometheus_host: str = "127.0.1.50"
 
     @property
     def logs_dir(self) -> Path:

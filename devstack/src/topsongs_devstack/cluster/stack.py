@@ -15,14 +15,15 @@ from topsongs_devstack.services.catalog import SongCatalog
 from topsongs_devstack.services.migrations import Migrations
 from topsongs_devstack.stack import pick
 
-# Start order: Kafka, PostgreSQL and S3, Spark, the services and their balancer, Airflow. Each module
-# exposes one factory.
+# Start order: Kafka, PostgreSQL and S3, Spark, the services and their balancer, Airflow, Prometheus.
+# Each module exposes one factory.
 PARTS = (
     ("kafka", "nodes"),
     ("stack", "engines"),
     ("spark", "components"),
     ("apps", "components"),
     ("airflow", "components"),
+    ("observability", "components"),
 )
 
 
@@ -64,11 +65,12 @@ def components(settings: ClusterSettings | None = None) -> list[Component]:
 
 
 def waves(settings: ClusterSettings) -> list[list[list[Component]]]:
-    """The parts in two waves of independent chains: Kafka beside PostgreSQL and S3, then Spark, the
-    services and Airflow side by side (each needs only the first wave). Same order within a part."""
+    """The parts in three waves of independent chains: Kafka beside PostgreSQL and S3, then Spark, the
+    services and Airflow side by side (each needs only the first wave), then Prometheus, whose first
+    scrapes then find every service. Same order within a part."""
     by_part = parts(settings)
-    first, second = ("kafka", "stack"), ("spark", "apps", "airflow")
-    return [[by_part[p] for p in first if p in by_part], [by_part[p] for p in second if p in by_part]]
+    first, second, third = ("kafka", "stack"), ("spark", "apps", "airflow"), ("observability",)
+    return [[by_part[p] for p in wave if p in by_part] for wave in (first, second, third)]
 
 
 def select(names: list[str] | None, settings: ClusterSettings | None = None) -> list[Component]:

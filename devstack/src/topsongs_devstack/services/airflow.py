@@ -38,8 +38,11 @@ class Airflow:
         executor: str = "LocalExecutor",
         host: str = "127.0.0.1",
         extra_roles: Mapping[str, Sequence[str]] | None = None,
+        statsd: tuple[str, int] | None = None,
     ) -> None:
         self.settings = settings
+        # (host, port) of a StatsD server for Airflow's metrics (devstack's statsd_exporter).
+        self.statsd = statsd
         self.pg = pg
         self.database = database
         self.executor = executor
@@ -100,7 +103,22 @@ class Airflow:
             "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt_secret"),
             "AIRFLOW__API__SECRET_KEY": self._secret("api_secret_key"),
             "AIRFLOW__API__BASE_URL": self.url,
+            **self._metrics_env(),
             **self.extra_env,
+        }
+
+    def _metrics_env(self) -> dict[str, str]:
+        """StatsD with InfluxDB-style tags, which statsd_exporter turns into labels: the new metric
+        names only (the legacy ones hold dag and task ids in the name)."""
+        if self.statsd is None:
+            return {}
+        host, port = self.statsd
+        return {
+            "AIRFLOW__METRICS__STATSD_ON": "True",
+            "AIRFLOW__METRICS__STATSD_HOST": host,
+            "AIRFLOW__METRICS__STATSD_PORT": str(port),
+            "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
+            "AIRFLOW__METRICS__LEGACY_NAMES_ON": "False",
         }
 
     def install(self) -> None:
@@ -174,5 +192,6 @@ class Airflow:
 
 
 def service(settings: DevstackSettings) -> Airflow:
-    """The Airflow component, its metadata in the local PostgreSQL's `airflow` database."""
-    return Airflow(settings, PostgresSettings())
+    """The Airflow component, its metadata in the local PostgreSQL's `airflow` database, its metrics
+    sent to devstack's statsd_exporter."""
+    return Airflow(settings, PostgresSettings(), statsd=("127.0.0.1", settings.statsd_port))

@@ -35,8 +35,21 @@ class SparkJobService(AppService):
 
 
 def service(settings: DevstackSettings) -> AppService:
-    """`python -m spark.job` with the cached jars; LAKE_* variables tune it further."""
+    """`python -m spark.job` with the cached jars; LAKE_* variables tune it further. Its UI, with
+    the driver's Prometheus metrics, is on 127.0.0.1:DEVSTACK_SPARK_UI_PORT."""
     jars = settings.cache_dir / "jars" / "spark"
     argv = ["env", f"LAKE_JARS_DIR={jars}", *LAKE.argv([sys.executable])]
     plays = dataset_uri(S3Settings().bucket, LakeLayout().plays_path)
-    return SparkJobService("spark", argv, None, None, settings, endpoint=plays)
+    port = settings.spark_ui_port
+    return SparkJobService(
+        "spark",
+        argv,
+        None,
+        port,
+        settings,
+        endpoint=plays,
+        # Spark binds its UI to SPARK_LOCAL_IP (all interfaces without it); the job runs in local mode here.
+        env={"LAKE_UI_PORT": str(port), "SPARK_LOCAL_IP": "127.0.0.1"},
+        scrape=f"127.0.0.1:{port}",
+        scrape_path="/metrics/prometheus/",  # the servlet answers a redirect without the slash
+    )

@@ -38,4 +38,5 @@ def service(
         endpoint=endpoint,
         env=env,
         host=metrics[0] if metrics else "127.0.0.1",
+        scrape=f"{metrics[0]}:{metrics[1]}" if metrics else None,
     )

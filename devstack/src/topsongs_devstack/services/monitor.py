@@ -1,0 +1,22 @@
+"""The lag monitor: consumer lag of the live worker and the lake job, as Prometheus metrics."""
+
+from __future__ import annotations
+
+import sys
+
+from topsongs_devstack.apps import AppService
+from topsongs_devstack.config import DevstackSettings
+
+
+def service(settings: DevstackSettings) -> AppService:
+    """`python -m topsongs_charts.monitor` on 127.0.0.1:DEVSTACK_MONITOR_PORT, healthy when it answers."""
+    address = f"127.0.0.1:{settings.monitor_port}"
+    return AppService(
+        "monitor",
+        [sys.executable, "-m", "topsongs_charts.monitor"],
+        f"http://{address}/metrics",
+        settings.monitor_port,
+        settings,
+        env={"CHARTS_MONITOR_HOST": "127.0.0.1", "CHARTS_MONITOR_PORT": str(settings.monitor_port)},
+        scrape=address,
+    )

@@ -1,0 +1,164 @@
+"""A private devstack with Prometheus: every target is scraped and up, and the live worker's lag in
+seconds grows while it is stopped and falls back to 0 once it runs again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+from topsongs_core.settings import KafkaSettings
+from topsongs_devstack.config import REPO_ROOT, DevstackSettings
+from topsongs_devstack.ingest_keys import ingest_keys
+from topsongs_devstack.process import free_port
+
+from tests.ingest.support import play
+
+T = TypeVar("T")
+COMPONENTS = ("ingest", "streams", "monitor", "postgres-exporter", "prometheus")
+
+
+@pytest.fixture
+def stack(kafka_settings: KafkaSettings) -> Iterator[dict[str, str]]:
+    """Environment of a devstack on free ports, its own state folder and the test's own topics."""
+    state = REPO_ROOT / ".state" / "tests" / uuid.uuid4().hex[:8]
+    env = {
+        **os.environ,
+        "DEVSTACK_STATE_DIR": str(state),
+        "DEVSTACK_INGEST_PORT": str(free_port()),
+        # Two uvicorn workers behind one port: their counters must add up, none lost or doubled.
+        "DEVSTACK_INGEST_WORKERS": "2",
+        "DEVSTACK_POSTGRES_EXPORTER_PORT": str(free_port()),
+        "DEVSTACK_STREAMS_METRICS_PORT": str(free_port()),
+        "DEVSTACK_MONITOR_PORT": str(free_port()),
+        "DEVSTACK_PROMETHEUS_PORT": str(free_port()),
+        "KAFKA_PLAYS_TOPIC": kafka_settings.plays_topic,
+        "KAFKA_DEAD_LETTER_TOPIC": kafka_settings.dead_letter_topic,
+        "KAFKA_LIVE_TOPIC": kafka_settings.live_topic,
+        "KAFKA_LIVE_HOURS_TOPIC": kafka_settings.live_hours_topic,
+        "STREAMS_APP_ID": f"lag-test-{state.name}",
+        "CHARTS_MONITOR_INTERVAL_S": "1",
+        # No lake job runs here: a checkpoint nobody writes.
+        "LAKE_CHECKPOINT_LOCATION": f"_checkpoints/test-{state.name}",
+    }
+    yield env
+    devstack(env, "down", *COMPONENTS)
+    shutil.rmtree(state, ignore_errors=True)
+
+
+def devstack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI as `make up|status|down` runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "topsongs_devstack.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def poll(read: Callable[[], T], done: Callable[[T], bool], what: str, timeout: float = 120) -> T:
+    """``read()`` until ``done`` holds for its value; fails naming ``what`` and the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: still {value!r} after {timeout:.0f} s")
+        time.sleep(1)
+
+
+def live_lag(env: dict[str, str]) -> float | None:
+    """The live worker's lag in seconds on the plays topic, as Prometheus last scraped it."""
+    labels = f'consumer="{env["STREAMS_APP_ID"]}", topic="{env["KAFKA_PLAYS_TOPIC"]}"'
+    return value(env, f"topsongs_consumer_lag_seconds{{{labels}}}")
+
+
+def value(env: dict[str, str], query: str) -> float | None:
+    """The one value of an instant PromQL query (None when it has no series)."""
+    answer = httpx.get(f"{prometheus(env)}/api/v1/query", params={"query": query}, timeout=5).json()
+    result = answer["data"]["result"]
+    return float(result[0]["value"][1]) if result else None
+
+
+def prometheus(env: dict[str, str]) -> str:
+    """The private Prometheus' base URL."""
+    return f"http://127.0.0.1:{env['DEVSTACK_PROMETHEUS_PORT']}"
+
+
+def client_key(env: dict[str, str]) -> str:
+    """The key devstack made for the simulator in this stack's state folder."""
+    return ingest_keys(DevstackSettings(state_dir=Path(env["DEVSTACK_STATE_DIR"]))).client_key()
+
+
+def send_plays(env: dict[str, str], n: int) -> None:
+    """``n`` plays through ingest."""
+    answer = httpx.post(
+        f"http://127.0.0.1:{env['DEVSTACK_INGEST_PORT']}/plays",
+        json={"events": [play() for _ in range(n)]},
+        headers={"X-API-Key": client_key(env)},
+        timeout=10,
+    )
+    assert answer.status_code == 202, answer.text
+
+
+def test_targets_up_and_live_lag_follows_the_worker(stack: dict[str, str]) -> None:
+    up = devstack(stack, "up", *COMPONENTS)
+    assert up.returncode == 0, up.stdout + up.stderr
+
+    def targets() -> dict[str, str]:
+        active = httpx.get(f"{prometheus(stack)}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
+        return {t["labels"]["job"]: t["health"] for t in active}
+
+    every_up = {job: "up" for job in ("prometheus", "ingest", "streams", "monitor", "postgres-exporter")}
+    poll(targets, lambda t: t == every_up, "scrape targets")
+    status = devstack(stack, "status", *COMPONENTS)
+    assert status.returncode == 0, status.stdout
+    assert f"{prometheus(stack)} 5/5 targets up" in status.stdout
+
+    send_plays(stack, 20)
+    poll(lambda: live_lag(stack), lambda lag: lag == 0, "the running worker's lag")
+
+    assert devstack(stack, "down", "streams").returncode == 0
+    send_plays(stack, 20)
+    first = poll(
+        lambda: live_lag(stack), lambda lag: lag is not None and lag > 0, "lag of the stopped worker"
+    )
+    poll(lambda: live_lag(stack), lambda lag: lag is not None and lag > first + 2, "a growing lag")
+
+    assert devstack(stack, "up", "streams").returncode == 0
+    poll(lambda: live_lag(stack), lambda lag: lag == 0, "the restarted worker's lag")
+    poll(
+        lambda: value(stack, "sum(ingest_events_accepted_total)"),
+        lambda n: n == 40,
+        "plays accepted by ingest",
+    )
+
+    # A devstack pointed at that server (as at an existing one) starts none of its own.
+    elsewhere = {
+        **stack,
+        "DEVSTACK_PROMETHEUS_URL": prometheus(stack),
+        "DEVSTACK_PROMETHEUS_PORT": str(free_port()),
+    }
+    assert devstack(elsewhere, "up", "prometheus").returncode == 0
+    remote = devstack(elsewhere, "status", "prometheus")
+    assert f"healthy  {prometheus(stack)} 5/5 targets up" in remote.stdout, remote.stdout
+    assert not httpx_answers(f"http://127.0.0.1:{elsewhere['DEVSTACK_PROMETHEUS_PORT']}/-/ready")
+
+
+def httpx_answers(url: str) -> bool:
+    """Whether anything answers HTTP at ``url``."""
+    try:
+        httpx.get(url, timeout=2)
+    except httpx.HTTPError:
+        return False
+    return True
