@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from topsongs_charts import synthetic
 from topsongs_charts.lake import Lake
-from topsongs_charts.restate import complete_day, days_to_reload, restate_hour, stale_hours
+from topsongs_charts.restate import complete_day, reload_days, restate_hour, stale_hours
 from topsongs_charts.settings import ChartsSettings
 from topsongs_core.lake_layout import partition
 
@@ -99,8 +99,7 @@ def _restate_all(settings: ChartsSettings, now: datetime) -> list[datetime]:
         assert hours == sorted(hours) and len(hours) <= settings.restate_batch_hours
         for hour in hours:
             restate_hour(settings, hour)
-        for day in days_to_reload(settings, hours, now):
-            complete_day(settings, day)
+        reload_days(settings, hours, now)
         done += hours
     raise AssertionError("restatement did not converge")
 

@@ -51,7 +51,25 @@ def run_daily_charts(settings: ChartsSettings, day: date, lake: Lake | None = No
     missing = missing_hourly_loads(settings, day)
     if missing:
         raise NotReady(f"{len(missing)} hourly loads of {day} are missing, first {missing[0]}")
-    hours = day_hours(day)
+    return _load_day(settings, day, day_hours(day), lake)
+
+
+def update_day(settings: ChartsSettings, day: date, lake: Lake | None = None) -> dict | None:
+    """Reload the day's chart after an hour of it was loaded: the day so far (not complete) from its
+    loaded hours, or the complete day again once its own run made it complete. None: no hour yet."""
+    lake = lake or Lake.from_s3(settings.s3)
+    if loads.daily_complete(settings.postgres, day):
+        return run_daily_charts(settings, day, lake)
+    hours = [h for h in day_hours(day) if h not in set(missing_hourly_loads(settings, day))]
+    if not hours:
+        return None
+    return _load_day(settings, day, hours, lake, complete=len(hours) == 24)
+
+
+def _load_day(
+    settings: ChartsSettings, day: date, hours: list[datetime], lake: Lake, *, complete: bool = True
+) -> dict:
+    """Roll up the enriched ``hours`` of ``day``, check them against their hourly loads, load them."""
     manifests = [_manifest(lake, settings, h) for h in hours]
     keys = [
         enriched_key(settings, region, h)
@@ -72,5 +90,5 @@ def run_daily_charts(settings: ChartsSettings, day: date, lake: Lake | None = No
         enriched=enriched_rows,
     )
     quality.require_ranks(top, f"day {day}")
-    loads.load_daily(settings.postgres, hours[0], per_song, top)
-    return {"date": day.isoformat(), "plays": totals, "chart_rows": top.num_rows}
+    loads.load_daily(settings.postgres, day_hours(day)[0], per_song, top, complete=complete)
+    return {"date": day.isoformat(), "plays": totals, "chart_rows": top.num_rows, "complete": complete}

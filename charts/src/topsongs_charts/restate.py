@@ -3,8 +3,9 @@
 Plays may arrive up to the contract's ``max_event_age`` late. Spark appends them to their hour's
 raw partition; the hour's manifest records how many files its ETL read, so an hour with more
 committed files than that is stale. Restating re-runs ETL → hourly load for exactly those hours,
-then the daily load of their (closed) days. Every step replaces its interval whole, so re-runs and
-overlaps with the scheduled runs are harmless.
+then the daily load of their days (complete once settled, the day so far before). Every step
+replaces its interval whole, and steps over one hour or day hold its lock (``locks``), so re-runs
+and overlaps with the scheduled runs are harmless.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from topsongs_charts.charts import missing_hourly_loads, run_daily_charts, run_hourly_charts
+from topsongs_charts.charts import missing_hourly_loads, run_daily_charts, run_hourly_charts, update_day
 from topsongs_charts.etl import marker_key, run_hourly_etl
 from topsongs_charts.intervals import day_hours
 from topsongs_charts.lake import Lake
@@ -73,3 +74,14 @@ def complete_day(settings: ChartsSettings, day: date, lake: Lake | None = None) 
         if hour in unloaded or not lake.exists(marker_key(settings, hour)):
             restate_hour(settings, hour, lake)
     return run_daily_charts(settings, day, lake)
+
+
+def reload_days(settings: ChartsSettings, hours: Iterable[datetime], now: datetime) -> list[dict | None]:
+    """The daily load of every day of ``hours``: complete for settled days, the day so far for others."""
+    hours = list(hours)
+    lake = Lake.from_s3(settings.s3)
+    settled = days_to_reload(settings, hours, now)
+    return [
+        complete_day(settings, day, lake) if day in settled else update_day(settings, day, lake)
+        for day in sorted({h.date() for h in hours})
+    ]
