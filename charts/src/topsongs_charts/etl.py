@@ -13,6 +13,7 @@ from topsongs_charts import quality
 from topsongs_charts.enrich import CATALOG_COLUMNS, CATALOG_SCHEMA, Enriched, enrich_hour
 from topsongs_charts.intervals import as_hour
 from topsongs_charts.lake import Lake
+from topsongs_charts.locks import hour_lock
 from topsongs_charts.raw import read_hour
 from topsongs_charts.settings import ChartsSettings
 
@@ -45,10 +46,11 @@ def run_hourly_etl(settings: ChartsSettings, hour: datetime, lake: Lake | None =
     """Enrich one hour for every region and replace its partitions; returns the manifest."""
     hour = as_hour(hour)
     lake = lake or Lake.from_s3(settings.s3)
-    raw = read_hour(lake, settings.lake.plays_path, hour, honour_spark_log=settings.honour_spark_log)
-    catalog = read_catalog(lake, settings) if raw.table.num_rows else _EMPTY_CATALOG
-    result = enrich_hour(raw.table, catalog, hour, settings.contract.regions)
-    return publish_hour(lake, settings, hour, result, raw_files=raw.files)
+    with hour_lock(settings, hour):
+        raw = read_hour(lake, settings.lake.plays_path, hour, honour_spark_log=settings.honour_spark_log)
+        catalog = read_catalog(lake, settings) if raw.table.num_rows else _EMPTY_CATALOG
+        result = enrich_hour(raw.table, catalog, hour, settings.contract.regions)
+        return publish_hour(lake, settings, hour, result, raw_files=raw.files)
 
 
 def publish_hour(

@@ -102,6 +102,19 @@ def loaded_hours(settings: PostgresSettings, start: datetime, end: datetime) -> 
     return {r[0] for r in rows}
 
 
+def hourly_plays(
+    settings: PostgresSettings, start: datetime, end: datetime
+) -> dict[datetime, dict[str, int]]:
+    """Per hour in [start, end) with a recorded hourly load, its plays per region (regions with plays)."""
+    with psycopg.connect(settings.dsn()) as conn:
+        rows = conn.execute(
+            "SELECT interval_start, by_region FROM chart_loads WHERE kind = 'hourly'"
+            " AND interval_start >= %s AND interval_start < %s",
+            (start, end),
+        ).fetchall()
+    return {hour: {r: s["plays"] for r, s in status.items() if s["plays"]} for hour, status in rows}
+
+
 def daily_complete(settings: PostgresSettings, day: date) -> bool:
     """Whether the day's own run has loaded its complete chart."""
     with psycopg.connect(settings.dsn()) as conn:
