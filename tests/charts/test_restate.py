@@ -83,3 +83,30 @@ def test_late_plays_and_duplicates_are_restated_into_hour_and_day(
     complete_day(settings, day)
     assert tables(settings, day) == before
     assert _status(settings, "hourly", two_days) == hour_status
+
+
+def test_a_late_file_of_an_hour_past_the_horizon_is_still_restated(
+    charts_settings: ChartsSettings, lake: Lake, test_day: date
+) -> None:
+    """A play accepted at the edge of `TOPSONGS_MAX_EVENT_AGE` whose file reaches the lake after its
+    hour left the restatement's window (the lake paused 65 minutes) still reaches its charts."""
+    settings = charts_settings
+    lake.write_parquet(settings.catalog_key, synthetic.catalog(30))
+    edge = at(test_day, 5)
+    sent = [synthetic.plays(at(test_day, h), REGIONS, 9, 30, seed=h) for h in range(5, 9)]
+    for number, table in enumerate(sent):
+        write_files(lake, settings, table, f"part-first-{number}")
+    now = edge + settings.contract.max_event_age + timedelta(minutes=30)
+    restate_all(settings, now)
+    assert tables(settings, test_day)["daily"] == oracle(sent, test_day)["daily"]
+
+    # Late files for the edge hour, and for the hour before it, which had none so far.
+    late = [synthetic.plays(edge - HOUR * n, REGIONS, 4, 30, seed=99 + n) for n in (0, 1)]
+    for number, table in enumerate(late):
+        write_files(lake, settings, table, f"part-late-{number}")
+    now += timedelta(minutes=65)
+    assert edge < now - settings.contract.max_event_age - HOUR  # outside the window of recent hours
+    assert stale_hours(settings, now) == [edge - HOUR, edge]
+    restate_all(settings, now)
+    loaded, expected = tables(settings, test_day), oracle([*sent, *late], test_day)
+    assert (loaded["plays"], loaded["daily"]) == (expected["plays"], expected["daily"])

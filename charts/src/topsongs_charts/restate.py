@@ -29,17 +29,31 @@ def _settled(settings: ChartsSettings, end: datetime, now: datetime) -> bool:
     return end + settings.deadline_grace + settings.lake_wait_limit <= now
 
 
+def _scan_key(settings: ChartsSettings) -> str:
+    # Raw files per hour at the previous scan: which hours outside the window gained files since.
+    return f"{settings.enriched_prefix}/_restatement/files_per_hour.json"
+
+
 def stale_hours(settings: ChartsSettings, now: datetime, lake: Lake | None = None) -> list[datetime]:
-    """Closed hours inside the ingest horizon whose lake files outnumber what their ETL read, oldest
-    first, at most ``restate_batch_hours``. Hours never processed count once their run has settled."""
+    """Closed hours whose lake files outnumber what their ETL read, oldest first, at most
+    ``restate_batch_hours``. Hours never processed count once their run has settled.
+
+    Candidates are the hours inside the ingest horizon (``max_event_age`` + 1 h) and, whatever their
+    age, every hour whose file count changed since the previous scan: a play accepted at the horizon
+    whose file reaches the lake after its hour left the window is charted all the same. The counts
+    are remembered for the next scan, except those of stale hours, so they stay candidates until
+    restated."""
     lake = lake or Lake.from_s3(settings.s3)
     files = files_per_hour(
         lake_files(lake, settings.lake.plays_path, honour_spark_log=settings.honour_spark_log)
     )
+    scanned = lake.read_json(_scan_key(settings))
+    previous = {datetime.fromisoformat(h): n for h, n in (scanned or {}).items()}
     oldest = now - settings.contract.max_event_age - HOUR
     stale: list[datetime] = []
     for hour, count in sorted(files.items()):
-        if hour < oldest or hour + HOUR > now:
+        changed = scanned is not None and previous.get(hour, 0) != count
+        if not (hour >= oldest or changed) or hour + HOUR > now:
             continue
         manifest = lake.read_json(marker_key(settings, hour))
         if manifest is None:
@@ -47,9 +61,9 @@ def stale_hours(settings: ChartsSettings, now: datetime, lake: Lake | None = Non
                 stale.append(hour)
         elif manifest.get("raw_files", -1) < count:
             stale.append(hour)
-        if len(stale) == settings.restate_batch_hours:
-            break
-    return stale
+    remembered = {h: previous.get(h, 0) if h in stale else n for h, n in files.items()}
+    lake.write_json(_scan_key(settings), {h.isoformat(): n for h, n in sorted(remembered.items())})
+    return stale[: settings.restate_batch_hours]
 
 
 def restate_hour(settings: ChartsSettings, hour: datetime, lake: Lake | None = None) -> dict:
