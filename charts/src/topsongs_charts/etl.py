@@ -48,6 +48,7 @@ def run_hourly_etl(settings: ChartsSettings, hour: datetime, lake: Lake | None =
     lake = lake or Lake.from_s3(settings.s3)
     with hour_lock(settings, hour):
         raw = read_hour(lake, settings.lake.plays_path, hour, honour_spark_log=settings.honour_spark_log)
+        quality.require_known_regions(raw.table, settings.contract.regions, f"ETL {hour:%Y-%m-%dT%H}")
         catalog = read_catalog(lake, settings) if raw.table.num_rows else _EMPTY_CATALOG
         result = enrich_hour(raw.table, catalog, hour, settings.contract.regions)
         return publish_hour(lake, settings, hour, result, raw_files=raw.files)
