@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from topsongs_core.lake_layout import partition
 
-from topsongs_charts import quality
+from topsongs_charts import claims, quality
 from topsongs_charts.enrich import CATALOG_COLUMNS, CATALOG_SCHEMA, Enriched, enrich_hour
 from topsongs_charts.intervals import as_hour
 from topsongs_charts.lake import Lake
@@ -47,19 +47,38 @@ def run_hourly_etl(settings: ChartsSettings, hour: datetime, lake: Lake | None =
     hour = as_hour(hour)
     lake = lake or Lake.from_s3(settings.s3)
     with hour_lock(settings, hour):
-        raw = read_hour(lake, settings.lake.plays_path, hour, honour_spark_log=settings.honour_spark_log)
+        claims.claim_new_files(settings, lake)
+        raw = read_hour(
+            lake,
+            settings.lake.plays_path,
+            hour,
+            honour_spark_log=settings.honour_spark_log,
+            only=claims.claimed_files(settings, hour),
+        )
         quality.require_known_regions(raw.table, settings.contract.regions, f"ETL {hour:%Y-%m-%dT%H}")
-        catalog = read_catalog(lake, settings) if raw.table.num_rows else _EMPTY_CATALOG
-        result = enrich_hour(raw.table, catalog, hour, settings.contract.regions)
-        return publish_hour(lake, settings, hour, result, raw_files=raw.files)
+        ids = raw.table["event_id"]
+        elsewhere = claims.claimed_elsewhere(settings, hour, ids.drop_null().unique().to_pylist())
+        plays = raw.table.filter(pc.invert(pc.is_in(ids, pa.array(sorted(elsewhere), pa.string()))))
+        catalog = read_catalog(lake, settings) if plays.num_rows else _EMPTY_CATALOG
+        result = enrich_hour(plays, catalog, hour, settings.contract.regions)
+        return publish_hour(
+            lake, settings, hour, result, raw_files=raw.files, claimed_elsewhere=len(ids) - plays.num_rows
+        )
 
 
 def publish_hour(
-    lake: Lake, settings: ChartsSettings, hour: datetime, result: Enriched, *, raw_files: int
+    lake: Lake,
+    settings: ChartsSettings,
+    hour: datetime,
+    result: Enriched,
+    *,
+    raw_files: int,
+    claimed_elsewhere: int = 0,
 ) -> dict:
     """Check the enriched hour, replace its partitions, drop stale ones, then write the manifest.
 
-    ``raw_files`` (how many lake files were read) lets the restatement find hours that gained files.
+    ``raw_files`` (how many lake files were read) lets the restatement find hours that gained files;
+    ``claimed_elsewhere`` rows were dropped before ``result`` as later copies of another hour's plays.
     """
     quality.require_no_nulls(result.table, ["event_id", "song_id", "region", "played_at"], "enriched")
     quality.require_unique(result.table, "event_id", "enriched")
@@ -84,7 +103,8 @@ def publish_hour(
     manifest = {
         "hour": hour.isoformat(),
         "regions": written,
-        "rows_in": result.rows_in,
+        "rows_in": result.rows_in + claimed_elsewhere,
+        "claimed_elsewhere": claimed_elsewhere,
         "invalid": result.invalid,
         "duplicates": result.duplicates,
         "rows_out": result.rows_out,

@@ -138,7 +138,8 @@ def hourly_totals(settings: PostgresSettings, day: date) -> dict[str, int]:
 
 
 def delete_day(settings: PostgresSettings, day: date) -> None:
-    """Remove every chart row and load record of one UTC day (for purges and test clean-up)."""
+    """Remove every chart row, load record and event_id claim of one UTC day (for purges and test
+    clean-up; files of the day still in the lake are claimed again by the next ETL)."""
     with psycopg.connect(settings.dsn()) as conn, conn.transaction():
         conn.execute("SET LOCAL TIME ZONE 'UTC'")
         window = ">= %s::date AND {0} < %s::date + 1"
@@ -146,6 +147,8 @@ def delete_day(settings: PostgresSettings, day: date) -> None:
             ("plays_hourly", "hour"),
             ("top_songs_hourly", '"timestamp"'),
             ("chart_loads", "interval_start"),
+            ("play_claims", "hour"),
+            ("claimed_files", "hour"),
         ):
             conn.execute(f"DELETE FROM {table} WHERE {column} {window.format(column)}", (day, day))
         conn.execute("DELETE FROM top_songs_daily WHERE date = %s", (day,))

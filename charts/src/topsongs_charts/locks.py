@@ -8,6 +8,7 @@ newest files, and files committed after its read leave the hour stale for the re
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from topsongs_charts.settings import ChartsSettings
 # Lock classes of pg_advisory_lock(int4, int4); the second key is the interval's number.
 _HOUR_LOCK = 0x70534831  # "pSH1"
 _DAY_LOCK = 0x70534431  # "pSD1"
+_CLAIMS_LOCK = 0x70534331  # "pSC1"
 
 
 class LockTimeout(RuntimeError):
@@ -55,3 +57,9 @@ def day_lock(settings: ChartsSettings, day: date) -> AbstractContextManager[None
     cycle), for a block that reads the day's hours and writes its daily chart."""
     hours = [_hour_key(h) for h in day_hours(day)]
     return _locks(settings, [(_DAY_LOCK, day.toordinal(), f"day {day}"), *hours])
+
+
+def claims_lock(settings: ChartsSettings) -> AbstractContextManager[None]:
+    """Hold the lock of the dataset's event_id claims (taken inside an hour's lock, never around one)."""
+    number = zlib.crc32(settings.lake.plays_path.encode()) & 0x7FFFFFFF
+    return _locks(settings, [(_CLAIMS_LOCK, number, f"claims of {settings.lake.plays_path}")])

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
 from topsongs_core.lake_layout import PLAY_COLUMNS, SPARK_LOG, ColumnType, partition
 
 from topsongs_charts.lake import Lake
@@ -27,6 +28,12 @@ RAW_SCHEMA = pa.schema([(c.name, _ARROW[c.type]) for c in PLAY_COLUMNS])
 
 def spark_committed_files(lake: Lake, prefix: str) -> set[str] | None:
     """Keys the Spark sink's `_spark_metadata` log commits, or None when there is no log."""
+    ordered = _spark_commit_order(lake, prefix)
+    return None if ordered is None else set(ordered)
+
+
+def _spark_commit_order(lake: Lake, prefix: str) -> list[str] | None:
+    """The committed keys in the order the log added them, or None when there is no log."""
     log = f"{prefix}/{SPARK_LOG}"
     batches = [k.rsplit("/", 1)[-1] for k in lake.list_files(log)]
     numbered = sorted((int(name.split(".")[0]), name) for name in batches if name.split(".")[0].isdigit())
@@ -34,7 +41,7 @@ def spark_committed_files(lake: Lake, prefix: str) -> set[str] | None:
         return None
     compacts = [n for n, name in numbered if name.endswith(".compact")]
     start = compacts[-1] if compacts else 0
-    files: set[str] = set()
+    files: dict[str, None] = {}  # insertion-ordered
     for number, name in numbered:
         if number < start:
             continue
@@ -44,10 +51,22 @@ def spark_committed_files(lake: Lake, prefix: str) -> set[str] | None:
             entry = json.loads(line)
             key = _key_from_uri(unquote(entry["path"]), prefix)
             if entry.get("action", "add") == "add":
-                files.add(key)
+                files.setdefault(key, None)
             else:
-                files.discard(key)
-    return files
+                files.pop(key, None)
+    return list(files)
+
+
+def files_in_arrival_order(lake: Lake, prefix: str, *, honour_spark_log: bool) -> list[str]:
+    """Every raw Parquet key, oldest arrival first: the Spark log's commit order when it exists,
+    else by modification time (then key)."""
+    ordered = _spark_commit_order(lake, prefix) if honour_spark_log else None
+    if ordered is None:
+        selector = pafs.FileSelector(lake.path(prefix), allow_not_found=True, recursive=True)
+        root = lake.path("")
+        infos = [i for i in lake.fs.get_file_info(selector) if i.type == pafs.FileType.File]
+        ordered = [i.path[len(root) :] for i in sorted(infos, key=lambda i: (i.mtime_ns or 0, i.path))]
+    return [key for key in ordered if _is_data_file(key)]
 
 
 def _key_from_uri(uri: str, prefix: str) -> str:
@@ -71,14 +90,22 @@ def lake_files(lake: Lake, prefix: str, *, honour_spark_log: bool) -> set[str]:
     return {key for key in committed if _is_data_file(key)}
 
 
+def hour_of(key: str) -> datetime | None:
+    """The UTC hour of a raw key, from its partition path (None outside a partition)."""
+    match = _PARTITION.search(key)
+    if not match:
+        return None
+    return datetime.combine(date.fromisoformat(match.group(2)), time(), UTC) + timedelta(
+        hours=int(match.group(3))
+    )
+
+
 def files_per_hour(keys: set[str]) -> dict[datetime, int]:
     """How many raw files each UTC hour has (all regions), from the partition path of each key."""
     counts: dict[datetime, int] = {}
     for key in keys:
-        match = _PARTITION.search(key)
-        if match:
-            day, hour = date.fromisoformat(match.group(2)), int(match.group(3))
-            at = datetime.combine(day, time(), UTC) + timedelta(hours=hour)
+        at = hour_of(key)
+        if at is not None:
             counts[at] = counts.get(at, 0) + 1
     return counts
 
@@ -123,9 +150,14 @@ class RawHour:
     files: int
 
 
-def read_hour(lake: Lake, prefix: str, hour: datetime, *, honour_spark_log: bool) -> RawHour:
-    """Every raw row of one hour (all regions), committed files only when Spark's log exists."""
+def read_hour(
+    lake: Lake, prefix: str, hour: datetime, *, honour_spark_log: bool, only: set[str] | None = None
+) -> RawHour:
+    """Every raw row of one hour (all regions), committed files only when Spark's log exists, and of
+    those only the keys in ``only`` when given."""
     committed = spark_committed_files(lake, prefix) if honour_spark_log else None
+    if only is not None:
+        committed = only if committed is None else committed & only
     tables = [RAW_SCHEMA.empty_table()]
     files = 0
     for region, keys in hour_files(lake, prefix, hour).items():
