@@ -3,7 +3,8 @@
 
 Every five minutes: find the closed hours (inside ingest's `played_at` horizon, or of any age when
 their file count changed since the previous scan) whose raw lake partitions gained files after
-their last ETL (late plays, or hours no scheduled run covered), oldest first, at most `CHARTS_RESTATE_BATCH_HOURS` per run; re-run ETL → hourly load for each
+their last ETL (late plays, or hours no scheduled run covered), oldest first, at most
+`CHARTS_RESTATE_BATCH_HOURS` per run; re-run ETL → hourly load for each
 (one mapped task instance per hour, so the grid shows which hours are being restated), then the
 daily load of their days: complete once those days' own runs have settled, the day so far before.
 De-duplication by `event_id` makes re-reading the original and the late files count each play
