@@ -1,5 +1,6 @@
-"""One event_id, one play across hours: copies of played ids with `played_at` an hour earlier (the
-issue's 3,000 plays POSTed again) are dropped, whichever hour is processed first."""
+"""One event_id, one play: later copies of played ids are dropped, with `played_at` an hour earlier
+(the issue's 3,000 plays POSTed again) whichever hour is processed first, or within the hour with
+another song and an earlier `played_at`."""
 
 from __future__ import annotations
 
@@ -55,7 +56,22 @@ def test_copies_of_played_ids_in_another_hour_count_once(
     _commit(lake, settings, 3, _an_hour_earlier(second), "part-3")
     restate_all(settings, now)
 
-    loaded, expected = tables(settings, test_day), oracle([first, second], test_day)
+    # Copies within the hour, of another song and with an earlier played_at, arriving later.
+    third = synthetic.plays(hour, REGIONS, 5, 30, seed=3)
+    _commit(lake, settings, 4, third, "part-4")
+    restate_all(settings, now)
+    copies = third.set_column(
+        third.schema.get_field_index("song_id"), "song_id", pa.array(["s-00029"] * third.num_rows)
+    )
+    copies = copies.set_column(
+        copies.schema.get_field_index("played_at"),
+        "played_at",
+        pa.array([hour] * copies.num_rows, copies["played_at"].type),
+    )
+    _commit(lake, settings, 5, copies, "part-5")
+    restate_all(settings, now)
+
+    loaded, expected = tables(settings, test_day), oracle([first, second, third], test_day)
     assert (loaded["plays"], loaded["daily"]) == (expected["plays"], expected["daily"])
     manifest = lake.read_json(marker_key(settings, at(test_day, 15)))
     assert manifest is not None

@@ -20,17 +20,14 @@ from topsongs_charts.raw import files_in_arrival_order, hour_of
 from topsongs_charts.settings import ChartsSettings
 
 
-def claim_new_files(settings: ChartsSettings, lake: Lake) -> int:
-    """Claim the event_ids of every raw file not claimed yet, oldest arrival first; returns files."""
+def claim_new_files(settings: ChartsSettings, lake: Lake) -> dict[str, int]:
+    """Claim the event_ids of every raw file not claimed yet, oldest arrival first; returns every
+    raw key with its arrival rank."""
     dataset = settings.lake.plays_path
     with claims_lock(settings), psycopg.connect(settings.postgres.dsn()) as conn:
         done = {r[0] for r in conn.execute("SELECT key FROM claimed_files WHERE dataset = %s", (dataset,))}
-        keys = [
-            k
-            for k in files_in_arrival_order(lake, dataset, honour_spark_log=settings.honour_spark_log)
-            if k not in done
-        ]
-        for key in keys:
+        order = files_in_arrival_order(lake, dataset, honour_spark_log=settings.honour_spark_log)
+        for key in (k for k in order if k not in done):
             hour = hour_of(key)
             if hour is None:
                 continue
@@ -48,7 +45,7 @@ def claim_new_files(settings: ChartsSettings, lake: Lake) -> int:
                 conn.execute(
                     "INSERT INTO claimed_files (dataset, key, hour) VALUES (%s, %s, %s)", (dataset, key, hour)
                 )
-    return len(keys)
+    return {key: rank for rank, key in enumerate(order)}
 
 
 def claimed_files(settings: ChartsSettings, hour: datetime) -> set[str]:

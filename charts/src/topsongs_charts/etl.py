@@ -47,13 +47,14 @@ def run_hourly_etl(settings: ChartsSettings, hour: datetime, lake: Lake | None =
     hour = as_hour(hour)
     lake = lake or Lake.from_s3(settings.s3)
     with hour_lock(settings, hour):
-        claims.claim_new_files(settings, lake)
+        arrival = claims.claim_new_files(settings, lake)
+        claimed = claims.claimed_files(settings, hour)
         raw = read_hour(
             lake,
             settings.lake.plays_path,
             hour,
             honour_spark_log=settings.honour_spark_log,
-            only=claims.claimed_files(settings, hour),
+            only={key: rank for key, rank in arrival.items() if key in claimed},
         )
         quality.require_known_regions(raw.table, settings.contract.regions, f"ETL {hour:%Y-%m-%dT%H}")
         ids = raw.table["event_id"]

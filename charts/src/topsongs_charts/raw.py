@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import unquote
@@ -151,19 +152,23 @@ class RawHour:
 
 
 def read_hour(
-    lake: Lake, prefix: str, hour: datetime, *, honour_spark_log: bool, only: set[str] | None = None
+    lake: Lake, prefix: str, hour: datetime, *, honour_spark_log: bool, only: Mapping[str, int] | None = None
 ) -> RawHour:
-    """Every raw row of one hour (all regions), committed files only when Spark's log exists, and of
-    those only the keys in ``only`` when given."""
+    """Every raw row of one hour (all regions), committed files only when Spark's log exists. With
+    ``only`` (key → arrival rank), only those keys, each row with its file's rank as ``arrival``."""
     committed = spark_committed_files(lake, prefix) if honour_spark_log else None
     if only is not None:
-        committed = only if committed is None else committed & only
-    tables = [RAW_SCHEMA.empty_table()]
+        committed = set(only) if committed is None else committed & set(only)
+    schema = RAW_SCHEMA if only is None else RAW_SCHEMA.append(pa.field("arrival", pa.int64()))
+    tables = [schema.empty_table()]
     files = 0
     for region, keys in hour_files(lake, prefix, hour).items():
         for key in keys:
             if committed is not None and key not in committed:
                 continue
-            tables.append(normalise(lake.read_parquet(key), region))
+            table = normalise(lake.read_parquet(key), region)
+            if only is not None:
+                table = table.append_column("arrival", pa.array([only[key]] * table.num_rows, pa.int64()))
+            tables.append(table)
             files += 1
     return RawHour(pa.concat_tables(tables), files)
