@@ -14,6 +14,8 @@ For the run's data interval (one UTC hour):
    (`enriched/plays/_hours/...`, with the number of raw files read) is written last.
 3. `load_hour` replaces, in one transaction, that hour's rows of `plays_hourly` (every song) and
    `top_songs_hourly` (top `CHARTS_TOP_N`; ties by plays desc, then `song_id`) and records the load.
+4. `update_day` reloads the hour's day in `top_songs_daily`: the day so far (its loaded hours, not
+   complete; served as `open`) until the day's own run has loaded it complete, the complete day after.
 
 Re-running an hour gives the same tables. Logic: `topsongs_charts.progress`, `.etl`, `.charts`.
 """
@@ -38,7 +40,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
     default_args={"retries": 3},
 )
 def plays_hourly_etl() -> None:
-    """Lake complete for the hour → enriched partitions → plays_hourly and top_songs_hourly."""
+    """Lake complete for the hour → enriched partitions → hourly tables → the day so far."""
 
     @task
     def lake_complete(data_interval_end: datetime | None = None) -> dict:
@@ -67,7 +69,16 @@ def plays_hourly_etl() -> None:
         assert data_interval_start is not None
         return run_hourly_charts(ChartsSettings(), data_interval_start)
 
-    lake_complete() >> enrich_hour() >> load_hour()
+    @task
+    def update_day(data_interval_start: datetime | None = None) -> dict | None:
+        """The hour's day so far (or its complete chart again) in top_songs_daily."""
+        from topsongs_charts.charts import update_day as update
+        from topsongs_charts.settings import ChartsSettings
+
+        assert data_interval_start is not None
+        return update(ChartsSettings(), data_interval_start.date())
+
+    lake_complete() >> enrich_hour() >> load_hour() >> update_day()
 
 
 plays_hourly_etl()

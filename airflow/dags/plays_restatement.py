@@ -1,13 +1,15 @@
 """
 ### Restatement of late plays
 
-Every five minutes: find the closed hours (inside ingest's `played_at` horizon) whose raw lake
-partitions gained files after their last ETL — late plays, or hours no scheduled run covered —
-oldest first, at most `CHARTS_RESTATE_BATCH_HOURS` per run; re-run ETL → hourly load for each
+Every five minutes: find the closed hours (inside ingest's `played_at` horizon, or of any age when
+their file count changed since the previous scan) whose raw lake partitions gained files after
+their last ETL (late plays, or hours no scheduled run covered), oldest first, at most
+`CHARTS_RESTATE_BATCH_HOURS` per run; re-run ETL → hourly load for each
 (one mapped task instance per hour, so the grid shows which hours are being restated), then the
-daily load of their days once those days' own runs have settled. De-duplication by `event_id`
-makes re-reading the original and the late files count each play once; each load swaps its
-interval in one transaction, so the previous chart is served until the new one is in.
+daily load of their days: complete once those days' own runs have settled, the day so far before.
+De-duplication by `event_id` makes re-reading the original and the late files count each play
+once; each load swaps its interval in one transaction, so the previous chart is served until the
+new one is in.
 Logic: `topsongs_charts.restate`.
 """
 
@@ -52,14 +54,12 @@ def plays_restatement() -> None:
         return restate(ChartsSettings(), datetime.fromisoformat(hour))
 
     @task
-    def reload_days(hours: list[str]) -> list[dict]:
-        """The daily load of every settled day an hour was restated in."""
-        from topsongs_charts.restate import complete_day, days_to_reload
+    def reload_days(hours: list[str]) -> list[dict | None]:
+        """The daily load of every day an hour was restated in (the day so far while it is young)."""
+        from topsongs_charts.restate import reload_days as reload
         from topsongs_charts.settings import ChartsSettings
 
-        settings = ChartsSettings()
-        days = days_to_reload(settings, map(datetime.fromisoformat, hours), datetime.now(UTC))
-        return [complete_day(settings, day) for day in days]
+        return reload(ChartsSettings(), map(datetime.fromisoformat, hours), datetime.now(UTC))
 
     hours = find_stale_hours()
     restate_hour.expand(hour=hours) >> reload_days(hours)

@@ -96,6 +96,9 @@ def test_hourly_dags_run_and_rerun_identically(
     first = _tables(charts_settings, test_day)
     assert sum(r[3] for r in first["plays"]) == 43 * len(REGIONS)
     assert {r[1] for r in first["hourly"]} == {hour}
+    # The day so far: the one loaded hour's top songs, until the day's own run.
+    assert {r[0] for r in first["daily"]} == set(REGIONS)
+    assert len(first["daily"]) == len(REGIONS) * charts_settings.top_n
 
     _dag_test(env, "plays_hourly_etl", hour, HOUR)
     assert _tables(charts_settings, test_day) == first

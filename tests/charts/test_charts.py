@@ -6,14 +6,16 @@ from collections import Counter
 from datetime import date
 
 import psycopg
+import pyarrow.compute as pc
 import pytest
 from topsongs_charts import synthetic
-from topsongs_charts.charts import NotReady, run_daily_charts, run_hourly_charts
+from topsongs_charts.charts import NotReady, run_daily_charts, run_hourly_charts, update_day
 from topsongs_charts.etl import marker_key, run_hourly_etl
 from topsongs_charts.intervals import day_hours
 from topsongs_charts.lake import Lake
 from topsongs_charts.quality import DataQualityError
 from topsongs_charts.settings import ChartsSettings
+from topsongs_core.lake_layout import partition
 
 REGIONS = ["US", "GB", "BR"]
 
@@ -106,3 +108,69 @@ def test_hourly_load_fails_loudly_when_the_lake_disagrees_with_the_manifest(
     lake.write_json(marker_key(charts_settings, hour), manifest)
     with pytest.raises(DataQualityError, match="region KR"):
         run_hourly_charts(charts_settings, hour)
+
+
+def _daily_load(settings: ChartsSettings, day: date) -> tuple[bool, dict] | None:
+    with psycopg.connect(settings.postgres.dsn()) as conn:
+        row = conn.execute(
+            "SELECT complete, by_region FROM chart_loads WHERE kind = 'daily' AND interval_start = %s::date",
+            (day,),
+        ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def test_the_day_so_far_follows_its_loaded_hours_until_the_day_is_complete(
+    charts_settings: ChartsSettings, lake: Lake, test_day: date
+) -> None:
+    lake.write_parquet(charts_settings.catalog_key, synthetic.catalog(30))
+    hours = day_hours(test_day)
+    ids: dict[str, list[str]] = {r: [] for r in REGIONS}
+
+    def play(hour_index: int, per_region: int, seed: int) -> None:
+        plays = synthetic.plays(hours[hour_index], REGIONS, per_region, songs=30, seed=seed)
+        for region, song_id in zip(plays["region"].to_pylist(), plays["song_id"].to_pylist(), strict=True):
+            ids[region].append(song_id)
+            folder = partition(region, test_day, hour_index)
+            key = f"{charts_settings.lake.plays_path}/{folder}/seed-{seed}.parquet"
+            if not lake.exists(key):
+                region_rows = plays.filter(pc.equal(plays["region"], region)).drop_columns(["region"])
+                lake.write_parquet(key, region_rows)
+        run_hourly_etl(charts_settings, hours[hour_index])
+        run_hourly_charts(charts_settings, hours[hour_index])
+
+    def daily_top() -> dict[str, list[tuple[str, int]]]:
+        rows = _tables(charts_settings, test_day)["daily"]
+        return {region: [(r[3], r[6]) for r in rows if r[0] == region] for region in REGIONS}
+
+    # Before any hour is loaded there is nothing to show, and nothing is recorded.
+    assert update_day(charts_settings, test_day) is None
+    assert _daily_load(charts_settings, test_day) is None
+    play(0, 20, 0)
+    play(1, 30, 1)
+    assert update_day(charts_settings, test_day)["plays"] == {r: 50 for r in REGIONS}
+    assert daily_top() == _oracle_top(ids, charts_settings.top_n)
+    assert _daily_load(charts_settings, test_day) == (False, {r: _fresh(50) for r in REGIONS})
+
+    # A later hour closes: the day so far grows; its changes are not restatements of a final chart.
+    play(2, 10, 2)
+    update_day(charts_settings, test_day)
+    assert daily_top() == _oracle_top(ids, charts_settings.top_n)
+    assert _daily_load(charts_settings, test_day) == (False, {r: _fresh(60) for r in REGIONS})
+
+    # Once every hour is loaded the day's run makes it complete: its first complete plays count.
+    for hour in hours[3:]:
+        run_hourly_etl(charts_settings, hour)
+        run_hourly_charts(charts_settings, hour)
+    run_daily_charts(charts_settings, test_day)
+    assert _daily_load(charts_settings, test_day) == (True, {r: _fresh(60) for r in REGIONS})
+
+    # A restated hour of a complete day reloads the complete day, counted as a restatement.
+    play(2, 5, 3)
+    update_day(charts_settings, test_day)
+    assert daily_top() == _oracle_top(ids, charts_settings.top_n)
+    complete, status = _daily_load(charts_settings, test_day) or (None, {})
+    assert complete and status == {r: {"plays": 65, "first_plays": 60, "restatements": 1} for r in REGIONS}
+
+
+def _fresh(plays: int) -> dict[str, int]:
+    return {"plays": plays, "first_plays": plays, "restatements": 0}

@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from topsongs_charts import synthetic
 from topsongs_charts.etl import enriched_key, marker_key, run_hourly_etl
 from topsongs_charts.lake import Lake
+from topsongs_charts.quality import DataQualityError
 from topsongs_charts.raw import RAW_SCHEMA
 from topsongs_charts.settings import ChartsSettings
 
@@ -115,3 +117,17 @@ def test_spark_log_decides_which_files_count(
 
     ignoring = charts_settings.model_copy(update={"honour_spark_log": False})
     assert run_hourly_etl(ignoring, hour)["rows_out"] == 100
+
+
+def test_plays_of_a_region_the_batch_does_not_know_fail_the_hour_by_name(
+    charts_settings: ChartsSettings, lake: Lake, test_day: date
+) -> None:
+    """Ingest configured with a region Airflow's TOPSONGS_REGIONS lacks: the ETL fails naming it,
+    instead of counting its plays as invalid and publishing an hour without them."""
+    hour = _hour(test_day, 3)
+    lake.write_parquet(charts_settings.catalog_key, synthetic.catalog(10))
+    plays = synthetic.plays(hour, ["US", "NZ", "SE"], per_region=5, songs=10)
+    synthetic.write_raw(lake, charts_settings.lake.plays_path, plays)
+    with pytest.raises(DataQualityError, match=r"regions NZ, SE .*TOPSONGS_REGIONS"):
+        run_hourly_etl(charts_settings, hour)
+    assert lake.read_json(marker_key(charts_settings, hour)) is None

@@ -197,6 +197,48 @@ async def _filled_later(api: httpx.AsyncClient, chart_day: date, pg_settings: Po
     assert computed.headers["cache-control"] == "public, max-age=60"
 
 
+async def test_the_day_so_far_is_shown_open_then_pending_until_complete(
+    api: httpx.AsyncClient, pg_settings: PostgresSettings
+) -> None:
+    """A daily load of the hours so far (not complete) is served with its entries: `open` while the day
+    runs (a day of 2150-2199 here, so it has not ended), `pending` once it ended, never cached long."""
+    migrate.apply(pg_settings)
+    future = date(2150, 1, 1) + timedelta(days=random.randrange(49 * 365))
+    past = date(1980, 1, 1) + timedelta(days=random.randrange(9 * 365))
+    with psycopg.connect(pg_settings.dsn()) as conn, conn.transaction():
+        for day in (future, past):
+            at = datetime.combine(day, time(), UTC)
+            conn.execute(
+                "INSERT INTO top_songs_daily (region, date, song, plays, rank, song_id, artist)"
+                " VALUES ('US', %s, 'One', 7, 1, 's-001', 'A')",
+                (day,),
+            )
+            conn.execute(
+                "INSERT INTO chart_loads (kind, interval_start, interval_end, plays, regions, by_region,"
+                " loaded_at, complete) VALUES ('daily', %s, %s, 7, 1, %s, %s, false)",
+                (at, at + timedelta(days=1), Jsonb({"US": {"plays": 7, "first_plays": 7}}), LOADED_AT),
+            )
+    try:
+        for day, status in ((future, "open"), (past, "pending")):
+            response = await api.get("/api/top/daily", params={"region": "US", "date": str(day)})
+            body = response.json()
+            assert (body["status"], body["as_of"], body["restatements"]) == (
+                status,
+                "2026-01-02T03:04:05Z",
+                0,
+            )
+            assert [(e["song_id"], e["plays"]) for e in body["entries"]] == [("s-001", 7)]
+            assert response.headers["cache-control"] == "no-cache"
+    finally:
+        with psycopg.connect(pg_settings.dsn()) as conn:
+            for day in (future, past):
+                conn.execute("DELETE FROM top_songs_daily WHERE date = %s", (day,))
+                conn.execute(
+                    "DELETE FROM chart_loads WHERE kind = 'daily' AND interval_start = %s",
+                    (datetime.combine(day, time(), UTC),),
+                )
+
+
 @pytest.mark.parametrize(
     ("path", "params", "field"),
     [

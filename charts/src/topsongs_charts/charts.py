@@ -8,6 +8,7 @@ from topsongs_charts import loads, quality
 from topsongs_charts.etl import enriched_key, marker_key
 from topsongs_charts.intervals import as_hour, day_hours
 from topsongs_charts.lake import Lake
+from topsongs_charts.locks import day_lock, hour_lock
 from topsongs_charts.rollup import read_enriched, region_totals, song_plays, top_songs
 from topsongs_charts.settings import ChartsSettings
 
@@ -27,6 +28,11 @@ def run_hourly_charts(settings: ChartsSettings, hour: datetime, lake: Lake | Non
     """Load `plays_hourly` and `top_songs_hourly` for one hour; returns per-region plays."""
     hour = as_hour(hour)
     lake = lake or Lake.from_s3(settings.s3)
+    with hour_lock(settings, hour):
+        return _load_hour(settings, hour, lake)
+
+
+def _load_hour(settings: ChartsSettings, hour: datetime, lake: Lake) -> dict:
     manifest = _manifest(lake, settings, hour)
     keys = [enriched_key(settings, region, hour) for region in sorted(manifest["regions"])]
     per_song = song_plays(read_enriched(lake, keys))
@@ -48,11 +54,43 @@ def missing_hourly_loads(settings: ChartsSettings, day: date) -> list[datetime]:
 def run_daily_charts(settings: ChartsSettings, day: date, lake: Lake | None = None) -> dict:
     """Load `top_songs_daily` for one UTC day, checking hourly sums = daily = enriched rows."""
     lake = lake or Lake.from_s3(settings.s3)
+    with day_lock(settings, day):
+        return _load_complete_day(settings, day, lake)
+
+
+def _load_complete_day(settings: ChartsSettings, day: date, lake: Lake) -> dict:
     missing = missing_hourly_loads(settings, day)
     if missing:
         raise NotReady(f"{len(missing)} hourly loads of {day} are missing, first {missing[0]}")
-    hours = day_hours(day)
+    return _load_day(settings, day, day_hours(day), lake)
+
+
+def update_day(settings: ChartsSettings, day: date, lake: Lake | None = None) -> dict | None:
+    """Reload the day's chart after an hour of it was loaded: the day so far (not complete) from its
+    loaded hours, or the complete day again once its own run made it complete. None: no hour yet."""
+    lake = lake or Lake.from_s3(settings.s3)
+    with day_lock(settings, day):
+        if loads.daily_complete(settings.postgres, day):
+            return _load_complete_day(settings, day, lake)
+        missing = set(missing_hourly_loads(settings, day))
+        hours = [h for h in day_hours(day) if h not in missing]
+        if not hours:
+            return None
+        return _load_day(settings, day, hours, lake, complete=not missing)
+
+
+def _load_day(
+    settings: ChartsSettings, day: date, hours: list[datetime], lake: Lake, *, complete: bool = True
+) -> dict:
+    """Roll up the enriched ``hours`` of ``day``, check them against their hourly loads, load them.
+    The caller holds the day's locks."""
     manifests = [_manifest(lake, settings, h) for h in hours]
+    loaded = loads.hourly_plays(settings.postgres, hours[0], hours[-1] + timedelta(hours=1))
+    for hour, manifest in zip(hours, manifests, strict=True):
+        # An ETL whose hourly load has not run yet (a retry or restatement between its two steps):
+        # load the hour now rather than fail on counts that will agree a moment later.
+        if loaded.get(hour) != {r: n for r, n in manifest["regions"].items() if n}:
+            _load_hour(settings, hour, lake)
     keys = [
         enriched_key(settings, region, h)
         for h, m in zip(hours, manifests, strict=True)
@@ -72,5 +110,5 @@ def run_daily_charts(settings: ChartsSettings, day: date, lake: Lake | None = No
         enriched=enriched_rows,
     )
     quality.require_ranks(top, f"day {day}")
-    loads.load_daily(settings.postgres, hours[0], per_song, top)
-    return {"date": day.isoformat(), "plays": totals, "chart_rows": top.num_rows}
+    loads.load_daily(settings.postgres, day_hours(day)[0], per_song, top, complete=complete)
+    return {"date": day.isoformat(), "plays": totals, "chart_rows": top.num_rows, "complete": complete}

@@ -23,9 +23,10 @@ _VALID = """
 _ENRICH = f"""
 WITH valid AS (
     SELECT * FROM raw WHERE {_VALID}
-    -- A replayed Kafka batch or a re-written file yields the same event twice: keep one.
+    -- A replayed Kafka batch or a re-written file yields the same event twice: keep one, the first
+    -- to arrive when the files' arrival is known (docs/api.md, "One event_id, one play").
     QUALIFY row_number() OVER (
-        PARTITION BY event_id ORDER BY played_at, region, song_id, user_id, title) = 1
+        PARTITION BY event_id ORDER BY {{arrival}}played_at, region, song_id, user_id, title) = 1
 )
 SELECT v.event_id, v.song_id,
        coalesce(c.title, v.title) AS title, coalesce(c.artist, v.artist) AS artist,
@@ -60,7 +61,8 @@ def enrich_hour(raw: pa.Table, catalog: pa.Table, hour: datetime, regions: tuple
     params = {"regions": list(regions), "start": start, "end": end}
     tables = {"raw": raw, "catalog": catalog.select(CATALOG_COLUMNS)}
     valid = query(f"SELECT count(*) AS n FROM raw WHERE {_VALID}", tables, params)["n"][0].as_py()
-    enriched = query(_ENRICH, tables, params)
+    arrival = "arrival, " if "arrival" in raw.column_names else ""
+    enriched = query(_ENRICH.format(arrival=arrival), tables, params)
     known = enriched["in_catalog"].to_pylist()
     unknown: dict[str, int] = {}
     for song_id, in_catalog in zip(enriched["song_id"].to_pylist(), known, strict=True):

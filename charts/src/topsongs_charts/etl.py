@@ -9,10 +9,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from topsongs_core.lake_layout import partition
 
-from topsongs_charts import quality
+from topsongs_charts import claims, quality
 from topsongs_charts.enrich import CATALOG_COLUMNS, CATALOG_SCHEMA, Enriched, enrich_hour
 from topsongs_charts.intervals import as_hour
 from topsongs_charts.lake import Lake
+from topsongs_charts.locks import hour_lock
 from topsongs_charts.raw import read_hour
 from topsongs_charts.settings import ChartsSettings
 
@@ -45,18 +46,40 @@ def run_hourly_etl(settings: ChartsSettings, hour: datetime, lake: Lake | None =
     """Enrich one hour for every region and replace its partitions; returns the manifest."""
     hour = as_hour(hour)
     lake = lake or Lake.from_s3(settings.s3)
-    raw = read_hour(lake, settings.lake.plays_path, hour, honour_spark_log=settings.honour_spark_log)
-    catalog = read_catalog(lake, settings) if raw.table.num_rows else _EMPTY_CATALOG
-    result = enrich_hour(raw.table, catalog, hour, settings.contract.regions)
-    return publish_hour(lake, settings, hour, result, raw_files=raw.files)
+    with hour_lock(settings, hour):
+        arrival = claims.claim_new_files(settings, lake)
+        claimed = claims.claimed_files(settings, hour)
+        raw = read_hour(
+            lake,
+            settings.lake.plays_path,
+            hour,
+            honour_spark_log=settings.honour_spark_log,
+            only={key: rank for key, rank in arrival.items() if key in claimed},
+        )
+        quality.require_known_regions(raw.table, settings.contract.regions, f"ETL {hour:%Y-%m-%dT%H}")
+        ids = raw.table["event_id"]
+        elsewhere = claims.claimed_elsewhere(settings, hour, ids.drop_null().unique().to_pylist())
+        plays = raw.table.filter(pc.invert(pc.is_in(ids, pa.array(sorted(elsewhere), pa.string()))))
+        catalog = read_catalog(lake, settings) if plays.num_rows else _EMPTY_CATALOG
+        result = enrich_hour(plays, catalog, hour, settings.contract.regions)
+        return publish_hour(
+            lake, settings, hour, result, raw_files=raw.files, claimed_elsewhere=len(ids) - plays.num_rows
+        )
 
 
 def publish_hour(
-    lake: Lake, settings: ChartsSettings, hour: datetime, result: Enriched, *, raw_files: int
+    lake: Lake,
+    settings: ChartsSettings,
+    hour: datetime,
+    result: Enriched,
+    *,
+    raw_files: int,
+    claimed_elsewhere: int = 0,
 ) -> dict:
     """Check the enriched hour, replace its partitions, drop stale ones, then write the manifest.
 
-    ``raw_files`` (how many lake files were read) lets the restatement find hours that gained files.
+    ``raw_files`` (how many lake files were read) lets the restatement find hours that gained files;
+    ``claimed_elsewhere`` rows were dropped before ``result`` as later copies of another hour's plays.
     """
     quality.require_no_nulls(result.table, ["event_id", "song_id", "region", "played_at"], "enriched")
     quality.require_unique(result.table, "event_id", "enriched")
@@ -81,7 +104,8 @@ def publish_hour(
     manifest = {
         "hour": hour.isoformat(),
         "regions": written,
-        "rows_in": result.rows_in,
+        "rows_in": result.rows_in + claimed_elsewhere,
+        "claimed_elsewhere": claimed_elsewhere,
         "invalid": result.invalid,
         "duplicates": result.duplicates,
         "rows_out": result.rows_out,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import psycopg
 import pyarrow as pa
@@ -34,8 +34,10 @@ def load_hourly(settings: PostgresSettings, hour: datetime, per_song: pa.Table, 
         _record(conn, "hourly", hour, hour + timedelta(hours=1), per_song)
 
 
-def load_daily(settings: PostgresSettings, start: datetime, per_song: pa.Table, top: pa.Table) -> None:
-    """Replace one day of `top_songs_daily`, and record the load."""
+def load_daily(
+    settings: PostgresSettings, start: datetime, per_song: pa.Table, top: pa.Table, *, complete: bool = True
+) -> None:
+    """Replace one day of `top_songs_daily`, and record the load (``complete=False``: the day so far)."""
     with psycopg.connect(settings.dsn()) as conn, conn.transaction():
         conn.execute("DELETE FROM top_songs_daily WHERE date = %s", (start.date(),))
         conn.cursor().executemany(
@@ -43,7 +45,7 @@ def load_daily(settings: PostgresSettings, start: datetime, per_song: pa.Table, 
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             [(r[0], start.date(), *r[1:]) for r in _rows(top, _TOP_COLUMNS)],
         )
-        _record(conn, "daily", start, start + timedelta(days=1), per_song)
+        _record(conn, "daily", start, start + timedelta(days=1), per_song, complete=complete)
 
 
 def region_status(previous: dict | None, plays: dict[str, int]) -> dict[str, dict[str, int]]:
@@ -62,19 +64,30 @@ def region_status(previous: dict | None, plays: dict[str, int]) -> dict[str, dic
     return status
 
 
-def _record(conn: psycopg.Connection, kind: str, start: datetime, end: datetime, per_song: pa.Table) -> None:
+def _record(
+    conn: psycopg.Connection,
+    kind: str,
+    start: datetime,
+    end: datetime,
+    per_song: pa.Table,
+    *,
+    complete: bool = True,
+) -> None:
     plays = region_totals(per_song)
     row = conn.execute(
-        "SELECT by_region FROM chart_loads WHERE kind = %s AND interval_start = %s FOR UPDATE",
+        "SELECT by_region, complete FROM chart_loads WHERE kind = %s AND interval_start = %s FOR UPDATE",
         (kind, start),
     ).fetchone()
-    status = region_status(row[0] if row else None, plays)
+    # A day so far grows as its hours close: only changes after its first complete load are restatements.
+    status = region_status(row[0] if row and row[1] and complete else None, plays)
     conn.execute(
-        "INSERT INTO chart_loads (kind, interval_start, interval_end, plays, regions, by_region)"
-        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (kind, interval_start) DO UPDATE SET"
+        "INSERT INTO chart_loads (kind, interval_start, interval_end, plays, regions, by_region, complete)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (kind, interval_start) DO UPDATE SET"
         " interval_end = EXCLUDED.interval_end, plays = EXCLUDED.plays,"
-        " regions = EXCLUDED.regions, by_region = EXCLUDED.by_region, loaded_at = now()",
-        (kind, start, end, sum(plays.values()), len(plays), Jsonb(status)),
+        " regions = EXCLUDED.regions, by_region = EXCLUDED.by_region, loaded_at = now(),"
+        " first_loaded_at = CASE WHEN chart_loads.complete THEN chart_loads.first_loaded_at ELSE now() END,"
+        " complete = EXCLUDED.complete",
+        (kind, start, end, sum(plays.values()), len(plays), Jsonb(status), complete),
     )
 
 
@@ -87,6 +100,29 @@ def loaded_hours(settings: PostgresSettings, start: datetime, end: datetime) -> 
             (start, end),
         ).fetchall()
     return {r[0] for r in rows}
+
+
+def hourly_plays(
+    settings: PostgresSettings, start: datetime, end: datetime
+) -> dict[datetime, dict[str, int]]:
+    """Per hour in [start, end) with a recorded hourly load, its plays per region (regions with plays)."""
+    with psycopg.connect(settings.dsn()) as conn:
+        rows = conn.execute(
+            "SELECT interval_start, by_region FROM chart_loads WHERE kind = 'hourly'"
+            " AND interval_start >= %s AND interval_start < %s",
+            (start, end),
+        ).fetchall()
+    return {hour: {r: s["plays"] for r, s in status.items() if s["plays"]} for hour, status in rows}
+
+
+def daily_complete(settings: PostgresSettings, day: date) -> bool:
+    """Whether the day's own run has loaded its complete chart."""
+    with psycopg.connect(settings.dsn()) as conn:
+        row = conn.execute(
+            "SELECT complete FROM chart_loads WHERE kind = 'daily' AND interval_start = %s",
+            (datetime.combine(day, time(), UTC),),
+        ).fetchone()
+    return bool(row and row[0])
 
 
 def hourly_totals(settings: PostgresSettings, day: date) -> dict[str, int]:
@@ -102,7 +138,8 @@ def hourly_totals(settings: PostgresSettings, day: date) -> dict[str, int]:
 
 
 def delete_day(settings: PostgresSettings, day: date) -> None:
-    """Remove every chart row and load record of one UTC day (for purges and test clean-up)."""
+    """Remove every chart row, load record and event_id claim of one UTC day (for purges and test
+    clean-up; files of the day still in the lake are claimed again by the next ETL)."""
     with psycopg.connect(settings.dsn()) as conn, conn.transaction():
         conn.execute("SET LOCAL TIME ZONE 'UTC'")
         window = ">= %s::date AND {0} < %s::date + 1"
@@ -110,6 +147,8 @@ def delete_day(settings: PostgresSettings, day: date) -> None:
             ("plays_hourly", "hour"),
             ("top_songs_hourly", '"timestamp"'),
             ("chart_loads", "interval_start"),
+            ("play_claims", "hour"),
+            ("claimed_files", "hour"),
         ):
             conn.execute(f"DELETE FROM {table} WHERE {column} {window.format(column)}", (day, day))
         conn.execute("DELETE FROM top_songs_daily WHERE date = %s", (day,))

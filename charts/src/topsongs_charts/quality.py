@@ -27,6 +27,18 @@ def require_unique(table: pa.Table, column: str, what: str) -> None:
         raise DataQualityError(f"{what}: {table.num_rows - distinct} duplicate {column} values")
 
 
+def require_known_regions(table: pa.Table, regions: tuple[str, ...], what: str) -> None:
+    """Every play's region is one the batch charts: ingest accepted it, so a region missing here is
+    configuration drift between the services, not a bad play."""
+    found = {r for r in pc.unique(table["region"]).to_pylist() if r is not None}
+    unknown = sorted(found - set(regions))
+    if unknown:
+        raise DataQualityError(
+            f"{what}: plays of regions {', '.join(unknown)} that this service's TOPSONGS_REGIONS "
+            f"({','.join(regions)}) lacks; give ingest and the batch the same TOPSONGS_REGIONS"
+        )
+
+
 def require_equal(label: str, **counts: int) -> None:
     """All named counts are the same number."""
     if len(set(counts.values())) > 1:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
 from topsongs_core.lake_layout import PLAY_COLUMNS, SPARK_LOG, ColumnType, partition
 
 from topsongs_charts.lake import Lake
@@ -27,6 +29,12 @@ RAW_SCHEMA = pa.schema([(c.name, _ARROW[c.type]) for c in PLAY_COLUMNS])
 
 def spark_committed_files(lake: Lake, prefix: str) -> set[str] | None:
     """Keys the Spark sink's `_spark_metadata` log commits, or None when there is no log."""
+    ordered = _spark_commit_order(lake, prefix)
+    return None if ordered is None else set(ordered)
+
+
+def _spark_commit_order(lake: Lake, prefix: str) -> list[str] | None:
+    """The committed keys in the order the log added them, or None when there is no log."""
     log = f"{prefix}/{SPARK_LOG}"
     batches = [k.rsplit("/", 1)[-1] for k in lake.list_files(log)]
     numbered = sorted((int(name.split(".")[0]), name) for name in batches if name.split(".")[0].isdigit())
@@ -34,7 +42,7 @@ def spark_committed_files(lake: Lake, prefix: str) -> set[str] | None:
         return None
     compacts = [n for n, name in numbered if name.endswith(".compact")]
     start = compacts[-1] if compacts else 0
-    files: set[str] = set()
+    files: dict[str, None] = {}  # insertion-ordered
     for number, name in numbered:
         if number < start:
             continue
@@ -44,10 +52,22 @@ def spark_committed_files(lake: Lake, prefix: str) -> set[str] | None:
             entry = json.loads(line)
             key = _key_from_uri(unquote(entry["path"]), prefix)
             if entry.get("action", "add") == "add":
-                files.add(key)
+                files.setdefault(key, None)
             else:
-                files.discard(key)
-    return files
+                files.pop(key, None)
+    return list(files)
+
+
+def files_in_arrival_order(lake: Lake, prefix: str, *, honour_spark_log: bool) -> list[str]:
+    """Every raw Parquet key, oldest arrival first: the Spark log's commit order when it exists,
+    else by modification time (then key)."""
+    ordered = _spark_commit_order(lake, prefix) if honour_spark_log else None
+    if ordered is None:
+        selector = pafs.FileSelector(lake.path(prefix), allow_not_found=True, recursive=True)
+        root = lake.path("")
+        infos = [i for i in lake.fs.get_file_info(selector) if i.type == pafs.FileType.File]
+        ordered = [i.path[len(root) :] for i in sorted(infos, key=lambda i: (i.mtime_ns or 0, i.path))]
+    return [key for key in ordered if _is_data_file(key)]
 
 
 def _key_from_uri(uri: str, prefix: str) -> str:
@@ -71,14 +91,22 @@ def lake_files(lake: Lake, prefix: str, *, honour_spark_log: bool) -> set[str]:
     return {key for key in committed if _is_data_file(key)}
 
 
+def hour_of(key: str) -> datetime | None:
+    """The UTC hour of a raw key, from its partition path (None outside a partition)."""
+    match = _PARTITION.search(key)
+    if not match:
+        return None
+    return datetime.combine(date.fromisoformat(match.group(2)), time(), UTC) + timedelta(
+        hours=int(match.group(3))
+    )
+
+
 def files_per_hour(keys: set[str]) -> dict[datetime, int]:
     """How many raw files each UTC hour has (all regions), from the partition path of each key."""
     counts: dict[datetime, int] = {}
     for key in keys:
-        match = _PARTITION.search(key)
-        if match:
-            day, hour = date.fromisoformat(match.group(2)), int(match.group(3))
-            at = datetime.combine(day, time(), UTC) + timedelta(hours=hour)
+        at = hour_of(key)
+        if at is not None:
             counts[at] = counts.get(at, 0) + 1
     return counts
 
@@ -123,15 +151,24 @@ class RawHour:
     files: int
 
 
-def read_hour(lake: Lake, prefix: str, hour: datetime, *, honour_spark_log: bool) -> RawHour:
-    """Every raw row of one hour (all regions), committed files only when Spark's log exists."""
+def read_hour(
+    lake: Lake, prefix: str, hour: datetime, *, honour_spark_log: bool, only: Mapping[str, int] | None = None
+) -> RawHour:
+    """Every raw row of one hour (all regions), committed files only when Spark's log exists. With
+    ``only`` (key → arrival rank), only those keys, each row with its file's rank as ``arrival``."""
     committed = spark_committed_files(lake, prefix) if honour_spark_log else None
-    tables = [RAW_SCHEMA.empty_table()]
+    if only is not None:
+        committed = set(only) if committed is None else committed & set(only)
+    schema = RAW_SCHEMA if only is None else RAW_SCHEMA.append(pa.field("arrival", pa.int64()))
+    tables = [schema.empty_table()]
     files = 0
     for region, keys in hour_files(lake, prefix, hour).items():
         for key in keys:
             if committed is not None and key not in committed:
                 continue
-            tables.append(normalise(lake.read_parquet(key), region))
+            table = normalise(lake.read_parquet(key), region)
+            if only is not None:
+                table = table.append_column("arrival", pa.array([only[key]] * table.num_rows, pa.int64()))
+            tables.append(table)
             files += 1
     return RawHour(pa.concat_tables(tables), files)

@@ -3,8 +3,9 @@
 Plays may arrive up to the contract's ``max_event_age`` late. Spark appends them to their hour's
 raw partition; the hour's manifest records how many files its ETL read, so an hour with more
 committed files than that is stale. Restating re-runs ETL → hourly load for exactly those hours,
-then the daily load of their (closed) days. Every step replaces its interval whole, so re-runs and
-overlaps with the scheduled runs are harmless.
+then the daily load of their days (complete once settled, the day so far before). Every step
+replaces its interval whole, and steps over one hour or day hold its lock (``locks``), so re-runs
+and overlaps with the scheduled runs are harmless.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from topsongs_charts.charts import missing_hourly_loads, run_daily_charts, run_hourly_charts
+from topsongs_charts.charts import missing_hourly_loads, run_daily_charts, run_hourly_charts, update_day
 from topsongs_charts.etl import marker_key, run_hourly_etl
 from topsongs_charts.intervals import day_hours
 from topsongs_charts.lake import Lake
@@ -28,17 +29,31 @@ def _settled(settings: ChartsSettings, end: datetime, now: datetime) -> bool:
     return end + settings.deadline_grace + settings.lake_wait_limit <= now
 
 
+def _scan_key(settings: ChartsSettings) -> str:
+    # Raw files per hour at the previous scan: which hours outside the window gained files since.
+    return f"{settings.enriched_prefix}/_restatement/files_per_hour.json"
+
+
 def stale_hours(settings: ChartsSettings, now: datetime, lake: Lake | None = None) -> list[datetime]:
-    """Closed hours inside the ingest horizon whose lake files outnumber what their ETL read, oldest
-    first, at most ``restate_batch_hours``. Hours never processed count once their run has settled."""
+    """Closed hours whose lake files outnumber what their ETL read, oldest first, at most
+    ``restate_batch_hours``. Hours never processed count once their run has settled.
+
+    Candidates are the hours inside the ingest horizon (``max_event_age`` + 1 h) and, whatever their
+    age, every hour whose file count changed since the previous scan: a play accepted at the horizon
+    whose file reaches the lake after its hour left the window is charted all the same. The counts
+    are remembered for the next scan, except those of stale hours, so they stay candidates until
+    restated."""
     lake = lake or Lake.from_s3(settings.s3)
     files = files_per_hour(
         lake_files(lake, settings.lake.plays_path, honour_spark_log=settings.honour_spark_log)
     )
+    scanned = lake.read_json(_scan_key(settings))
+    previous = {datetime.fromisoformat(h): n for h, n in (scanned or {}).items()}
     oldest = now - settings.contract.max_event_age - HOUR
     stale: list[datetime] = []
     for hour, count in sorted(files.items()):
-        if hour < oldest or hour + HOUR > now:
+        changed = scanned is not None and previous.get(hour, 0) != count
+        if not (hour >= oldest or changed) or hour + HOUR > now:
             continue
         manifest = lake.read_json(marker_key(settings, hour))
         if manifest is None:
@@ -46,9 +61,9 @@ def stale_hours(settings: ChartsSettings, now: datetime, lake: Lake | None = Non
                 stale.append(hour)
         elif manifest.get("raw_files", -1) < count:
             stale.append(hour)
-        if len(stale) == settings.restate_batch_hours:
-            break
-    return stale
+    remembered = {h: previous.get(h, 0) if h in stale else n for h, n in files.items()}
+    lake.write_json(_scan_key(settings), {h.isoformat(): n for h, n in sorted(remembered.items())})
+    return stale[: settings.restate_batch_hours]
 
 
 def restate_hour(settings: ChartsSettings, hour: datetime, lake: Lake | None = None) -> dict:
@@ -73,3 +88,14 @@ def complete_day(settings: ChartsSettings, day: date, lake: Lake | None = None) 
         if hour in unloaded or not lake.exists(marker_key(settings, hour)):
             restate_hour(settings, hour, lake)
     return run_daily_charts(settings, day, lake)
+
+
+def reload_days(settings: ChartsSettings, hours: Iterable[datetime], now: datetime) -> list[dict | None]:
+    """The daily load of every day of ``hours``: complete for settled days, the day so far for others."""
+    hours = list(hours)
+    lake = Lake.from_s3(settings.s3)
+    settled = days_to_reload(settings, hours, now)
+    return [
+        complete_day(settings, day, lake) if day in settled else update_day(settings, day, lake)
+        for day in sorted({h.date() for h in hours})
+    ]

@@ -30,6 +30,10 @@ class ChartsSettings(BaseSettings):
         description="How long a run waits for the lake to hold Kafka's plays before it fails loudly.",
     )
     lake_poll_s: float = Field(default=5.0, gt=0)
+    lock_timeout: timedelta = Field(
+        default=timedelta(minutes=10),
+        description="How long a run waits for another writer of the same hour or day before failing.",
+    )
     restate_batch_hours: int = Field(
         default=24, ge=1, description="At most this many stale hours per restatement run, oldest first."
     )

@@ -30,9 +30,10 @@ class Finality(BaseModel):
     """How final a chart is (docs/api.md, "Chart status")."""
 
     status: ChartStatus = Field(
-        description="open: the interval has not ended; pending: it has, but the lake is not complete "
-        "for it yet (no chart computed); final: computed once the lake held every play Kafka had at "
-        "the deadline; restated: recomputed since, because late plays arrived"
+        description="open: the interval has not ended (a daily chart shows the day so far, from its "
+        "hours loaded until now); pending: it has, but the lake is not complete for it yet (no chart "
+        "computed, or a daily chart of the hours so far); final: computed once the lake held every play "
+        "Kafka had at the deadline; restated: recomputed since, because late plays arrived"
     )
     as_of: datetime | None = Field(description="When the chart was last computed (null: never)")
     restatements: int = Field(description="Recomputations that changed this region's plays")

@@ -8,8 +8,9 @@ import asyncpg
 
 # One read per chart: its load record and its rows, so status and entries always agree. No row at
 # all means the interval was never loaded; a loaded interval without plays gives one row of NULLs.
+# A daily load that is not `complete` holds the day so far (the hours loaded until then).
 _CHART = """
-SELECT l.loaded_at AS as_of,
+SELECT l.loaded_at AS as_of, l.complete,
        coalesce((l.by_region -> $3 ->> 'restatements')::int, 0) AS restatements,
        coalesce((l.by_region -> $3 ->> 'plays')::bigint - (l.by_region -> $3 ->> 'first_plays')::bigint, 0)
            AS late_plays,

@@ -57,9 +57,10 @@ def _cache(response: Response, end: datetime, filled: bool) -> None:
 
 
 def _charted(rows: Rows) -> bool:
-    """A chart with entries. One loaded without plays may yet be filled by a restatement (a backfill's
-    plays reach the lake after the day's first run): it is re-read like one not loaded yet."""
-    return bool(queries.entries(rows))
+    """A complete chart with entries. One loaded without plays may yet be filled by a restatement (a
+    backfill's plays reach the lake after the day's first run): it is re-read like one not loaded yet,
+    and so is the day so far."""
+    return bool(queries.entries(rows)) and rows[0]["complete"]
 
 
 def _computed(rows: Rows) -> bool:
@@ -68,7 +69,7 @@ def _computed(rows: Rows) -> bool:
 
 
 def status_of(end: datetime, loaded: bool, restatements: int) -> ChartStatus:
-    """open → pending → final → restated, as docs/api.md defines them."""
+    """open → pending → final → restated, as docs/api.md defines them (``loaded``: completely)."""
     if not loaded:
         return "open" if end > datetime.now(UTC) else "pending"
     return "restated" if restatements else "final"
@@ -79,7 +80,7 @@ def _chart(rows: Rows, end: datetime) -> dict[str, Any]:
     load: dict[str, Any] = rows[0] if rows else {"as_of": None, "restatements": 0, "late_plays": 0}
     return {
         "entries": queries.entries(rows),
-        "status": status_of(end, bool(rows), load["restatements"]),
+        "status": status_of(end, bool(rows) and load["complete"], load["restatements"]),
         "as_of": load["as_of"],
         "restatements": load["restatements"],
         "late_plays": load["late_plays"],

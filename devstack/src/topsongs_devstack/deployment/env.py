@@ -94,8 +94,12 @@ def s3(endpoint: str = "http://s3:7070") -> dict[str, str | None]:
 
 
 def contract() -> dict[str, str | None]:
-    """ContractSettings: what a valid play is."""
-    return {"TOPSONGS_REGIONS": knob(ContractSettings, "regions")}
+    """ContractSettings: what a valid play is. The horizon is ingest's played_at limit, the live
+    worker's hours and the restatement's window at once (docs/batch.md)."""
+    return {
+        "TOPSONGS_REGIONS": knob(ContractSettings, "regions"),
+        "TOPSONGS_MAX_EVENT_AGE": knob(ContractSettings, "max_event_age", "P7D"),
+    }
 
 
 def live() -> dict[str, str | None]:

@@ -211,7 +211,7 @@ export interface components {
         DailyChart: {
             /**
              * Status
-             * @description open: the interval has not ended; pending: it has, but the lake is not complete for it yet (no chart computed); final: computed once the lake held every play Kafka had at the deadline; restated: recomputed since, because late plays arrived
+             * @description open: the interval has not ended (a daily chart shows the day so far, from its hours loaded until now); pending: it has, but the lake is not complete for it yet (no chart computed, or a daily chart of the hours so far); final: computed once the lake held every play Kafka had at the deadline; restated: recomputed since, because late plays arrived
              * @enum {string}
              */
             status: "open" | "pending" | "final" | "restated";
@@ -309,7 +309,7 @@ export interface components {
         HourlyChart: {
             /**
              * Status
-             * @description open: the interval has not ended; pending: it has, but the lake is not complete for it yet (no chart computed); final: computed once the lake held every play Kafka had at the deadline; restated: recomputed since, because late plays arrived
+             * @description open: the interval has not ended (a daily chart shows the day so far, from its hours loaded until now); pending: it has, but the lake is not complete for it yet (no chart computed, or a daily chart of the hours so far); final: computed once the lake held every play Kafka had at the deadline; restated: recomputed since, because late plays arrived
              * @enum {string}
              */
             status: "open" | "pending" | "final" | "restated";
