@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
 from dashboard_api.choices import Region
-from dashboard_api.deps import Reconciler
+from dashboard_api.deps import Cache, Reconciler
 from dashboard_api.errors import VALIDATION
 from dashboard_api.history.params import Day
 from dashboard_api.reconciliation.compare import drift
@@ -51,6 +51,7 @@ async def reconciliation(
         200: {"content": {METRICS_TYPE: {"schema": {"type": "string"}}}, "description": "Prometheus text"}
     },
 )
-async def metrics(reconciler: Reconciler) -> Response:
-    """Prometheus metrics of this process (the reconciliation drift gauges)."""
-    return Response(generate_latest(reconciler.registry), media_type=CONTENT_TYPE_PLAIN_0_0_4)
+async def metrics(reconciler: Reconciler, cache: Cache) -> Response:
+    """Prometheus metrics of this process: the reconciliation drift gauges, the history cache's counters."""
+    body = b"".join(generate_latest(registry) for registry in (reconciler.registry, cache.registry))
+    return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)

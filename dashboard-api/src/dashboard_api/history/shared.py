@@ -1,0 +1,109 @@
+"""The history cache every dashboard-api process shares, in Redis; never in the way of a read.
+
+Each operation has a short timeout; a failure counts in `topsongs_history_cache_errors_total`,
+reads as a miss, and Redis is left alone for ``retry_s``, so a stopped or unreachable Redis costs
+one timeout per process per ``retry_s`` and history carries on from PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Hashable
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from prometheus_client import CollectorRegistry, Counter
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+Rows = list[dict[str, Any]]
+
+
+def encode(rows: Rows) -> bytes:
+    """Rows as JSON: their columns once, the values row by row, datetimes in ISO 8601."""
+    columns = list(rows[0]) if rows else []
+    times = [c for c in columns if any(isinstance(r[c], datetime) for r in rows)]
+    values = [[r[c].isoformat() if c in times and r[c] is not None else r[c] for c in columns] for r in rows]
+    return json.dumps({"columns": columns, "times": times, "rows": values}, separators=(",", ":")).encode()
+
+
+def decode(data: bytes) -> Rows:
+    """The rows ``encode`` wrote."""
+    body = json.loads(data)
+    rows = [dict(zip(body["columns"], values, strict=True)) for values in body["rows"]]
+    for row in rows:
+        for column in body["times"]:
+            if row[column] is not None:
+                row[column] = datetime.fromisoformat(row[column])
+    return rows
+
+
+class SharedCache:
+    """Chart rows under ``prefix`` in the Redis at ``url``, each with its own expiry."""
+
+    def __init__(
+        self, url: str, prefix: str, timeout_s: float, retry_s: float, registry: CollectorRegistry
+    ) -> None:
+        self.prefix, self.retry_s = prefix, retry_s
+        # No retries: a retry would only double the wait before PostgreSQL answers instead.
+        self.client = Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s, retry=Retry(NoBackoff(), 0)
+        )
+        self._resting_until = 0.0
+        self.errors = Counter(
+            "topsongs_history_cache_errors",
+            "Shared history cache (Redis) operations that failed or timed out; the read went to PostgreSQL",
+            ["operation"],
+            registry=registry,
+        )
+
+    def key(self, key: Hashable) -> str:
+        """The Redis key of a cache key: the query's name and arguments."""
+        parts = key if isinstance(key, tuple) else (key,)
+        return self.prefix + "|".join(p.isoformat() if isinstance(p, datetime) else str(p) for p in parts)
+
+    @property
+    def resting(self) -> bool:
+        """True while Redis is left alone after a failure."""
+        return time.monotonic() < self._resting_until
+
+    async def get(self, key: Hashable) -> Rows | None:
+        """The stored rows, or None (absent, expired, or Redis not answering)."""
+        if self.resting:
+            return None
+        try:
+            data = await self.client.get(self.key(key))
+        except (RedisError, OSError):
+            self._failed("get")
+            return None
+        return None if data is None else decode(data)
+
+    async def put(self, key: Hashable, rows: Rows, ttl_s: float) -> None:
+        """Store ``rows`` for ``ttl_s`` seconds (nothing when Redis is not answering)."""
+        ttl_ms = int(ttl_s * 1000)
+        if ttl_ms <= 0 or self.resting:
+            return
+        try:
+            await self.client.set(self.key(key), encode(rows), px=ttl_ms)
+        except (RedisError, OSError):
+            self._failed("put")
+
+    def _failed(self, operation: str) -> None:
+        self.errors.labels(operation).inc()
+        self._resting_until = time.monotonic() + self.retry_s
+
+    async def stop(self) -> None:
+        """Close the connections."""
+        await self.client.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
