@@ -63,13 +63,20 @@ class LoadTimes:
         self._since = now - OVERLAP
 
     async def _follow(self) -> None:
+        failing = False
         while True:
             await asyncio.sleep(self.poll_s)
             try:
                 await self.refresh()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 # PostgreSQL is away: the cached charts stay as they are until it answers again.
-                log.warning("cannot read chart_loads: %s", exc)
+                if not failing:
+                    log.warning("cannot read chart_loads: %s", exc)
+                failing = True
+            else:
+                if failing:
+                    log.warning("chart_loads readable again")
+                failing = False
 
     async def start(self) -> None:
         """Read every load, then follow new ones in the background."""
