@@ -35,8 +35,9 @@ class DashboardSettings(BaseSettings):
     history_redis_prefix: str = "topsongs:history:"
     history_cache_shared_s: float = Field(default=3600.0, gt=0)
     # Redis answers in well under a millisecond: past this a read goes to PostgreSQL instead, and
-    # Redis is left alone for `history_redis_retry_s` before it is tried again.
-    history_redis_timeout_s: float = Field(default=0.05, gt=0)
+    # Redis is left alone for `history_redis_retry_s` before it is tried again. Not much lower: on a
+    # busy box the event loop's own lag counts too (at 50 ms the 2-core bench box tripped it).
+    history_redis_timeout_s: float = Field(default=0.1, gt=0)
     history_redis_retry_s: float = Field(default=1.0, ge=0)
     # How often each process reads which charts were (re)loaded since, to drop cached copies of them.
     history_loads_poll_s: float = Field(default=1.0, gt=0)

@@ -23,9 +23,9 @@ from redis.exceptions import RedisError
 
 Rows = list[dict[str, Any]]
 
-# A few connections, all opened at the start: redis-py's default pool opens one per concurrent
-# command, one after another under its lock, and a cold start's burst of reads queued behind that.
-CONNECTIONS = 8
+# Enough connections for a burst of reads, all opened at the start: redis-py's default pool opens
+# one per concurrent command, one after another under its lock, and a cold start's burst queued.
+CONNECTIONS = 16
 
 
 def encode(rows: Rows) -> bytes:
