@@ -26,6 +26,8 @@ Rows = list[dict[str, Any]]
 # Enough connections for a burst of reads, all opened at the start: redis-py's default pool opens
 # one per concurrent command, one after another under its lock, and a cold start's burst queued.
 CONNECTIONS = 16
+# Part of every key: a release that stores rows differently uses other keys.
+LAYOUT = "v1:"
 
 
 def encode(rows: Rows) -> bytes:
@@ -76,7 +78,8 @@ class SharedCache:
     def key(self, key: Hashable) -> str:
         """The Redis key of a cache key: the query's name and arguments."""
         parts = key if isinstance(key, tuple) else (key,)
-        return self.prefix + "|".join(p.isoformat() if isinstance(p, datetime) else str(p) for p in parts)
+        text = (p.isoformat() if isinstance(p, datetime) else str(p) for p in parts)
+        return self.prefix + LAYOUT + "|".join(text)
 
     @property
     def resting(self) -> bool:
@@ -92,7 +95,14 @@ class SharedCache:
         except (RedisError, OSError):
             self._failed("get")
             return None
-        return None if data is None else decode(data)
+        if data is None:
+            return None
+        try:
+            return decode(data)
+        except (ValueError, KeyError, TypeError):
+            # Another release's layout (they share Redis during a rolling deploy): read it anew.
+            self.errors.labels("decode").inc()
+            return None
 
     async def put(self, key: Hashable, rows: Rows, ttl_s: float) -> None:
         """Store ``rows`` for ``ttl_s`` seconds (nothing when Redis is not answering)."""
