@@ -26,6 +26,8 @@ class DashboardSettings(BaseSettings):
     live_backlog: int = 5000
     # How long the start waits for the live topic before serving with the live part offline.
     live_connect_wait_s: float = Field(default=5.0, ge=0)
+    # PostgreSQL sessions of each process's read-only pool.
+    history_pool_size: int = Field(default=10, ge=1)
     history_cache_closed_s: float = 60.0
     history_cache_open_s: float = 2.0
     # The history cache every process shares: a redis:// or rediss:// URL (password included; empty

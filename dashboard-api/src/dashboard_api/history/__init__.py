@@ -24,8 +24,10 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
         pool = await stack.enter_async_context(
             asyncpg.create_pool(
                 settings.postgres.dsn(reader=True),
-                min_size=1,
-                max_size=10,
+                # All opened at the start: a cold start's burst of misses would otherwise wait
+                # for the sessions the pool would open on demand.
+                min_size=settings.history_pool_size,
+                max_size=settings.history_pool_size,
                 # The chart tables are plain and small; UTC sessions make timestamptz round-trips exact.
                 server_settings={"TimeZone": "UTC", "application_name": "dashboard-api"},
             )
