@@ -9,7 +9,7 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from dashboard_api.history.cache import ChartCache
-from dashboard_api.history.load_times import LoadTimes
+from dashboard_api.history.reader import Reader
 from dashboard_api.live.board import LiveBoard
 from dashboard_api.live.feed import LiveFeed
 from dashboard_api.live.hub import FanoutHub
@@ -26,7 +26,7 @@ class AppState(TypedDict):
     live_feed: LiveFeed
     history_pool: asyncpg.Pool
     history_cache: ChartCache
-    history_load_times: LoadTimes
+    history_reader: Reader
     reconciler: drift.Reconciler
 
 
@@ -62,9 +62,9 @@ async def get_cache(conn: HTTPConnection) -> ChartCache:
     return conn.state.history_cache
 
 
-async def get_load_times(conn: HTTPConnection) -> LoadTimes:
-    """When each chart interval was last loaded."""
-    return conn.state.history_load_times
+async def get_charts(conn: HTTPConnection) -> Reader:
+    """Chart reads through the cache (one dependency: each costs every request of the history)."""
+    return conn.state.history_reader
 
 
 async def get_reconciler(conn: HTTPConnection) -> drift.Reconciler:
@@ -78,5 +78,5 @@ Hub = Annotated[FanoutHub, Depends(get_hub)]
 Feed = Annotated[LiveFeed, Depends(get_feed)]
 Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
 Cache = Annotated[ChartCache, Depends(get_cache)]
-Loads = Annotated[LoadTimes, Depends(get_load_times)]
+Charts = Annotated[Reader, Depends(get_charts)]
 Reconciler = Annotated[drift.Reconciler, Depends(get_reconciler)]

@@ -1,5 +1,5 @@
 """The history part of dashboard-api: `lifespan(settings)` yielding the read-only pool, the chart
-cache (this process's, then Redis' when configured) and the load times that retire cached charts."""
+cache (this process's, then Redis' when configured) and the reader that goes through both."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from dashboard_api.history.cache import ChartCache
 from dashboard_api.history.load_times import LoadTimes
+from dashboard_api.history.reader import Reader
 from dashboard_api.history.shared import SharedCache
 from dashboard_api.settings import DashboardSettings
 
@@ -19,7 +20,8 @@ __all__ = ["lifespan"]
 
 @asynccontextmanager
 async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, object]]:
-    """An asyncpg pool of the read-only role, the chart cache and the load times for the app's lifetime."""
+    """An asyncpg pool of the read-only role, the chart cache and the chart reader (with the load
+    times that retire cached charts) for the app's lifetime."""
     async with AsyncExitStack() as stack:
         pool = await stack.enter_async_context(
             asyncpg.create_pool(
@@ -52,4 +54,5 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
             shared_ttl_s=settings.history_cache_shared_s,
             registry=registry,
         )
-        yield {"history_pool": pool, "history_cache": cache, "history_load_times": load_times}
+        reader = Reader(pool, cache, load_times)
+        yield {"history_pool": pool, "history_cache": cache, "history_reader": reader}

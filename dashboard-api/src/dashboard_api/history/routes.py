@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-import asyncpg
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from dashboard_api.choices import Region
-from dashboard_api.deps import Cache, Loads, Pool, Settings
+from dashboard_api.deps import Charts, Settings
 from dashboard_api.errors import VALIDATION
 from dashboard_api.history import queries
-from dashboard_api.history.cache import ChartCache, Rows
-from dashboard_api.history.load_times import LoadTimes, Stamp
+from dashboard_api.history.cache import Rows
 from dashboard_api.history.models import ChartStatus, DailyChart, HourlyChart, Regions, Trend
 from dashboard_api.history.params import Day, Hour, SongId, TrendWindow
 
@@ -23,41 +20,6 @@ router = APIRouter(prefix="/api", tags=["history"])
 # A final chart changes only when late plays restate it: caches may keep it for a minute.
 CLOSED = "public, max-age=60"
 OPEN = "no-cache"
-
-
-class Reader:
-    """Chart reads through the chart cache, falling back to the read-only pool."""
-
-    def __init__(self, pool: asyncpg.Pool, cache: ChartCache, load_times: LoadTimes) -> None:
-        self.pool, self.cache, self.load_times = pool, cache, load_times
-
-    async def read(
-        self,
-        query: Callable[..., Awaitable[Rows]],
-        end: datetime,
-        *args: object,
-        filled: Callable[[Rows], bool],
-        stamps: Callable[[Rows], list[Stamp]],
-    ) -> Rows:
-        """Rows of ``query(pool, *args)`` for an interval ending at ``end``; kept for a minute once
-        the interval is closed and ``filled(rows)``, as ``_cache`` tells the browser, and only while
-        the loads they were read from (``stamps(rows)``) are the latest."""
-        closed = end <= datetime.now(UTC)
-        key = (query.__name__, *args)
-        return await self.cache.read(
-            key,
-            closed,
-            lambda: query(self.pool, *args),
-            filled,
-            lambda rows: self.load_times.current(stamps(rows)),
-        )
-
-
-async def _reader(pool: Pool, cache: Cache, load_times: Loads) -> Reader:
-    return Reader(pool, cache, load_times)
-
-
-Charts = Annotated[Reader, Depends(_reader)]
 
 
 def _cache(response: Response, end: datetime, filled: bool) -> None:
