@@ -1,8 +1,9 @@
 """The history cache every dashboard-api process shares, in Redis; never in the way of a read.
 
-Each operation has a short timeout; a failure counts in `topsongs_history_cache_errors_total`,
-reads as a miss, and Redis is left alone for ``retry_s``, so a stopped or unreachable Redis costs
-one timeout per process per ``retry_s`` and history carries on from PostgreSQL.
+Each operation has a short timeout; a failure counts in `topsongs_history_cache_errors_total` and
+reads as a miss. Unless another operation was answered meanwhile, Redis is then left alone for
+``retry_s``, so a stopped or unreachable Redis costs one timeout per process per ``retry_s`` and
+history carries on from PostgreSQL.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class SharedCache:
         )
         self.client = Redis.from_pool(pool)
         self._resting_until = 0.0
+        self._answered_at = 0.0
         self.errors = Counter(
             "topsongs_history_cache_errors",
             "Shared history cache (Redis) operations that failed or timed out; the read went to PostgreSQL",
@@ -90,11 +92,13 @@ class SharedCache:
         """The stored rows, or None (absent, expired, or Redis not answering)."""
         if self.resting:
             return None
+        asked = time.monotonic()
         try:
             data = await self.client.get(self.key(key))
         except (RedisError, OSError):
-            self._failed("get")
+            self._failed("get", asked)
             return None
+        self._answered_at = time.monotonic()
         if data is None:
             return None
         try:
@@ -109,14 +113,21 @@ class SharedCache:
         ttl_ms = int(ttl_s * 1000)
         if ttl_ms <= 0 or self.resting:
             return
+        asked = time.monotonic()
         try:
             await self.client.set(self.key(key), encode(rows), px=ttl_ms)
         except (RedisError, OSError):
-            self._failed("put")
+            self._failed("put", asked)
+            return
+        self._answered_at = time.monotonic()
 
-    def _failed(self, operation: str) -> None:
+    def _failed(self, operation: str, asked: float) -> None:
         self.errors.labels(operation).inc()
-        self._resting_until = time.monotonic() + self.retry_s
+        # Another operation answered since this one was sent: Redis is up, and this one timed out
+        # on a busy event loop (a burst of reads at a cold start); resting would send every read
+        # to PostgreSQL, the dearer path, and make the loop busier still.
+        if self._answered_at <= asked:
+            self._resting_until = time.monotonic() + self.retry_s
 
     async def start(self) -> None:
         """Open the connections (if Redis answers: else the first reads find out and count it)."""
