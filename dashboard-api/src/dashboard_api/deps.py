@@ -9,6 +9,7 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from dashboard_api.history.cache import ChartCache
+from dashboard_api.history.reader import Reader
 from dashboard_api.live.board import LiveBoard
 from dashboard_api.live.feed import LiveFeed
 from dashboard_api.live.hub import FanoutHub
@@ -25,6 +26,7 @@ class AppState(TypedDict):
     live_feed: LiveFeed
     history_pool: asyncpg.Pool
     history_cache: ChartCache
+    history_reader: Reader
     reconciler: drift.Reconciler
 
 
@@ -56,8 +58,13 @@ async def get_pool(conn: HTTPConnection) -> asyncpg.Pool:
 
 
 async def get_cache(conn: HTTPConnection) -> ChartCache:
-    """The in-process chart cache."""
+    """The chart cache (this process's, then the shared one)."""
     return conn.state.history_cache
+
+
+async def get_charts(conn: HTTPConnection) -> Reader:
+    """Chart reads through the cache (one dependency: each costs every request of the history)."""
+    return conn.state.history_reader
 
 
 async def get_reconciler(conn: HTTPConnection) -> drift.Reconciler:
@@ -71,4 +78,5 @@ Hub = Annotated[FanoutHub, Depends(get_hub)]
 Feed = Annotated[LiveFeed, Depends(get_feed)]
 Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
 Cache = Annotated[ChartCache, Depends(get_cache)]
+Charts = Annotated[Reader, Depends(get_charts)]
 Reconciler = Annotated[drift.Reconciler, Depends(get_reconciler)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from topsongs_core.live import LiveSettings
 from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings
@@ -35,8 +35,23 @@ class DashboardSettings(BaseSettings):
     live_ping_timeout_s: float = Field(default=5.0, gt=0)
     # How long the start waits for the live topic before serving with the live part offline.
     live_connect_wait_s: float = Field(default=5.0, ge=0)
+    # PostgreSQL sessions of each process's read-only pool.
+    history_pool_size: int = Field(default=10, ge=1)
     history_cache_closed_s: float = 60.0
     history_cache_open_s: float = 2.0
+    # The history cache every process shares: a redis:// or rediss:// URL (password included; empty
+    # means each process keeps only its own cache). Final charts stay there until restated, at most
+    # `history_cache_shared_s`; open or empty ones for `history_cache_open_s`, as in the process.
+    history_redis_url: SecretStr = SecretStr("")
+    history_redis_prefix: str = "topsongs:history:"
+    history_cache_shared_s: float = Field(default=3600.0, gt=0)
+    # Redis answers in well under a millisecond: past this a read goes to PostgreSQL instead, and
+    # Redis is left alone for `history_redis_retry_s` before it is tried again. Not much lower: on a
+    # busy box the event loop's own lag counts too (at 50 ms the 2-core bench box tripped it).
+    history_redis_timeout_s: float = Field(default=0.1, gt=0)
+    history_redis_retry_s: float = Field(default=1.0, ge=0)
+    # How often each process reads which charts were (re)loaded since, to drop cached copies of them.
+    history_loads_poll_s: float = Field(default=1.0, gt=0)
     # The drift gauges cover the whole hours of this trailing window, refreshed at this interval.
     reconciliation_window_hours: int = Field(default=48, ge=1)
     reconciliation_interval_s: float = Field(default=60.0, gt=0)

@@ -35,6 +35,10 @@ class DevstackSettings(BaseSettings):
     # use both cores of a laptop (10k /ws/live clients at 1 update/s, docs/live-charts.md).
     dashboard_workers: int = 2
     airflow_port: int = 8280
+    # redis-server holding dashboard-api's shared history cache (127.0.0.1, password in
+    # `<state_dir>/secrets`): when full it drops the least recently read chart.
+    redis_port: int = 16379
+    redis_maxmemory: str = "256mb"
     # Airflow's own environment (airflow/requirements.lock.txt, made by `make setup-python`).
     airflow_venv: Path = REPO_ROOT / ".venv-airflow"
     # The Faust worker's Prometheus metrics (127.0.0.1), also what its health check asks.

@@ -10,6 +10,7 @@ from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 from topsongs_devstack.apps import ingest_service
 from topsongs_devstack.component import Component, side_by_side
 from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.history_cache import dashboard_env, history_cache
 from topsongs_devstack.kafka import Kafka
 from topsongs_devstack.objectstore import ObjectStore
 from topsongs_devstack.postgres import Postgres
@@ -24,17 +25,19 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
     """Engines first, then services, in start order."""
     settings = settings or DevstackSettings()
     statsd = exporters.statsd(settings)
+    cache = history_cache(settings)
     return [
         Kafka(settings, KafkaSettings(), metrics_port=settings.kafka_metrics_port),
         Postgres(settings, PostgresSettings()),
         statsd,
         ObjectStore(settings, S3Settings(), statsd=statsd),
+        cache,
         migrations.service(settings),
         SongCatalog(S3Settings()),
         ingest_service(settings),
         streams.service(settings, metrics=("127.0.0.1", settings.streams_metrics_port)),
         spark.service(settings),
-        dashboard.service(settings),
+        dashboard.service(settings, env=dashboard_env(cache)),
         airflow.service(settings),
         monitor.service(settings),
         exporters.postgres(settings, PostgresSettings()),

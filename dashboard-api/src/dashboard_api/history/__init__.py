@@ -1,13 +1,18 @@
-"""The history part of dashboard-api: `lifespan(settings)` yielding the read-only pool and the cache."""
+"""The history part of dashboard-api: `lifespan(settings)` yielding the read-only pool, the chart
+cache (this process's, then Redis' when configured) and the reader that goes through both."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import asyncpg
+from prometheus_client import CollectorRegistry
 
 from dashboard_api.history.cache import ChartCache
+from dashboard_api.history.load_times import LoadTimes
+from dashboard_api.history.reader import Reader
+from dashboard_api.history.shared import SharedCache
 from dashboard_api.settings import DashboardSettings
 
 __all__ = ["lifespan"]
@@ -15,13 +20,39 @@ __all__ = ["lifespan"]
 
 @asynccontextmanager
 async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, object]]:
-    """An asyncpg pool of the read-only role and the chart cache for the app's lifetime."""
-    async with asyncpg.create_pool(
-        settings.postgres.dsn(reader=True),
-        min_size=1,
-        max_size=10,
-        # The chart tables are plain and small; UTC sessions make timestamptz round-trips exact.
-        server_settings={"TimeZone": "UTC", "application_name": "dashboard-api"},
-    ) as pool:
-        cache = ChartCache(settings.history_cache_closed_s, settings.history_cache_open_s)
-        yield {"history_pool": pool, "history_cache": cache}
+    """An asyncpg pool of the read-only role, the chart cache and the chart reader (with the load
+    times that retire cached charts) for the app's lifetime."""
+    async with AsyncExitStack() as stack:
+        pool = await stack.enter_async_context(
+            asyncpg.create_pool(
+                settings.postgres.dsn(reader=True),
+                # All opened at the start: a cold start's burst of misses would otherwise wait
+                # for the sessions the pool would open on demand.
+                min_size=settings.history_pool_size,
+                max_size=settings.history_pool_size,
+                # The chart tables are plain and small; UTC sessions make timestamptz round-trips exact.
+                server_settings={"TimeZone": "UTC", "application_name": "dashboard-api"},
+            )
+        )
+        load_times = await stack.enter_async_context(LoadTimes(pool, settings.history_loads_poll_s))
+        registry = CollectorRegistry()
+        shared = None
+        if url := settings.history_redis_url.get_secret_value():
+            shared = await stack.enter_async_context(
+                SharedCache(
+                    url,
+                    settings.history_redis_prefix,
+                    settings.history_redis_timeout_s,
+                    settings.history_redis_retry_s,
+                    registry,
+                )
+            )
+        cache = ChartCache(
+            settings.history_cache_closed_s,
+            settings.history_cache_open_s,
+            shared=shared,
+            shared_ttl_s=settings.history_cache_shared_s,
+            registry=registry,
+        )
+        reader = Reader(pool, cache, load_times)
+        yield {"history_pool": pool, "history_cache": cache, "history_reader": reader}

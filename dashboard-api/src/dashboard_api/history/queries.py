@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import asyncpg
+
+from dashboard_api.history.load_times import Stamp
 
 # One read per chart: its load record and its rows, so status and entries always agree. No row at
 # all means the interval was never loaded; a loaded interval without plays gives one row of NULLs.
@@ -26,7 +29,7 @@ _ENTRY = ("rank", "song_id", "title", "artist", "plays")
 
 _TREND_STATUS = """
 SELECT h.hour, CASE WHEN l.loaded_at IS NULL THEN NULL ELSE coalesce(p.plays, 0) END AS plays,
-       l.loaded_at IS NOT NULL AS loaded,
+       l.loaded_at IS NOT NULL AS loaded, l.loaded_at AS as_of,
        coalesce((l.by_region -> $1 ->> 'restatements')::int, 0) AS restatements
 FROM generate_series($3::timestamptz, $4::timestamptz - interval '1 hour', interval '1 hour') AS h(hour)
 LEFT JOIN plays_hourly p ON p.region = $1 AND p.song_id = $2 AND p.hour = h.hour
@@ -52,5 +55,15 @@ def entries(rows: list[dict]) -> list[dict]:
 
 async def trend(pool: asyncpg.Pool, region: str, song_id: str, start: datetime, end: datetime) -> list[dict]:
     """Plays per hour of one song in ``[start, end)``: 0 in a loaded hour without plays, None in an
-    hour not loaded yet; ``loaded`` and ``restatements`` tell its status."""
+    hour not loaded yet; ``loaded`` and ``restatements`` tell its status, ``as_of`` its load."""
     return [dict(r) for r in await pool.fetch(_TREND_STATUS, region, song_id, start, end)]
+
+
+def chart_stamps(kind: str, start: datetime) -> Callable[[list[dict]], list[Stamp]]:
+    """The load a ``top_hourly``/``top_daily`` read saw: its interval and `as_of` (None: not loaded)."""
+    return lambda rows: [((kind, start), rows[0]["as_of"] if rows else None)]
+
+
+def trend_stamps(rows: list[dict]) -> list[Stamp]:
+    """The loads a ``trend`` read saw: every hour and its `as_of`."""
+    return [(("hourly", r["hour"]), r["as_of"]) for r in rows]

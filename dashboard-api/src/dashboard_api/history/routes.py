@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-import asyncpg
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from dashboard_api.choices import Region
-from dashboard_api.deps import Cache, Pool, Settings
+from dashboard_api.deps import Charts, Settings
 from dashboard_api.errors import VALIDATION
 from dashboard_api.history import queries
-from dashboard_api.history.cache import ChartCache, Rows
+from dashboard_api.history.cache import Rows
 from dashboard_api.history.models import ChartStatus, DailyChart, HourlyChart, Regions, Trend
 from dashboard_api.history.params import Day, Hour, SongId, TrendWindow
 
@@ -22,33 +20,6 @@ router = APIRouter(prefix="/api", tags=["history"])
 # A final chart changes only when late plays restate it: caches may keep it for a minute.
 CLOSED = "public, max-age=60"
 OPEN = "no-cache"
-
-
-class Reader:
-    """Chart reads through the in-process cache, falling back to the read-only pool."""
-
-    def __init__(self, pool: asyncpg.Pool, cache: ChartCache) -> None:
-        self.pool, self.cache = pool, cache
-
-    async def read(
-        self,
-        query: Callable[..., Awaitable[Rows]],
-        end: datetime,
-        *args: object,
-        filled: Callable[[Rows], bool],
-    ) -> Rows:
-        """Rows of ``query(pool, *args)`` for an interval ending at ``end``; kept for a minute once
-        the interval is closed and ``filled(rows)``, as ``_cache`` tells the browser."""
-        closed = end <= datetime.now(UTC)
-        key = (query.__name__, *args)
-        return await self.cache.read(key, closed, lambda: query(self.pool, *args), filled)
-
-
-async def _reader(pool: Pool, cache: Cache) -> Reader:
-    return Reader(pool, cache)
-
-
-Charts = Annotated[Reader, Depends(_reader)]
 
 
 def _cache(response: Response, end: datetime, filled: bool) -> None:
@@ -98,7 +69,9 @@ async def regions(settings: Settings, response: Response) -> Regions:
 async def top_hourly(charts: Charts, response: Response, region: Region, hour: Hour) -> dict[str, object]:
     """The authoritative top songs of one region and UTC hour (empty until its load ran)."""
     end = hour + timedelta(hours=1)
-    rows = await charts.read(queries.top_hourly, end, region, hour, filled=_charted)
+    rows = await charts.read(
+        queries.top_hourly, end, region, hour, filled=_charted, stamps=queries.chart_stamps("hourly", hour)
+    )
     _cache(response, end, _charted(rows))
     return {"region": region, "hour": hour, **_chart(rows, end)}
 
@@ -113,7 +86,9 @@ async def top_daily(
     """The authoritative top songs of one region and UTC day (empty until its load ran)."""
     start = datetime.combine(day, time(), UTC)
     end = start + timedelta(days=1)
-    rows = await charts.read(queries.top_daily, end, region, start, filled=_charted)
+    rows = await charts.read(
+        queries.top_daily, end, region, start, filled=_charted, stamps=queries.chart_stamps("daily", start)
+    )
     _cache(response, end, _charted(rows))
     return {"region": region, "date": day, **_chart(rows, end)}
 
@@ -124,7 +99,9 @@ async def trend(
 ) -> dict[str, object]:
     """Plays per hour of one song in ``[from, to)``, one point per hour: 0 when a computed hour has
     none, null while the hour is open or pending."""
-    rows = await charts.read(queries.trend, window[1], region, song_id, *window, filled=_computed)
+    rows = await charts.read(
+        queries.trend, window[1], region, song_id, *window, filled=_computed, stamps=queries.trend_stamps
+    )
     points = [
         {
             "hour": r["hour"],

@@ -3,19 +3,16 @@ Celery worker, task results in the metadata database, the same DAGs as `make up`
 
 from __future__ import annotations
 
-import os
-import secrets
-import shutil
-import subprocess
 from datetime import UTC, datetime
-from pathlib import Path
 
 from pydantic import SecretStr
 from topsongs_core.settings import PostgresSettings
 
-from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env, write_secret
+from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
 from topsongs_devstack.component import Component, Status
-from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
+from topsongs_devstack.process import wait_until
+from topsongs_devstack.redis_server import RedisServer
+from topsongs_devstack.redis_server import redis_password as server_password
 from topsongs_devstack.services.airflow import USER, Airflow
 
 # A heartbeat older than this means the scheduler is stuck or gone (Airflow's default
@@ -25,96 +22,28 @@ HEARTBEAT_LIMIT_S = 30.0
 
 def redis_password(settings: ClusterSettings) -> SecretStr:
     """redis' `requirepass`, generated on first use into the secrets folder."""
-    path = settings.secrets_dir / "redis.password"
-    if not path.exists():
-        write_secret(path, secrets.token_urlsafe(24))
-    return SecretStr(path.read_text().strip())
+    return server_password(settings.secrets_dir)
 
 
-class Redis:
+class Redis(RedisServer):
     """One redis-server: Airflow's Celery broker, password-protected, no persistence.
 
     No RDB/AOF: the broker holds only queued task messages; if they are lost, the scheduler queues
     the task instances again (`[scheduler] task_queued_timeout`), as every state lives in PostgreSQL.
     """
 
-    name = "redis"
-
     def __init__(self, settings: ClusterSettings) -> None:
-        self.settings = settings
-        self.host, self.port = settings.redis_host, settings.redis_port
-        self.dir = settings.state_dir / "redis"
-        self.proc = ManagedProcess("redis", settings.run_dir, settings.logs_dir)
-
-    def url(self) -> str:
-        """The Celery broker URL, password included (for a child's environment or a Celery client; never
-        print it)."""
-        password = redis_password(self.settings).get_secret_value()
-        return f"redis://:{password}@{self.host}:{self.port}/0"
-
-    def _config(self) -> Path:
-        # The password goes in a 0600 file, not on the command line, where `ps` would show it.
-        password = redis_password(self.settings).get_secret_value()
-        config = self.dir / "redis.conf"
-        self.dir.mkdir(parents=True, exist_ok=True)
-        write_secret(
-            config,
-            "\n".join(
-                [
-                    f"bind {self.host}",
-                    f"port {self.port}",
-                    f"dir {self.dir}",
-                    f"requirepass {password}",
-                    'save ""',
-                    "appendonly no",
-                    "daemonize no",
-                    'logfile ""',
-                    "",
-                ]
-            ),
-        )
-        return config
-
-    def install(self) -> None:
-        """redis-server is Debian's (scripts/setup-system.sh)."""
-        if shutil.which("redis-server") is None:
-            raise PlatformError(
-                "redis-server is missing: run scripts/setup-system.sh (Debian's redis-server)"
-            )
-
-    def ping(self) -> bool:
-        """True when redis answers PING with this profile's password."""
-        if shutil.which("redis-cli") is None or not port_open(self.host, self.port):
-            return False
-        # REDISCLI_AUTH keeps the password off the command line.
-        env = {**os.environ, "REDISCLI_AUTH": redis_password(self.settings).get_secret_value()}
-        argv = ["redis-cli", "-h", self.host, "-p", str(self.port), "--no-auth-warning", "ping"]
-        try:
-            result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=5)
-        except subprocess.TimeoutExpired:
-            return False
-        return result.stdout.strip() == "PONG"
-
-    def up(self) -> None:
-        """Start redis-server and wait until it answers."""
-        self.install()
-        if self.proc.pid() is None:
-            if port_open(self.host, self.port):
-                raise PlatformError(f"{self.host}:{self.port} for redis is taken by another process")
-            print(f"[cluster] starting redis on {self.host}:{self.port}", flush=True)
-            self.proc.start(["redis-server", str(self._config())])
-        self.proc.wait_healthy(self.ping, self.settings.start_timeout_s, "redis")
-
-    def down(self) -> None:
-        """Stop redis-server (queued messages go; see the class docstring)."""
-        if self.proc.stop():
-            print("[cluster] stopped redis", flush=True)
-
-    def status(self) -> Status:
-        """Healthy when the process runs and answers PING."""
-        healthy = self.proc.pid() is not None and self.ping()
-        return Status(
-            self.name, healthy, f"redis://{self.host}:{self.port}", "Celery broker, password protected"
+        super().__init__(
+            "redis",
+            settings.redis_host,
+            settings.redis_port,
+            state_dir=settings.state_dir / "redis",
+            secrets_dir=settings.secrets_dir,
+            run_dir=settings.run_dir,
+            logs_dir=settings.logs_dir,
+            start_timeout_s=settings.start_timeout_s,
+            detail="Celery broker, password protected",
+            label="cluster",
         )
 
 

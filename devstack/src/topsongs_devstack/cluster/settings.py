@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from topsongs_core.settings import KafkaSettings
 
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.deployment.programs import KAFKA_USERS
+from topsongs_devstack.secret_files import write_secret
 from topsongs_devstack.services.airflow import RETRY_DELAY_S
 
 
@@ -126,20 +126,6 @@ class ClusterSettings(BaseSettings):
             kafka_heap=self.kafka_heap,
             start_timeout_s=self.start_timeout_s,
         )
-
-
-def _private_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    path.chmod(0o700)
-    return path
-
-
-def write_secret(path: Path, value: str) -> None:
-    """Write ``value`` to a file only its owner can read (created 0600, never world-readable on the way)."""
-    _private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(value)
 
 
 def kafka_password(settings: ClusterSettings, user: str) -> SecretStr:
