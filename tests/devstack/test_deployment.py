@@ -24,6 +24,15 @@ def test_check_passes_on_the_committed_file_and_fails_on_an_edited_copy(
     assert "python -m topsongs_devstack.deployment compose > compose.yaml" in capsys.readouterr().err
 
 
+def test_prometheus_check_fails_on_an_edited_copy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    committed = REPO_ROOT / "deploy" / "prometheus" / "compose.yml"
+    assert main(["prometheus", "--check", "--file", str(committed)]) == 0
+    edited = tmp_path / "compose.yml"
+    edited.write_text(committed.read_text().replace("ingest:8000", "ingest:8001"))
+    assert main(["prometheus", "--check", "--file", str(edited)]) == 1
+    assert "deployment prometheus > deploy/prometheus/compose.yml" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("name", "depends_on", "error"),
     [
