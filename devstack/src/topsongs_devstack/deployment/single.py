@@ -181,6 +181,8 @@ def services() -> list[Service]:
                 **env.live(),
                 "STREAMS_APP_ID": "${STREAMS_APP_ID:-topsongs-live}",
                 "STREAMS_METRICS_PORT": str(streams.port),
+                # Prometheus scrapes it by service name, from another container
+                "STREAMS_METRICS_HOST": "0.0.0.0",
             },
             depends_on=KAFKA_READY,
             settings=streams.settings,
