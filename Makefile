@@ -57,8 +57,10 @@ demo: up ## Main job: start everything, run a simulated load, print the URLs
 compose-up: setup-ui ## Docker: build every image, run the single-node stack with the demo load (docs/docker.md)
 	@bash scripts/compose.sh up
 
-compose-generate: setup-python ## Regenerate compose.yaml from the deployment declaration (devstack/src/topsongs_devstack/deployment)
+compose-generate: setup-python ## Regenerate compose.yaml, its Prometheus config and the Grafana files from the deployment declaration (devstack/src/topsongs_devstack/deployment)
 	$(RUN) topsongs_devstack.deployment compose > compose.yaml.new && mv compose.yaml.new compose.yaml
+	$(RUN) topsongs_devstack.deployment prometheus > deploy/prometheus/compose.yml.new && mv deploy/prometheus/compose.yml.new deploy/prometheus/compose.yml
+	$(RUN) topsongs_devstack.deployment grafana
 
 compose-down: ## Docker: stop and remove the compose stack's containers (volumes are kept)
 	@bash scripts/compose.sh down
@@ -66,10 +68,10 @@ compose-down: ## Docker: stop and remove the compose stack's containers (volumes
 test: setup setup-browser ## Run lint, types and the whole test suite against real engines
 	@bash scripts/test.sh
 
-lint: ## ruff + mypy, and compose.yaml equal to what the deployment declaration generates
+lint: ## ruff + mypy, and compose.yaml (with its Prometheus and Grafana files) equal to what the deployment declaration generates
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/python -m topsongs_devstack.deployment compose --check
+	for what in compose prometheus grafana; do .venv/bin/python -m topsongs_devstack.deployment $$what --check || exit 1; done
 	.venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src streams/src tools/export-openapi
 
 bench: setup ## Benchmarks: figures and ratios against an in-run baseline (docs/benchmarks.md)

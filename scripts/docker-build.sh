@@ -12,7 +12,7 @@ flock 9  # one build at a time: `make test` starts one in the background, the te
 tag="${TOPSONGS_IMAGE_TAG:-$(cat VERSION)}"
 base="${TOPSONGS_DEBIAN_IMAGE:-debian:bookworm-slim}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(kafka postgres s3 ingest streams spark dashboard-api airflow simulator)
+[ ${#targets[@]} -gt 0 ] || targets=(kafka postgres s3 prometheus ingest streams spark dashboard-api airflow simulator)
 secrets=()
 [ -f /etc/ssl/certs/ca-certificates.crt ] && secrets+=(--secret id=ca-certificates,src=/etc/ssl/certs/ca-certificates.crt)
 [ -f /etc/ssl/certs/java/cacerts ] && secrets+=(--secret id=java-cacerts,src=/etc/ssl/certs/java/cacerts)

@@ -17,8 +17,8 @@ trap '{ pkill -P "$prepare"; kill "$prepare"; } 2>/dev/null || true' EXIT
 echo "== lint (ruff; mypy beside the UI checks: each takes 10-20 s cold, on one core)"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-echo "== compose.yaml is what the deployment declaration generates (docs/docker.md)"
-.venv/bin/python -m topsongs_devstack.deployment compose --check
+echo "== compose.yaml, its Prometheus config and the Grafana files are what the deployment declaration generates (docs/docker.md)"
+for what in compose prometheus grafana; do .venv/bin/python -m topsongs_devstack.deployment "$what" --check; done
 .venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src streams/src tools/export-openapi \
   >artifacts/mypy.log 2>&1 &
 mypy=$!

@@ -9,7 +9,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.config import REPO_ROOT, DevstackSettings
+from topsongs_devstack.deployment.observability import CONFIG, prometheus_config
 from topsongs_devstack.prometheus import RULES, scrape_config
 
 
@@ -39,6 +40,15 @@ def test_generated_config_is_valid(tmp_path: Path) -> None:
     config = tmp_path / "prometheus.yml"
     config.write_text(json.dumps(scrape_config(settings)))
     promtool("check", "config", str(config))
+
+
+def test_compose_config_is_valid(tmp_path: Path) -> None:
+    """compose's config, its rules at the repository's path instead of the container's mount."""
+    committed = REPO_ROOT / CONFIG
+    config = tmp_path / "prometheus.yml"
+    config.write_text(json.dumps(prometheus_config() | {"rule_files": [str(RULES)]}))
+    promtool("check", "config", str(config))
+    assert "/etc/prometheus/alerts.yml" in committed.read_text()
 
 
 def test_rules_are_valid_and_their_unit_tests_pass() -> None:

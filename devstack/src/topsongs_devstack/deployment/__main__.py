@@ -1,37 +1,70 @@
-"""`python -m topsongs_devstack.deployment compose [--check]`: print compose.yaml, or fail when the
-committed one differs from what the declaration renders."""
+"""`python -m topsongs_devstack.deployment compose|prometheus|grafana [--check]`: write what the declaration
+generates (compose.yaml, the compose Prometheus config, the Grafana dashboards), or fail when the committed
+files differ from it."""
 
 from __future__ import annotations
 
 import argparse
 import difflib
 import sys
+from pathlib import Path
 
 from topsongs_devstack.config import REPO_ROOT
+from topsongs_devstack.deployment import observability
 from topsongs_devstack.deployment.compose import COMMAND, render
+
+HOW = {
+    "compose": COMMAND,
+    "prometheus": f"python -m topsongs_devstack.deployment prometheus > {observability.CONFIG}",
+    "grafana": "python -m topsongs_devstack.deployment grafana",
+}
+
+
+def generated(what: str, file: Path | None) -> dict[Path, str]:
+    """Each generated file of ``what`` and its text."""
+    if what == "compose":
+        return {file or REPO_ROOT / "compose.yaml": render()}
+    if what == "prometheus":
+        return {file or REPO_ROOT / observability.CONFIG: observability.prometheus_config_text()}
+    # The Grafana SDK is a dev dependency: imported only when its files are made or checked.
+    from topsongs_devstack.deployment import grafana
+
+    return {REPO_ROOT / path: text for path, text in grafana.files().items()}
+
+
+def differs(path: Path, text: str) -> bool:
+    """Whether ``path`` holds something else than ``text`` (the diff's start goes to stderr)."""
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    if current == text:
+        return False
+    diff = difflib.unified_diff(current.splitlines(True), text.splitlines(True), str(path), "generated")
+    sys.stderr.writelines(list(diff)[:60])
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the generated compose.yaml, or with --check compare it with the committed file."""
+    """Print compose.yaml or the Prometheus config, write the Grafana files; --check compares instead."""
     parser = argparse.ArgumentParser(prog="python -m topsongs_devstack.deployment", description=main.__doc__)
-    parser.add_argument("what", choices=["compose"])
+    parser.add_argument("what", choices=sorted(HOW))
     parser.add_argument(
-        "--check", action="store_true", help="exit 1 when compose.yaml is not the generated text"
+        "--check", action="store_true", help="exit 1 when a committed file is not the generated text"
     )
-    parser.add_argument("--file", default=str(REPO_ROOT / "compose.yaml"), help="the file --check compares")
+    parser.add_argument("--file", type=Path, help="the file compose or prometheus prints or compares")
     args = parser.parse_args(argv)
-    text = render()
-    if not args.check:
-        sys.stdout.write(text)
+    files = generated(args.what, args.file)
+    if args.check:
+        stale = [path for path, text in files.items() if differs(path, text)]
+        for path in stale:
+            print(f"\n{path} is not what the declaration generates; run `{HOW[args.what]}`", file=sys.stderr)
+        return 1 if stale else 0
+    if args.what == "grafana":
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(path.relative_to(REPO_ROOT))
         return 0
-    with open(args.file, encoding="utf-8") as committed:
-        current = committed.read()
-    if current == text:
-        return 0
-    diff = difflib.unified_diff(current.splitlines(True), text.splitlines(True), args.file, "generated")
-    sys.stderr.writelines(list(diff)[:60])
-    print(f"\n{args.file} is not what the declaration generates; run `{COMMAND}`", file=sys.stderr)
-    return 1
+    sys.stdout.writelines(files.values())
+    return 0
 
 
 if __name__ == "__main__":

@@ -27,7 +27,10 @@ HEADER = f"""\
 # topsongs_reader, databases topsongs and airflow), versitygw S3 (posix backend, bucket `lake`).
 # Services: ingest, streams (Faust), spark (Structured Streaming), dashboard-api, and Airflow
 # (api-server, scheduler, dag-processor). One-shots create the topics, the bucket, the chart tables
-# and Airflow's metadata schema before the services that need them start.
+# and Airflow's metadata schema before the services that need them start. Prometheus (Debian's)
+# scrapes every service with the alert rules devstack uses; the lag monitor feeds it consumer lag.
+# Profile `grafana`: Grafana with the pipeline dashboard (deploy/grafana/, generated), an image
+# you pull yourself (GRAFANA_IMAGE), never built here: docker compose --profile grafana up -d
 #
 # Inside the network services reach each other by name (kafka:9092, postgres:5432, s3:7070). Host
 # ports bind to 127.0.0.1 and default to devstack's, so tools on the host with the default settings
@@ -115,10 +118,14 @@ def _health(check: Health) -> dict[str, Any]:
 
 def service_entry(service: Service) -> dict[str, Any]:
     """One service as compose reads it."""
-    out: dict[str, Any] = {
-        "image": f"topsongs/{service.image}:${{TOPSONGS_IMAGE_TAG:-local}}",
-        "build": f"{_BUILD}{service.image}",
-    }
+    out: dict[str, Any]
+    if service.pulled:
+        out = {"image": service.pulled}
+    else:
+        out = {
+            "image": f"topsongs/{service.image}:${{TOPSONGS_IMAGE_TAG:-local}}",
+            "build": f"{_BUILD}{service.image}",
+        }
     if service.profiles:
         out["profiles"] = _Flow(service.profiles)
     out["restart"] = "no" if service.one_shot else "unless-stopped"
@@ -138,6 +145,8 @@ def service_entry(service: Service) -> dict[str, Any]:
         out["ports"] = [f"127.0.0.1:${{{p.variable}:-{p.default}}}:{p.container}" for p in service.ports]
     if service.volumes:
         out["volumes"] = list(service.volumes)
+    if service.tmpfs:
+        out["tmpfs"] = list(service.tmpfs)
     if service.healthcheck:
         out["healthcheck"] = _health(service.healthcheck)
     return out

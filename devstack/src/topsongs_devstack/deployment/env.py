@@ -115,6 +115,17 @@ def lake() -> dict[str, str | None]:
     return {"LAKE_PLAYS_PATH": knob(LakeLayout, "plays_path")}
 
 
+# prometheus_client's multiprocess folder in ingest and dashboard-api, mounted as a tmpfs: each
+# container start begins without the samples of a previous start's workers.
+METRICS_DIR = "/run/topsongs-metrics"
+
+
+def multiprocess() -> dict[str, str | None]:
+    """PROMETHEUS_MULTIPROC_DIR of a service running several uvicorn workers on one port: every worker
+    writes its samples there and /metrics merges them."""
+    return {"PROMETHEUS_MULTIPROC_DIR": METRICS_DIR}
+
+
 def merged(*groups: Env) -> dict[str, str | None]:
     """The groups in order, a later one's key over an earlier one's."""
     out: dict[str, str | None] = {}

@@ -43,7 +43,8 @@ class Publish:
 
 @dataclass(frozen=True)
 class Service:
-    """One compose service; ``image`` is a target of docker/Dockerfile, tagged topsongs/<image>."""
+    """One compose service; ``image`` is a target of docker/Dockerfile, tagged topsongs/<image>, unless
+    ``pulled`` names an image the user pulls themselves (never built here)."""
 
     name: str
     image: str
@@ -53,6 +54,8 @@ class Service:
     healthcheck: Health | None = None
     ports: tuple[Publish, ...] = ()
     volumes: tuple[str, ...] = ()
+    # In-memory mounts, emptied at each start (prometheus_client's multiprocess folder).
+    tmpfs: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()
     entrypoint: tuple[str, ...] | None = None
     user: str | None = None
@@ -61,6 +64,7 @@ class Service:
     settings: tuple[str, ...] = ()
     # What a reader of compose.yaml should know, written above the service as a comment.
     doc: str = ""
+    pulled: str | None = None
 
     @property
     def one_shot(self) -> bool:

@@ -162,10 +162,12 @@ def services() -> list[Service]:
                 "INGEST_PRODUCE_TIMEOUT_S": knob(IngestSettings, "produce_timeout_s"),
                 # Clients send it as X-API-Key (the simulator too); scripts/compose-env.sh makes one.
                 "INGEST_API_KEY": env.secret("INGEST_API_KEY"),
+                **env.multiprocess(),
             },
             depends_on=KAFKA_READY,
             settings=ingest.settings,
             ports=(Publish("PUBLISH_INGEST_PORT", INGEST_PORT, ingest.port),),
+            tmpfs=(env.METRICS_DIR,),
             # /readyz: the process answers and the broker is reachable
             healthcheck=http_health(ingest.port, ingest.health_path),
         ),
@@ -179,6 +181,8 @@ def services() -> list[Service]:
                 **env.live(),
                 "STREAMS_APP_ID": "${STREAMS_APP_ID:-topsongs-live}",
                 "STREAMS_METRICS_PORT": str(streams.port),
+                # Prometheus scrapes it by service name, from another container
+                "STREAMS_METRICS_HOST": "0.0.0.0",
             },
             depends_on=KAFKA_READY,
             settings=streams.settings,
@@ -215,10 +219,12 @@ def services() -> list[Service]:
                 **env.live(),
                 "DASHBOARD_UI_DIST": "/opt/topsongs/ui/dist",
                 "DASHBOARD_ALLOWED_ORIGINS": allowed_origins("PUBLISH_DASHBOARD_PORT", DASHBOARD_PORT),
+                **env.multiprocess(),
             },
             depends_on={**KAFKA_READY, **healthy("postgres"), **completed("charts-migrate")},
             settings=board.settings,
             ports=(Publish("PUBLISH_DASHBOARD_PORT", DASHBOARD_PORT, board.port),),
+            tmpfs=(env.METRICS_DIR,),
             healthcheck=http_health(board.port, board.health_path),
         ),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from topsongs_devstack.deployment import batch, cluster, cluster_apps, single
+from topsongs_devstack.deployment import batch, cluster, cluster_apps, observability, single
 from topsongs_devstack.deployment.model import Service
 
 
@@ -22,6 +22,11 @@ def sections() -> list[tuple[str, list[Service]]]:
         ("engines and their init steps", single.engines()),
         ("services", single.services()),
         ("batch: chart tables, Airflow", batch.airflow()),
+        (
+            "observability (docs/observability.md): Prometheus, the lag monitor; Grafana in profile grafana\n"
+            "docker compose --profile grafana up -d",
+            observability.services(),
+        ),
         (
             "what `make demo` shows: the catalog, a day of past plays, a live load\n"
             "docker compose --profile demo up -d --wait",
