@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
@@ -10,6 +15,7 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.stack import select
 
+REPO = Path(__file__).resolve().parents[1]
 # Their images and tools are built in the background while the rest runs (scripts/test.sh).
 LAST = ("tests/compose/", "tests/deploy/")
 
@@ -57,3 +63,27 @@ def pg_settings(engines: None) -> PostgresSettings:
 def s3_settings(engines: None) -> S3Settings:
     """The local S3 store's settings."""
     return S3Settings()
+
+
+@pytest.fixture(scope="session")
+def browser_check() -> Iterator[object]:
+    """Runs one of ui/e2e/*.mjs (playwright-core driving Debian's chromium); returns the process."""
+    if shutil.which("node") is None or not Path("/usr/bin/chromium").exists():
+        pytest.fail("browser tests need node and /usr/bin/chromium (make setup-browser)")
+    (REPO / "artifacts" / "e2e").mkdir(parents=True, exist_ok=True)
+
+    async def run(script: str, *args: str, viewport: str | None = None) -> subprocess.CompletedProcess[str]:
+        """``viewport`` WIDTHxHEIGHT (e.g. a phone's 390x844); a desktop window when None."""
+        env = {**os.environ, "TOPSONGS_BROWSER_VIEWPORT": viewport or ""}
+        proc = await asyncio.create_subprocess_exec(
+            "node",
+            str(REPO / "ui" / "e2e" / script),
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=env,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), 120)
+        return subprocess.CompletedProcess(script, proc.returncode or 0, out.decode(), "")
+
+    yield run

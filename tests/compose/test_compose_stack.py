@@ -16,7 +16,7 @@ import subprocess
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ import websockets
 from simulator.catalog import shipped_catalog
 
 from tests.e2e.charts_oracle import REGIONS, play_at
+from tests.e2e.conftest import ARTIFACTS
 
 REPO = Path(__file__).resolve().parents[2]
 # Published ports of the test's project: none that devstack, `make compose-up` or another test uses,
@@ -139,7 +140,9 @@ async def test_bad_input_gets_the_same_4xx_as_devstack(stack: Stack) -> None:
         assert 400 <= not_json.status_code < 500
 
 
-async def test_plays_reach_the_live_board_and_the_history_of_their_hour(stack: Stack) -> None:
+async def test_plays_reach_the_live_board_and_the_history_of_their_hour(
+    stack: Stack, browser_check: Callable[..., Awaitable[subprocess.CompletedProcess[str]]]
+) -> None:
     rng = random.Random(16)
     songs = shipped_catalog().songs[:30]
     now = datetime.now(UTC)
@@ -163,6 +166,12 @@ async def test_plays_reach_the_live_board_and_the_history_of_their_hour(stack: S
             seen[region] = _entries(first)
         await asyncio.sleep(2)
     assert seen == {r: _oracle(live, r) for r in REGIONS}
+    # And a browser (Debian's chromium) on the stack's own UI shows that board.
+    titles = {song.song_id: song.title for song in songs}
+    top = titles[_oracle(live, "US")[0][0]]
+    shot = ARTIFACTS / "compose-live-board.png"
+    board = await browser_check("live-board.mjs", stack.url("PUBLISH_DASHBOARD_PORT"), "US", top, str(shot))
+    assert board.returncode == 0, board.stdout
 
     # History: Airflow's restatement (triggered through its REST API, as `make demo` does) loads the
     # past hour once the lake holds it; the hourly chart of each region equals the oracle.

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -101,27 +99,3 @@ async def dashboard_url(kafka_settings: KafkaSettings) -> AsyncIterator[str]:
     """dashboard-api on the test's topics; yields the base URL."""
     async with serve_dashboard(DashboardSettings(kafka=kafka_settings)) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser_check() -> Iterator[object]:
-    """Runs one of ui/e2e/*.mjs (playwright-core driving Debian's chromium); returns the process."""
-    if shutil.which("node") is None or not Path("/usr/bin/chromium").exists():
-        pytest.fail("browser tests need node and /usr/bin/chromium (make setup-browser)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-
-    async def run(script: str, *args: str, viewport: str | None = None) -> subprocess.CompletedProcess[str]:
-        """``viewport`` WIDTHxHEIGHT (e.g. a phone's 390x844); a desktop window when None."""
-        env = {**os.environ, "TOPSONGS_BROWSER_VIEWPORT": viewport or ""}
-        proc = await asyncio.create_subprocess_exec(
-            "node",
-            str(REPO / "ui" / "e2e" / script),
-            *args,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=env,
-        )
-        out, _ = await asyncio.wait_for(proc.communicate(), 120)
-        return subprocess.CompletedProcess(script, proc.returncode or 0, out.decode(), "")
-
-    yield run
