@@ -173,7 +173,8 @@ export interface paths {
         };
         /**
          * Metrics
-         * @description Prometheus metrics of this process: the reconciliation drift gauges, the history cache's counters.
+         * @description Prometheus metrics: the reconciliation drift gauges and the history cache's counters, every
+         *     worker's merged when several share a multiprocess folder.
          */
         get: operations["metrics_metrics_get"];
         put?: never;
