@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from pydantic import SecretStr
 from topsongs_core.settings import PostgresSettings
@@ -50,7 +51,7 @@ class Redis:
         """The Celery broker URL, password included (for a child's environment or a Celery client; never
         print it)."""
         password = redis_password(self.settings).get_secret_value()
-        return f"redis://:{password}@{self.host}:{self.port}/0"
+        return f"redis://:{quote(password, safe='')}@{self.host}:{self.port}/0"
 
     def _config(self) -> Path:
         # The password goes in a 0600 file, not on the command line, where `ps` would show it.
@@ -170,7 +171,6 @@ class CeleryAirflow(Airflow):
     def env(self) -> dict[str, str]:
         """devstack's Airflow configuration plus the Celery broker, the result backend, and when a task
         whose worker died is failed and retried."""
-        password = self.pg.password.get_secret_value()
         return {
             **super().env(),
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(
@@ -178,9 +178,7 @@ class CeleryAirflow(Airflow):
             ),
             "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": str(self.cluster.airflow_retry_delay_s),
             "AIRFLOW__CELERY__BROKER_URL": self.redis.url(),
-            "AIRFLOW__CELERY__RESULT_BACKEND": (
-                f"db+postgresql://{self.pg.user}:{password}@{self.pg.host}:{self.pg.port}/{self.database}"
-            ),
+            "AIRFLOW__CELERY__RESULT_BACKEND": self.pg.dsn(database=self.database, scheme="db+postgresql"),
         }
 
     def worker_pong(self) -> bool:
