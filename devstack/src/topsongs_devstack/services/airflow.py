@@ -55,7 +55,9 @@ class Airflow:
         # Role → the `airflow` sub-command it runs; extra roles (a Celery worker) come after the three.
         self.commands: dict[str, list[str]] = {
             "api-server": ["api-server", "--port", str(self.port), "--host", host],
-            "scheduler": ["scheduler"],
+            # LocalExecutor's task logs are files the API server reads itself; Airflow's log server
+            # would listen on port 8793 of every interface (it has no host setting).
+            "scheduler": ["scheduler", "--skip-serve-logs"],
             "dag-processor": ["dag-processor"],
             **{role: list(argv) for role, argv in (extra_roles or {}).items()},
         }
@@ -82,7 +84,6 @@ class Airflow:
         if not self._passwords.exists():
             self._passwords.write_text(json.dumps({USER: secrets.token_urlsafe(12)}))
             self._passwords.chmod(0o600)
-        password = self.pg.password.get_secret_value()
         return {
             "AIRFLOW_HOME": str(self.home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "airflow" / "dags"),
@@ -97,8 +98,8 @@ class Airflow:
             ),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self._passwords),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-                f"postgresql+psycopg2://{self.pg.user}:{password}@{self.pg.host}:{self.pg.port}/{self.database}"
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.pg.dsn(
+                database=self.database, scheme="postgresql+psycopg2"
             ),
             "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt_secret"),
             "AIRFLOW__API__SECRET_KEY": self._secret("api_secret_key"),
