@@ -5,6 +5,7 @@ password holds `@:/#%`, so every service connecting to it shows the URLs built f
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -123,6 +124,15 @@ def devstack_settings(env: dict[str, str]) -> DevstackSettings:
     return DevstackSettings(state_dir=Path(env["DEVSTACK_STATE_DIR"]))
 
 
+def stack_postgres(env: dict[str, str]) -> PostgresSettings:
+    """The stack's PostgreSQL settings, its passwords included."""
+    return PostgresSettings(
+        port=int(env["PG_PORT"]),
+        password=PASSWORD,  # type: ignore[arg-type]
+        reader_password=READER_PASSWORD,  # type: ignore[arg-type]
+    )
+
+
 def test_every_listener_is_declared_and_on_loopback(stack: dict[str, str]) -> None:
     settings = devstack_settings(stack)
     assert set(recorded_pids(settings)) == set(COMPONENTS) - ONE_SHOT
@@ -162,7 +172,7 @@ async def test_every_listener_answers_as_declared(stack: dict[str, str]) -> None
 async def probe(kind: str, port: int) -> str:
     """``answers`` or ``refused`` (or what went wrong instead) for one credential-less attempt."""
     if kind.startswith("GET "):
-        return refused(httpx.get(f"http://127.0.0.1:{port}{kind[4:]}", timeout=10).status_code)
+        return refused(httpx.get(f"http://127.0.0.1:{port}{kind[4:]}", timeout=30).status_code)
     if kind == "kafka metadata":
         producer = AIOKafkaProducer(bootstrap_servers=f"127.0.0.1:{port}")
         await producer.start()
@@ -227,23 +237,42 @@ def websocket_outcome(url: str) -> str:
 
 def test_postgres_local_socket_needs_a_password_and_admin_steps_work(stack: dict[str, str]) -> None:
     settings = devstack_settings(stack)
-    server = Postgres(settings, PostgresSettings(port=int(stack["PG_PORT"])))
+    server = Postgres(settings, stack_postgres(stack))
     with pytest.raises(psycopg.OperationalError, match="password"):
         psycopg.connect(host=str(server.sockets), port=server.pg.port, user="postgres", dbname="postgres")
     name = f"exposure_{uuid.uuid4().hex[:8]}"
     server.create_database(name)
     server.drop_database(name)
-    rules = [line.split() for line in (server.data / "pg_hba.conf").read_text().splitlines()]
-    methods = {rule[-1] for rule in rules if rule and not rule[0].startswith("#")}
-    assert methods == {"scram-sha-256"}
+    assert auth_methods(server) == {"local": {"scram-sha-256"}, "host": {"scram-sha-256"}}
+
+    # A cluster made before the rule (trust on the socket, no superuser password) is converted by up.
+    hba = server.data / "pg_hba.conf"
+    with server._superuser() as conn:
+        hba.write_text(re.sub(r"^(local\s.*\s)scram-sha-256$", r"\1trust", hba.read_text(), flags=re.M))
+        conn.execute("ALTER ROLE postgres PASSWORD NULL")
+        conn.execute("SELECT pg_reload_conf()")
+    (server.home / "superuser.password").unlink()
+    psycopg.connect(host=str(server.sockets), port=server.pg.port, user="postgres", dbname="postgres").close()
+    server.up()
+    assert auth_methods(server) == {"local": {"scram-sha-256"}, "host": {"scram-sha-256"}}
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(host=str(server.sockets), port=server.pg.port, user="postgres", dbname="postgres")
+    server.create_database(name)
+    server.drop_database(name)
+
+
+def auth_methods(server: Postgres) -> dict[str, set[str]]:
+    """pg_hba.conf's authentication methods by connection type."""
+    methods: dict[str, set[str]] = {}
+    for line in (server.data / "pg_hba.conf").read_text().splitlines():
+        rule = line.split()
+        if rule and not rule[0].startswith("#"):
+            methods.setdefault(rule[0], set()).add(rule[-1])
+    return methods
 
 
 def test_password_with_url_characters_connects_everywhere(stack: dict[str, str]) -> None:
-    pg = PostgresSettings(
-        port=int(stack["PG_PORT"]),
-        password=PASSWORD,  # type: ignore[arg-type]
-        reader_password=READER_PASSWORD,  # type: ignore[arg-type]
-    )
+    pg = stack_postgres(stack)
     assert "%40" in pg.dsn() and "#" not in pg.dsn(reader=True)
     with psycopg.connect(pg.dsn()) as conn:
         assert conn.execute("SELECT current_user").fetchone() == ("topsongs",)

@@ -146,9 +146,11 @@ class Postgres:
         return self.home / "superuser.password"
 
     def _superuser_password(self) -> str:
-        """The superuser's password, made once per cluster (0600, only devstack's admin steps use it)."""
+        """The superuser's password, made once per cluster (0600, only devstack's admin steps use it;
+        a cluster still on `trust` ignores it until its next up converts it)."""
         path = self._superuser_password_file()
         if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_urlsafe(24))
             path.chmod(0o600)
             # initdb reads it as the server's owner.
