@@ -27,11 +27,11 @@ class Listener:
 
     @property
     def on_loopback_only(self) -> bool:
-        """True for 127.0.0.1 (also as an IPv4-mapped IPv6 address, as the JVM binds it)."""
+        """True for a loopback address (127.0.0.0/8, ::1, or 127.x as the JVM binds it: IPv4-mapped)."""
         ip = ipaddress.ip_address(self.address)
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
             ip = ip.ipv4_mapped
-        return str(ip) == "127.0.0.1"
+        return ip.is_loopback
 
 
 def recorded_pids(settings: DevstackSettings) -> dict[str, int]:
