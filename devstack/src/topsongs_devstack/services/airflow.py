@@ -87,6 +87,7 @@ class Airflow:
         return {
             "AIRFLOW_HOME": str(self.home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "airflow" / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "airflow" / "plugins"),
             "AIRFLOW__CORE__EXECUTOR": self.executor,
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": str(RETRY_DELAY_S),
@@ -118,6 +119,8 @@ class Airflow:
             "AIRFLOW__METRICS__STATSD_ON": "True",
             "AIRFLOW__METRICS__STATSD_HOST": host,
             "AIRFLOW__METRICS__STATSD_PORT": str(port),
+            # A connected socket: the library's own would receive on 0.0.0.0 (docs/security.md).
+            "AIRFLOW__METRICS__STATSD_CUSTOM_CLIENT_PATH": "connected_statsd.ConnectedStatsClient",
             "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
             "AIRFLOW__METRICS__LEGACY_NAMES_ON": "False",
         }
