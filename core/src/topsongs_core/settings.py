@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -83,12 +84,13 @@ class PostgresSettings(BaseSettings):
     reader_user: str = "topsongs_reader"
     reader_password: SecretStr = SecretStr("topsongs_reader")
 
-    def dsn(self, *, reader: bool = False, database: str | None = None) -> str:
-        """A libpq URL for the loader role, or the read-only role with ``reader=True``."""
+    def dsn(self, *, reader: bool = False, database: str | None = None, scheme: str = "postgresql") -> str:
+        """A URL for the loader role, or the read-only role with ``reader=True``; ``scheme`` names the
+        driver for SQLAlchemy (``postgresql+psycopg2``)."""
         user, pw = (self.reader_user, self.reader_password) if reader else (self.user, self.password)
-        return (
-            f"postgresql://{user}:{pw.get_secret_value()}@{self.host}:{self.port}/{database or self.database}"
-        )
+        # Percent-encoded: a password with @ : / # % would otherwise end the user info early.
+        userinfo = f"{quote(user, safe='')}:{quote(pw.get_secret_value(), safe='')}"
+        return f"{scheme}://{userinfo}@{self.host}:{self.port}/{quote(database or self.database, safe='')}"
 
 
 class S3Settings(BaseSettings):

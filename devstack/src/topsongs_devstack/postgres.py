@@ -5,6 +5,8 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import re
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -83,6 +85,7 @@ class Postgres:
         for path in (self.home, self.sockets, self.log_file.parent):
             path.mkdir(parents=True, exist_ok=True)
         self._chown(self.home, self.sockets)
+        self._superuser_password()
         if not (self.data / "PG_VERSION").exists():
             print(f"[devstack] initdb PostgreSQL cluster in {self.data}", flush=True)
             run(
@@ -93,8 +96,9 @@ class Postgres:
                         str(self.data),
                         "-U",
                         "postgres",
-                        "--auth-local=trust",
+                        "--auth-local=scram-sha-256",
                         "--auth-host=scram-sha-256",
+                        f"--pwfile={self._superuser_password_file()}",
                         "-E",
                         "UTF8",
                         "--locale=C.UTF-8",
@@ -135,7 +139,39 @@ class Postgres:
                 "pg_ctl start",
             )
         wait_until(lambda: port_open(self.pg.host, self.pg.port), 60, "PostgreSQL", self.log_file)
+        self._require_local_passwords()
         self._bootstrap()
+
+    def _superuser_password_file(self) -> Path:
+        return self.home / "superuser.password"
+
+    def _superuser_password(self) -> str:
+        """The superuser's password, made once per cluster (0600, only devstack's admin steps use it;
+        a cluster still on `trust` ignores it until its next up converts it)."""
+        path = self._superuser_password_file()
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(24))
+            path.chmod(0o600)
+            # initdb reads it as the server's owner.
+            self._chown(path)
+        return path.read_text().strip()
+
+    def _require_local_passwords(self) -> None:
+        """A cluster made before local access needed a password: give the superuser one, then turn
+        the socket's `trust` into scram-sha-256 (reloaded, no restart)."""
+        hba = self.data / "pg_hba.conf"
+        rules = hba.read_text()
+        local_trust = re.compile(r"^(local\s.*\s)trust\s*$", re.MULTILINE)
+        if not local_trust.search(rules):
+            return
+        with self._superuser() as conn:
+            conn.execute(
+                sql.SQL("ALTER ROLE postgres PASSWORD {}").format(sql.Literal(self._superuser_password()))
+            )
+            hba.write_text(local_trust.sub(r"\1scram-sha-256", rules))
+            conn.execute("SELECT pg_reload_conf()")
+        print("[devstack] PostgreSQL's local socket now needs a password", flush=True)
 
     def _superuser(self) -> psycopg.Connection:
         """The superuser, through this state dir's socket: only this checkout's server has it."""
@@ -147,7 +183,12 @@ class Postgres:
                 " or give this one PG_PORT"
             )
         return psycopg.connect(
-            host=str(self.sockets), port=self.pg.port, user="postgres", dbname="postgres", autocommit=True
+            host=str(self.sockets),
+            port=self.pg.port,
+            user="postgres",
+            password=self._superuser_password(),
+            dbname="postgres",
+            autocommit=True,
         )
 
     def create_database(self, name: str) -> None:

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from pydantic import SecretStr
 
@@ -57,7 +58,8 @@ class RedisServer:
 
     def url(self, db: int = 0) -> str:
         """A redis:// URL, password included (for a child's environment or a client; never print it)."""
-        return f"redis://:{self.password().get_secret_value()}@{self.host}:{self.port}/{db}"
+        password = quote(self.password().get_secret_value(), safe="")
+        return f"redis://:{password}@{self.host}:{self.port}/{db}"
 
     def _config(self) -> Path:
         # The password goes in a 0600 file, not on the command line, where `ps` would show it.

@@ -99,7 +99,6 @@ class CeleryAirflow(Airflow):
     def env(self) -> dict[str, str]:
         """devstack's Airflow configuration plus the Celery broker, the result backend, and when a task
         whose worker died is failed and retried."""
-        password = self.pg.password.get_secret_value()
         return {
             **super().env(),
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(
@@ -107,9 +106,7 @@ class CeleryAirflow(Airflow):
             ),
             "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": str(self.cluster.airflow_retry_delay_s),
             "AIRFLOW__CELERY__BROKER_URL": self.redis.url(),
-            "AIRFLOW__CELERY__RESULT_BACKEND": (
-                f"db+postgresql://{self.pg.user}:{password}@{self.pg.host}:{self.pg.port}/{self.database}"
-            ),
+            "AIRFLOW__CELERY__RESULT_BACKEND": self.pg.dsn(database=self.database, scheme="db+postgresql"),
         }
 
     def worker_pong(self) -> bool:

@@ -55,7 +55,9 @@ class Airflow:
         # Role → the `airflow` sub-command it runs; extra roles (a Celery worker) come after the three.
         self.commands: dict[str, list[str]] = {
             "api-server": ["api-server", "--port", str(self.port), "--host", host],
-            "scheduler": ["scheduler"],
+            # LocalExecutor's task logs are files the API server reads itself; Airflow's log server
+            # would listen on port 8793 of every interface (it has no host setting).
+            "scheduler": ["scheduler", "--skip-serve-logs"],
             "dag-processor": ["dag-processor"],
             **{role: list(argv) for role, argv in (extra_roles or {}).items()},
         }
@@ -82,10 +84,10 @@ class Airflow:
         if not self._passwords.exists():
             self._passwords.write_text(json.dumps({USER: secrets.token_urlsafe(12)}))
             self._passwords.chmod(0o600)
-        password = self.pg.password.get_secret_value()
         return {
             "AIRFLOW_HOME": str(self.home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "airflow" / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "airflow" / "plugins"),
             "AIRFLOW__CORE__EXECUTOR": self.executor,
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": str(RETRY_DELAY_S),
@@ -97,8 +99,8 @@ class Airflow:
             ),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self._passwords),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-                f"postgresql+psycopg2://{self.pg.user}:{password}@{self.pg.host}:{self.pg.port}/{self.database}"
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.pg.dsn(
+                database=self.database, scheme="postgresql+psycopg2"
             ),
             "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt_secret"),
             "AIRFLOW__API__SECRET_KEY": self._secret("api_secret_key"),
@@ -117,6 +119,8 @@ class Airflow:
             "AIRFLOW__METRICS__STATSD_ON": "True",
             "AIRFLOW__METRICS__STATSD_HOST": host,
             "AIRFLOW__METRICS__STATSD_PORT": str(port),
+            # A connected socket: the library's own would receive on 0.0.0.0 (docs/security.md).
+            "AIRFLOW__METRICS__STATSD_CUSTOM_CLIENT_PATH": "connected_statsd.ConnectedStatsClient",
             "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
             "AIRFLOW__METRICS__LEGACY_NAMES_ON": "False",
         }
