@@ -173,7 +173,7 @@ export interface paths {
         };
         /**
          * Metrics
-         * @description Prometheus metrics of this process (the reconciliation drift gauges).
+         * @description Prometheus metrics (the reconciliation drift gauges), every worker's merged under several.
          */
         get: operations["metrics_metrics_get"];
         put?: never;
