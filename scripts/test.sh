@@ -22,6 +22,9 @@ for what in compose prometheus grafana; do .venv/bin/python -m topsongs_devstack
 .venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src streams/src tools/export-openapi \
   >artifacts/mypy.log 2>&1 &
 mypy=$!
+# the UI's checks and the browser tests' node run on the pinned Node LTS (scripts/setup-node.sh)
+PATH="$(bash scripts/setup-node.sh):$PATH"
+export PATH
 if [ -f ui/package.json ]; then
   echo "== ui: generated API types current, lint, format, unused code (knip), unit tests (vitest)"
   (

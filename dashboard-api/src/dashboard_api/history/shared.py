@@ -64,8 +64,7 @@ class SharedCache:
             socket_timeout=timeout_s,
             socket_connect_timeout=timeout_s,
             retry=Retry(NoBackoff(), 0),
-            lib_name=None,
-            lib_version=None,
+            driver_info=None,
         )
         self.client = Redis.from_pool(pool)
         self._resting_until = 0.0
@@ -99,7 +98,7 @@ class SharedCache:
             self._failed("get", asked)
             return None
         self._answered_at = time.monotonic()
-        if data is None:
+        if not isinstance(data, bytes):  # None: a miss (the client returns bytes, not str)
             return None
         try:
             return decode(data)
