@@ -53,7 +53,8 @@ request = function()
 end
 """
 TARGET_BATCH, TARGET_SINGLE = 100_000, 5_000
-LINGER_MS = 5  # ingest's default (INGEST_LINGER_MS), for every producer here
+# ingest's defaults (INGEST_LINGER_MS, INGEST_MAX_BATCH_BYTES), for every producer here
+LINGER_MS, BATCH_BYTES = 5, 512 * 1024
 
 
 async def _baseline(kafka: KafkaSettings, n: int) -> float:
@@ -64,7 +65,7 @@ async def _baseline(kafka: KafkaSettings, n: int) -> float:
         acks="all",
         enable_idempotence=True,
         linger_ms=LINGER_MS,
-        max_batch_size=512 * 1024,
+        max_batch_size=BATCH_BYTES,
     )
     await producer.start()
     try:
@@ -141,7 +142,7 @@ def main() -> None:
     env = {"KAFKA_PLAYS_TOPIC": kafka.plays_topic}
     size = _record_size()
     try:
-        java = producer_performance(kafka, BATCH_EVENTS, size, LINGER_MS)
+        java = producer_performance(kafka, BATCH_EVENTS, size, linger_ms=LINGER_MS, batch_bytes=BATCH_BYTES)
         with tempfile.TemporaryDirectory(prefix="bench-ingest-") as state:
             process = ingest_process(Path(state), PORT, env, WORKERS)
             with running([process]):
