@@ -17,6 +17,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import orjson
@@ -27,7 +28,7 @@ from ingest.kafka_setup import ensure_topics
 from ingest.publisher import PlayPublisher, partition_for
 from ingest.settings import IngestSettings
 from starlette.requests import Request
-from topsongs_core.events import encode_many
+from topsongs_core.events import PlayEvent, encode_many
 from topsongs_core.settings import KafkaSettings
 
 from bench._ingest_load import BATCH_SIZE, play
@@ -49,6 +50,10 @@ def _request(body: bytes) -> Request:
     return Request({"type": "http", "method": "POST", "path": "/plays", "headers": headers}, receive)
 
 
+def _partitions(events: list[PlayEvent], partitions: int) -> list[int]:
+    return [partition_for(event.kafka_key(), partitions) for event in events]
+
+
 def _cpu(call: Callable[[], Any]) -> tuple[Any, float]:
     began = time.thread_time()
     result = call()
@@ -68,7 +73,7 @@ async def _stages(settings: IngestSettings, bodies: list[bytes]) -> dict[str, fl
                 began = time.thread_time()
                 parsed = await read_json(_request(body), settings.max_body_bytes)
                 spent["read+parse"] += time.thread_time() - began
-                events, seconds = _cpu(lambda p=parsed: validate_events(p["events"], settings.contract))
+                events, seconds = _cpu(partial(validate_events, parsed["events"], settings.contract))
                 spent["validate"] += seconds
                 group.append(events)
             began = time.thread_time()
@@ -76,8 +81,8 @@ async def _stages(settings: IngestSettings, bodies: list[bytes]) -> dict[str, fl
             produced = time.thread_time() - began
             encode = partition = 0.0
             for events in group:  # the two stages publish() contains, measured alone
-                encode += _cpu(lambda e=events: encode_many(e))[1]
-                partition += _cpu(lambda e=events: [partition_for(x.kafka_key(), partitions) for x in e])[1]
+                encode += _cpu(partial(encode_many, events))[1]
+                partition += _cpu(partial(_partitions, events, partitions))[1]
             spent["encode"] += encode
             spent["partition"] += partition
             spent["produce"] += produced - encode - partition
