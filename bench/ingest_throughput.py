@@ -1,11 +1,13 @@
 """Ingest throughput: POST /plays (batches) and POST /play (single) vs baselines in the same run.
 
-Starts its own ingest (uvicorn, BENCH_INGEST_WORKERS processes) on a private topic so charts and
-the lake are untouched; BENCH_BATCH_CLIENTS (4) concurrent clients post the batches. Baselines:
-an AIOKafkaProducer with the same settings (acks=all, idempotent) sending pre-encoded events
-straight to Kafka (for batches), and wrk against the same server's GET /healthz (the HTTP floor,
-for single posts). Single posts are driven by wrk (Debian's
-`wrk`, installed by `make bench`), because a Python client saturates before the server does.
+Starts its own ingest (uvicorn, BENCH_INGEST_WORKERS processes, port BENCH_INGEST_PORT) on a
+private topic, deleted afterwards, so charts and the lake are untouched; BENCH_BATCH_CLIENTS (4)
+concurrent clients post the batches. Baselines for batches: Kafka's own Java producer
+(ProducerPerformance, records the size of an encoded play) and an AIOKafkaProducer sending
+pre-encoded events one by one, both acks=all and idempotent on the same broker and topic; for
+single posts, wrk against the same server's GET /healthz (the HTTP floor). Single posts are driven
+by wrk (Debian's `wrk`, installed by `make bench`), because a Python client saturates before the
+server does.
 """
 
 from __future__ import annotations
@@ -23,14 +25,16 @@ from pathlib import Path
 import aiohttp
 import orjson
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.kafka import ensure_topics
 from topsongs_devstack.stack import running
 
 from bench._ingest_load import api_key, ingest_process, play
+from bench._producer_performance import producer_performance
 
-PORT = 18001
+PORT = int(os.environ.get("BENCH_INGEST_PORT", "18001"))
 BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "200000"))
 SINGLE_SECONDS = int(os.environ.get("BENCH_SINGLE_SECONDS", "10"))
 WORKERS = int(os.environ.get("BENCH_INGEST_WORKERS", "2"))
@@ -49,6 +53,8 @@ request = function()
 end
 """
 TARGET_BATCH, TARGET_SINGLE = 100_000, 5_000
+# ingest's defaults (INGEST_LINGER_MS, INGEST_MAX_BATCH_BYTES), for every producer here
+LINGER_MS, BATCH_BYTES = 5, 512 * 1024
 
 
 async def _baseline(kafka: KafkaSettings, n: int) -> float:
@@ -58,8 +64,8 @@ async def _baseline(kafka: KafkaSettings, n: int) -> float:
         bootstrap_servers=kafka.bootstrap_servers,
         acks="all",
         enable_idempotence=True,
-        linger_ms=5,
-        max_batch_size=512 * 1024,
+        linger_ms=LINGER_MS,
+        max_batch_size=BATCH_BYTES,
     )
     await producer.start()
     try:
@@ -113,27 +119,48 @@ def _wrk(path: str, script: str | None, connections: int = 64) -> tuple[float, f
     return rate, p99, int(bad.group(1)) if bad else 0
 
 
+async def _delete_topic(kafka: KafkaSettings) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.delete_topics([kafka.plays_topic])
+    finally:
+        await admin.close()
+
+
+def _record_size(n: int = 1000) -> int:
+    """Mean bytes of an encoded benchmark play: the record size ProducerPerformance sends."""
+    return round(sum(len(PlayEvent.model_validate(play(i)).to_json()) for i in range(n)) / n)
+
+
 def main() -> None:
-    """Print events/s for each path and its ratio to its baseline and to the target."""
+    """Print events/s for each path and its ratio to its baselines and to the target."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is missing: apt-get install wrk (make bench does)")
     kafka = KafkaSettings(plays_topic=f"bench-plays-{uuid.uuid4().hex[:6]}")
     asyncio.run(ensure_topics(kafka))
     env = {"KAFKA_PLAYS_TOPIC": kafka.plays_topic}
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as state:
-        process = ingest_process(Path(state), PORT, env, WORKERS)
-        with running([process]):
-            key = api_key(process)
-            base = asyncio.run(_baseline(kafka, BATCH_EVENTS))
-            batch, retried = asyncio.run(_batches(BATCH_EVENTS, key))
-            floor, floor_p99, _ = _wrk("/healthz", None)
-            single, p99, bad = _wrk("/play", WRK_SCRIPT.replace("$API_KEY", key))
-    print(f"load average {os.getloadavg()[0]:.1f}; ingest workers {WORKERS}")
-    print(f"baseline  raw aiokafka producer, acks=all   : {base:>9,.0f} events/s")
+    size = _record_size()
+    try:
+        java = producer_performance(kafka, BATCH_EVENTS, size, linger_ms=LINGER_MS, batch_bytes=BATCH_BYTES)
+        with tempfile.TemporaryDirectory(prefix="bench-ingest-") as state:
+            process = ingest_process(Path(state), PORT, env, WORKERS)
+            with running([process]):
+                key = api_key(process)
+                base = asyncio.run(_baseline(kafka, BATCH_EVENTS))
+                batch, retried = asyncio.run(_batches(BATCH_EVENTS, key))
+                floor, floor_p99, _ = _wrk("/healthz", None)
+                single, p99, bad = _wrk("/play", WRK_SCRIPT.replace("$API_KEY", key))
+    finally:
+        asyncio.run(_delete_topic(kafka))
+    load, partitions = os.getloadavg()[0], kafka.plays_partitions
+    print(f"load average {load:.1f}; ingest workers {WORKERS}; {partitions} partitions")
+    print(f"baseline  ProducerPerformance, {size} B records: {java:>9,.0f} records/s (Java, idempotent)")
+    print(f"baseline  raw aiokafka producer, acks=all   : {base:>9,.0f} events/s  = {base / java:.2f}x Java")
     print(
         f"POST /plays (1000/batch, {BATCH_CLIENTS:>2} clients)        : {batch:>9,.0f} events/s  "
-        f"= {batch / base:.2f}x baseline, {batch / TARGET_BATCH:.2f}x target {TARGET_BATCH:,}; "
-        f"503s retried {retried}"
+        f"= {batch / java:.2f}x Java, {batch / base:.2f}x aiokafka, {batch / TARGET_BATCH:.2f}x target "
+        f"{TARGET_BATCH:,}; 503s retried {retried}"
     )
     print(f"baseline  GET /healthz (wrk, 64 connections): {floor:>9,.0f} req/s     p99 {floor_p99:.1f} ms")
     print(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 from pydantic import ValidationError
-from topsongs_core.events import PlayEvent, decode
+from topsongs_core.events import PlayEvent, decode, encode_many
 from topsongs_core.settings import ContractSettings
 
 NOW = datetime(2025, 4, 23, 14, 30, tzinfo=UTC)
@@ -37,6 +37,16 @@ def test_played_at_is_normalised_to_utc_and_encoded_with_z() -> None:
     assert decoded["played_at"] == "2025-04-23T14:29:00Z"
     assert decoded["event_id"] == "7d7f4d2e-53f0-4bb4-9a43-0d4f5b8c8b11"
     assert decode(event.to_json()) == event
+
+
+def test_encode_many_writes_the_bytes_encode_writes() -> None:
+    events = [
+        _validate(_raw(song_id=f"s-{i}", ms_played=i * 1000, device="web" if i % 2 else None))
+        for i in range(5)
+    ]
+    events.append(_validate(_raw(played_at="2025-04-23T14:29:00.123456Z")))
+    assert encode_many(events) == [event.to_json() for event in events]
+    assert encode_many(()) == []
 
 
 def test_event_id_is_assigned_when_missing() -> None:

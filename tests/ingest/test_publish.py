@@ -8,6 +8,7 @@ from collections import Counter
 
 import httpx
 import orjson
+from ingest.publisher import partition_for, records_by_partition
 from ingest.settings import IngestSettings
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import KafkaSettings
@@ -72,3 +73,17 @@ async def test_concurrent_batches_over_http_all_land(ingest_settings: IngestSett
     sent = {e["event_id"] for b in batches for e in b}
     records = await read_all(ingest_settings.kafka, expect=len(sent))
     assert {orjson.loads(v)["event_id"] for _, _, v in records} == sent
+
+
+def test_records_by_partition_keep_request_order_on_the_java_partition() -> None:
+    events = [
+        PlayEvent.model_validate(play(song_id=f"s-{j % 13}", region=REGIONS[j % 4])) for j in range(200)
+    ]
+    grouped = records_by_partition(events, 6)
+    assert sorted(r for records in grouped.values() for r in records) == sorted(
+        (e.kafka_key(), e.to_json()) for e in events
+    )
+    for partition, records in grouped.items():
+        assert {partition_for(key, 6) for key, _ in records} == {partition}
+        mine = [(e.kafka_key(), e.to_json()) for e in events if partition_for(e.kafka_key(), 6) == partition]
+        assert records == mine

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -14,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    TypeAdapter,
     ValidationInfo,
     field_validator,
 )
@@ -113,11 +115,19 @@ def encode(event: PlayEvent) -> bytes:
     return orjson.dumps(event.model_dump(), option=orjson.OPT_UTC_Z)
 
 
+def encode_many(events: Sequence[PlayEvent]) -> list[bytes]:
+    """``[encode(e) for e in events]`` with one serializer call for the whole list (ingest's batches)."""
+    return [orjson.dumps(fields, option=orjson.OPT_UTC_Z) for fields in _EVENTS.dump_python(list(events))]
+
+
 def decode(raw: bytes | str, rules: ContractSettings | None = None) -> PlayEvent:
     """Parse and validate bytes from Kafka (raises ``pydantic.ValidationError``)."""
     return PlayEvent.model_validate(
         orjson.loads(raw), context={"rules": rules or default_rules(), "check_time": False}
     )
+
+
+_EVENTS: TypeAdapter[list[PlayEvent]] = TypeAdapter(list[PlayEvent])
 
 
 def json_schema() -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from aiokafka.partitioner import murmur2
-from topsongs_core.events import PlayEvent
+from topsongs_core.events import PlayEvent, encode_many
 from topsongs_core.kafka_access import KafkaAccessError, check_kafka_access, explain_kafka_error
 from topsongs_core.kafka_options import aiokafka_connection
 
@@ -34,6 +34,17 @@ BULK_THRESHOLD = 32
 def partition_for(key: bytes, partitions: int) -> int:
     """The Java client's default partitioner (murmur2), so any producer agrees on placement."""
     return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+def records_by_partition(
+    events: Sequence[PlayEvent], partitions: int
+) -> dict[int, list[tuple[bytes, bytes]]]:
+    """(key, value) records grouped by partition, in request order; values encoded in one call."""
+    by_partition: defaultdict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
+    for event, value in zip(events, encode_many(events), strict=True):
+        key = event.kafka_key()
+        by_partition[partition_for(key, partitions)].append((key, value))
+    return by_partition
 
 
 class BrokerUnavailable(RuntimeError):
@@ -182,12 +193,8 @@ class PlayPublisher:
         self, producer: AIOKafkaProducer, events: Sequence[PlayEvent]
     ) -> list[asyncio.Future[object]]:
         partitions = len(await asyncio.wait_for(producer.partitions_for(self.topic), 5))
-        by_partition: defaultdict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
-        for event in events:
-            key = event.kafka_key()
-            by_partition[partition_for(key, partitions)].append((key, event.to_json()))
         futures = []
-        for partition, records in by_partition.items():
+        for partition, records in records_by_partition(events, partitions).items():
             batch = producer.create_batch()
             for key, value in records:
                 if batch.append(key=key, value=value, timestamp=None) is None:
