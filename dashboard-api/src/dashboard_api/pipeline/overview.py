@@ -1,0 +1,108 @@
+"""The pipeline's state read from Prometheus, cached for a few seconds so polling pages share reads."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cachetools import TTLCache
+
+from dashboard_api.pipeline.models import Alert, Health, Pipeline, PrometheusState, Series, StageView
+from dashboard_api.pipeline.prometheus import PrometheusClient, PrometheusUnavailable
+from dashboard_api.pipeline.queries import QUERIES, STAGES, Stage, up_query
+
+SERIES_WINDOW = timedelta(minutes=15)
+SERIES_STEP_S = 15
+_FIGURES = ("rate", "lag_records", "lag_seconds", "freshness_seconds")
+
+
+class PipelineOverview:
+    """Stages, alerts and series of the allow-listed queries, each kept ``ttl_s`` seconds."""
+
+    def __init__(self, client: PrometheusClient, ttl_s: float) -> None:
+        self.client = client
+        self._cache: TTLCache[str, Pipeline | Series] = TTLCache(64, ttl_s)
+
+    async def pipeline(self) -> Pipeline:
+        """Every stage with its figures and health, and the alerts pending or firing."""
+        cached = self._cache.get("")
+        if isinstance(cached, Pipeline):
+            return cached
+        try:
+            stages, alerts = await asyncio.gather(
+                asyncio.gather(*(self._stage(stage) for stage in STAGES)), self.client.alerts()
+            )
+            state = PrometheusState(status="up", detail=None)
+        except PrometheusUnavailable as error:
+            stages, alerts = [_unknown(stage) for stage in STAGES], []
+            state = PrometheusState(status="down", detail=str(error))
+        view = Pipeline(
+            prometheus=state, stages=list(stages), alerts=[_alert(a) for a in alerts], as_of=datetime.now(UTC)
+        )
+        self._cache[""] = view
+        return view
+
+    async def series(self, name: str) -> Series:
+        """The allow-listed query ``name`` over the last 15 minutes, one point per step."""
+        cached = self._cache.get(f"series:{name}")
+        if isinstance(cached, Series):
+            return cached
+        end = datetime.now(UTC)
+        try:
+            points = await self.client.series(QUERIES[name], end - SERIES_WINDOW, end, SERIES_STEP_S)
+            state = PrometheusState(status="up", detail=None)
+        except PrometheusUnavailable as error:
+            points, state = [], PrometheusState(status="down", detail=str(error))
+        view = Series(
+            name=name, step_seconds=SERIES_STEP_S, points=[(t, v) for t, v in points], prometheus=state
+        )
+        self._cache[f"series:{name}"] = view
+        return view
+
+    async def _stage(self, stage: Stage) -> StageView:
+        names = [getattr(stage, figure) for figure in _FIGURES]
+        checks = [up_query(stage.job)] + ([stage.healthy] if stage.healthy else [])
+        values = await asyncio.gather(
+            *(self.client.instant(QUERIES[n]) for n in names if n),
+            *(self.client.instant(q) for q in checks),
+        )
+        found = iter(values)
+        figures = {
+            figure: next(found) if name else None for figure, name in zip(_FIGURES, names, strict=True)
+        }
+        health = _health([next(found) for _ in checks])
+        return StageView.model_validate({**_identity(stage), "health": health, **figures})
+
+
+def _identity(stage: Stage) -> dict[str, Any]:
+    series = [getattr(stage, figure) for figure in _FIGURES if getattr(stage, figure)]
+    return {
+        "id": stage.id,
+        "title": stage.title,
+        "job": stage.job,
+        "rate_unit": stage.rate_unit,
+        "series": series,
+    }
+
+
+def _health(checks: list[float | None]) -> Health:
+    """unknown while not scraped; up when every check is 1; down otherwise."""
+    if checks[0] is None:
+        return "unknown"
+    return "up" if all(c is not None and c >= 1 for c in checks) else "down"
+
+
+def _unknown(stage: Stage) -> StageView:
+    return StageView.model_validate({**_identity(stage), "health": "unknown", **dict.fromkeys(_FIGURES)})
+
+
+def _alert(raw: dict[str, Any]) -> Alert:
+    labels, annotations = raw.get("labels", {}), raw.get("annotations", {})
+    return Alert(
+        name=labels.get("alertname", "?"),
+        state=raw["state"],
+        severity=labels.get("severity"),
+        summary=annotations.get("summary"),
+        active_at=raw.get("activeAt"),
+    )
