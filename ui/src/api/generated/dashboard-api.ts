@@ -173,9 +173,52 @@ export interface paths {
         };
         /**
          * Metrics
-         * @description Prometheus metrics of this process (the reconciliation drift gauges).
+         * @description Prometheus metrics (the reconciliation drift gauges), every worker's merged under several.
          */
         get: operations["metrics_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pipeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pipeline
+         * @description Each stage's rate, lag, freshness and health, and the alerts pending or firing, from Prometheus.
+         *
+         *     When Prometheus does not answer, ``prometheus.status`` is ``down`` (``detail`` says why) and every
+         *     stage's health is ``unknown``.
+         */
+        get: operations["pipeline_api_pipeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pipeline/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Series
+         * @description One allow-listed query over the last 15 minutes (a point every 15 s).
+         */
+        get: operations["series_api_pipeline_series_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -188,6 +231,25 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Alert
+         * @description An alerting rule pending or firing now (deploy/prometheus/alerts.yml).
+         */
+        Alert: {
+            /** Name */
+            name: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "firing";
+            /** Severity */
+            severity: string | null;
+            /** Summary */
+            summary: string | null;
+            /** Active At */
+            active_at: string | null;
+        };
         /**
          * ChartEntry
          * @description One song's place in a chart.
@@ -436,6 +498,38 @@ export interface components {
             entries: components["schemas"]["LiveEntry"][];
         };
         /**
+         * Pipeline
+         * @description The flow ingest → Kafka → live / lake → Airflow → PostgreSQL → API, and firing alerts.
+         */
+        Pipeline: {
+            prometheus: components["schemas"]["PrometheusState"];
+            /** Stages */
+            stages: components["schemas"]["StageView"][];
+            /** Alerts */
+            alerts: components["schemas"]["Alert"][];
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+        };
+        /**
+         * PrometheusState
+         * @description Whether the page's source answers.
+         */
+        PrometheusState: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "up" | "down";
+            /**
+             * Detail
+             * @description Why it is down (null when up)
+             */
+            detail: string | null;
+        };
+        /**
          * Readiness
          * @description Each part on its own: history serves whatever Kafka does, the live part reconnects by itself.
          */
@@ -486,6 +580,73 @@ export interface components {
         Regions: {
             /** Regions */
             regions: string[];
+        };
+        /**
+         * Series
+         * @description One allow-listed query over the last minutes: ``[unix seconds, value]`` pairs.
+         */
+        Series: {
+            /** Name */
+            name: string;
+            /** Step Seconds */
+            step_seconds: number;
+            /** Points */
+            points: [
+                number,
+                number
+            ][];
+            prometheus: components["schemas"]["PrometheusState"];
+        };
+        /**
+         * StageView
+         * @description One stage of the flow; a figure is null when Prometheus has no series for it.
+         */
+        StageView: {
+            /**
+             * Id
+             * @description ingest, kafka, live, lake, airflow, postgres or api
+             */
+            id: string;
+            /** Title */
+            title: string;
+            /**
+             * Health
+             * @description up: its scrape target answers (and its own check passes); down: it does not; unknown: Prometheus scrapes no such target, or Prometheus itself is down
+             * @enum {string}
+             */
+            health: "up" | "down" | "unknown";
+            /**
+             * Job
+             * @description The Prometheus scrape job that tells whether it runs
+             */
+            job: string;
+            /**
+             * Rate
+             * @description Throughput, in rate_unit
+             */
+            rate: number | null;
+            /** Rate Unit */
+            rate_unit: string;
+            /**
+             * Lag Records
+             * @description Records not processed yet (consumers only)
+             */
+            lag_records: number | null;
+            /**
+             * Lag Seconds
+             * @description Age of the oldest record not processed yet, s
+             */
+            lag_seconds: number | null;
+            /**
+             * Freshness Seconds
+             * @description Age of the newest lag measurement, s
+             */
+            freshness_seconds: number | null;
+            /**
+             * Series
+             * @description Names /api/pipeline/series accepts for this stage
+             */
+            series: string[];
         };
         /**
          * TopEntry
@@ -811,6 +972,58 @@ export interface operations {
                 };
                 content: {
                     "text/plain; version=0.0.4": string;
+                };
+            };
+        };
+    };
+    pipeline_api_pipeline_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pipeline"];
+                };
+            };
+        };
+    };
+    series_api_pipeline_series_get: {
+        parameters: {
+            query: {
+                /** @description One of the allow-listed queries (a stage's `series`); PromQL is never accepted */
+                name: "airflow_rate" | "dead_letter_rate" | "ingest_rate" | "ingest_rejected_rate" | "kafka_rate" | "lake_freshness_seconds" | "lake_lag_records" | "lake_lag_seconds" | "lake_rate" | "live_freshness_seconds" | "live_lag_records" | "live_lag_seconds" | "live_rate" | "postgres_rate";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Series"];
+                };
+            };
+            /** @description A query parameter is missing or invalid; `detail[].loc` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationProblem"];
                 };
             };
         };
