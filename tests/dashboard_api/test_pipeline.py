@@ -13,19 +13,18 @@ import pytest
 from dashboard_api.settings import DashboardSettings
 from ingest.settings import IngestSettings
 from topsongs_core.settings import KafkaSettings, PostgresSettings
-from topsongs_devstack.apps import write_targets
-from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.process import free_port
 from topsongs_devstack.prometheus import Prometheus
 
 from tests.ingest.support import play
+from tests.scraping import dead_address, private_prometheus, scraping
 from tests.servers import serve_dashboard, serve_ingest
 
 
 @pytest.fixture
 def prometheus(tmp_path: Path) -> Prometheus:
     """A private Prometheus (not started yet) on a free port with its own state folder."""
-    return Prometheus(DevstackSettings(state_dir=tmp_path, prometheus_port=free_port()))
+    return private_prometheus(tmp_path)
 
 
 @pytest.fixture
@@ -65,12 +64,9 @@ async def test_stages_from_prometheus_and_the_down_states(
     prometheus: Prometheus, api: httpx.AsyncClient, kafka_settings: KafkaSettings
 ) -> None:
     async with serve_ingest(IngestSettings(kafka=kafka_settings)) as ingest:
-        settings = prometheus.settings
-        write_targets(settings, "ingest", [ingest.removeprefix("http://")])
-        # A live worker that is not running: its target answers nothing.
-        write_targets(settings, "streams", [f"127.0.0.1:{free_port()}"])
-        await asyncio.to_thread(prometheus.up)
-        try:
+        # The live worker is not running: its target answers nothing.
+        targets = {"ingest": [ingest.removeprefix("http://")], "streams": [dead_address()]}
+        async with scraping(prometheus, targets):
             async with httpx.AsyncClient(base_url=ingest) as client:
                 sent = await client.post("/plays", json={"events": [play(), play()]})
             assert sent.status_code == 202, sent.text
@@ -94,8 +90,6 @@ async def test_stages_from_prometheus_and_the_down_states(
             refused = await api.get("/api/pipeline/series", params={"name": "up"})
             assert refused.status_code == 422
             assert refused.json()["detail"][0]["loc"] == ["query", "name"]
-        finally:
-            await asyncio.to_thread(prometheus.down)
 
     down = (await api.get("/api/pipeline")).json()
     assert down["prometheus"]["status"] == "down"
