@@ -486,6 +486,16 @@ export interface components {
              */
             late_dropped: number;
             /**
+             * Plays
+             * @description Plays counted in the window, all songs (plays/s: over its length).
+             */
+            plays: number;
+            /**
+             * Newest Play At
+             * @description Event time of the newest counted play of the region; null when none since the workers started. Its age tells whether the live worker keeps up.
+             */
+            newest_play_at: string | null;
+            /**
              * Generated At
              * @description ISO 8601 in UTC with a Z suffix (topsongs_core.timefmt.iso_z).
              * @example 2025-04-23T14:29:00Z
