@@ -19,7 +19,9 @@ def service(
     env: Mapping[str, str] | None = None,
 ) -> AppService:
     """uvicorn with DEVSTACK_DASHBOARD_WORKERS processes (DASHBOARD_ALLOWED_ORIGINS must list the
-    port the browser uses). Each process reads the whole live topic and keeps its own board."""
+    port the browser uses). Each process reads the whole live topic and keeps its own board; its
+    pipeline page reads devstack's Prometheus (or DEVSTACK_PROMETHEUS_URL's)."""
+    prometheus = settings.prometheus_url or f"http://127.0.0.1:{settings.prometheus_port}"
     return uvicorn_service(
         name,
         DASHBOARD,
@@ -27,5 +29,5 @@ def service(
         settings,
         workers=settings.dashboard_workers if workers is None else workers,
         host=host,
-        env=env,
+        env={"DASHBOARD_PROMETHEUS_URL": prometheus, **(env or {})},
     )
