@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from cachetools import TTLCache
 
@@ -26,22 +26,30 @@ class PipelineOverview:
 
     async def pipeline(self) -> Pipeline:
         """Every stage with its figures and health, and the alerts pending or firing."""
-        cached = self._cache.get("")
+        cached = self._cache.get("pipeline")
         if isinstance(cached, Pipeline):
             return cached
         try:
-            stages, alerts = await asyncio.gather(
-                asyncio.gather(*(self._stage(stage) for stage in STAGES)), self.client.alerts()
-            )
+            values, alerts = await asyncio.gather(self._values(), self.client.alerts())
+            stages = [_stage(stage, values) for stage in STAGES]
             state = PrometheusState(status="up", detail=None)
         except PrometheusUnavailable as error:
             stages, alerts = [_unknown(stage) for stage in STAGES], []
             state = PrometheusState(status="down", detail=str(error))
         view = Pipeline(
-            prometheus=state, stages=list(stages), alerts=[_alert(a) for a in alerts], as_of=datetime.now(UTC)
+            prometheus=state, stages=stages, alerts=[_alert(a) for a in alerts], as_of=datetime.now(UTC)
         )
-        self._cache[""] = view
+        self._cache["pipeline"] = view
         return view
+
+    async def _values(self) -> dict[str, float | None]:
+        """Every query the stages need, at once; the first failure (all settled) raises."""
+        queries = sorted({q for stage in STAGES for q in _queries(stage)})
+        answers = await asyncio.gather(*(self.client.instant(q) for q in queries), return_exceptions=True)
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+        return dict(zip(queries, cast(list[float | None], answers), strict=True))
 
     async def series(self, name: str) -> Series:
         """The allow-listed query ``name`` over the last 15 minutes, one point per step."""
@@ -60,19 +68,17 @@ class PipelineOverview:
         self._cache[f"series:{name}"] = view
         return view
 
-    async def _stage(self, stage: Stage) -> StageView:
-        names = [getattr(stage, figure) for figure in _FIGURES]
-        checks = [up_query(stage.job)] + ([stage.healthy] if stage.healthy else [])
-        values = await asyncio.gather(
-            *(self.client.instant(QUERIES[n]) for n in names if n),
-            *(self.client.instant(q) for q in checks),
-        )
-        found = iter(values)
-        figures = {
-            figure: next(found) if name else None for figure, name in zip(_FIGURES, names, strict=True)
-        }
-        health = _health([next(found) for _ in checks])
-        return StageView.model_validate({**_identity(stage), "health": health, **figures})
+
+def _queries(stage: Stage) -> list[str]:
+    """The PromQL of the stage's figures and health checks."""
+    named = [QUERIES[name] for figure in _FIGURES if (name := getattr(stage, figure))]
+    return [*named, up_query(stage.job), *([stage.healthy] if stage.healthy else [])]
+
+
+def _stage(stage: Stage, values: dict[str, float | None]) -> StageView:
+    figures = {f: values[QUERIES[n]] if (n := getattr(stage, f)) else None for f in _FIGURES}
+    checks = [values[up_query(stage.job)], *([values[stage.healthy]] if stage.healthy else [])]
+    return StageView.model_validate({**_identity(stage), "health": _health(checks), **figures})
 
 
 def _identity(stage: Stage) -> dict[str, Any]:
