@@ -5,21 +5,13 @@ from __future__ import annotations
 import orjson
 from dashboard_api.live.board import LiveBoard
 from dashboard_api.live.hub import FanoutHub
-from topsongs_core.live import ChartPartials, PartitionCandidates, encode
+from topsongs_core.live import PartitionCandidates
+
+from tests.dashboard_api.messages import us_5m
 
 
 def partials(parts: dict[str, PartitionCandidates]) -> bytes:
-    return encode(
-        ChartPartials(
-            region="US",
-            window="5m",
-            window_start="2027-01-15T08:00:00Z",
-            window_end="2027-01-15T08:05:00Z",
-            generated_at="2027-01-15T08:04:00.000Z",
-            partitions=3,
-            parts=parts,
-        )
-    )
+    return us_5m(parts, partitions=3)
 
 
 def test_plays_add_up_over_partitions_and_the_newest_play_is_the_latest_of_them() -> None:
@@ -30,7 +22,7 @@ def test_plays_add_up_over_partitions_and_the_newest_play_is_the_latest_of_them(
         partials(
             {
                 "0": PartitionCandidates(
-                    late_dropped=0, entries=[], plays=5, newest_play_at="2027-01-15T08:03:10Z"
+                    late_dropped=0, entries=[], plays=5, newest_play_at="2025-04-23T14:03:10Z"
                 ),
                 "1": PartitionCandidates(late_dropped=0, entries=[], plays=0),
             }
@@ -40,23 +32,23 @@ def test_plays_add_up_over_partitions_and_the_newest_play_is_the_latest_of_them(
         partials(
             {
                 "2": PartitionCandidates(
-                    late_dropped=0, entries=[], plays=7, newest_play_at="2027-01-15T08:03:58Z"
+                    late_dropped=0, entries=[], plays=7, newest_play_at="2025-04-23T14:03:58Z"
                 )
             }
         )
     )
     board.flush(1024.0)
     frame = orjson.loads(queue.popleft())
-    assert (frame["plays"], frame["newest_play_at"]) == (12, "2027-01-15T08:03:58Z")
+    assert (frame["plays"], frame["newest_play_at"]) == (12, "2025-04-23T14:03:58Z")
     snapshot = board.snapshot("US", "5m")
-    assert (snapshot.plays, snapshot.newest_play_at) == (12, "2027-01-15T08:03:58Z")
+    assert (snapshot.plays, snapshot.newest_play_at) == (12, "2025-04-23T14:03:58Z")
 
     # Only the counts moved (no song entered the top N): still a frame, the board's freshness changed.
     board.ingest(
         partials(
             {
                 "2": PartitionCandidates(
-                    late_dropped=0, entries=[], plays=8, newest_play_at="2027-01-15T08:03:59Z"
+                    late_dropped=0, entries=[], plays=8, newest_play_at="2025-04-23T14:03:59Z"
                 )
             }
         )
