@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from topsongs_devstack.apps import AppService, uvicorn_service
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.deployment.programs import DASHBOARD
+from topsongs_devstack.prometheus import Prometheus
 
 
 def service(
@@ -21,7 +22,7 @@ def service(
     """uvicorn with DEVSTACK_DASHBOARD_WORKERS processes (DASHBOARD_ALLOWED_ORIGINS must list the
     port the browser uses). Each process reads the whole live topic and keeps its own board; its
     pipeline page reads devstack's Prometheus (or DEVSTACK_PROMETHEUS_URL's)."""
-    prometheus = settings.prometheus_url or f"http://127.0.0.1:{settings.prometheus_port}"
+    prometheus = Prometheus(settings).url
     return uvicorn_service(
         name,
         DASHBOARD,
