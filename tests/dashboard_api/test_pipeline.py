@@ -91,6 +91,10 @@ async def test_stages_from_prometheus_and_the_down_states(
             assert refused.status_code == 422
             assert refused.json()["detail"][0]["loc"] == ["query", "name"]
 
+            # `devstack down` removes a stopped component's target: down, not "not monitored".
+            (prometheus.settings.targets_dir / "ingest.json").unlink()
+            await poll(api, lambda b: stages(b)["ingest"]["health"] == "down", "ingest's removed target")
+
     down = (await api.get("/api/pipeline")).json()
     assert down["prometheus"]["status"] == "down"
     assert prometheus.url in down["prometheus"]["detail"]

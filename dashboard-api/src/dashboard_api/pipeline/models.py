@@ -16,8 +16,9 @@ class StageView(BaseModel):
     id: str = Field(description="ingest, kafka, live, lake, airflow, postgres or api")
     title: str
     health: Health = Field(
-        description="up: its scrape target answers (and its own check passes); down: it does not; "
-        "unknown: Prometheus scrapes no such target, or Prometheus itself is down"
+        description="up: its scrape target answers (and its own check passes); down: it does not, or "
+        "it was scraped within 15 minutes and is no more; unknown: Prometheus has not scraped such a "
+        "target for 15 minutes, or Prometheus itself is down"
     )
     job: str = Field(description="The Prometheus scrape job that tells whether it runs")
     rate: float | None = Field(description="Throughput, in rate_unit")

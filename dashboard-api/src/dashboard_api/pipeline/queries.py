@@ -77,5 +77,7 @@ STAGES: tuple[Stage, ...] = (
 
 
 def up_query(job: str) -> str:
-    """1 when every target of ``job`` answers its scrape, 0 when one does not, no series when none."""
-    return f'min(up{{job="{job}"}})'
+    """1 when every target of ``job`` answers its scrape, 0 when one does not or the job was scraped
+    within the last 15 minutes and is no more (`devstack down` removes a stopped component's target),
+    no series when it has not been scraped for that long (not part of this deployment)."""
+    return f'min(up{{job="{job}"}}) or 0 * max(max_over_time(up{{job="{job}"}}[15m]))'

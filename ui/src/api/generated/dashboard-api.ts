@@ -621,7 +621,7 @@ export interface components {
             title: string;
             /**
              * Health
-             * @description up: its scrape target answers (and its own check passes); down: it does not; unknown: Prometheus scrapes no such target, or Prometheus itself is down
+             * @description up: its scrape target answers (and its own check passes); down: it does not, or it was scraped within 15 minutes and is no more; unknown: Prometheus has not scraped such a target for 15 minutes, or Prometheus itself is down
              * @enum {string}
              */
             health: "up" | "down" | "unknown";
