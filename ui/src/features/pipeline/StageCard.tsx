@@ -18,6 +18,8 @@ const HEALTH_LABEL: Record<PipelineStage["health"], string> = {
 export function StageCard({ stage, prometheusDown }: { stage: PipelineStage; prometheusDown: boolean }) {
   const health = prometheusDown ? "unknown" : stage.health;
   const spark = stage.series[0];
+  // Only consumers (the live worker, the lake job) have a lag: the monitor measures them.
+  const consumer = stage.series.some((name) => name.endsWith("_lag_records"));
   return (
     <article className="stage" data-testid={`stage-${stage.id}`} data-health={health}>
       <header className="stage__header">
@@ -33,7 +35,7 @@ export function StageCard({ stage, prometheusDown }: { stage: PipelineStage; pro
             <dd data-testid="stage-rate">{formatFigure(stage.rate, stage.rate_unit)}</dd>
           </div>
         )}
-        {stage.series.includes(`${stage.id}_lag_records`) && (
+        {consumer && (
           <>
             <div>
               <dt>Lag</dt>
