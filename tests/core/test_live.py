@@ -31,7 +31,12 @@ PARTIALS = {
     "generated_at": "2027-01-15T08:04:00.250Z",
     "partitions": 2,
     "parts": {
-        "1": {"late_dropped": 3, "entries": [{"song_id": "s", "title": "Ü", "artist": "a", "plays": 4}]}
+        "1": {
+            "late_dropped": 3,
+            "entries": [{"song_id": "s", "title": "Ü", "artist": "a", "plays": 4}],
+            "plays": 7,
+            "newest_play_at": "2027-01-15T08:03:59Z",
+        }
     },
 }
 
@@ -51,9 +56,19 @@ def test_typed_construction_writes_the_wire_format() -> None:
         window_end="2027-01-15T08:05:00Z",
         generated_at="2027-01-15T08:04:00.250Z",
         partitions=2,
-        parts={"1": PartitionCandidates(late_dropped=3, entries=[SONG])},
+        parts={
+            "1": PartitionCandidates(
+                late_dropped=3, entries=[SONG], plays=7, newest_play_at="2027-01-15T08:03:59Z"
+            )
+        },
     )
     assert encode(record) == orjson.dumps(PARTIALS)
+
+
+def test_partials_of_a_worker_without_plays_and_newest_play_still_decode() -> None:
+    part = {"late_dropped": 3, "entries": [{"song_id": "s", "title": "Ü", "artist": "a", "plays": 4}]}
+    record = decode_partials(orjson.dumps({**PARTIALS, "parts": {"1": part}}))
+    assert (record.parts["1"].plays, record.parts["1"].newest_play_at) == (0, None)
 
 
 def test_hour_final_round_trip() -> None:
@@ -94,6 +109,8 @@ def test_websocket_frames_are_told_apart_by_type() -> None:
         window_start="2027-01-15T08:00:00Z",
         window_end="2027-01-15T09:00:00Z",
         late_dropped=0,
+        plays=2,
+        newest_play_at="2027-01-15T08:03:58Z",
         generated_at="2027-01-15T08:04:00.000Z",
         entries=[entry],
     )

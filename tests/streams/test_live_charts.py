@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime
 
 import httpx
 import orjson
 import websockets
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from topsongs_core.settings import KafkaSettings
+from topsongs_core.timefmt import iso_z
 
 from tests.streams.live_oracle import WINDOWS, expected, observed, play, plays, send, wait_for_oracle
 
@@ -58,6 +60,11 @@ async def test_one_worker_counts_exactly_with_late_duplicate_and_poison(
         first = orjson.loads(await ws.recv())
     assert first["type"] == "snapshot"
     assert observed(first) == expected(counted, "US", first["window_start"], first["window_end"])
+    # How fresh the board is: every song's plays in the window, and the newest counted play's time.
+    start, end = (datetime.fromisoformat(first[k]) for k in ("window_start", "window_end"))
+    us = {e.event_id: e.played_at for e in counted if e.region == "US"}
+    assert first["plays"] == sum(start <= at < end for at in us.values())
+    assert first["newest_play_at"] == iso_z(max(us.values()), "seconds")
 
 
 async def test_two_workers_still_exact(

@@ -177,6 +177,29 @@ export async function historyStateMessage(page) {
   return null;
 }
 
+/** Opens the pipeline page through the main navigation. */
+export async function openPipeline(page, baseUrl) {
+  await openUrl(page, appUrl(baseUrl, "/"));
+  await page.getByTestId("nav-pipeline").click();
+  await page.getByRole("heading", { name: "Pipeline" }).waitFor();
+}
+
+/**
+ * Waits (the page polls every 5 s) until stage `id` shows `health` (up, down, unknown);
+ * returns { health, rate } as displayed, or throws with what it showed instead.
+ */
+export async function pipelineStage(page, id, { health, timeoutMs = 30_000 } = {}) {
+  const stage = page.getByTestId(`stage-${id}`);
+  try {
+    await page.locator(`[data-testid="stage-${id}"][data-health="${health}"]`).waitFor({ timeout: timeoutMs });
+  } catch {
+    const shown = (await stage.count()) ? await stage.getAttribute("data-health") : "no such stage";
+    throw new Error(`stage ${id} is "${shown}" after ${timeoutMs / 1000} s, expected "${health}"`);
+  }
+  const rate = stage.getByTestId("stage-rate");
+  return { health, rate: (await rate.count()) ? await rate.innerText() : "" };
+}
+
 /** Saves a full-page PNG screenshot, creating the folder if needed. */
 async function saveScreenshot(page, path) {
   await mkdir(dirname(path), { recursive: true });

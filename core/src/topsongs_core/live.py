@@ -57,6 +57,13 @@ class PartitionCandidates(_Record):
 
     late_dropped: Count
     entries: list[Candidate] = Field(description="plays desc, then song_id asc; at most LIVE_TOP_N")
+    # Defaults: a record of a worker older than these fields still decodes.
+    plays: Count = Field(default=0, description="Plays this partition counted in the window, all songs.")
+    newest_play_at: IsoZ | None = Field(
+        default=None,
+        description="Event time of the newest play this partition counted in the region (any window);"
+        " null when none since the worker started.",
+    )
 
 
 class ChartPartials(_Record):
@@ -120,6 +127,11 @@ class LiveChart(_Framed):
     window_start: IsoZ
     window_end: IsoZ
     late_dropped: Count = Field(description="Plays of the window dropped as later than allowed.")
+    plays: Count = Field(description="Plays counted in the window, all songs (plays/s: over its length).")
+    newest_play_at: IsoZ | None = Field(
+        description="Event time of the newest counted play of the region; null when none since the "
+        "workers started. Its age tells whether the live worker keeps up.",
+    )
     generated_at: IsoZ
     entries: list[LiveEntry] = Field(description="The exact top N: plays desc, then song_id asc.")
 

@@ -9,12 +9,13 @@ from typing import Any, cast
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from dashboard_api import history, live, ops, reconciliation
+from dashboard_api import history, live, ops, pipeline, reconciliation
 from dashboard_api.choices import CHOICES
 from dashboard_api.deps import AppState
 from dashboard_api.headers import SecurityHeaders
 from dashboard_api.history import routes as history_routes
 from dashboard_api.live import routes as live_routes
+from dashboard_api.pipeline import routes as pipeline_routes
 from dashboard_api.reconciliation import routes as reconciliation_routes
 from dashboard_api.settings import DashboardSettings
 
@@ -31,6 +32,7 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
             state.update(await stack.enter_async_context(history.lifespan(settings)))
             pool = state["history_pool"]
             state.update(await stack.enter_async_context(reconciliation.lifespan(settings, pool)))
+            state.update(await stack.enter_async_context(pipeline.lifespan(settings)))
             yield cast(AppState, state)
 
     app = FastAPI(title="Top Songs dashboard API", version="1.0.0", lifespan=lifespan)
@@ -39,6 +41,7 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     app.include_router(live_routes.router)
     app.include_router(history_routes.router)
     app.include_router(reconciliation_routes.router)
+    app.include_router(pipeline_routes.router)
     _document_choices(app, settings)
     if settings.ui_dist.is_dir():
         app.mount("/", StaticFiles(directory=settings.ui_dist, html=True), name="ui")

@@ -13,6 +13,7 @@ from dashboard_api.history.reader import Reader
 from dashboard_api.live.board import LiveBoard
 from dashboard_api.live.feed import LiveFeed
 from dashboard_api.live.hub import FanoutHub
+from dashboard_api.pipeline.overview import PipelineOverview
 from dashboard_api.reconciliation import drift
 from dashboard_api.settings import DashboardSettings
 
@@ -28,6 +29,7 @@ class AppState(TypedDict):
     history_cache: ChartCache
     history_reader: Reader
     reconciler: drift.Reconciler
+    pipeline: PipelineOverview
 
 
 # HTTPConnection, not Request: the WebSocket route takes the same dependencies. Async, so FastAPI
@@ -72,6 +74,11 @@ async def get_reconciler(conn: HTTPConnection) -> drift.Reconciler:
     return conn.state.reconciler
 
 
+async def get_pipeline(conn: HTTPConnection) -> PipelineOverview:
+    """The pipeline's stages and alerts, read from Prometheus."""
+    return conn.state.pipeline
+
+
 Settings = Annotated[DashboardSettings, Depends(get_settings)]
 Board = Annotated[LiveBoard, Depends(get_board)]
 Hub = Annotated[FanoutHub, Depends(get_hub)]
@@ -80,3 +87,4 @@ Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
 Cache = Annotated[ChartCache, Depends(get_cache)]
 Charts = Annotated[Reader, Depends(get_charts)]
 Reconciler = Annotated[drift.Reconciler, Depends(get_reconciler)]
+Pipeline = Annotated[PipelineOverview, Depends(get_pipeline)]

@@ -57,6 +57,10 @@ class DashboardSettings(BaseSettings):
     reconciliation_interval_s: float = Field(default=60.0, gt=0)
     # prometheus_client's multiprocess folder (set by whoever starts several uvicorn workers): every
     # worker writes its samples there and /metrics merges them, so none is lost or counted twice.
+    # The pipeline page's source (devstack's Prometheus by default); answers are cached this long.
+    prometheus_url: str = "http://127.0.0.1:9190"
+    prometheus_timeout_s: float = Field(default=2.0, gt=0)
+    pipeline_cache_s: float = Field(default=3.0, ge=0)
     metrics_multiproc_dir: Path | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)

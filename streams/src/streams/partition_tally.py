@@ -45,6 +45,7 @@ class BatchTally:
     late: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     late_hours: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
     duplicates: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    newest: dict[str, float] = field(default_factory=dict)
 
 
 class PartitionTally:
@@ -65,6 +66,9 @@ class PartitionTally:
         self.minutes: dict[SongKey, dict[int, int]] = {}
         self.titles: dict[SongKey, tuple[str, str]] = {}
         self.late: dict[str, int] = defaultdict(int)
+        # Event time of the newest counted play per region; not in the ledger, so unknown after a
+        # restart until the next play (the live board then says it has none yet).
+        self.newest: dict[str, float] = {}
         self.seen: set[int] = set()
         self.deltas: deque[Delta] = deque()
         self.sealed: set[int] = set()
@@ -99,6 +103,8 @@ class PartitionTally:
             return
         batch.counts[region, song, int(played // 60)] += 1
         batch.titles[region, song] = meta
+        if played > batch.newest.get(region, 0.0):
+            batch.newest[region] = played
         if played > self.watermark:
             self.watermark = played
 
@@ -117,6 +123,8 @@ class PartitionTally:
                 entry = songs[f"{region}|{song}"] = [title, artist, {}]
             entry[2][str(minute)] = n
         self.titles.update(batch.titles)
+        for region, played in batch.newest.items():
+            self.newest[region] = max(played, self.newest.get(region, 0.0))
         for region, n in batch.late.items():
             self.late[region] += n
         late_hours = {}

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from topsongs_core.live import Candidate, PartitionCandidates
+from topsongs_core.timefmt import iso_z
 from topsongs_core.windows import ChartWindow
 
 from streams.partition_tally import PartitionTally
@@ -27,6 +28,7 @@ class Standings:
         self.bounds: tuple[tuple[int, int], ...] = ()
         self.totals: dict[StandingKey, dict[str, int]] = defaultdict(dict)
         self.tops: dict[StandingKey, list[tuple[int, str]]] = defaultdict(list)
+        self.sums: dict[StandingKey, int] = defaultdict(int)  # all songs' plays, kept as totals grow
         self.dirty: dict[str, set[int]] = defaultdict(set)
 
     def current_bounds(self, now: float) -> tuple[tuple[int, int], ...]:
@@ -46,6 +48,7 @@ class Standings:
         self.bounds = bounds
         self.totals.clear()
         self.tops.clear()
+        self.sums.clear()
         for partition, tally in tallies.items():
             for (region, song), buckets in tally.minutes.items():
                 for name, (start, end) in zip(self.names, bounds, strict=True):
@@ -55,6 +58,7 @@ class Standings:
             for region in {r for r, _ in tally.minutes} | set(tally.late):
                 self.dirty[region].add(partition)
         for key, totals in self.totals.items():
+            self.sums[key] = sum(totals.values())
             ranked = sorted((-plays, song) for song, plays in totals.items())
             self.tops[key] = ranked[: self.top_n]
 
@@ -67,6 +71,7 @@ class Standings:
                     key = (partition, region, name)
                     totals = self.totals[key]
                     plays = totals[song] = totals.get(song, 0) + n
+                    self.sums[key] += n
                     self._raise(self.tops[key], song, plays)
 
     def _raise(self, top: list[tuple[int, str]], song: str, plays: int) -> None:
@@ -99,13 +104,21 @@ class Standings:
     def partial(
         self, tally: PartitionTally | None, partition: int, region: str
     ) -> dict[str, PartitionCandidates]:
-        """Per window: this partition's late count and top-K candidates (plays desc, song_id asc)."""
+        """Per window: this partition's late count, plays, newest counted play and top-K candidates
+        (plays desc, song_id asc)."""
         late = tally.late.get(region, 0) if tally else 0
+        newest = tally.newest.get(region) if tally else None
+        newest_at = iso_z(newest, "seconds") if newest is not None else None
         out = {}
         for name in self.names:
             entries = []
             for plays, song in self.tops.get((partition, region, name), ()):
                 title, artist = tally.titles.get((region, song), ("", "")) if tally else ("", "")
                 entries.append(Candidate(song_id=song, title=title, artist=artist, plays=-plays))
-            out[name] = PartitionCandidates(late_dropped=late, entries=entries)
+            out[name] = PartitionCandidates(
+                late_dropped=late,
+                entries=entries,
+                plays=self.sums.get((partition, region, name), 0),
+                newest_play_at=newest_at,
+            )
         return out

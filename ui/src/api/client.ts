@@ -82,6 +82,12 @@ export const getTrend = (region: string, songId: string, from: Date, to: Date) =
 /** Live board against batch charts, hour by hour, for one UTC day (`YYYY-MM-DD`). */
 export const getReconciliation = (region: string, date: string) => getJson("/api/reconciliation", { region, date });
 
+/** Every pipeline stage's rate, lag, freshness and health, and the alerts firing, from Prometheus. */
+export const getPipeline = () => getJson("/api/pipeline", {});
+
+/** One allow-listed pipeline series (a stage's `series` name) over the last 15 minutes. */
+export const getPipelineSeries = (name: string) => getJson("/api/pipeline/series", { name });
+
 /** Builds the live WebSocket URL relative to the page's own host. */
 export function liveSocketUrl(region: string, window: LiveWindow, location: Location = globalThis.location): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";

@@ -14,6 +14,8 @@ export type Reconciliation = Schemas["Reconciliation"];
 export type HourReconciliation = Schemas["HourReconciliation"];
 export type ReconciliationStatus = HourReconciliation["status"];
 export type TopEntry = Schemas["TopEntry"];
+export type Pipeline = Schemas["Pipeline"];
+export type PipelineStage = Schemas["StageView"];
 /** One item of the 422 answer's `detail` list. */
 export type ValidationIssue = NonNullable<
   paths["/api/top/hourly"]["get"]["responses"][422]["content"]["application/json"]["detail"]
@@ -29,6 +31,8 @@ export {
   ApiError,
   getDailyChart,
   getHourlyChart,
+  getPipeline,
+  getPipelineSeries,
   getReconciliation,
   getRegions,
   getTrend,

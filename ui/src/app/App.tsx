@@ -1,6 +1,7 @@
 import { lazy, Suspense } from "react";
 import { Navigate, NavLink, Route, Routes, useSearchParams } from "react-router";
 import { LiveBoard } from "../features/live/LiveBoard";
+import { PipelineView } from "../features/pipeline/PipelineView";
 
 // Recharts is only needed by the history view; keep it out of the live board's bundle.
 const HistoryView = lazy(() =>
@@ -27,6 +28,9 @@ export function App() {
           <NavLink to={`/history${regionQuery}`} className="tabs__link" data-testid="nav-history">
             History
           </NavLink>
+          <NavLink to="/pipeline" className="tabs__link" data-testid="nav-pipeline">
+            Pipeline
+          </NavLink>
         </nav>
       </header>
       <main className="app__main">
@@ -40,6 +44,7 @@ export function App() {
               </Suspense>
             }
           />
+          <Route path="/pipeline" element={<PipelineView />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>
       </main>

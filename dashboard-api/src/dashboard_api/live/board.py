@@ -63,12 +63,9 @@ def rank_entries(candidates: list[Candidate], previous: list[LiveEntry], top_n: 
 
 def _same_chart(a: LiveUpdate, b: LiveUpdate) -> bool:
     # generated_at always differs and movement only settles: neither alone is worth a frame.
-    return (a.window_start, a.window_end, a.late_dropped, a.entries) == (
-        b.window_start,
-        b.window_end,
-        b.late_dropped,
-        b.entries,
-    )
+    # The plays and the newest play do count: they tell the board how fresh it is.
+    fields = ("window_start", "window_end", "late_dropped", "plays", "newest_play_at", "entries")
+    return all(getattr(a, name) == getattr(b, name) for name in fields)
 
 
 class LiveBoard:
@@ -132,6 +129,11 @@ class LiveBoard:
             window_start=start,
             window_end=end,
             late_dropped=sum(part.late_dropped for part in stream.parts.values()),
+            plays=sum(part.plays for part in stream.parts.values()),
+            # Same-width ISO strings: the greatest is the newest.
+            newest_play_at=max(
+                (p.newest_play_at for p in stream.parts.values() if p.newest_play_at), default=None
+            ),
             generated_at=iso_z(now),
             entries=rank_entries(candidates, previous, self.top_n),
         )

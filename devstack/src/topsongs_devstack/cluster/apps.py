@@ -11,6 +11,7 @@ from topsongs_devstack.cluster.balancer import Balancer, Pool
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
 from topsongs_devstack.component import Component, Status, side_by_side
 from topsongs_devstack.deployment.programs import DASHBOARD, INGEST, STREAMS
+from topsongs_devstack.prometheus import Prometheus
 from topsongs_devstack.services import dashboard, streams
 
 # A service's Kafka user → its KAFKA_* environment (the cluster's SCRAM credentials by default).
@@ -28,6 +29,8 @@ def shared_env(settings: ClusterSettings) -> dict[str, str]:
         # The streams user's Kafka ACLs are written for this prefix (cluster/kafka.py).
         "STREAMS_APP_ID": settings.streams_app_id,
         "STREAMS_SESSION_TIMEOUT_S": str(settings.streams_session_timeout_s),
+        # The pipeline page reads the profile's own Prometheus (cluster/observability.py).
+        "DASHBOARD_PROMETHEUS_URL": Prometheus(settings.devstack(), host=settings.prometheus_host).url,
     }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from topsongs_devstack.apps import AppService, uvicorn_service
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.deployment.programs import DASHBOARD
+from topsongs_devstack.prometheus import Prometheus
 
 
 def service(
@@ -19,7 +20,9 @@ def service(
     env: Mapping[str, str] | None = None,
 ) -> AppService:
     """uvicorn with DEVSTACK_DASHBOARD_WORKERS processes (DASHBOARD_ALLOWED_ORIGINS must list the
-    port the browser uses). Each process reads the whole live topic and keeps its own board."""
+    port the browser uses). Each process reads the whole live topic and keeps its own board; its
+    pipeline page reads devstack's Prometheus (or DEVSTACK_PROMETHEUS_URL's)."""
+    prometheus = Prometheus(settings).url
     return uvicorn_service(
         name,
         DASHBOARD,
@@ -27,5 +30,5 @@ def service(
         settings,
         workers=settings.dashboard_workers if workers is None else workers,
         host=host,
-        env=env,
+        env={"DASHBOARD_PROMETHEUS_URL": prometheus, **(env or {})},
     )

@@ -185,10 +185,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pipeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pipeline
+         * @description Each stage's rate, lag, freshness and health, and the alerts pending or firing, from Prometheus.
+         *
+         *     When Prometheus does not answer, ``prometheus.status`` is ``down`` (``detail`` says why) and every
+         *     stage's health is ``unknown``.
+         */
+        get: operations["pipeline_api_pipeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pipeline/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Series
+         * @description One allow-listed query over the last 15 minutes (a point every 15 s).
+         */
+        get: operations["series_api_pipeline_series_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Alert
+         * @description An alerting rule pending or firing now (deploy/prometheus/alerts.yml).
+         */
+        Alert: {
+            /** Name */
+            name: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "firing";
+            /** Severity */
+            severity: string | null;
+            /** Summary */
+            summary: string | null;
+            /** Active At */
+            active_at: string | null;
+        };
         /**
          * ChartEntry
          * @description One song's place in a chart.
@@ -425,6 +487,16 @@ export interface components {
              */
             late_dropped: number;
             /**
+             * Plays
+             * @description Plays counted in the window, all songs (plays/s: over its length).
+             */
+            plays: number;
+            /**
+             * Newest Play At
+             * @description Event time of the newest counted play of the region; null when none since the workers started. Its age tells whether the live worker keeps up.
+             */
+            newest_play_at: string | null;
+            /**
              * Generated At
              * @description ISO 8601 in UTC with a Z suffix (topsongs_core.timefmt.iso_z).
              * @example 2025-04-23T14:29:00Z
@@ -435,6 +507,38 @@ export interface components {
              * @description The exact top N: plays desc, then song_id asc.
              */
             entries: components["schemas"]["LiveEntry"][];
+        };
+        /**
+         * Pipeline
+         * @description The flow ingest → Kafka → live / lake → Airflow → PostgreSQL → API, and firing alerts.
+         */
+        Pipeline: {
+            prometheus: components["schemas"]["PrometheusState"];
+            /** Stages */
+            stages: components["schemas"]["StageView"][];
+            /** Alerts */
+            alerts: components["schemas"]["Alert"][];
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+        };
+        /**
+         * PrometheusState
+         * @description Whether the page's source answers.
+         */
+        PrometheusState: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "up" | "down";
+            /**
+             * Detail
+             * @description Why it is down (null when up)
+             */
+            detail: string | null;
         };
         /**
          * Readiness
@@ -487,6 +591,73 @@ export interface components {
         Regions: {
             /** Regions */
             regions: string[];
+        };
+        /**
+         * Series
+         * @description One allow-listed query over the last minutes: ``[unix seconds, value]`` pairs.
+         */
+        Series: {
+            /** Name */
+            name: string;
+            /** Step Seconds */
+            step_seconds: number;
+            /** Points */
+            points: [
+                number,
+                number
+            ][];
+            prometheus: components["schemas"]["PrometheusState"];
+        };
+        /**
+         * StageView
+         * @description One stage of the flow; a figure is null when Prometheus has no series for it.
+         */
+        StageView: {
+            /**
+             * Id
+             * @description ingest, kafka, live, lake, airflow, postgres or api
+             */
+            id: string;
+            /** Title */
+            title: string;
+            /**
+             * Health
+             * @description up: its scrape target answers (and its own check passes); down: it does not, or it was scraped within 15 minutes and is no more; unknown: Prometheus has not scraped such a target for 15 minutes, or Prometheus itself is down
+             * @enum {string}
+             */
+            health: "up" | "down" | "unknown";
+            /**
+             * Job
+             * @description The Prometheus scrape job that tells whether it runs
+             */
+            job: string;
+            /**
+             * Rate
+             * @description Throughput, in rate_unit
+             */
+            rate: number | null;
+            /** Rate Unit */
+            rate_unit: string;
+            /**
+             * Lag Records
+             * @description Records not processed yet (consumers only)
+             */
+            lag_records: number | null;
+            /**
+             * Lag Seconds
+             * @description Age of the oldest record not processed yet, s
+             */
+            lag_seconds: number | null;
+            /**
+             * Freshness Seconds
+             * @description Age of the newest lag measurement, s
+             */
+            freshness_seconds: number | null;
+            /**
+             * Series
+             * @description Names /api/pipeline/series accepts for this stage
+             */
+            series: string[];
         };
         /**
          * TopEntry
@@ -812,6 +983,58 @@ export interface operations {
                 };
                 content: {
                     "text/plain; version=0.0.4": string;
+                };
+            };
+        };
+    };
+    pipeline_api_pipeline_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pipeline"];
+                };
+            };
+        };
+    };
+    series_api_pipeline_series_get: {
+        parameters: {
+            query: {
+                /** @description One of the allow-listed queries (a stage's `series`); PromQL is never accepted */
+                name: "airflow_rate" | "dead_letter_rate" | "ingest_rate" | "ingest_rejected_rate" | "kafka_rate" | "lake_freshness_seconds" | "lake_lag_records" | "lake_lag_seconds" | "lake_rate" | "live_freshness_seconds" | "live_lag_records" | "live_lag_seconds" | "live_rate" | "postgres_rate";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Series"];
+                };
+            };
+            /** @description A query parameter is missing or invalid; `detail[].loc` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationProblem"];
                 };
             };
         };

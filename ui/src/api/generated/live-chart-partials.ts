@@ -48,6 +48,14 @@ export interface PartitionCandidates {
    */
   entries: Candidate[];
   late_dropped: number;
+  /**
+   * Event time of the newest play this partition counted in the region (any window); null when none since the worker started.
+   */
+  newest_play_at: string | null;
+  /**
+   * Plays this partition counted in the window, all songs.
+   */
+  plays: number;
 }
 /**
  * One song of a partition's top N: plays counted in this window by that partition alone.

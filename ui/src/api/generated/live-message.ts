@@ -19,6 +19,14 @@ export interface LiveSnapshot {
    */
   late_dropped: number;
   /**
+   * Event time of the newest counted play of the region; null when none since the workers started. Its age tells whether the live worker keeps up.
+   */
+  newest_play_at: string | null;
+  /**
+   * Plays counted in the window, all songs (plays/s: over its length).
+   */
+  plays: number;
+  /**
    * Region code (TOPSONGS_REGIONS).
    */
   region: string;
@@ -71,6 +79,14 @@ export interface LiveUpdate {
    * Plays of the window dropped as later than allowed.
    */
   late_dropped: number;
+  /**
+   * Event time of the newest counted play of the region; null when none since the workers started. Its age tells whether the live worker keeps up.
+   */
+  newest_play_at: string | null;
+  /**
+   * Plays counted in the window, all songs (plays/s: over its length).
+   */
+  plays: number;
   /**
    * Region code (TOPSONGS_REGIONS).
    */

@@ -4,6 +4,7 @@ import { SelectField } from "../../components/Field";
 import { formatUtcRange } from "../../utcTime";
 import { RegionSelect } from "../regions/RegionSelect";
 import { ConnectionStatus } from "./ConnectionStatus";
+import { LiveFreshness } from "./LiveFreshness";
 import { LiveList } from "./LiveList";
 import { type LiveChartOptions, useLiveChart } from "./useLiveChart";
 
@@ -61,6 +62,7 @@ export function LiveBoard({ liveOptions }: { liveOptions?: LiveChartOptions }) {
               <dt>Window</dt>
               <dd data-testid="window-range">{formatUtcRange(chart.window_start, chart.window_end)}</dd>
             </div>
+            <LiveFreshness chart={chart} />
             <div
               title={
                 "Plays that reached the live board after their minute's allowed lateness (for example " +

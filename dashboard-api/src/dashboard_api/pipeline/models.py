@@ -1,0 +1,64 @@
+"""Response bodies of ``GET /api/pipeline`` and ``/api/pipeline/series`` (in the OpenAPI spec)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Health = Literal["up", "down", "unknown"]
+
+
+class StageView(BaseModel):
+    """One stage of the flow; a figure is null when Prometheus has no series for it."""
+
+    id: str = Field(description="ingest, kafka, live, lake, airflow, postgres or api")
+    title: str
+    health: Health = Field(
+        description="up: its scrape target answers (and its own check passes); down: it does not, or "
+        "it was scraped within 15 minutes and is no more; unknown: Prometheus has not scraped such a "
+        "target for 15 minutes, or Prometheus itself is down"
+    )
+    job: str = Field(description="The Prometheus scrape job that tells whether it runs")
+    rate: float | None = Field(description="Throughput, in rate_unit")
+    rate_unit: str
+    lag_records: float | None = Field(description="Records not processed yet (consumers only)")
+    lag_seconds: float | None = Field(description="Age of the oldest record not processed yet, s")
+    freshness_seconds: float | None = Field(description="Age of the newest lag measurement, s")
+    series: list[str] = Field(description="Names /api/pipeline/series accepts for this stage")
+
+
+class Alert(BaseModel):
+    """An alerting rule pending or firing now (deploy/prometheus/alerts.yml)."""
+
+    name: str
+    state: Literal["pending", "firing"]
+    severity: str | None
+    summary: str | None
+    active_at: datetime | None
+
+
+class PrometheusState(BaseModel):
+    """Whether the page's source answers."""
+
+    status: Literal["up", "down"]
+    detail: str | None = Field(description="Why it is down (null when up)")
+
+
+class Pipeline(BaseModel):
+    """The flow ingest → Kafka → live / lake → Airflow → PostgreSQL → API, and firing alerts."""
+
+    prometheus: PrometheusState
+    stages: list[StageView]
+    alerts: list[Alert]
+    as_of: datetime
+
+
+class Series(BaseModel):
+    """One allow-listed query over the last minutes: ``[unix seconds, value]`` pairs."""
+
+    name: str
+    step_seconds: int
+    points: list[tuple[float, float]]
+    prometheus: PrometheusState
