@@ -127,6 +127,7 @@ def run_refused(
     host = f"127.0.1.{next(_addresses)}"
     app = launch(probes, f"{service}-{case}", host, service_env(cluster, service, overrides))
     bound = LAKE_EXIT_BOUND_S if service == "lake" else EXIT_BOUND_S
+    app.before_start()  # what `up()` makes first: ingest's API-key files, the metrics folder
     began = time.monotonic()
     pid = app.proc.start(app.argv, env=app.env, cwd=REPO_ROOT)
     try:

@@ -71,17 +71,21 @@ class AppService:
         if self.proc.pid() is None:
             if self.port is not None and port_open(self.host, self.port):
                 raise PlatformError(f"{self.host}:{self.port} for {self.name} is taken by another process")
-            if self.prepare is not None:
-                self.prepare()
+            self.before_start()
             print(f"[devstack] starting {self.name}", flush=True)
-            if self.metrics_dir is not None:
-                # The client's rule: an empty folder per run, or a dead run's counters are added in.
-                shutil.rmtree(self.metrics_dir, ignore_errors=True)
-                self.metrics_dir.mkdir(parents=True)
             self.proc.start(self.argv, env=self.env, cwd=REPO_ROOT)
         self.proc.wait_healthy(self._healthy, self.settings.start_timeout_s, self.name)
         if self.scrape is not None:
             write_targets(self.settings, self.name, [self.scrape], self.scrape_path)
+
+    def before_start(self) -> None:
+        """What each start needs first: the service's own files, an empty metrics folder."""
+        if self.prepare is not None:
+            self.prepare()
+        if self.metrics_dir is not None:
+            # The client's rule: an empty folder per run, or a dead run's counters are added in.
+            shutil.rmtree(self.metrics_dir, ignore_errors=True)
+            self.metrics_dir.mkdir(parents=True)
 
     def down(self) -> None:
         """Stop the process group; Prometheus stops scraping it (a crash, unlike a stop, shows as down)."""
