@@ -66,7 +66,10 @@ async def test_group_lag_counts_records_and_ages_the_oldest(
 ) -> None:
     group = f"lag-test-{uuid.uuid4().hex[:8]}"
     partition = TopicPartition(kafka_settings.plays_topic, 0)
-    async with AIOKafkaConsumer(bootstrap_servers=kafka_settings.bootstrap_servers, group_id=group) as member:
+    # No auto-commit: closing would otherwise commit the member's own position over the 4 (seen once).
+    async with AIOKafkaConsumer(
+        bootstrap_servers=kafka_settings.bootstrap_servers, group_id=group, enable_auto_commit=False
+    ) as member:
         member.assign([partition])
         await member.commit({partition: OffsetAndMetadata(4, "")})
     positions = await group_positions(admin, group)
