@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.process import free_port
+
+from tests.devstack.cli import devstack
 
 
 @pytest.fixture
@@ -26,17 +26,6 @@ def env() -> Iterator[dict[str, str]]:
     yield env
     devstack(env, "down", "s3")
     shutil.rmtree(state, ignore_errors=True)
-
-
-def devstack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI as `make` runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "topsongs_devstack.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_logs_of_a_started_component_and_of_one_without_logs(env: dict[str, str]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,6 +16,8 @@ from topsongs_core.settings import S3Settings
 from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.objectstore import s3_client
 from topsongs_devstack.process import free_port
+
+from tests.devstack.cli import devstack as run_cli
 
 COMPONENTS = ("statsd-exporter", "s3")
 
@@ -38,14 +39,8 @@ def env() -> Iterator[dict[str, str]]:
 
 
 def devstack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI as `make up|down` runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "topsongs_devstack.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    """The CLI as `make up|down` runs it (a Spark or Airflow start takes minutes)."""
+    return run_cli(env, *args, timeout=600)
 
 
 def test_s3_requests_are_counted_by_action_and_status(env: dict[str, str]) -> None:

@@ -8,8 +8,6 @@ import asyncio
 import os
 import re
 import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,8 @@ from topsongs_devstack.listeners import listeners, recorded_pids
 from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.process import free_port
 from websockets.exceptions import InvalidStatus
+
+from tests.devstack.cli import devstack
 
 POLICY = REPO_ROOT / "docs" / "security.md"
 # Everything but the lake job and Airflow, which take minutes to start (docs/security.md says so).
@@ -78,17 +78,6 @@ def policy(section: str) -> list[dict[str, str]]:
     assert block, f"no table under {section!r} in {POLICY}"
     header, _, *rows = ([cell.strip().strip("`") for cell in row.strip("|").split("|")] for row in block)
     return [dict(zip(header, row, strict=True)) for row in rows]
-
-
-def devstack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI as `make up|down` runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "topsongs_devstack.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")

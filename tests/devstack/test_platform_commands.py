@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 
@@ -17,6 +15,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.objectstore import s3_client
+
+from tests.devstack.cli import devstack
 
 PORTS = {
     "kafka": 29192,
@@ -47,17 +47,6 @@ def env(engines: None) -> Iterator[dict[str, str]]:
     yield env
     devstack(env, "down")
     shutil.rmtree(state, ignore_errors=True)
-
-
-def devstack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as `make` does."""
-    return subprocess.run(
-        [sys.executable, "-m", "topsongs_devstack.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def statuses(env: dict[str, str]) -> dict[str, str]:

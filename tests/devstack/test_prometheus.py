@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +18,7 @@ from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.ingest_keys import ingest_keys
 from topsongs_devstack.process import free_port
 
+from tests.devstack.cli import devstack
 from tests.ingest.support import play
 
 T = TypeVar("T")
@@ -52,17 +51,6 @@ def stack(kafka_settings: KafkaSettings) -> Iterator[dict[str, str]]:
     yield env
     devstack(env, "down", *COMPONENTS)
     shutil.rmtree(state, ignore_errors=True)
-
-
-def devstack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI as `make up|status|down` runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "topsongs_devstack.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def poll(read: Callable[[], T], done: Callable[[T], bool], what: str, timeout: float = 120) -> T:
