@@ -7,9 +7,12 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+
+from topsongs_devstack import logpipe
 
 
 class PlatformError(RuntimeError):
@@ -65,10 +68,19 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, log: Path |
 class ManagedProcess:
     """One long-running process this project started, tracked by a pid file."""
 
-    def __init__(self, name: str, run_dir: Path, logs_dir: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        run_dir: Path,
+        logs_dir: Path,
+        log_max_bytes: int = logpipe.MAX_BYTES,
+        log_backups: int = logpipe.BACKUPS,
+    ) -> None:
         self.name = name
+        self.log_limits = (log_max_bytes, log_backups)
         self.pid_file = run_dir / f"{name}.pid"
         self.log_file = logs_dir / f"{name}.log"
+        self._log_writer: subprocess.Popen[bytes] | None = None
 
     def pid(self) -> int | None:
         """The recorded pid if that process is still alive."""
@@ -92,19 +104,38 @@ class ManagedProcess:
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
     ) -> int:
-        """Start detached, appending output to the log file; returns the pid."""
+        """Start detached, its output appended to the log file (rotated, `logpipe`); returns the pid."""
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_file.open("ab") as log:
+        read_end, write_end = os.pipe()
+        try:
+            # The log writer has its own session: stopping the process group leaves it to copy the
+            # last lines, and it exits when the last writer closes the pipe.
+            self._log_writer = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "topsongs_devstack.logpipe",
+                    str(self.log_file),
+                    *map(str, self.log_limits),
+                ],
+                stdin=read_end,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             proc = subprocess.Popen(
                 list(argv),
-                stdout=log,
+                stdout=write_end,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 env={**os.environ, **(env or {})},
                 cwd=cwd,
                 start_new_session=True,
             )
+        finally:
+            os.close(read_end)
+            os.close(write_end)
         self.pid_file.write_text(str(proc.pid))
         return proc.pid
 
@@ -134,6 +165,10 @@ class ManagedProcess:
 
     def tail(self, lines: int = 20) -> str:
         """The last lines of the log, for error messages."""
+        if self._log_writer is not None and self.pid() is None:
+            # the process is gone: let its log writer copy the last lines first
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._log_writer.wait(timeout=2)
         try:
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
