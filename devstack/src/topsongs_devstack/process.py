@@ -144,6 +144,7 @@ class ManagedProcess:
         pid = self.pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
+            self._drain_log()
             return False
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
@@ -155,7 +156,14 @@ class ManagedProcess:
                 os.killpg(pid, signal.SIGKILL)
             time.sleep(0.5)
         self.pid_file.unlink(missing_ok=True)
+        self._drain_log()
         return True
+
+    def _drain_log(self, timeout: float = 2.0) -> None:
+        """Once the process is gone, give its log writer (started here) time to copy the last lines."""
+        if self._log_writer is not None and self.pid() is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._log_writer.wait(timeout=timeout)
 
     def wait_healthy(self, healthy: Callable[[], bool], timeout: float, what: str) -> None:
         """Poll ``healthy`` until it holds; raise with the log's tail if the process exits first."""
@@ -165,10 +173,7 @@ class ManagedProcess:
 
     def tail(self, lines: int = 20) -> str:
         """The last lines of the log, for error messages."""
-        if self._log_writer is not None and self.pid() is None:
-            # the process is gone: let its log writer copy the last lines first
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._log_writer.wait(timeout=2)
+        self._drain_log()
         try:
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
