@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ingest.settings import IngestSettings
-
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.deployment import env, programs
 from topsongs_devstack.deployment.batch import (
@@ -52,9 +50,7 @@ def apps() -> list[Service]:
             environment={
                 **kafka_env(ingest.kafka_user),
                 **env.contract(),
-                "INGEST_MAX_BATCH_EVENTS": knob(IngestSettings, "max_batch_events"),
-                "INGEST_PRODUCE_TIMEOUT_S": knob(IngestSettings, "produce_timeout_s"),
-                "INGEST_API_KEY": env.secret("INGEST_API_KEY"),
+                **env.ingest(),
             },
             depends_on=AFTER_KAFKA,
             volumes=(CA,),

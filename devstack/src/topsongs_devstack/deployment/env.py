@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingest.settings import IngestSettings
 from pydantic_settings import BaseSettings
 from topsongs_core.lake_layout import LakeLayout
 from topsongs_core.live import LiveSettings
@@ -99,6 +100,16 @@ def contract() -> dict[str, str | None]:
     return {
         "TOPSONGS_REGIONS": knob(ContractSettings, "regions"),
         "TOPSONGS_MAX_EVENT_AGE": knob(ContractSettings, "max_event_age", "P7D"),
+    }
+
+
+def ingest() -> dict[str, str | None]:
+    """IngestSettings a deployment tunes, and its key: clients send it as X-API-Key (the simulator
+    too); scripts/compose-env.sh makes one."""
+    return {
+        "INGEST_MAX_BATCH_EVENTS": knob(IngestSettings, "max_batch_events"),
+        "INGEST_PRODUCE_TIMEOUT_S": knob(IngestSettings, "produce_timeout_s"),
+        "INGEST_API_KEY": secret("INGEST_API_KEY"),
     }
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ingest.settings import IngestSettings
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 
 from topsongs_devstack.config import DevstackSettings
@@ -158,10 +157,7 @@ def services() -> list[Service]:
             environment={
                 **env.kafka(),
                 **env.contract(),
-                "INGEST_MAX_BATCH_EVENTS": knob(IngestSettings, "max_batch_events"),
-                "INGEST_PRODUCE_TIMEOUT_S": knob(IngestSettings, "produce_timeout_s"),
-                # Clients send it as X-API-Key (the simulator too); scripts/compose-env.sh makes one.
-                "INGEST_API_KEY": env.secret("INGEST_API_KEY"),
+                **env.ingest(),
                 **env.multiprocess(),
             },
             depends_on=KAFKA_READY,
