@@ -52,6 +52,19 @@ def airflow_env(api_server: str = "airflow-api-server", postgres: str = "postgre
     }
 
 
+def schema_step(name: str, command: tuple[str, ...]) -> Service:
+    """A one-shot step of the Airflow image that migrates a schema once PostgreSQL answers."""
+    return Service(
+        name,
+        "airflow",
+        command=command,
+        environment=airflow_env(),
+        depends_on=healthy("postgres"),
+        volumes=LOGS,
+        settings=CHARTS,
+    )
+
+
 def api_server_health() -> Health:
     """The API server's monitor endpoint."""
     return http_health(API_SERVER_PORT, "/api/v2/monitor/health", "60s")
@@ -78,24 +91,8 @@ def airflow() -> list[Service]:
         f"exec airflow api-server --port {API_SERVER_PORT}\n"
     )
     return [
-        Service(
-            "charts-migrate",
-            "airflow",
-            command=("python", "-m", "topsongs_charts.migrate"),
-            environment=airflow_env(),
-            depends_on=healthy("postgres"),
-            volumes=LOGS,
-            settings=CHARTS,
-        ),
-        Service(
-            "airflow-init",
-            "airflow",
-            command=("airflow", "db", "migrate"),
-            environment=airflow_env(),
-            depends_on=healthy("postgres"),
-            volumes=LOGS,
-            settings=CHARTS,
-        ),
+        schema_step("charts-migrate", ("python", "-m", "topsongs_charts.migrate")),
+        schema_step("airflow-init", ("airflow", "db", "migrate")),
         Service(
             "airflow-api-server",
             "airflow",
