@@ -9,8 +9,9 @@ their last ETL (late plays, or hours no scheduled run covered), oldest first, at
 daily load of their days: complete once those days' own runs have settled, the day so far before.
 De-duplication by `event_id` makes re-reading the original and the late files count each play
 once; each load swaps its interval in one transaction, so the previous chart is served until the
-new one is in.
-Logic: `topsongs_charts.restate`.
+new one is in. Beside them, `prune_claims` deletes the `play_claims` of hours past the ingest
+horizon plus `CHARTS_CLAIMS_KEPT_PAST_HORIZON` (1 day).
+Logic: `topsongs_charts.restate`, `topsongs_charts.claims`.
 """
 
 from __future__ import annotations
@@ -61,8 +62,18 @@ def plays_restatement() -> None:
 
         return reload(ChartsSettings(), map(datetime.fromisoformat, hours), datetime.now(UTC))
 
+    @task
+    def prune_claims() -> dict:
+        """Forget the event_ids of hours past the ingest horizon (no copy of them can be accepted)."""
+        from topsongs_charts.claims import prune_claims as prune
+        from topsongs_charts.settings import ChartsSettings
+
+        cutoff, deleted = prune(ChartsSettings(), datetime.now(UTC))
+        return {"before": cutoff.isoformat(), "deleted": deleted}
+
     hours = find_stale_hours()
     restate_hour.expand(hour=hours) >> reload_days(hours)
+    prune_claims()  # on its own: a run with no stale hour skips the two above
 
 
 plays_restatement()

@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 from topsongs_charts import synthetic
+from topsongs_charts.claims import claim_new_files, prune_claims
 from topsongs_charts.etl import marker_key
 from topsongs_charts.lake import Lake
 from topsongs_charts.settings import ChartsSettings
@@ -76,3 +78,34 @@ def test_copies_of_played_ids_in_another_hour_count_once(
     manifest = lake.read_json(marker_key(settings, at(test_day, 15)))
     assert manifest is not None
     assert (manifest["claimed_elsewhere"], manifest["rows_out"]) == (30 * len(REGIONS), 0)
+
+
+def test_claims_past_the_horizon_are_pruned_and_their_files_stay_claimed(
+    charts_settings: ChartsSettings, lake: Lake, test_day: date
+) -> None:
+    settings = charts_settings
+    lake.write_parquet(settings.catalog_key, synthetic.catalog(30))
+    old, recent = at(test_day, 3), at(test_day + timedelta(days=8), 3)
+    _commit(lake, settings, 0, synthetic.plays(old, REGIONS, 5, 30, seed=4), "part-old")
+    _commit(lake, settings, 1, synthetic.plays(recent, REGIONS, 5, 30, seed=5), "part-recent")
+    claim_new_files(settings, lake)
+    before = claims_per_hour(settings)
+    assert set(before) == {old, recent}
+
+    # the old hour is 8 days back: past the 7-day horizon and its one-day margin
+    cutoff, deleted = prune_claims(settings, recent + timedelta(hours=2))
+    assert old < cutoff <= recent
+    assert deleted == before[old]
+    assert claims_per_hour(settings) == {recent: before[recent]}
+    # its file stays claimed: a later claiming pass reads nothing again
+    claim_new_files(settings, lake)
+    assert claims_per_hour(settings) == {recent: before[recent]}
+
+
+def claims_per_hour(settings: ChartsSettings) -> dict:
+    with psycopg.connect(settings.postgres.dsn()) as conn:
+        rows = conn.execute(
+            "SELECT hour, count(*) FROM play_claims WHERE dataset = %s GROUP BY hour",
+            (settings.lake.plays_path,),
+        ).fetchall()
+    return dict(rows)

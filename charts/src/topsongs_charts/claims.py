@@ -5,11 +5,15 @@ commit order) and each of their event_ids is claimed for its file's hour unless 
 claimed it (`play_claims`, first insert kept). The ETL then reads only claimed files and drops the
 rows whose id another hour claimed. A later copy sits in a new file of its own hour, which makes
 that hour stale; its restatement drops the copy, so nothing is counted twice across hours.
+
+Claims are kept while a copy may still be accepted: ingest refuses a `played_at` older than the
+horizon, so the claims of hours past it (plus a margin for the lake's lag) are pruned; the list of
+claimed files stays (one row per file), so those files are never claimed again.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import psycopg
 import pyarrow.compute as pc
@@ -65,3 +69,14 @@ def claimed_elsewhere(settings: ChartsSettings, hour: datetime, event_ids: list[
             (settings.lake.plays_path, event_ids, hour),
         ).fetchall()
     return {r[0] for r in rows}
+
+
+def prune_claims(settings: ChartsSettings, now: datetime) -> tuple[datetime, int]:
+    """Delete the claims of hours no copy can reach any more; returns the cut-off and the rows deleted."""
+    cutoff = now - settings.contract.max_event_age - settings.claims_kept_past_horizon
+    cutoff = cutoff.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    with claims_lock(settings), psycopg.connect(settings.postgres.dsn()) as conn:
+        deleted = conn.execute(
+            "DELETE FROM play_claims WHERE dataset = %s AND hour < %s", (settings.lake.plays_path, cutoff)
+        ).rowcount
+    return cutoff, deleted

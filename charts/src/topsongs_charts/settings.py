@@ -34,6 +34,14 @@ class ChartsSettings(BaseSettings):
         default=timedelta(minutes=10),
         description="How long a run waits for another writer of the same hour or day before failing.",
     )
+    claims_kept_past_horizon: timedelta = Field(
+        default=timedelta(days=1),
+        description=(
+            "play_claims rows are deleted once their hour is this much older than the ingest horizon"
+            " (TOPSONGS_MAX_EVENT_AGE): no copy of those plays can be accepted any more, and this much"
+            " covers a lake that lags."
+        ),
+    )
     restate_batch_hours: int = Field(
         default=24, ge=1, description="At most this many stale hours per restatement run, oldest first."
     )
