@@ -36,6 +36,8 @@ PARTIALS = {
             "entries": [{"song_id": "s", "title": "Ü", "artist": "a", "plays": 4}],
             "plays": 7,
             "newest_play_at": "2027-01-15T08:03:59Z",
+            "newest_accepted_at": "2027-01-15T08:03:59.120Z",
+            "accepted_plays": 2,
         }
     },
 }
@@ -58,7 +60,12 @@ def test_typed_construction_writes_the_wire_format() -> None:
         partitions=2,
         parts={
             "1": PartitionCandidates(
-                late_dropped=3, entries=[SONG], plays=7, newest_play_at="2027-01-15T08:03:59Z"
+                late_dropped=3,
+                entries=[SONG],
+                plays=7,
+                newest_play_at="2027-01-15T08:03:59Z",
+                newest_accepted_at="2027-01-15T08:03:59.120Z",
+                accepted_plays=2,
             )
         },
     )
