@@ -173,8 +173,8 @@ export interface paths {
         };
         /**
          * Metrics
-         * @description Prometheus metrics: the reconciliation drift gauges and the history cache's counters, every
-         *     worker's merged when several share a multiprocess folder.
+         * @description Prometheus metrics: the reconciliation drift gauges, the history cache's counters and the live
+         *     push latency, every worker's merged when several share a multiprocess folder.
          */
         get: operations["metrics_metrics_get"];
         put?: never;
