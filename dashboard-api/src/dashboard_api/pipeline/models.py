@@ -40,6 +40,10 @@ class StageView(BaseModel):
     lag_records: float | None = Field(description="Records not processed yet (consumers only)")
     lag_seconds: float | None = Field(description="Age of the oldest record not processed yet, s")
     freshness_seconds: float | None = Field(description="Age of the newest lag measurement, s")
+    push_latency_seconds: float | None = Field(
+        description="95th percentile over 5 min of a play's way from ingest's send to a pushed live "
+        "update (dashboard_live_push_latency_seconds), s (the API only)"
+    )
     freshness: list[Freshness] = Field(description="Event-time freshness of what this stage produces")
     series: list[str] = Field(description="Names /api/pipeline/series accepts for this stage")
 

@@ -22,7 +22,7 @@ from dashboard_api.pipeline.queries import QUERIES, STAGES, Stage, up_query
 
 SERIES_WINDOW = timedelta(minutes=15)
 SERIES_STEP_S = 15
-_FIGURES = ("rate", "lag_records", "lag_seconds", "freshness_seconds")
+_FIGURES = ("rate", "lag_records", "lag_seconds", "freshness_seconds", "push_latency_seconds")
 
 
 class PipelineOverview:
@@ -105,7 +105,7 @@ def _stage(stage: Stage, values: dict[str, float | None]) -> StageView:
 
 
 def _identity(stage: Stage) -> dict[str, Any]:
-    series = [getattr(stage, figure) for figure in _FIGURES if getattr(stage, figure)]
+    series = [getattr(stage, figure) for figure in _FIGURES if getattr(stage, figure)] + _fresh_names(stage)
     return {
         "id": stage.id,
         "title": stage.title,

@@ -54,6 +54,7 @@ class Stage:
     lag_records: str | None = None
     lag_seconds: str | None = None
     freshness_seconds: str | None = None
+    push_latency_seconds: str | None = None
     # Extra health condition (PromQL yielding 1 when well): e.g. PostgreSQL behind its exporter.
     healthy: str | None = None
     # The monitor's freshness stages shown on this box (FRESH_STAGES).
@@ -96,7 +97,7 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "postgres", "PostgreSQL", "postgres-exporter", "commits/s", rate="postgres_rate", healthy="min(pg_up)"
     ),
-    Stage("api", "Dashboard API", "dashboard-api", ""),
+    Stage("api", "Dashboard API", "dashboard-api", "", push_latency_seconds="push_latency_p95"),
 )
 
 
