@@ -62,7 +62,8 @@ class LiveTail:
         ends = await reader.end_offsets(partitions)
         starts = await reader.beginning_offsets(partitions)
         for tp in partitions:
-            if tp not in self.positions:
+            # New, or past the end (the topic was recreated): start a backlog before the end.
+            if tp not in self.positions or self.positions[tp] > ends[tp]:
                 self.positions[tp] = max(starts[tp], ends[tp] - self.backlog)
             self.positions[tp] = max(self.positions[tp], starts[tp])
         behind = [tp for tp in partitions if self.positions[tp] < ends[tp]]
