@@ -102,6 +102,10 @@ def test_push_latency_is_observed_once_per_update_of_the_measured_window(tmp_pat
     assert (count, plays) == (1, 9)
     age = latency.registry.get_sample_value("dashboard_live_push_latency_seconds_sum") or 0
     assert 2 <= age < 60
+    # A record replayed from the backlog at start (or after a reconnect): its plays are not measured.
+    board.ingest(partials({"2": share(5, accepted - 600)}), measure=False)
+    board.flush(time.time() + 5)
+    assert sampled(latency) == (1, 9)
     # A republish without new plays changes nothing: no frame, no observation.
     board.ingest(partials({"2": share(4, None)}))
     board.flush(time.time() + 10)

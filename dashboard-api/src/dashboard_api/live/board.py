@@ -100,8 +100,9 @@ class LiveBoard:
         self.throttle = LeadingEdgeThrottle(1.0 / rate_hz)
         self.streams: dict[StreamKey, _Stream] = {(r, w): _Stream() for r in regions for w in windows}
 
-    def ingest(self, raw: bytes | str | ChartPartials) -> None:
-        """Take one live-topic record (its value, validated here: raises a ValueError when malformed)."""
+    def ingest(self, raw: bytes | str | ChartPartials, measure: bool = True) -> None:
+        """Take one live-topic record (its value, validated here: raises a ValueError when malformed);
+        ``measure`` False leaves its plays out of the push latency (a record replayed from the backlog)."""
         message = raw if isinstance(raw, ChartPartials) else decode_partials(raw)
         stream = self.streams.get((message.region, message.window))
         if stream is None:
@@ -111,7 +112,7 @@ class LiveBoard:
             stream.window = window
         stream.parts.update(message.parts)
         stream.dirty = True
-        if message.window == self.measured:
+        if measure and message.window == self.measured:
             for part in message.parts.values():
                 if part.accepted_plays and part.newest_accepted_at is not None:
                     stream.accepted_plays += part.accepted_plays
