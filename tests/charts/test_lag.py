@@ -12,6 +12,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
+from topsongs_charts.freshness import newest_before
 from topsongs_charts.lag import Lag, group_positions, lake_positions, measure
 from topsongs_charts.lake import Lake
 from topsongs_charts.progress import checkpoint_key
@@ -118,5 +119,7 @@ async def test_lake_lag_comes_from_the_newest_checkpoint_commit(
         lag = plays_lag(await measure(reader, "lake", positions, wait_s=60), kafka_settings.plays_topic)
         assert lag.records == PLAYS - 7
         assert AGE_S - 7 <= lag.seconds <= time.time() - topic - 7
+        # The lake's freshness: the newest play it committed is the one before offset 7.
+        assert await newest_before(reader, positions, wait_s=60) == pytest.approx(topic + 6, abs=0.002)
     finally:
         lake.remove_tree(checkpoint.rsplit("/", 1)[0])

@@ -36,6 +36,8 @@ PARTIALS = {
             "entries": [{"song_id": "s", "title": "Ü", "artist": "a", "plays": 4}],
             "plays": 7,
             "newest_play_at": "2027-01-15T08:03:59Z",
+            "newest_accepted_at": "2027-01-15T08:03:59.120Z",
+            "accepted_plays": 2,
         }
     },
 }
@@ -58,7 +60,12 @@ def test_typed_construction_writes_the_wire_format() -> None:
         partitions=2,
         parts={
             "1": PartitionCandidates(
-                late_dropped=3, entries=[SONG], plays=7, newest_play_at="2027-01-15T08:03:59Z"
+                late_dropped=3,
+                entries=[SONG],
+                plays=7,
+                newest_play_at="2027-01-15T08:03:59Z",
+                newest_accepted_at="2027-01-15T08:03:59.120Z",
+                accepted_plays=2,
             )
         },
     )
@@ -68,7 +75,13 @@ def test_typed_construction_writes_the_wire_format() -> None:
 def test_partials_of_a_worker_without_plays_and_newest_play_still_decode() -> None:
     part = {"late_dropped": 3, "entries": [{"song_id": "s", "title": "Ü", "artist": "a", "plays": 4}]}
     record = decode_partials(orjson.dumps({**PARTIALS, "parts": {"1": part}}))
-    assert (record.parts["1"].plays, record.parts["1"].newest_play_at) == (0, None)
+    part_of = record.parts["1"]
+    assert (part_of.plays, part_of.newest_play_at, part_of.newest_accepted_at, part_of.accepted_plays) == (
+        0,
+        None,
+        None,
+        0,
+    )
 
 
 def test_hour_final_round_trip() -> None:

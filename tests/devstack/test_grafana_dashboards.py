@@ -1,5 +1,6 @@
 """The Grafana dashboards ask only for metrics the stack really exports: every metric each panel's query
-names has series in a live Prometheus scraping ingest, the live worker and the lag monitor under load."""
+names has series in a live Prometheus scraping ingest, the live worker, dashboard-api and the lag
+monitor under load."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from tests.devstack.test_prometheus import (  # noqa: F401 (stack is a fixture)
     stack,
 )
 
-COMPONENTS = ("ingest", "streams", "monitor", "prometheus")
+COMPONENTS = ("ingest", "streams", "dashboard-api", "monitor", "prometheus")
 # PromQL words an expression holds that are no metric.
 KEYWORDS = {"and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring"}
 # Made by Prometheus itself from the alert rules it loaded, not scraped.

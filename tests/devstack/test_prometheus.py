@@ -1,5 +1,6 @@
-"""A private devstack with Prometheus: every target is scraped and up, and the live worker's lag in
-seconds grows while it is stopped and falls back to 0 once it runs again."""
+"""A private devstack with Prometheus: every target is scraped and up, the live worker's lag in
+seconds grows while it is stopped and falls back to 0 once it runs again, the stages' freshness
+moves with the plays, and dashboard-api's POST → WebSocket histogram covers every play sent."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from tests.devstack.cli import devstack
 from tests.ingest.support import play
 
 T = TypeVar("T")
-COMPONENTS = ("ingest", "streams", "monitor", "postgres-exporter", "prometheus")
+COMPONENTS = ("ingest", "streams", "dashboard-api", "monitor", "postgres-exporter", "prometheus")
 
 
 @pytest.fixture
@@ -35,6 +36,9 @@ def stack(kafka_settings: KafkaSettings) -> Iterator[dict[str, str]]:
         "DEVSTACK_INGEST_PORT": str(free_port()),
         # Two uvicorn workers behind one port: their counters must add up, none lost or doubled.
         "DEVSTACK_INGEST_WORKERS": "2",
+        # Two workers reading the same live topic: the push latency must be observed once, not twice.
+        "DEVSTACK_DASHBOARD_PORT": str(free_port()),
+        "DEVSTACK_DASHBOARD_WORKERS": "2",
         "DEVSTACK_POSTGRES_EXPORTER_PORT": str(free_port()),
         "DEVSTACK_STREAMS_METRICS_PORT": str(free_port()),
         "DEVSTACK_MONITOR_PORT": str(free_port()),
@@ -69,6 +73,18 @@ def live_lag(env: dict[str, str]) -> float | None:
     """The live worker's lag in seconds on the plays topic, as Prometheus last scraped it."""
     labels = f'consumer="{env["STREAMS_APP_ID"]}", topic="{env["KAFKA_PLAYS_TOPIC"]}"'
     return value(env, f"topsongs_consumer_lag_seconds{{{labels}}}")
+
+
+def newest(env: dict[str, str], stage: str) -> float | None:
+    """The newest play's time the monitor measured for ``stage``, as Prometheus last scraped it."""
+    return value(env, f'max(topsongs_freshness_newest_timestamp_seconds{{stage="{stage}"}})')
+
+
+def newer(env: dict[str, str], stage: str, than: float) -> float:
+    """``stage``'s newest play's time once it is later than ``than``."""
+    at = poll(lambda: newest(env, stage), lambda at: at is not None and at > than, f"{stage}'s newest play")
+    assert at is not None
+    return at
 
 
 def value(env: dict[str, str], query: str) -> float | None:
@@ -107,14 +123,16 @@ def test_targets_up_and_live_lag_follows_the_worker(stack: dict[str, str]) -> No
         active = httpx.get(f"{prometheus(stack)}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
         return {t["labels"]["job"]: t["health"] for t in active}
 
-    every_up = {job: "up" for job in ("prometheus", "ingest", "streams", "monitor", "postgres-exporter")}
+    jobs = ("prometheus", "ingest", "streams", "dashboard-api", "monitor", "postgres-exporter")
+    every_up = dict.fromkeys(jobs, "up")
     poll(targets, lambda t: t == every_up, "scrape targets")
     status = devstack(stack, "status", *COMPONENTS)
     assert status.returncode == 0, status.stdout
-    assert f"{prometheus(stack)} 5/5 targets up" in status.stdout
+    assert f"{prometheus(stack)} 6/6 targets up" in status.stdout
 
     send_plays(stack, 20)
     poll(lambda: live_lag(stack), lambda lag: lag == 0, "the running worker's lag")
+    ingest_at, live_at = (newer(stack, stage, 0.0) for stage in ("ingest", "live"))
 
     assert devstack(stack, "down", "streams").returncode == 0
     send_plays(stack, 20)
@@ -130,6 +148,18 @@ def test_targets_up_and_live_lag_follows_the_worker(stack: dict[str, str]) -> No
         lambda n: n == 40,
         "plays accepted by ingest",
     )
+    # The newer plays moved ingest's and the live worker's newest play forward.
+    newer(stack, "ingest", ingest_at)
+    newer(stack, "live", live_at)
+    # Every play sent reached a pushed update once (not once per dashboard-api worker), in at least
+    # one observation of the latency histogram and at most one per play.
+    poll(
+        lambda: value(stack, "sum(dashboard_live_pushed_plays_total)"),
+        lambda n: n == 40,
+        "plays carried by pushed live updates",
+    )
+    updates = value(stack, "sum(dashboard_live_push_latency_seconds_count)") or 0
+    assert 1 <= updates <= 40
 
     # A devstack pointed at that server (as at an existing one) starts none of its own.
     elsewhere = {
@@ -139,7 +169,7 @@ def test_targets_up_and_live_lag_follows_the_worker(stack: dict[str, str]) -> No
     }
     assert devstack(elsewhere, "up", "prometheus").returncode == 0
     remote = devstack(elsewhere, "status", "prometheus")
-    assert f"healthy  {prometheus(stack)} 5/5 targets up" in remote.stdout, remote.stdout
+    assert f"healthy  {prometheus(stack)} 6/6 targets up" in remote.stdout, remote.stdout
     assert not httpx_answers(f"http://127.0.0.1:{elsewhere['DEVSTACK_PROMETHEUS_PORT']}/-/ready")
 
 

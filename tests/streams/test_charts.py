@@ -30,8 +30,10 @@ def settings() -> StreamsSettings:
     )
 
 
-def at(partition: int, offset: int, region: str, song: str, played: float) -> Counted:
-    """A play read from ``partition`` at ``offset``."""
+def at(
+    partition: int, offset: int, region: str, song: str, played: float, accepted: float | None = None
+) -> Counted:
+    """A play read from ``partition`` at ``offset``, Kafka's timestamp ``accepted`` (default: played)."""
     play = PlayEvent.model_validate(
         {
             "song_id": song,
@@ -43,7 +45,7 @@ def at(partition: int, offset: int, region: str, song: str, played: float) -> Co
         },
         context={"check_time": False},
     )
-    return partition, offset, play
+    return partition, offset, play, played if accepted is None else accepted
 
 
 def decoded(records: list[Outgoing]) -> dict[bytes, dict[str, Any]]:
@@ -96,7 +98,14 @@ def test_a_batch_is_one_ledger_delta_per_partition_and_partials_carry_each_parti
     assert us["parts"]["0"]["entries"][0]["title"] == "Title s-1"
     assert entries(published[b"GB|hour"]["parts"]["0"]) == [("s-9", 1)]
     assert entries(published[b"GB|5m"]["parts"]["0"]) == []  # played 400 s ago: in the hour, not the 5m
-    nothing = {"late_dropped": 0, "entries": [], "plays": 0, "newest_play_at": None}
+    nothing = {
+        "late_dropped": 0,
+        "entries": [],
+        "plays": 0,
+        "newest_play_at": None,
+        "newest_accepted_at": None,
+        "accepted_plays": 0,
+    }
     assert published[b"DE|5m"]["parts"] == {p: nothing for p in ("0", "1")}
     # Every song's plays, not only the candidates', and the newest counted play of the region.
     assert (us["parts"]["0"]["plays"], us["parts"]["1"]["plays"]) == (6, 2)
@@ -104,6 +113,12 @@ def test_a_batch_is_one_ledger_delta_per_partition_and_partials_carry_each_parti
     gb = published[b"GB|5m"]["parts"]["0"]
     assert (gb["plays"], gb["newest_play_at"]) == (0, iso_z(T0 - 400, "seconds"))
     assert published[b"GB|hour"]["parts"]["0"]["plays"] == 1
+    # What each partition counted since its previous record (none before): the same in every window.
+    for window in ("5m", "hour"):
+        us = published[f"US|{window}".encode()]
+        shares = {p: (part["newest_accepted_at"], part["accepted_plays"]) for p, part in us["parts"].items()}
+        assert shares == {"0": (iso_z(T0 - 10), 6), "1": (iso_z(T0 - 5), 2)}
+    assert published[b"GB|5m"]["parts"]["0"]["accepted_plays"] == 1
 
 
 def test_a_region_that_just_published_waits_for_its_throttle_interval() -> None:
@@ -121,6 +136,11 @@ def test_a_region_that_just_published_waits_for_its_throttle_interval() -> None:
     # After a quiet interval a change wakes the publisher and goes out at once (leading edge).
     assert charts.count([at(1, 2, "GB", "s-4", T0 - 1)], T0 + 1) is True
     assert sorted(decoded(charts.due_partials({0, 1}, T0 + 1))) == [b"GB|5m", b"GB|hour"]
+    # Only the play counted since the previous record, with its Kafka timestamp (not its event time).
+    charts.count([at(0, 8, "US", "s-3", T0 - 60, accepted=T0 + 1.1)], T0 + 1.1)
+    again = decoded(charts.due_partials({0, 1}, T0 + 1.5))
+    assert again[b"US|5m"]["parts"]["0"]["newest_accepted_at"] == iso_z(T0 + 1.1)
+    assert again[b"US|hour"]["parts"]["0"]["accepted_plays"] == 1
 
 
 def test_only_owned_partitions_are_published_and_every_region_is_republished_periodically() -> None:
@@ -133,6 +153,10 @@ def test_only_owned_partitions_are_published_and_every_region_is_republished_per
     assert charts.due_partials({1}, T0 + 4.5) == []
     republished = decoded(charts.due_partials({0, 1}, T0 + 5))
     assert {v["region"] for v in republished.values()} == set(REGIONS)
+    # Partition 0's GB play went out with this first record of it; partition 1 had nothing new.
+    gb = republished[b"GB|5m"]["parts"]
+    assert (gb["0"]["accepted_plays"], gb["1"]["accepted_plays"]) == (2, 0)
+    assert gb["1"]["newest_accepted_at"] is None
     assert entries(republished[b"GB|hour"]["parts"]["0"]) == [("s-9", 2)]
 
 
@@ -148,6 +172,8 @@ def test_late_plays_are_dropped_counted_and_published_with_the_region() -> None:
         "entries": [],
         "plays": 0,
         "newest_play_at": None,
+        "newest_accepted_at": None,
+        "accepted_plays": 0,
     }  # a late play is not counted
     assert published[b"GB|5m"]["parts"] == {"1": late}
 
@@ -160,14 +186,15 @@ def test_state_restored_from_the_ledger_publishes_the_same_charts() -> None:
         decoded(charts.due_partials({0, 1}, T0 + 1)),
         decoded(restored.due_partials({0, 1}, T0 + 1)),
     )
-    # The newest play's time is not in the ledger: unknown after a restart until the next play.
-    assert {part["newest_play_at"] for v in after.values() for part in v["parts"].values()} == {None}
+    # The newest play's time is not in the ledger: unknown after a restart until the next play;
+    # what was counted since the previous record is not either (the board observes nothing for it).
+    fresh = ("newest_play_at", "newest_accepted_at")
+    assert {part[f] for v in after.values() for part in v["parts"].values() for f in fresh} == {None}
+    assert {part["accepted_plays"] for v in after.values() for part in v["parts"].values()} == {0}
+    unknown = {"newest_play_at": None, "newest_accepted_at": None, "accepted_plays": 0}
 
     def charted(published: dict[bytes, Any]) -> dict[bytes, Any]:
-        return {
-            k: {p: {**part, "newest_play_at": None} for p, part in v["parts"].items()}
-            for k, v in published.items()
-        }
+        return {k: {p: {**part, **unknown} for p, part in v["parts"].items()} for k, v in published.items()}
 
     assert charted(after) == charted(before)
     assert after[b"US|5m"]["parts"]["0"]["entries"]  # not two empty charts

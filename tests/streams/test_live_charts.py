@@ -10,6 +10,7 @@ import httpx
 import orjson
 import websockets
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
 from topsongs_core.settings import KafkaSettings
 from topsongs_core.timefmt import iso_z
 
@@ -65,6 +66,33 @@ async def test_one_worker_counts_exactly_with_late_duplicate_and_poison(
     us = {e.event_id: e.played_at for e in counted if e.region == "US"}
     assert first["plays"] == sum(start <= at < end for at in us.values())
     assert first["newest_play_at"] == iso_z(max(us.values()), "seconds")
+
+    # POST → WebSocket latency: each counted play reached exactly one observed update (duplicates,
+    # late plays and poison are not counted), each observation an age of at least 0.
+    pushed = await wait_for_metric(http, "dashboard_live_pushed_plays_total", len(counted))
+    assert pushed == len(counted)
+    updates = await metric(http, "dashboard_live_push_latency_seconds_count")
+    assert 1 <= updates <= pushed
+    assert 0 < await metric(http, "dashboard_live_push_latency_seconds_sum") < updates * 120
+
+
+async def metric(http: httpx.AsyncClient, name: str) -> float:
+    """One sample of dashboard-api's /metrics (0 when absent)."""
+    for family in text_string_to_metric_families((await http.get("/metrics")).text):
+        for sample in family.samples:
+            if sample.name == name and not sample.labels:
+                return sample.value
+    return 0.0
+
+
+async def wait_for_metric(http: httpx.AsyncClient, name: str, want: float, timeout_s: float = 60) -> float:
+    """The sample once it reaches ``want`` (or its value after ``timeout_s``)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = await metric(http, name)
+        if value >= want or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(0.5)
 
 
 async def test_two_workers_still_exact(

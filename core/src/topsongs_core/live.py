@@ -64,6 +64,17 @@ class PartitionCandidates(_Record):
         description="Event time of the newest play this partition counted in the region (any window);"
         " null when none since the worker started.",
     )
+    newest_accepted_at: IsoZ | None = Field(
+        default=None,
+        description="Kafka timestamp (ingest's send of the accepted play) of the newest play this partition"
+        " counted in the region since its previous record of the region; null when it counted none since."
+        " The same in every window's record of one publish.",
+    )
+    accepted_plays: Count = Field(
+        default=0,
+        description="Plays this partition counted in the region since its previous record of the region"
+        " (any window); the same in every window's record of one publish.",
+    )
 
 
 class ChartPartials(_Record):

@@ -10,10 +10,10 @@ from collections.abc import AsyncIterable
 import faust
 from faust.types import EventT, TopicT
 from prometheus_client import start_http_server
-from topsongs_core.events import PlayEvent, decode
+from topsongs_core.events import decode
 
 from streams import metrics
-from streams.charts import LiveCharts, Outgoing
+from streams.charts import Counted, LiveCharts, Outgoing
 from streams.settings import StreamsSettings
 from streams.tables import PartitionKeyedTable
 from streams.topics import LiveTopics
@@ -45,7 +45,7 @@ def register(
         """Count a batch of plays at a time (one ledger write per partition); dead-letter poison."""
         batches = stream.take_events(settings.batch_max, within=settings.batch_within_s)  # type: ignore[attr-defined]
         async for events in batches:
-            plays: list[tuple[int, int, PlayEvent]] = []
+            plays: list[Counted] = []
             for event in events:
                 try:
                     play = decode(event.value, settings.contract)
@@ -57,7 +57,9 @@ def register(
                     metrics.plays_rerouted.inc()
                     await plays_topic.send(key=play.kafka_key(), value=event.value)
                     continue
-                plays.append((event.message.partition, event.message.offset, play))
+                message = event.message
+                # Kafka's timestamp (seconds): when ingest sent the accepted play, for the board's latency.
+                plays.append((message.partition, message.offset, play, message.timestamp))
             # No awaits in count: a recovery cannot interleave with a half-applied batch.
             if charts.count(plays, time.time()):
                 counted.set()

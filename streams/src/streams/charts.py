@@ -23,8 +23,8 @@ from streams.standings import Standings
 
 # A Kafka record to send: (key, value).
 Outgoing = tuple[bytes, bytes]
-# A decoded play with where it was read: (partition, offset, play).
-Counted = tuple[int, int, PlayEvent]
+# A decoded play with where it was read and its Kafka timestamp: (partition, offset, play, epoch seconds).
+Counted = tuple[int, int, PlayEvent, float]
 
 
 class LiveCharts:
@@ -68,7 +68,7 @@ class LiveCharts:
         standings = self.standings
         standings.refresh(self.tallies, now)
         batches: dict[int, BatchTally] = {}
-        for partition, offset, play in plays:
+        for partition, offset, play, accepted in plays:
             batch = batches.get(partition)
             if batch is None:
                 batch = batches[partition] = BatchTally()
@@ -80,6 +80,7 @@ class LiveCharts:
                 play.song_id,
                 (play.title, play.artist),
                 play.played_at.timestamp(),
+                accepted,
             )
         for partition, batch in batches.items():
             write = self.tallies[partition].commit(batch, now)

@@ -46,6 +46,9 @@ class BatchTally:
     late_hours: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
     duplicates: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     newest: dict[str, float] = field(default_factory=dict)
+    # Per region: Kafka timestamp (epoch seconds) of the newest counted play, and how many were counted.
+    accepted: dict[str, float] = field(default_factory=dict)
+    accepted_plays: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 class PartitionTally:
@@ -69,6 +72,9 @@ class PartitionTally:
         # Event time of the newest counted play per region; not in the ledger, so unknown after a
         # restart until the next play (the live board then says it has none yet).
         self.newest: dict[str, float] = {}
+        # Per region, since its previous chart record: the newest counted play's Kafka timestamp and
+        # how many plays were counted (taken by the publisher: ``take_accepted``). Not in the ledger.
+        self.accepted: dict[str, tuple[float, int]] = {}
         self.seen: set[int] = set()
         self.deltas: deque[Delta] = deque()
         self.sealed: set[int] = set()
@@ -87,8 +93,10 @@ class PartitionTally:
         song: str,
         meta: tuple[str, str],
         played: float,
+        accepted: float = 0.0,
     ) -> None:
-        """Classify one play into ``batch``: duplicate, late or counted (the watermark moves as it goes)."""
+        """Classify one play into ``batch``: duplicate, late or counted (the watermark moves as it goes);
+        ``accepted`` is its Kafka timestamp (epoch seconds)."""
         if fingerprint in self.seen:
             batch.duplicates[region] += 1
             return
@@ -105,6 +113,9 @@ class PartitionTally:
         batch.titles[region, song] = meta
         if played > batch.newest.get(region, 0.0):
             batch.newest[region] = played
+        batch.accepted_plays[region] += 1
+        if accepted > batch.accepted.get(region, 0.0):
+            batch.accepted[region] = accepted
         if played > self.watermark:
             self.watermark = played
 
@@ -125,6 +136,9 @@ class PartitionTally:
         self.titles.update(batch.titles)
         for region, played in batch.newest.items():
             self.newest[region] = max(played, self.newest.get(region, 0.0))
+        for region, n in batch.accepted_plays.items():
+            newest, plays = self.accepted.get(region, (0.0, 0))
+            self.accepted[region] = (max(newest, batch.accepted.get(region, 0.0)), plays + n)
         for region, n in batch.late.items():
             self.late[region] += n
         late_hours = {}
@@ -143,6 +157,11 @@ class PartitionTally:
             "ids": pack_ids(batch.ids),
         }
         return delta_key(self.partition, batch.first_offset), record
+
+    def take_accepted(self, region: str) -> tuple[float, int]:
+        """The newest counted play's Kafka timestamp (0 when none) and the plays counted in ``region``
+        since the previous call, which starts the count again."""
+        return self.accepted.pop(region, (0.0, 0))
 
     def compact(self, now: float) -> list[Write]:
         """Close hours, seal closed minutes, drop expired ones and old fingerprints, delete spent deltas."""

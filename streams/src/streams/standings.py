@@ -105,10 +105,13 @@ class Standings:
         self, tally: PartitionTally | None, partition: int, region: str
     ) -> dict[str, PartitionCandidates]:
         """Per window: this partition's late count, plays, newest counted play and top-K candidates
-        (plays desc, song_id asc)."""
+        (plays desc, song_id asc); with what it counted in the region since its previous partial
+        (taken: the next call starts again), the same in every window."""
         late = tally.late.get(region, 0) if tally else 0
         newest = tally.newest.get(region) if tally else None
         newest_at = iso_z(newest, "seconds") if newest is not None else None
+        accepted, accepted_plays = tally.take_accepted(region) if tally else (0.0, 0)
+        accepted_at = iso_z(accepted) if accepted_plays and accepted > 0 else None
         out = {}
         for name in self.names:
             entries = []
@@ -120,5 +123,7 @@ class Standings:
                 entries=entries,
                 plays=self.sums.get((partition, region, name), 0),
                 newest_play_at=newest_at,
+                newest_accepted_at=accepted_at,
+                accepted_plays=accepted_plays,
             )
         return out

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dashboard_api.live.board import LiveBoard
 from dashboard_api.live.feed import OFFLINE, LiveFeed
 from dashboard_api.live.hub import FanoutHub
+from dashboard_api.live.latency import PushLatency
 from dashboard_api.settings import DashboardSettings
 
 __all__ = ["lifespan"]
@@ -22,12 +23,14 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
         settings.live_max_clients,
         settings.live_max_clients_per_host,
     ) as hub:
+        latency = PushLatency(settings.metrics_multiproc_dir)
         board = LiveBoard(
             settings.contract.regions,
             settings.live.window_names,
             settings.live.top_n,
             hub,
             settings.live_rate_hz,
+            latency,
         )
 
         def close_clients_when_offline(online: bool) -> None:
@@ -37,7 +40,10 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
                     for sub in subs:
                         sub.close(OFFLINE)
 
-        async with LiveFeed(settings, board, on_change=close_clients_when_offline) as feed:
-            # A short wait, so a healthy broker serves the first clients; a down one delays nothing more.
-            await feed.consumer.wait_online(settings.live_connect_wait_s)
-            yield {"live_board": board, "live_hub": hub, "live_feed": feed}
+        try:
+            async with LiveFeed(settings, board, on_change=close_clients_when_offline) as feed:
+                # A short wait, so a healthy broker serves the first clients; a down one delays nothing more.
+                await feed.consumer.wait_online(settings.live_connect_wait_s)
+                yield {"live_board": board, "live_hub": hub, "live_feed": feed}
+        finally:
+            latency.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from topsongs_core.live import (
     Candidate,
@@ -21,6 +22,7 @@ from topsongs_core.timefmt import iso_z
 from topsongs_core.windows import ChartWindow
 
 from dashboard_api.live.hub import FanoutHub
+from dashboard_api.live.latency import PushLatency
 
 StreamKey = tuple[str, str]
 
@@ -35,6 +37,10 @@ class _Stream:
     sent: LiveUpdate | None = None
     dirty: bool = False
     held: bool = False
+    # Since the last push: Kafka's timestamp (epoch s) of the newest play the records carried, and
+    # how many plays (measured streams only, see PushLatency).
+    accepted: float = 0.0
+    accepted_plays: int = 0
 
 
 def rank_entries(candidates: list[Candidate], previous: list[LiveEntry], top_n: int) -> list[LiveEntry]:
@@ -61,6 +67,11 @@ def rank_entries(candidates: list[Candidate], previous: list[LiveEntry], top_n: 
     return entries
 
 
+def parse_iso(text: str) -> float:
+    """Epoch seconds of an IsoZ time (``2025-04-23T14:29:00.123Z``)."""
+    return datetime.fromisoformat(text).timestamp()
+
+
 def _same_chart(a: LiveUpdate, b: LiveUpdate) -> bool:
     # generated_at always differs and movement only settles: neither alone is worth a frame.
     # The plays and the newest play do count: they tell the board how fresh it is.
@@ -72,16 +83,26 @@ class LiveBoard:
     """Latest snapshot and sequence number per (region, window); publishes changes to the hub."""
 
     def __init__(
-        self, regions: tuple[str, ...], windows: tuple[str, ...], top_n: int, hub: FanoutHub, rate_hz: float
+        self,
+        regions: tuple[str, ...],
+        windows: tuple[str, ...],
+        top_n: int,
+        hub: FanoutHub,
+        rate_hz: float,
+        latency: PushLatency | None = None,
     ):
         self.top_n = top_n
         self.hub = hub
+        # Every window's record of one publish carries the same plays: one window is measured, the first.
+        self.latency = latency or PushLatency()
+        self.measured = windows[0]
         self.windows = {name: ChartWindow.parse(name) for name in windows}
         self.throttle = LeadingEdgeThrottle(1.0 / rate_hz)
         self.streams: dict[StreamKey, _Stream] = {(r, w): _Stream() for r in regions for w in windows}
 
-    def ingest(self, raw: bytes | str | ChartPartials) -> None:
-        """Take one live-topic record (its value, validated here: raises a ValueError when malformed)."""
+    def ingest(self, raw: bytes | str | ChartPartials, measure: bool = True) -> None:
+        """Take one live-topic record (its value, validated here: raises a ValueError when malformed);
+        ``measure`` False leaves its plays out of the push latency (a record replayed from the backlog)."""
         message = raw if isinstance(raw, ChartPartials) else decode_partials(raw)
         stream = self.streams.get((message.region, message.window))
         if stream is None:
@@ -91,6 +112,11 @@ class LiveBoard:
             stream.window = window
         stream.parts.update(message.parts)
         stream.dirty = True
+        if measure and message.window == self.measured:
+            for part in message.parts.values():
+                if part.accepted_plays and part.newest_accepted_at is not None:
+                    stream.accepted_plays += part.accepted_plays
+                    stream.accepted = max(stream.accepted, parse_iso(part.newest_accepted_at))
 
     def flush(self, now: float | None = None) -> float | None:
         """Publish each changed stream sent at least an interval ago; seconds until the next may go.
@@ -110,12 +136,16 @@ class LiveBoard:
                 soonest = wait if soonest is None else min(soonest, wait)
                 continue
             held, stream.dirty, stream.held = stream.held, False, False
+            accepted, plays = stream.accepted, stream.accepted_plays
+            stream.accepted, stream.accepted_plays = 0.0, 0
             body = self._merge(key, stream, now, stream.seq + 1)
             if stream.sent is not None and _same_chart(body, stream.sent):
-                continue
+                continue  # nothing pushed, nothing to measure
             self.throttle.fired(key, now, held=held)
             stream.seq, stream.sent = body.seq, body
             self.hub.publish(key, body.seq, encode(body).decode())
+            if plays:
+                self.latency.observe(time.time() - accepted, plays)
         return soonest
 
     def _merge(self, key: StreamKey, stream: _Stream, now: float, seq: int) -> LiveUpdate:

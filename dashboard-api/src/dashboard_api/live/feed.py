@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -41,6 +42,9 @@ class LiveFeed:
         )
         self.flusher: asyncio.Task[None] | None = None
         self.changed = asyncio.Event()
+        # Kafka time (ms) of the last (re)assignment: older records are the replayed backlog, whose
+        # plays were pushed long ago (or never here): left out of the push latency.
+        self.live_since_ms = 0
 
     @property
     def online(self) -> bool:
@@ -69,6 +73,7 @@ class LiveFeed:
 
     async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         tps = await partitions(consumer, self.settings.kafka.live_topic)
+        self.live_since_ms = int(time.time() * 1000)
         consumer.assign(tps)
         begins = await consumer.beginning_offsets(tps)
         ends = await consumer.end_offsets(tps)
@@ -81,7 +86,7 @@ class LiveFeed:
         for records in batches.values():
             for record in records:
                 try:
-                    self.board.ingest(record.value)
+                    self.board.ingest(record.value, measure=record.timestamp >= self.live_since_ms)
                 except (ValueError, KeyError, TypeError) as exc:
                     log.warning("skipping bad live message at %s: %r", record.offset, exc)
         if batches:

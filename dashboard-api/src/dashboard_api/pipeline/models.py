@@ -10,6 +10,20 @@ from pydantic import BaseModel, Field
 Health = Literal["up", "down", "unknown"]
 
 
+class Freshness(BaseModel):
+    """How fresh one of the monitor's stages is: its newest play's age, and when it last moved."""
+
+    stage: str = Field(description="ingest, live, lake, hourly or daily (docs/observability.md)")
+    newest_seconds: float | None = Field(
+        description="Age of the newest play the stage holds (hourly, daily: the end of the newest "
+        "final chart), s; null when not measured"
+    )
+    last_success_seconds: float | None = Field(
+        description="Since the stage last moved its newest play forward (hourly, daily: since that "
+        "chart was loaded), s. Both large: idle; only newest_seconds large: stuck"
+    )
+
+
 class StageView(BaseModel):
     """One stage of the flow; a figure is null when Prometheus has no series for it."""
 
@@ -26,6 +40,11 @@ class StageView(BaseModel):
     lag_records: float | None = Field(description="Records not processed yet (consumers only)")
     lag_seconds: float | None = Field(description="Age of the oldest record not processed yet, s")
     freshness_seconds: float | None = Field(description="Age of the newest lag measurement, s")
+    push_latency_seconds: float | None = Field(
+        description="95th percentile over 5 min of a play's way from ingest's send to a pushed live "
+        "update (dashboard_live_push_latency_seconds), s (the API only)"
+    )
+    freshness: list[Freshness] = Field(description="Event-time freshness of what this stage produces")
     series: list[str] = Field(description="Names /api/pipeline/series accepts for this stage")
 
 

@@ -8,13 +8,21 @@ from typing import Any, cast
 
 from cachetools import TTLCache
 
-from dashboard_api.pipeline.models import Alert, Health, Pipeline, PrometheusState, Series, StageView
+from dashboard_api.pipeline.models import (
+    Alert,
+    Freshness,
+    Health,
+    Pipeline,
+    PrometheusState,
+    Series,
+    StageView,
+)
 from dashboard_api.pipeline.prometheus import PrometheusClient, PrometheusUnavailable
 from dashboard_api.pipeline.queries import QUERIES, STAGES, Stage, up_query
 
 SERIES_WINDOW = timedelta(minutes=15)
 SERIES_STEP_S = 15
-_FIGURES = ("rate", "lag_records", "lag_seconds", "freshness_seconds")
+_FIGURES = ("rate", "lag_records", "lag_seconds", "freshness_seconds", "push_latency_seconds")
 
 
 class PipelineOverview:
@@ -72,17 +80,32 @@ class PipelineOverview:
 def _queries(stage: Stage) -> list[str]:
     """The PromQL of the stage's figures and health checks."""
     named = [QUERIES[name] for figure in _FIGURES if (name := getattr(stage, figure))]
-    return [*named, up_query(stage.job), *([stage.healthy] if stage.healthy else [])]
+    fresh = [QUERIES[name] for name in _fresh_names(stage)]
+    return [*named, *fresh, up_query(stage.job), *([stage.healthy] if stage.healthy else [])]
+
+
+def _fresh_names(stage: Stage) -> list[str]:
+    return [f"{s}_{figure}" for s in stage.fresh for figure in ("newest_seconds", "last_success_seconds")]
 
 
 def _stage(stage: Stage, values: dict[str, float | None]) -> StageView:
     figures = {f: values[QUERIES[n]] if (n := getattr(stage, f)) else None for f in _FIGURES}
     checks = [values[up_query(stage.job)], *([values[stage.healthy]] if stage.healthy else [])]
-    return StageView.model_validate({**_identity(stage), "health": _health(checks), **figures})
+    fresh = [
+        Freshness(
+            stage=s,
+            newest_seconds=values[QUERIES[f"{s}_newest_seconds"]],
+            last_success_seconds=values[QUERIES[f"{s}_last_success_seconds"]],
+        )
+        for s in stage.fresh
+    ]
+    return StageView.model_validate(
+        {**_identity(stage), "health": _health(checks), **figures, "freshness": fresh}
+    )
 
 
 def _identity(stage: Stage) -> dict[str, Any]:
-    series = [getattr(stage, figure) for figure in _FIGURES if getattr(stage, figure)]
+    series = [getattr(stage, figure) for figure in _FIGURES if getattr(stage, figure)] + _fresh_names(stage)
     return {
         "id": stage.id,
         "title": stage.title,
@@ -100,7 +123,10 @@ def _health(checks: list[float | None]) -> Health:
 
 
 def _unknown(stage: Stage) -> StageView:
-    return StageView.model_validate({**_identity(stage), "health": "unknown", **dict.fromkeys(_FIGURES)})
+    fresh = [Freshness(stage=s, newest_seconds=None, last_success_seconds=None) for s in stage.fresh]
+    return StageView.model_validate(
+        {**_identity(stage), "health": "unknown", **dict.fromkeys(_FIGURES), "freshness": fresh}
+    )
 
 
 def _alert(raw: dict[str, Any]) -> Alert:

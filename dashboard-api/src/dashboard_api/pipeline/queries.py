@@ -26,7 +26,20 @@ QUERIES: dict[str, str] = {
     "airflow_rate": "sum(rate(airflow_scheduler_heartbeat[1m]))",
     "postgres_rate": "sum(rate(pg_stat_database_xact_commit[1m]))",
     "dead_letter_rate": "sum(rate(streams_plays_dead_lettered_total[1m]))",
+    "push_latency_p95": (
+        "histogram_quantile(0.95, sum by (le) (rate(dashboard_live_push_latency_seconds_bucket[5m])))"
+    ),
 }
+
+# Event-time freshness measured by the monitor (docs/observability.md): ingest, live, lake, hourly, daily.
+FRESH_STAGES = ("ingest", "live", "lake", "hourly", "daily")
+for _fresh in FRESH_STAGES:
+    QUERIES[f"{_fresh}_newest_seconds"] = (
+        f'time() - max(topsongs_freshness_newest_timestamp_seconds{{stage="{_fresh}"}})'
+    )
+    QUERIES[f"{_fresh}_last_success_seconds"] = (
+        f'time() - max(topsongs_freshness_last_success_timestamp_seconds{{stage="{_fresh}"}})'
+    )
 
 
 @dataclass(frozen=True)
@@ -41,12 +54,15 @@ class Stage:
     lag_records: str | None = None
     lag_seconds: str | None = None
     freshness_seconds: str | None = None
+    push_latency_seconds: str | None = None
     # Extra health condition (PromQL yielding 1 when well): e.g. PostgreSQL behind its exporter.
     healthy: str | None = None
+    # The monitor's freshness stages shown on this box (FRESH_STAGES).
+    fresh: tuple[str, ...] = ()
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("ingest", "Ingest", "ingest", "plays/s", rate="ingest_rate"),
+    Stage("ingest", "Ingest", "ingest", "plays/s", rate="ingest_rate", fresh=("ingest",)),
     Stage("kafka", "Kafka", "kafka", "records/s", rate="kafka_rate"),
     Stage(
         "live",
@@ -57,6 +73,7 @@ STAGES: tuple[Stage, ...] = (
         lag_records="live_lag_records",
         lag_seconds="live_lag_seconds",
         freshness_seconds="live_freshness_seconds",
+        fresh=("live",),
     ),
     Stage(
         "lake",
@@ -67,12 +84,20 @@ STAGES: tuple[Stage, ...] = (
         lag_records="lake_lag_records",
         lag_seconds="lake_lag_seconds",
         freshness_seconds="lake_freshness_seconds",
+        fresh=("lake",),
     ),
-    Stage("airflow", "Airflow", "statsd-exporter", "heartbeats/s", rate="airflow_rate"),
+    Stage(
+        "airflow",
+        "Airflow",
+        "statsd-exporter",
+        "heartbeats/s",
+        rate="airflow_rate",
+        fresh=("hourly", "daily"),
+    ),
     Stage(
         "postgres", "PostgreSQL", "postgres-exporter", "commits/s", rate="postgres_rate", healthy="min(pg_up)"
     ),
-    Stage("api", "Dashboard API", "dashboard-api", ""),
+    Stage("api", "Dashboard API", "dashboard-api", "", push_latency_seconds="push_latency_p95"),
 )
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest, multiprocess
 
 from dashboard_api.choices import Region
-from dashboard_api.deps import Cache, Reconciler
+from dashboard_api.deps import Board, Cache, Reconciler
 from dashboard_api.errors import VALIDATION
 from dashboard_api.history.params import Day
 from dashboard_api.reconciliation.compare import drift
@@ -51,12 +51,13 @@ async def reconciliation(
         200: {"content": {METRICS_TYPE: {"schema": {"type": "string"}}}, "description": "Prometheus text"}
     },
 )
-async def metrics(reconciler: Reconciler, cache: Cache) -> Response:
-    """Prometheus metrics: the reconciliation drift gauges and the history cache's counters, every
-    worker's merged when several share a multiprocess folder."""
+async def metrics(reconciler: Reconciler, cache: Cache, board: Board) -> Response:
+    """Prometheus metrics: the reconciliation drift gauges, the history cache's counters and the live
+    push latency, every worker's merged when several share a multiprocess folder."""
     if reconciler.settings.metrics_multiproc_dir is not None:
         merged = CollectorRegistry()
         multiprocess.MultiProcessCollector(merged, path=str(reconciler.settings.metrics_multiproc_dir))
         return Response(generate_latest(merged), media_type=CONTENT_TYPE_PLAIN_0_0_4)
-    body = b"".join(generate_latest(registry) for registry in (reconciler.registry, cache.registry))
+    registries = (reconciler.registry, cache.registry, board.latency.registry)
+    body = b"".join(generate_latest(registry) for registry in registries)
     return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)

@@ -69,6 +69,20 @@ ROWS: tuple[tuple[str, tuple[Chart, ...]], ...] = (
                 (Query("sum by (region) (rate(streams_plays_counted_total[1m]))", "{{region}}"),),
             ),
             Chart(
+                "POST → WebSocket: a play's way from ingest to a pushed live update",
+                "s",
+                tuple(
+                    Query(
+                        f"histogram_quantile({q}, sum by (le) "
+                        "(rate(dashboard_live_push_latency_seconds_bucket[5m])))",
+                        f"p{round(q * 100)}",
+                    )
+                    for q in (0.5, 0.95, 0.99)
+                ),
+                description="dashboard_live_push_latency_seconds: now − Kafka's timestamp of the newest play"
+                " in each pushed update, observed once per update.",
+            ),
+            Chart(
                 "Ingest: time to Kafka's acknowledgement (p95)",
                 "s",
                 (
@@ -92,6 +106,20 @@ ROWS: tuple[tuple[str, tuple[Chart, ...]], ...] = (
                 "Consumer lag, seconds (age of the oldest unprocessed play)",
                 "s",
                 (Query("topsongs_consumer_lag_seconds", "{{consumer}} {{topic}}"),),
+            ),
+            Chart(
+                "Freshness: age of each stage's newest play",
+                "s",
+                (Query("time() - topsongs_freshness_newest_timestamp_seconds", "{{stage}}"),),
+                description="hourly, daily: since the end of the newest final chart. Old everywhere, ingest"
+                " too: idle; old only downstream: stuck (FreshnessHigh).",
+            ),
+            Chart(
+                "Since each stage last moved forward",
+                "s",
+                (Query("time() - topsongs_freshness_last_success_timestamp_seconds", "{{stage}}"),),
+                kind="stat",
+                description="hourly, daily: since the newest final chart was loaded.",
             ),
             Chart(
                 "Seconds since the lag was last measured",

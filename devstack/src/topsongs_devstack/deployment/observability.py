@@ -110,14 +110,23 @@ def monitor() -> Service:
             **env.kafka(),
             **env.s3(),
             **env.lake(),
+            # the charts' freshness: chart_loads, read as the read-only role
+            **env.postgres(),
             # the live worker's group: the variable the streams service takes its app id from
             "CHARTS_LIVE_GROUP": "${STREAMS_APP_ID:-topsongs-live}",
             "CHARTS_MONITOR_HOST": "0.0.0.0",
         },
-        depends_on={**KAFKA_READY, **healthy("s3"), **completed("s3-init")},
+        depends_on={
+            **KAFKA_READY,
+            **healthy("s3"),
+            **completed("s3-init"),
+            **healthy("postgres"),
+            **completed("charts-migrate"),
+        },
         settings=programs.CHARTS,
         healthcheck=http_health(MONITOR_PORT, "/metrics"),
-        doc="consumer lag in records and seconds of the live worker and the lake job (docs/observability.md)",
+        doc="consumer lag in records and seconds of the live worker and the lake job, and each stage's"
+        " freshness (docs/observability.md)",
     )
 
 

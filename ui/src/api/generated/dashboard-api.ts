@@ -173,8 +173,8 @@ export interface paths {
         };
         /**
          * Metrics
-         * @description Prometheus metrics: the reconciliation drift gauges and the history cache's counters, every
-         *     worker's merged when several share a multiprocess folder.
+         * @description Prometheus metrics: the reconciliation drift gauges, the history cache's counters and the live
+         *     push latency, every worker's merged when several share a multiprocess folder.
          */
         get: operations["metrics_metrics_get"];
         put?: never;
@@ -323,6 +323,27 @@ export interface components {
             type: string;
             /** Input */
             input?: unknown;
+        };
+        /**
+         * Freshness
+         * @description How fresh one of the monitor's stages is: its newest play's age, and when it last moved.
+         */
+        Freshness: {
+            /**
+             * Stage
+             * @description ingest, live, lake, hourly or daily (docs/observability.md)
+             */
+            stage: string;
+            /**
+             * Newest Seconds
+             * @description Age of the newest play the stage holds (hourly, daily: the end of the newest final chart), s; null when not measured
+             */
+            newest_seconds: number | null;
+            /**
+             * Last Success Seconds
+             * @description Since the stage last moved its newest play forward (hourly, daily: since that chart was loaded), s. Both large: idle; only newest_seconds large: stuck
+             */
+            last_success_seconds: number | null;
         };
         /**
          * Health
@@ -653,6 +674,16 @@ export interface components {
              * @description Age of the newest lag measurement, s
              */
             freshness_seconds: number | null;
+            /**
+             * Push Latency Seconds
+             * @description 95th percentile over 5 min of a play's way from ingest's send to a pushed live update (dashboard_live_push_latency_seconds), s (the API only)
+             */
+            push_latency_seconds: number | null;
+            /**
+             * Freshness
+             * @description Event-time freshness of what this stage produces
+             */
+            freshness: components["schemas"]["Freshness"][];
             /**
              * Series
              * @description Names /api/pipeline/series accepts for this stage
@@ -1011,7 +1042,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description One of the allow-listed queries (a stage's `series`); PromQL is never accepted */
-                name: "airflow_rate" | "dead_letter_rate" | "ingest_rate" | "ingest_rejected_rate" | "kafka_rate" | "lake_freshness_seconds" | "lake_lag_records" | "lake_lag_seconds" | "lake_rate" | "live_freshness_seconds" | "live_lag_records" | "live_lag_seconds" | "live_rate" | "postgres_rate";
+                name: "airflow_rate" | "daily_last_success_seconds" | "daily_newest_seconds" | "dead_letter_rate" | "hourly_last_success_seconds" | "hourly_newest_seconds" | "ingest_last_success_seconds" | "ingest_newest_seconds" | "ingest_rate" | "ingest_rejected_rate" | "kafka_rate" | "lake_freshness_seconds" | "lake_lag_records" | "lake_lag_seconds" | "lake_last_success_seconds" | "lake_newest_seconds" | "lake_rate" | "live_freshness_seconds" | "live_lag_records" | "live_lag_seconds" | "live_last_success_seconds" | "live_newest_seconds" | "live_rate" | "postgres_rate" | "push_latency_p95";
             };
             header?: never;
             path?: never;

@@ -44,10 +44,18 @@ export interface ChartPartials {
  */
 export interface PartitionCandidates {
   /**
+   * Plays this partition counted in the region since its previous record of the region (any window); the same in every window's record of one publish.
+   */
+  accepted_plays: number;
+  /**
    * plays desc, then song_id asc; at most LIVE_TOP_N
    */
   entries: Candidate[];
   late_dropped: number;
+  /**
+   * Kafka timestamp (ingest's send of the accepted play) of the newest play this partition counted in the region since its previous record of the region; null when it counted none since. The same in every window's record of one publish.
+   */
+  newest_accepted_at: string | null;
   /**
    * Event time of the newest play this partition counted in the region (any window); null when none since the worker started.
    */

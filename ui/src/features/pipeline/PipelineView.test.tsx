@@ -4,7 +4,7 @@ import type { Pipeline, PipelineStage } from "../../api";
 import { json, renderAt, serve } from "../../test/dashboardApi";
 import { PipelineView } from "./PipelineView";
 import { sparkPoints } from "./Sparkline";
-import { formatFigure } from "./StageCard";
+import { formatAge, formatFigure } from "./StageCard";
 
 const stage = (id: string, fields: Partial<PipelineStage> = {}): PipelineStage => ({
   id,
@@ -16,6 +16,8 @@ const stage = (id: string, fields: Partial<PipelineStage> = {}): PipelineStage =
   lag_records: null,
   lag_seconds: null,
   freshness_seconds: null,
+  push_latency_seconds: null,
+  freshness: [],
   series: [`${id}_rate`],
   ...fields,
 });
@@ -23,7 +25,14 @@ const stage = (id: string, fields: Partial<PipelineStage> = {}): PipelineStage =
 const pipeline = (fields: Partial<Pipeline> = {}): Pipeline => ({
   prometheus: { status: "up", detail: null },
   stages: [
-    stage("ingest"),
+    stage("ingest", { freshness: [{ stage: "ingest", newest_seconds: 3, last_success_seconds: 3 }] }),
+    stage("airflow", {
+      freshness: [
+        { stage: "hourly", newest_seconds: 5400, last_success_seconds: 600 },
+        { stage: "daily", newest_seconds: null, last_success_seconds: null },
+      ],
+    }),
+    stage("api", { rate_unit: "", push_latency_seconds: 0.42 }),
     stage("live", { health: "down", lag_records: 1200, lag_seconds: 42, series: ["live_rate", "live_lag_records"] }),
   ],
   alerts: [],
@@ -58,6 +67,10 @@ describe("PipelineView", () => {
     expect(within(live).getByTestId("stage-lag")).toHaveTextContent("1,200 msgs · 42 s");
     expect(within(screen.getByTestId("stage-ingest")).getByTestId("stage-rate")).toHaveTextContent("2.5 plays/s");
     expect(screen.getByTestId("stages-down")).toHaveTextContent("Down: live");
+    expect(screen.getByTestId("stage-freshness-ingest")).toHaveTextContent("Newest play3 s old · moved 3 s ago");
+    expect(screen.getByTestId("stage-freshness-hourly")).toHaveTextContent("Hourly chart90 min old · moved 10 min ago");
+    expect(screen.getByTestId("stage-freshness-daily")).toHaveTextContent("Daily chart— old");
+    expect(screen.getByTestId("stage-push-latency")).toHaveTextContent("0.4 s");
     expect(screen.getByTestId("alerts")).toHaveTextContent("TargetDown");
   });
 
@@ -87,5 +100,11 @@ describe("sparkPoints and formatFigure", () => {
     expect(sparkPoints([[0, 3]])).toBe("");
     expect(formatFigure(null)).toBe("—");
     expect(formatFigure(1234.56, "msgs")).toBe("1,235 msgs");
+    expect([formatAge(null), formatAge(42.4), formatAge(600), formatAge(3 * 3600)]).toEqual([
+      "—",
+      "42 s",
+      "10 min",
+      "3 h",
+    ]);
   });
 });

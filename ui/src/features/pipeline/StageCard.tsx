@@ -8,13 +8,31 @@ export function formatFigure(value: number | null, unit = ""): string {
   return `${value.toLocaleString(undefined, { maximumFractionDigits: digits })}${unit ? ` ${unit}` : ""}`;
 }
 
+/** An age for people: "42 s", "12 min", "3.5 h"; "—" when unknown. */
+export function formatAge(seconds: number | null): string {
+  if (seconds === null) return "—";
+  if (seconds < 120) return formatFigure(Math.max(Math.round(seconds), 0), "s");
+  if (seconds < 7200) return formatFigure(Math.round(seconds / 60), "min");
+  return formatFigure(Math.round(seconds / 360) / 10, "h");
+}
+
+// What each of the monitor's freshness stages holds (docs/observability.md).
+const FRESH_LABEL: Record<string, string> = {
+  ingest: "Newest play",
+  live: "Newest counted",
+  lake: "Newest in lake",
+  hourly: "Hourly chart",
+  daily: "Daily chart",
+};
+
 const HEALTH_LABEL: Record<PipelineStage["health"], string> = {
   up: "up",
   down: "down",
   unknown: "not monitored",
 };
 
-/** One stage: its health, rate, lag and freshness, and a sparkline of its first series. */
+/** One stage: its health, rate, lag, event-time freshness and (the API) push latency, and a sparkline
+ * of its first series. */
 export function StageCard({ stage, prometheusDown }: { stage: PipelineStage; prometheusDown: boolean }) {
   const health = prometheusDown ? "unknown" : stage.health;
   const spark = stage.series[0];
@@ -48,6 +66,27 @@ export function StageCard({ stage, prometheusDown }: { stage: PipelineStage; pro
               <dd>{stage.freshness_seconds === null ? "—" : `${formatFigure(stage.freshness_seconds)} s ago`}</dd>
             </div>
           </>
+        )}
+        {stage.freshness.map((fresh) => (
+          <div
+            key={fresh.stage}
+            data-testid={`stage-freshness-${fresh.stage}`}
+            title="Age of the newest play this stage holds (charts: the end of the newest final one); the stage last moved it forward at the second time"
+          >
+            <dt>{FRESH_LABEL[fresh.stage] ?? fresh.stage}</dt>
+            <dd>
+              {formatAge(fresh.newest_seconds)} old
+              {fresh.last_success_seconds !== null && (
+                <span className="muted"> · moved {formatAge(fresh.last_success_seconds)} ago</span>
+              )}
+            </dd>
+          </div>
+        ))}
+        {stage.push_latency_seconds !== null && (
+          <div title="95th percentile over 5 minutes of a play's way from ingest to a pushed live update">
+            <dt>Push p95</dt>
+            <dd data-testid="stage-push-latency">{formatFigure(stage.push_latency_seconds, "s")}</dd>
+          </div>
         )}
       </dl>
       {spark && <Sparkline name={spark} label={`${stage.title} ${stage.rate_unit}`} />}
