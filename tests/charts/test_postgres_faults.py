@@ -8,10 +8,11 @@ The server is a private one (free port, own data folder); the shared one at 1543
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import psycopg
 import pytest
@@ -85,45 +86,51 @@ def waiting_to_record(pg: PostgresSettings) -> bool:
     return bool(row and row[0])
 
 
-def hour_rows(settings: ChartsSettings, hour: datetime) -> list[tuple[object, ...]]:
-    with psycopg.connect(settings.postgres.dsn()) as conn:
-        return conn.execute(
-            "SELECT region, song_id, plays FROM plays_hourly WHERE hour = %s ORDER BY 1, 2", (hour,)
-        ).fetchall()
-
-
 def held_locks(settings: ChartsSettings) -> int:
     with psycopg.connect(settings.postgres.dsn()) as conn:
         row = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone()
     return int(row[0]) if row else 0
 
 
-@pytest.mark.parametrize("recovery", ["the failed task's retry", "the next restatement run"])
+RETRY, NEXT_RUN = "the failed task's retry", "the next restatement run"
+DAYS = (date(2021, 3, 1) + timedelta(days=n) for n in itertools.count(step=3))
+
+
+@pytest.mark.parametrize(
+    ("killed_in", "recovery"),
+    [("the hour's load", RETRY), ("the hour's load", NEXT_RUN), ("the day's load", NEXT_RUN)],
+)
 def test_server_killed_mid_load_recovers_to_the_oracle(
-    private_postgres: Postgres, charts_settings: ChartsSettings, lake: Lake, recovery: str
+    private_postgres: Postgres, charts_settings: ChartsSettings, lake: Lake, killed_in: str, recovery: str
 ) -> None:
     settings = charts_settings.model_copy(update={"postgres": private_postgres.pg})
-    day = date(2021, 3, 1) + timedelta(days=7 * (recovery == "the next restatement run"))
+    day = next(DAYS)  # each case its own day of the module's database
     hour, now = at(day, 9), at(day + timedelta(days=2), 0)
     lake.write_parquet(settings.catalog_key, synthetic.catalog(40))
     sent = [synthetic.plays(at(day, h), REGIONS, 30, 40, seed=h) for h in (8, 9)]
     for number, table in enumerate(sent):
         write_files(lake, settings, table, f"part-first-{number}")
     restate_all(settings, now)  # both hours and the complete day are loaded
-    before = hour_rows(settings, hour)
+    before = tables(settings, day)
     late = synthetic.plays(hour, REGIONS, 7, 40, seed=99)
     write_files(lake, settings, late, "part-late")
 
-    # The restatement DAG's task for the stale hour: ETL, then the hourly load that dies mid-way.
+    # The restatement DAG's tasks for the stale hour: its ETL and load, then its day's load; one of
+    # the loads dies mid-way.
     assert stale_hours(settings, now) == [hour]
-    error = kill_mid_load(private_postgres, settings, lambda: restate_hour(settings, hour))
+    if killed_in == "the hour's load":
+        error = kill_mid_load(private_postgres, settings, lambda: restate_hour(settings, hour))
+    else:
+        restate_hour(settings, hour)
+        before = tables(settings, day)
+        error = kill_mid_load(private_postgres, settings, lambda: reload_days(settings, [hour], now))
     assert isinstance(error, psycopg.OperationalError), repr(error)
 
     killed = time.monotonic()
     private_postgres.up()  # crash recovery: the killed transaction is rolled back from the WAL
     restarted = time.monotonic()
-    assert hour_rows(settings, hour) == before, "the half-replaced hour must not be visible"
-    if recovery == "the failed task's retry":
+    assert tables(settings, day) == before, "a half-replaced interval must not be visible"
+    if recovery == RETRY:
         restate_hour(settings, hour)
         reload_days(settings, [hour], now)
     else:
@@ -131,8 +138,8 @@ def test_server_killed_mid_load_recovers_to_the_oracle(
     loaded, expected = tables(settings, day), oracle([*sent, late], day)
     assert (loaded["plays"], loaded["daily"]) == (expected["plays"], expected["daily"])
     print(
-        f"{recovery}: server up {restarted - killed:.1f}s after the kill, tables equal to the oracle"
-        f" {time.monotonic() - restarted:.1f}s later"
+        f"killed in {killed_in}, recovered by {recovery}: server up {restarted - killed:.1f}s after the"
+        f" kill, tables equal to the oracle {time.monotonic() - restarted:.1f}s later"
     )
     assert stale_hours(settings, now) == []
     assert held_locks(settings) == 0
