@@ -9,6 +9,7 @@ The server is a private one (free port, own data folder); the shared one at 1543
 from __future__ import annotations
 
 import itertools
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,7 +37,8 @@ RECORD_QUERY = "SELECT by_region, complete FROM chart_loads WHERE kind = $1"
 
 @pytest.fixture(scope="module")
 def private_postgres() -> Iterator[Postgres]:
-    """A PostgreSQL server of this module's own, migrated, stopped at the end."""
+    """A PostgreSQL server of this module's own, migrated; stopped at the end, its data deleted and
+    its log kept."""
     devstack = DevstackSettings(state_dir=private_state_dir("pg-faults-"))
     server = Postgres(devstack, PostgresSettings(port=free_port()))
     try:
@@ -45,6 +47,7 @@ def private_postgres() -> Iterator[Postgres]:
         yield server
     finally:
         server.down()
+        shutil.rmtree(server.home, ignore_errors=True)
 
 
 def kill_mid_load(server: Postgres, settings: ChartsSettings, load: Callable[[], object]) -> BaseException:
