@@ -13,16 +13,16 @@ While developing, `TESTS_REUSE_CLUSTER=1` runs the tests against the profile `ma
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.cluster.stack import components, waves
-from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.process import free_port
 from topsongs_devstack.stack import running_in_waves
+
+from tests.engines import private_state_dir
 
 PORTS = (
     "kafka_port",
@@ -49,17 +49,6 @@ def private_settings(state_dir: Path, **overrides: object) -> ClusterSettings:
     return settings
 
 
-def private_state_dir() -> Path:
-    """A new folder under `.state/tests/` (git-ignored, emptied by `make clean-state`), kept after the
-    run for its logs. Not pytest's tmp_path: PostgreSQL runs as the `postgres` user, who cannot enter
-    pytest's 0700 folders. Short, as haproxy's stats socket path must fit in 108 bytes."""
-    parent = REPO_ROOT / ".state" / "tests"
-    parent.mkdir(parents=True, exist_ok=True)
-    state = Path(tempfile.mkdtemp(prefix="cluster-", dir=parent))
-    state.chmod(0o755)
-    return state
-
-
 def reuse_running() -> bool:
     """True when the tests are to use the running `make cluster-up` profile (TESTS_REUSE_CLUSTER=1)."""
     return os.environ.get("TESTS_REUSE_CLUSTER") == "1"
@@ -71,7 +60,9 @@ def cluster_settings() -> ClusterSettings:
     died within seconds, not minutes (test_airflow_celery kills the worker)."""
     if reuse_running():
         return ClusterSettings()
-    return private_settings(private_state_dir(), airflow_task_heartbeat_timeout_s=15, airflow_retry_delay_s=5)
+    return private_settings(
+        private_state_dir("cluster-"), airflow_task_heartbeat_timeout_s=15, airflow_retry_delay_s=5
+    )
 
 
 @pytest.fixture(scope="package")

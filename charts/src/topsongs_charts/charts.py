@@ -44,6 +44,12 @@ def _load_hour(settings: ChartsSettings, hour: datetime, lake: Lake) -> dict:
     return {"hour": hour.isoformat(), "plays": totals, "chart_rows": top.num_rows}
 
 
+def load_matches(loaded: dict[str, int] | None, manifest: dict) -> bool:
+    """Whether an hour's recorded load (its plays per region, None without one) is the load of its
+    enriched manifest: False when the hour's ETL ran again, or for the first time, after it."""
+    return loaded == {region: n for region, n in manifest["regions"].items() if n}
+
+
 def missing_hourly_loads(settings: ChartsSettings, day: date) -> list[datetime]:
     """Hours of the day whose hourly load is still missing."""
     hours = day_hours(day)
@@ -89,7 +95,7 @@ def _load_day(
     for hour, manifest in zip(hours, manifests, strict=True):
         # An ETL whose hourly load has not run yet (a retry or restatement between its two steps):
         # load the hour now rather than fail on counts that will agree a moment later.
-        if loaded.get(hour) != {r: n for r, n in manifest["regions"].items() if n}:
+        if not load_matches(loaded.get(hour), manifest):
             _load_hour(settings, hour, lake)
     keys = [
         enriched_key(settings, region, h)

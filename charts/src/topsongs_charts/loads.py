@@ -115,6 +115,20 @@ def hourly_plays(
     return {hour: {r: s["plays"] for r, s in status.items() if s["plays"]} for hour, status in rows}
 
 
+def hours_ahead_of_their_day(settings: PostgresSettings, start: datetime, end: datetime) -> set[datetime]:
+    """Hours in [start, end) whose hourly load is newer than their UTC day's daily load, or whose
+    day has none: loads the day's chart does not include yet."""
+    with psycopg.connect(settings.dsn()) as conn:
+        rows = conn.execute(
+            "SELECT h.interval_start FROM chart_loads h LEFT JOIN chart_loads d"
+            " ON d.kind = 'daily' AND d.interval_start = date_trunc('day', h.interval_start, 'UTC')"
+            " WHERE h.kind = 'hourly' AND h.interval_start >= %s AND h.interval_start < %s"
+            " AND (d.loaded_at IS NULL OR d.loaded_at < h.loaded_at)",
+            (start, end),
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
 def daily_complete(settings: PostgresSettings, day: date) -> bool:
     """Whether the day's own run has loaded its complete chart."""
     with psycopg.connect(settings.dsn()) as conn:

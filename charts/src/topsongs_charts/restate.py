@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from topsongs_charts.charts import missing_hourly_loads, run_daily_charts, run_hourly_charts, update_day
+from topsongs_charts import loads
+from topsongs_charts.charts import (
+    load_matches,
+    missing_hourly_loads,
+    run_daily_charts,
+    run_hourly_charts,
+    update_day,
+)
 from topsongs_charts.etl import marker_key, run_hourly_etl
 from topsongs_charts.intervals import day_hours
 from topsongs_charts.lake import Lake
@@ -29,6 +36,10 @@ def _settled(settings: ChartsSettings, end: datetime, now: datetime) -> bool:
     return end + settings.deadline_grace + settings.lake_wait_limit <= now
 
 
+def _day_end(hour: datetime) -> datetime:
+    return datetime.combine(hour.date(), time(), UTC) + DAY
+
+
 def _scan_key(settings: ChartsSettings) -> str:
     # Raw files per hour at the previous scan: which hours outside the window gained files since.
     return f"{settings.enriched_prefix}/_restatement/files_per_hour.json"
@@ -36,7 +47,9 @@ def _scan_key(settings: ChartsSettings) -> str:
 
 def stale_hours(settings: ChartsSettings, now: datetime, lake: Lake | None = None) -> list[datetime]:
     """Closed hours whose lake files outnumber what their ETL read, oldest first, at most
-    ``restate_batch_hours``. Hours never processed count once their run has settled.
+    ``restate_batch_hours``. Hours never processed count once their run has settled, and so do hours
+    whose last load failed for good (PostgreSQL down past the task's retries): the hourly load is
+    not the manifest's, or the settled day's chart is older than the hour's load.
 
     Candidates are the hours inside the ingest horizon (``max_event_age`` + 1 h) and, whatever their
     age, every hour whose file count changed since the previous scan: a play accepted at the horizon
@@ -50,16 +63,28 @@ def stale_hours(settings: ChartsSettings, now: datetime, lake: Lake | None = Non
     scanned = lake.read_json(_scan_key(settings))
     previous = {datetime.fromisoformat(h): n for h, n in (scanned or {}).items()}
     oldest = now - settings.contract.max_event_age - HOUR
-    stale: list[datetime] = []
+    candidates: dict[datetime, dict | None] = {}
     for hour, count in sorted(files.items()):
         changed = scanned is not None and previous.get(hour, 0) != count
-        if not (hour >= oldest or changed) or hour + HOUR > now:
-            continue
-        manifest = lake.read_json(marker_key(settings, hour))
+        if (hour >= oldest or changed) and hour + HOUR <= now:
+            candidates[hour] = lake.read_json(marker_key(settings, hour))
+    # Loads that failed for good (the database down past the task's retries): settled hours whose
+    # load is not their manifest's, or is newer than the chart of their settled day.
+    enriched = [h for h, m in candidates.items() if m is not None and _settled(settings, h + HOUR, now)]
+    loaded, ahead = {}, set()
+    if enriched:
+        loaded = loads.hourly_plays(settings.postgres, enriched[0], enriched[-1] + HOUR)
+        ahead = loads.hours_ahead_of_their_day(settings.postgres, enriched[0], enriched[-1] + HOUR)
+    stale: list[datetime] = []
+    for hour, manifest in candidates.items():
         if manifest is None:
             if _settled(settings, hour + HOUR, now):
                 stale.append(hour)
-        elif manifest.get("raw_files", -1) < count:
+        elif manifest.get("raw_files", -1) < files[hour]:
+            stale.append(hour)
+        elif hour in enriched and not load_matches(loaded.get(hour), manifest):
+            stale.append(hour)
+        elif hour in ahead and _settled(settings, _day_end(hour), now):
             stale.append(hour)
     remembered = {h: previous.get(h, 0) if h in stale else n for h, n in files.items()}
     lake.write_json(_scan_key(settings), {h.isoformat(): n for h, n in sorted(remembered.items())})
