@@ -60,11 +60,9 @@ async def end_offsets(kafka: KafkaSettings) -> dict[int, int]:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers)
     await consumer.start()
     try:
-        await consumer.topics()  # loads metadata
-        parts = [
-            TopicPartition(kafka.plays_topic, p)
-            for p in sorted(consumer.partitions_for_topic(kafka.plays_topic) or [])
-        ]
+        # The topic's declared partitions: partitions_for_topic() after topics() knew none here (topics()
+        # does not update the client's metadata), so every comparison of offsets compared {} with {}.
+        parts = [TopicPartition(kafka.plays_topic, p) for p in range(kafka.plays_partitions)]
         return {tp.partition: off for tp, off in (await consumer.end_offsets(parts)).items()}
     finally:
         await consumer.stop()

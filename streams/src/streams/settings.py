@@ -34,7 +34,7 @@ class StreamsSettings(BaseSettings):
     # Where the metrics endpoint listens (the cluster profile gives each worker its own address).
     metrics_host: str = "127.0.0.1"
     # False removes the instrumentation's work (every metric call does nothing; the endpoint, when
-    # served, shows only the process's own samples): only to measure what it costs, `bench instrumentation`.
+    # served, shows the worker's metrics at zero): only to measure what it costs, `bench instrumentation`.
     metrics: bool = True
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
