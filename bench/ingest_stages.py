@@ -15,21 +15,19 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import orjson
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.codec import has_lz4
 from ingest.body import read_json, validate_events
-from ingest.kafka_setup import ensure_topics
+from ingest.kafka_setup import drop_topics, ensure_topics
 from ingest.publisher import PlayPublisher, partition_for
 from ingest.settings import IngestSettings
 from starlette.requests import Request
 from topsongs_core.events import PlayEvent, encode_many
-from topsongs_core.settings import KafkaSettings
+from topsongs_devstack.kafka import private_topics
 
 from bench._ingest_load import BATCH_SIZE, play
 
@@ -89,15 +87,6 @@ async def _stages(settings: IngestSettings, bodies: list[bytes]) -> dict[str, fl
     return spent
 
 
-async def _drop(kafka: KafkaSettings) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-    await admin.start()
-    try:
-        await admin.delete_topics([kafka.plays_topic])
-    finally:
-        await admin.close()
-
-
 def _codecs() -> list[str | None]:
     """No compression, gzip (the standard library), and what cramjam adds when installed."""
     return [None, "gzip", *(["lz4", "zstd"] if has_lz4() else [])]
@@ -105,7 +94,7 @@ def _codecs() -> list[str | None]:
 
 def main() -> None:
     """Print CPU µs per event for each stage and their sum, one column per compression codec."""
-    kafka = KafkaSettings(plays_topic=f"bench-stages-{uuid.uuid4().hex[:6]}")
+    kafka = private_topics("bench-stages")
     bodies = [
         orjson.dumps({"events": [play(b * BATCH_SIZE + i) for i in range(BATCH_SIZE)]})
         for b in range(BATCHES)
@@ -117,7 +106,7 @@ def main() -> None:
             for codec in _codecs()
         }
     finally:
-        asyncio.run(_drop(kafka))
+        asyncio.run(drop_topics(kafka))
     events = BATCHES * BATCH_SIZE
     print(f"load average {os.getloadavg()[0]:.1f}; {BATCHES} batches of {BATCH_SIZE}, {CLIENTS} at once")
     header = "".join(f"{codec or 'none':>8}" for codec in spent)

@@ -19,16 +19,15 @@ import shutil
 import subprocess
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import aiohttp
 import orjson
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
+from ingest.kafka_setup import drop_topics
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import KafkaSettings
-from topsongs_devstack.kafka import ensure_topics
+from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.stack import running
 
 from bench._ingest_load import api_key, ingest_process, play
@@ -119,15 +118,6 @@ def _wrk(path: str, script: str | None, connections: int = 64) -> tuple[float, f
     return rate, p99, int(bad.group(1)) if bad else 0
 
 
-async def _delete_topic(kafka: KafkaSettings) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-    await admin.start()
-    try:
-        await admin.delete_topics([kafka.plays_topic])
-    finally:
-        await admin.close()
-
-
 def _record_size(n: int = 1000) -> int:
     """Mean bytes of an encoded benchmark play: the record size ProducerPerformance sends."""
     return round(sum(len(PlayEvent.model_validate(play(i)).to_json()) for i in range(n)) / n)
@@ -137,9 +127,13 @@ def main() -> None:
     """Print events/s for each path and its ratio to its baselines and to the target."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is missing: apt-get install wrk (make bench does)")
-    kafka = KafkaSettings(plays_topic=f"bench-plays-{uuid.uuid4().hex[:6]}")
+    kafka = private_topics("bench-ingest")
     asyncio.run(ensure_topics(kafka))
-    env = {"KAFKA_PLAYS_TOPIC": kafka.plays_topic}
+    env = {
+        "KAFKA_PLAYS_TOPIC": kafka.plays_topic,
+        "KAFKA_DEAD_LETTER_TOPIC": kafka.dead_letter_topic,
+        "KAFKA_LIVE_TOPIC": kafka.live_topic,
+    }
     size = _record_size()
     try:
         java = producer_performance(kafka, BATCH_EVENTS, size, linger_ms=LINGER_MS, batch_bytes=BATCH_BYTES)
@@ -152,7 +146,7 @@ def main() -> None:
                 floor, floor_p99, _ = _wrk("/healthz", None)
                 single, p99, bad = _wrk("/play", WRK_SCRIPT.replace("$API_KEY", key))
     finally:
-        asyncio.run(_delete_topic(kafka))
+        asyncio.run(drop_topics(kafka))
     load, partitions = os.getloadavg()[0], kafka.plays_partitions
     print(f"load average {load:.1f}; ingest workers {WORKERS}; {partitions} partitions")
     print(f"baseline  ProducerPerformance, {size} B records: {java:>9,.0f} records/s (Java, idempotent)")

@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
+from ingest.kafka_setup import drop_topics
 from pyspark.sql import SparkSession
 from spark.job import await_all, start
 from spark.session import build_session, kafka_source_options
@@ -22,7 +22,7 @@ from spark.settings import LakeSettings
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import DEFAULT_REGIONS, KafkaSettings, S3Settings
 from topsongs_devstack.config import DevstackSettings
-from topsongs_devstack.kafka import ensure_topics
+from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.objectstore import s3_client
 from topsongs_devstack.services.spark import spark_jars
 
@@ -81,28 +81,19 @@ def jvm_peak_rss_mib(spark: SparkSession) -> float:
 
 
 def cleanup(kafka: KafkaSettings, s3: S3Settings, prefix: str) -> None:
-    """Delete the private topic and the bench's objects."""
+    """Delete the private topics and the bench's objects."""
     client = s3_client(s3)
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=s3.bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
             client.delete_object(Bucket=s3.bucket, Key=obj["Key"])
-
-    async def drop() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-        await admin.start()
-        try:
-            await admin.delete_topics([kafka.plays_topic])
-        finally:
-            await admin.close()
-
-    asyncio.run(drop())
+    asyncio.run(drop_topics(kafka))
 
 
 def main(argv: list[str] | None = None) -> None:
     """Preload; warm up with one lake run; time noop, then the lake job without/with quarantine."""
     n = int(argv[0]) if argv else 500_000
     suffix = uuid.uuid4().hex[:8]
-    kafka = KafkaSettings(plays_topic=f"bench-spark-{suffix}")
+    kafka = private_topics("bench-spark", suffix)
     s3 = S3Settings()
     prefix = f"bench/spark-{suffix}"
     asyncio.run(ensure_topics(kafka))

@@ -40,9 +40,9 @@ from pathlib import Path
 import httpx
 import orjson
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 from dashboard_api.serving import websocket_flags
 from dashboard_api.settings import DashboardSettings
+from ingest.kafka_setup import drop_topics
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.kafka import ensure_topics, private_topics
@@ -367,17 +367,6 @@ def _print_step(s: dict) -> None:
     )
 
 
-async def _delete_topics(kafka: KafkaSettings, prefixes: tuple[str, ...]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=10_000)
-    await admin.start()
-    try:
-        names = [t for t in await admin.list_topics() if t.startswith(prefixes)]
-        if names:
-            await admin.delete_topics(names)
-    finally:
-        await admin.close()
-
-
 def run_steps(live: str, pipes: list[Connection], server: int, clients: list[int]) -> list[dict]:
     """Grow the clients step by step and measure each step; stop at the first unsustained one."""
     steps: list[dict] = []
@@ -458,8 +447,7 @@ def main() -> None:
             for proc in reversed(procs):
                 _stop(proc)
             with contextlib.suppress(Exception):
-                topics = (kafka.plays_topic, kafka.dead_letter_topic, kafka.live_topic, app_id)
-                asyncio.run(_delete_topics(kafka, topics))
+                asyncio.run(drop_topics(kafka, app_id))
     if steps:
         base, last = steps[0], steps[-1]
         best = max((s["clients"] for s in steps if sustained(s)), default=0)

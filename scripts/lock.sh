@@ -30,6 +30,16 @@ done
   } >requirements.lock.txt
 )
 locks+=(airflow/requirements.lock.txt)
+# The live worker's peer for `bench live_peer` (.venv-bench): its own resolution too (bench/pyproject.toml).
+(
+  cd bench
+  "$uv" lock
+  {
+    echo "# make bench's .venv-bench: uv export --frozen --no-emit-local --no-emit-project --no-header --format requirements-txt in bench/ (scripts/lock.sh; do not edit)"
+    "$uv" export --frozen --no-emit-local --no-emit-project --no-header --format requirements-txt --quiet
+  } >requirements.lock.txt
+)
+locks+=(bench/requirements.lock.txt)
 if grep -l '://' "${locks[@]}"; then
   echo "lock has URLs"
   exit 1

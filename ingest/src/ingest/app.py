@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import multiprocess
 
 from ingest.api_keys import KeyRing
-from ingest.metrics import exposition
+from ingest.metrics import exposition, switch_off
 from ingest.openapi import METRICS_CONTENT_TYPE, Readiness, publish_contract
 from ingest.publisher import PlayPublisher
 from ingest.rate_limit import ClientLimits
@@ -24,6 +24,8 @@ from ingest.settings import IngestSettings
 def create_app(settings: IngestSettings | None = None) -> FastAPI:
     """App factory; nothing connects until the lifespan starts."""
     settings = settings or IngestSettings()
+    if not settings.metrics:
+        switch_off()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:

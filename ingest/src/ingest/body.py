@@ -13,12 +13,12 @@ from starlette.requests import ClientDisconnect
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import ContractSettings
 
-from ingest.metrics import REJECTED
+from ingest import metrics
 
 
 def reject(status: int, reason: str, detail: Any, headers: dict[str, str] | None = None) -> HTTPException:
     """An HTTPException counted under ``reason`` in the rejection metric."""
-    REJECTED.labels(reason).inc()
+    metrics.REJECTED.labels(reason).inc()
     return HTTPException(status_code=status, detail=detail, headers=headers)
 
 
@@ -43,7 +43,7 @@ async def read_json(request: Request, limit: int) -> Any:
     try:
         return orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError as exc:
-        REJECTED.labels("malformed_json").inc()
+        metrics.REJECTED.labels("malformed_json").inc()
         raise RequestValidationError(
             [
                 {
@@ -77,7 +77,7 @@ def validate_events(items: list[Any], rules: ContractSettings) -> list[PlayEvent
 
 
 def _invalid(exc: ValidationError, prefix: tuple[str, ...]) -> RequestValidationError:
-    REJECTED.labels("invalid_event").inc()
+    metrics.REJECTED.labels("invalid_event").inc()
     return RequestValidationError(
         [
             {**err, "loc": (*prefix, *err["loc"])}

@@ -1,10 +1,12 @@
-"""Prometheus metrics of ingest."""
+"""Prometheus metrics of ingest; read as ``metrics.NAME`` so that switching them off reaches every caller."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from topsongs_core.instrumentation import NO_METRIC
 
 ACCEPTED = Counter("ingest_events_accepted_total", "Events acknowledged by Kafka and answered 202")
 REJECTED = Counter("ingest_requests_rejected_total", "Requests refused, by reason", ["reason"])
@@ -15,6 +17,13 @@ PRODUCE_LATENCY = Histogram(
 )
 # livesum: under several workers, the sum over the processes alive.
 IN_FLIGHT = Gauge("ingest_requests_in_flight", "Play requests being processed", multiprocess_mode="livesum")
+
+
+def switch_off() -> None:
+    """INGEST_METRICS=false: every metric call does nothing from now on in this process."""
+    global ACCEPTED, REJECTED, PRODUCE_LATENCY, IN_FLIGHT
+    off: Any = NO_METRIC
+    ACCEPTED = REJECTED = PRODUCE_LATENCY = IN_FLIGHT = off
 
 
 def exposition(multiproc_dir: Path | None) -> bytes:

@@ -18,7 +18,7 @@ from topsongs_core.events import PlayEvent, encode_many
 from topsongs_core.kafka_access import KafkaAccessError, check_kafka_access, explain_kafka_error
 from topsongs_core.kafka_options import aiokafka_connection
 
-from ingest.metrics import PRODUCE_LATENCY
+from ingest import metrics
 from ingest.settings import IngestSettings
 
 log = logging.getLogger("ingest")
@@ -187,7 +187,7 @@ class PlayPublisher:
                 raise refused from exc
             raise BrokerUnavailable(f"Kafka did not acknowledge: {exc!r}") from exc
         finally:
-            PRODUCE_LATENCY.observe(time.perf_counter() - began)
+            metrics.PRODUCE_LATENCY.observe(time.perf_counter() - began)
 
     async def _send_bulk(
         self, producer: AIOKafkaProducer, events: Sequence[PlayEvent]

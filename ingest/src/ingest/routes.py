@@ -13,10 +13,10 @@ from pydantic import BaseModel
 from topsongs_core.events import PlayEvent, json_schema
 from topsongs_core.kafka_access import KafkaAccessError
 
+from ingest import metrics
 from ingest.api_keys import KeyRing
 from ingest.body import read_json, reject, validate_event, validate_events
 from ingest.idempotency import IdempotencyKey, with_stable_ids
-from ingest.metrics import ACCEPTED, IN_FLIGHT, REJECTED
 from ingest.openapi import PLAY_BODY, Unacknowledged, batch_body, play_responses
 from ingest.publisher import BrokerUnavailable, PlayPublisher
 from ingest.rate_limit import ClientLimits
@@ -47,7 +47,7 @@ class NotAcknowledged(Exception):
 
     def response(self) -> JSONResponse:
         """The 503 with `Retry-After` and the ids to resend, counted under its reason."""
-        REJECTED.labels(self.reason).inc()
+        metrics.REJECTED.labels(self.reason).inc()
         return JSONResponse(
             Unacknowledged(detail=self.detail, event_ids=self.event_ids).model_dump(),
             status_code=503,
@@ -104,7 +104,7 @@ def _within_limit(request: Request, settings: IngestSettings, events: int) -> No
 
 
 async def _publish(publisher: PlayPublisher, settings: IngestSettings, events: list[PlayEvent]) -> None:
-    IN_FLIGHT.inc()
+    metrics.IN_FLIGHT.inc()
     try:
         await publisher.publish(events)
     except (BrokerUnavailable, KafkaAccessError) as exc:
@@ -123,8 +123,8 @@ async def _publish(publisher: PlayPublisher, settings: IngestSettings, events: l
             settings.retry_after_s,
         ) from exc
     finally:
-        IN_FLIGHT.dec()
-    ACCEPTED.inc(len(events))
+        metrics.IN_FLIGHT.dec()
+    metrics.ACCEPTED.inc(len(events))
 
 
 async def post_play(

@@ -33,6 +33,9 @@ class IngestSettings(BaseSettings):
     # prometheus_client's multiprocess folder (set by whoever starts several uvicorn workers): every
     # worker writes its samples there and /metrics merges them, so none is lost or counted twice.
     metrics_multiproc_dir: Path | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
+    # False removes the instrumentation's work (every metric call does nothing; /metrics shows ingest's
+    # metrics at zero): only to measure what it costs, `bench instrumentation`.
+    metrics: bool = True
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
 

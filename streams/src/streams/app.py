@@ -6,7 +6,7 @@ import faust
 from faust.types import TransportT
 from topsongs_core.kafka_options import faust_broker_credentials
 
-from streams import agents, transport
+from streams import agents, metrics, transport
 from streams.charts import LiveCharts
 from streams.settings import StreamsSettings
 from streams.tables import play_ledger
@@ -24,6 +24,8 @@ class LiveApp(faust.App):
 
 def create_app(settings: StreamsSettings) -> LiveApp:
     """The worker's app for ``settings``: its topics, ledger table, chart state, agents and timers."""
+    if not settings.metrics:
+        metrics.switch_off()
     app = LiveApp(
         settings.app_id,
         broker=settings.broker_urls(),

@@ -33,6 +33,9 @@ class StreamsSettings(BaseSettings):
     metrics_port: int | None = None
     # Where the metrics endpoint listens (the cluster profile gives each worker its own address).
     metrics_host: str = "127.0.0.1"
+    # False removes the instrumentation's work (every metric call does nothing; the endpoint, when
+    # served, shows the worker's metrics at zero): only to measure what it costs, `bench instrumentation`.
+    metrics: bool = True
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
     # The windows and N of every chart, shared with dashboard-api (LIVE_ROLLING_MINUTES, LIVE_TOP_N).
