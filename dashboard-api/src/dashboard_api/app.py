@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
@@ -50,7 +51,7 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, connect_sources=_origins(settings.oidc_issuer))
     # With sign-in on (docs/security.md): charts need a signed-in user, operator routes the operator
     # role; /healthz, /metrics (Prometheus scrapes it on loopback) and /api/auth/config stay open.
     app.include_router(ops.router)
@@ -64,6 +65,11 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     if settings.ui_dist.is_dir():
         app.mount("/", StaticFiles(directory=settings.ui_dist, html=True), name="ui")
     return app
+
+
+def _origins(*urls: str) -> tuple[str, ...]:
+    """The scheme://host:port of each non-empty URL."""
+    return tuple(f"{part.scheme}://{part.netloc}" for url in urls if url for part in [urlsplit(url)])
 
 
 def _serve_docs(app: FastAPI) -> None:
