@@ -1,5 +1,5 @@
 import { type User, UserManager, WebStorageStateStore } from "oidc-client-ts";
-import { type AuthConfig, getAuthConfig, setAccessToken } from "../../api";
+import { ApiError, type AuthConfig, getAuthConfig, setAccessToken } from "../../api";
 
 /** Who is signed in; `null` name while this deployment has sign-in off. */
 export interface Session {
@@ -17,7 +17,7 @@ export function startSession(location: Location = globalThis.location): Promise<
 }
 
 async function begin(location: Location): Promise<Session> {
-  const config = await getAuthConfig();
+  const config = await authConfig();
   if (!config.enabled) return { name: null, signOut: async () => {} };
   const manager = userManager(config, location);
   const query = new URLSearchParams(location.search);
@@ -42,6 +42,19 @@ async function begin(location: Location): Promise<Session> {
       location.reload();
     },
   };
+}
+
+/** The sign-in settings; a restarting dashboard-api is given a few seconds (nothing renders before). */
+async function authConfig(): Promise<AuthConfig> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await getAuthConfig();
+    } catch (error) {
+      const refused = error instanceof ApiError && error.status >= 400 && error.status < 500;
+      if (refused || attempt >= 4) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    }
+  }
 }
 
 function userManager(config: AuthConfig, location: Location): UserManager {
