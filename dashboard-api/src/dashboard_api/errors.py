@@ -44,3 +44,18 @@ def invalid(field: str, message: str, value: object) -> RequestValidationError:
     return RequestValidationError(
         [{"type": "value_error", "loc": ("query", field), "msg": message, "input": value}]
     )
+
+
+class Refused(BaseModel):
+    """401 (no valid token) or 403 (signed in without the operator role), only while sign-in is on."""
+
+    detail: str
+
+
+SIGN_IN: dict[int | str, dict[str, Any]] = {
+    401: {"model": Refused, "description": "Sign-in is on and the request has no valid bearer token"}
+}
+OPERATOR: dict[int | str, dict[str, Any]] = {
+    **SIGN_IN,
+    403: {"model": Refused, "description": "Sign-in is on and the user lacks the operator role"},
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from topsongs_core.live import LiveSettings
 from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings
@@ -61,9 +61,40 @@ class DashboardSettings(BaseSettings):
     prometheus_url: str = "http://127.0.0.1:9190"
     prometheus_timeout_s: float = Field(default=2.0, gt=0)
     pipeline_cache_s: float = Field(default=3.0, ge=0)
+    # Sign-in through an OpenID Connect provider (docs/security.md, "Dashboard sign-in"). An empty
+    # issuer turns it off: every route answers anyone who reaches the port, as before.
+    oidc_issuer: str = ""
+    # The UI's client at the provider (a public client using the authorization code with PKCE).
+    oidc_client_id: str = ""
+    # The `aud` a token must carry; empty means the client id (Dex, Keycloak's ID tokens). Auth0 and
+    # others give access tokens their API's identifier instead.
+    oidc_audience: str = ""
+    # What the UI asks for; `groups` is how Dex puts a user's groups into the token.
+    oidc_scopes: str = "openid profile email groups"
+    # The operator routes (reconciliation, pipeline, readiness, the API's docs) need this role in
+    # `oidc_roles_claim` (a dotted path, e.g. `realm_access.roles` for Keycloak); empty: any user.
+    oidc_operator_role: str = ""
+    oidc_roles_claim: str = "groups"
+    # The provider's keys are re-read this often, and at once for a key id not seen before (at most
+    # once per `oidc_jwks_min_refresh_s`, so unknown ids cannot make it hammer the provider).
+    oidc_jwks_cache_s: float = Field(default=300.0, gt=0)
+    oidc_jwks_min_refresh_s: float = Field(default=10.0, ge=0)
+    oidc_leeway_s: float = Field(default=30.0, ge=0)
+    oidc_timeout_s: float = Field(default=5.0, gt=0)
     metrics_multiproc_dir: Path | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
     # The windows and N of the live charts: LIVE_* variables, read by the streams worker as well.
     live: LiveSettings = Field(default_factory=LiveSettings)
+
+    @property
+    def sign_in(self) -> bool:
+        """Whether requests need a token from the OpenID Connect provider."""
+        return bool(self.oidc_issuer)
+
+    @model_validator(mode="after")
+    def _client_with_issuer(self) -> DashboardSettings:
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError("DASHBOARD_OIDC_ISSUER is set but DASHBOARD_OIDC_CLIENT_ID is empty")
+        return self

@@ -59,6 +59,13 @@ class DevstackSettings(BaseSettings):
     statsd_exporter_version: str = "v0.31.0"
     statsd_port: int = 9125
     statsd_exporter_port: int = 9112
+    # Dashboard sign-in (DEVSTACK_OIDC=1): Dex on 127.0.0.1, and dashboard-api told to require its
+    # tokens. Off by default: `make up` then serves the dashboard to anyone on loopback, as before.
+    oidc: bool = False
+    dex_port: int = 5556
+    # Dex v2.45.1's commit: its v2 tags are no valid Go module version (the module path has no /v2),
+    # so the module proxy serves the release as this pseudo-version.
+    dex_version: str = "v0.0.0-20260303133905-11d2eeb52b42"
     # The lake job's Spark UI, which also serves the driver's metrics (127.0.0.1).
     spark_ui_port: int = 4040
     start_timeout_s: float = 120.0

@@ -1,9 +1,10 @@
-"""Programs built once from the Go module proxy into the cache (versitygw, statsd_exporter)."""
+"""Programs built once from the Go module proxy into the cache (versitygw, statsd_exporter, Dex)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from topsongs_devstack.process import PlatformError, run
@@ -28,4 +29,28 @@ def go_binary(module: str, version: str, binary: Path, minutes: str) -> Path:
         env={**os.environ, "GOBIN": str(gobin), "GOFLAGS": "-buildvcs=false"},
     )
     (gobin / name).rename(binary)
+    return binary
+
+
+def go_binary_of_package(module: str, version: str, package: str, binary: Path, minutes: str) -> Path:
+    """``go build package`` of ``module@version`` into ``binary`` unless it is there.
+
+    For modules whose go.mod has ``replace`` directives, which ``go install module@version`` refuses:
+    a throwaway module requires it instead (a dependency's replace directives are ignored), with
+    cgo off so the binary needs no C toolchain.
+    """
+    if binary.exists():
+        return binary
+    name = package.rsplit("/", 1)[-1]
+    if shutil.which("go") is None:
+        raise PlatformError(f"Go is needed to build {name}: apt-get install golang")
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    print(f"[devstack] building {name} {version} with go build (first run only, ~{minutes} min)…", flush=True)
+    env = {**os.environ, "GOFLAGS": "-mod=mod -buildvcs=false", "CGO_ENABLED": "0"}
+    with tempfile.TemporaryDirectory(prefix=f"build-{name}-") as work:
+        (Path(work) / "go.mod").write_text(f"module build{name}\n\ngo 1.25\n")
+        run(["go", "get", f"{module}@{version}"], f"go get {module}", cwd=work, env=env)
+        partial = binary.with_suffix(".partial")
+        run(["go", "build", "-o", str(partial), package], f"go build {name}", cwd=work, env=env)
+        partial.rename(binary)
     return binary

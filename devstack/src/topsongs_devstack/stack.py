@@ -10,12 +10,22 @@ from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 from topsongs_devstack.apps import ingest_service
 from topsongs_devstack.component import Component, side_by_side
 from topsongs_devstack.config import DevstackSettings
-from topsongs_devstack.history_cache import dashboard_env, history_cache
+from topsongs_devstack.history_cache import dashboard_env as history_env
+from topsongs_devstack.history_cache import history_cache
 from topsongs_devstack.kafka import Kafka
 from topsongs_devstack.objectstore import ObjectStore
 from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.prometheus import Prometheus
-from topsongs_devstack.services import airflow, dashboard, exporters, migrations, monitor, spark, streams
+from topsongs_devstack.services import (
+    airflow,
+    dashboard,
+    exporters,
+    migrations,
+    monitor,
+    signin,
+    spark,
+    streams,
+)
 from topsongs_devstack.services.catalog import SongCatalog
 
 ENGINES = ("kafka", "postgres", "s3")
@@ -26,6 +36,13 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
     settings = settings or DevstackSettings()
     statsd = exporters.statsd(settings)
     cache = history_cache(settings)
+    dashboard_env = history_env(cache)
+    sign_in: list[Component] = []
+    if settings.oidc:
+        origins = [f"http://{host}:{settings.dashboard_port}" for host in ("127.0.0.1", "localhost")]
+        dex = signin.service(settings, origins)
+        sign_in = [dex]
+        dashboard_env |= signin.dashboard_env(dex)
     return [
         Kafka(settings, KafkaSettings(), metrics_port=settings.kafka_metrics_port),
         Postgres(settings, PostgresSettings()),
@@ -37,7 +54,8 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
         ingest_service(settings),
         streams.service(settings, metrics=("127.0.0.1", settings.streams_metrics_port)),
         spark.service(settings),
-        dashboard.service(settings, env=dashboard_env(cache)),
+        *sign_in,
+        dashboard.service(settings, env=dashboard_env),
         airflow.service(settings),
         monitor.service(settings),
         exporters.postgres(settings, PostgresSettings()),

@@ -1,5 +1,6 @@
 import type { paths } from "./generated/dashboard-api";
 import type { LiveWindow, ValidationIssue } from "./index";
+import { authHeaders, tokenRefused } from "./token";
 
 /** A non-2xx answer (or unreachable server) from dashboard-api, with a readable message. */
 export class ApiError extends Error {
@@ -41,10 +42,11 @@ async function getJson<P extends GetPath>(path: P, params: Query<P>): Promise<Ok
   const url = query ? `${path}?${query}` : path;
   let response: Response;
   try {
-    response = await fetch(url, { headers: { Accept: "application/json" } });
+    response = await fetch(url, { headers: { Accept: "application/json", ...authHeaders() } });
   } catch {
     throw new ApiError(0, "dashboard-api is unreachable");
   }
+  if (response.status === 401 && path !== "/api/auth/config") tokenRefused();
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`.trim();
     try {
@@ -64,6 +66,9 @@ function toApiHour(date: Date): string {
 }
 
 // One exported function per call, so knip reports a call nothing uses any more.
+
+/** Whether this deployment requires sign-in, and through which OpenID Connect provider. */
+export const getAuthConfig = () => getJson("/api/auth/config", {});
 
 /** Regions the pipeline knows about. */
 export const getRegions = () => getJson("/api/regions", {});

@@ -16,6 +16,8 @@ export type ReconciliationStatus = HourReconciliation["status"];
 export type TopEntry = Schemas["TopEntry"];
 export type Pipeline = Schemas["Pipeline"];
 export type PipelineStage = Schemas["StageView"];
+/** Whether sign-in is on, the provider and the UI's client there (GET /api/auth/config). */
+export type AuthConfig = Schemas["AuthConfig"];
 /** One item of the 422 answer's `detail` list. */
 export type ValidationIssue = NonNullable<
   paths["/api/top/hourly"]["get"]["responses"][422]["content"]["application/json"]["detail"]
@@ -29,6 +31,7 @@ export type Movement = LiveEntry["movement"];
 
 export {
   ApiError,
+  getAuthConfig,
   getDailyChart,
   getHourlyChart,
   getPipeline,
@@ -38,4 +41,5 @@ export {
   getTrend,
   liveSocketUrl,
 } from "./client";
+export { setAccessToken, socketProtocols, tokenRefused } from "./token";
 export type { LiveEntry, LiveMessage };

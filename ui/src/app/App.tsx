@@ -1,5 +1,7 @@
 import { lazy, Suspense } from "react";
 import { Navigate, NavLink, Route, Routes, useSearchParams } from "react-router";
+import { SignedInAs, SignInGate } from "../features/auth/SignInGate";
+import type { Session } from "../features/auth/session";
 import { LiveBoard } from "../features/live/LiveBoard";
 import { PipelineView } from "../features/pipeline/PipelineView";
 
@@ -16,6 +18,10 @@ function useRegionQuery(): string {
 }
 
 export function App() {
+  return <SignInGate>{(session) => <Views session={session} />}</SignInGate>;
+}
+
+function Views({ session }: { session: Session }) {
   const regionQuery = useRegionQuery();
   return (
     <div className="app">
@@ -32,6 +38,7 @@ export function App() {
             Pipeline
           </NavLink>
         </nav>
+        <SignedInAs session={session} />
       </header>
       <main className="app__main">
         <Routes>

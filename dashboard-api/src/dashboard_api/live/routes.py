@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -11,9 +12,10 @@ from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect
 from topsongs_core.live import LiveSnapshot
 
+from dashboard_api.auth import SOCKET_PROTOCOL, SignedIn, socket_user
 from dashboard_api.choices import Region, Window, bad_choice
 from dashboard_api.deps import Board, Feed, Hub, Settings
-from dashboard_api.errors import LIVE_OFFLINE, VALIDATION, LiveOffline
+from dashboard_api.errors import LIVE_OFFLINE, SIGN_IN, VALIDATION, LiveOffline
 from dashboard_api.live.feed import OFFLINE
 from dashboard_api.live.hub import TOO_SLOW, Subscription, TooManyClients, encode
 
@@ -21,6 +23,8 @@ router = APIRouter(tags=["live"])
 
 BAD_PARAMS = 4400
 BAD_ORIGIN = 4403
+# As HTTP's 401 in the 4000 range: no valid token, or it expired while the socket was open.
+SIGN_IN_REQUIRED = 4401
 GONE = 1001
 TRY_LATER = 1013
 OFFLINE_REASON = "live feed offline; retry later"
@@ -29,7 +33,8 @@ OFFLINE_REASON = "live feed offline; retry later"
 @router.get(
     "/api/live",
     response_model=LiveSnapshot,
-    responses={422: VALIDATION, 503: {"model": LiveOffline, "description": LIVE_OFFLINE}},
+    dependencies=[SignedIn],
+    responses={**SIGN_IN, 422: VALIDATION, 503: {"model": LiveOffline, "description": LIVE_OFFLINE}},
 )
 async def live_snapshot(board: Board, feed: Feed, region: Region, window: Window) -> Any:
     """The current snapshot of one (region, window) chart, as the WebSocket's first message."""
@@ -45,9 +50,13 @@ async def live_socket(websocket: WebSocket, settings: Settings, hub: Hub, board:
     """Stream one chart: a snapshot, then updates whose ``seq`` grows by exactly 1, and heartbeats."""
     origin = websocket.headers.get("origin")
     region, window = websocket.query_params.get("region"), websocket.query_params.get("window")
-    await websocket.accept()
+    user, refused = await socket_user(websocket)
+    await websocket.accept(SOCKET_PROTOCOL if SOCKET_PROTOCOL in websocket.scope["subprotocols"] else None)
     if origin is not None and origin not in settings.allowed_origins:
         await websocket.close(BAD_ORIGIN, "origin not allowed")
+        return
+    if refused is not None:
+        await websocket.close(SIGN_IN_REQUIRED, refused[:120])
         return
     error = bad_choice(settings, region=region, window=window)
     if error:
@@ -63,6 +72,13 @@ async def live_socket(websocket: WebSocket, settings: Settings, hub: Hub, board:
         return
     snapshot = board.snapshot(region, window)  # type: ignore[arg-type]
     reader = asyncio.create_task(_read_until_gone(websocket, sub))
+    # The token was checked once, at the start: the socket ends when it expires, and the client
+    # reconnects with a fresh one.
+    expiry = None
+    if user is not None:
+        expiry = asyncio.get_running_loop().call_later(
+            max(user.expires_at - time.time(), 0), sub.close, SIGN_IN_REQUIRED
+        )
     try:
         await websocket.send_text(encode(snapshot))
         # One await per message and client, on this connection's own task: the hub only queues.
@@ -72,11 +88,15 @@ async def live_socket(websocket: WebSocket, settings: Settings, hub: Hub, board:
             await websocket.close(TOO_SLOW, "client too slow; reconnect for a fresh snapshot")
         elif sub.close_code == OFFLINE:
             await websocket.close(OFFLINE, OFFLINE_REASON)
+        elif sub.close_code == SIGN_IN_REQUIRED:
+            await websocket.close(SIGN_IN_REQUIRED, "the token has expired; sign in again")
     except WebSocketDisconnect:
         pass
     finally:
         hub.unsubscribe(sub)
         reader.cancel()
+        if expiry is not None:
+            expiry.cancel()
 
 
 async def _read_until_gone(websocket: WebSocket, sub: Subscription) -> None:

@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest, multiprocess
 
+from dashboard_api.auth import Operator
 from dashboard_api.choices import Region
 from dashboard_api.deps import Board, Cache, Reconciler
-from dashboard_api.errors import VALIDATION
+from dashboard_api.errors import OPERATOR, VALIDATION
 from dashboard_api.history.params import Day
 from dashboard_api.reconciliation.compare import drift
 from dashboard_api.reconciliation.models import Reconciliation
@@ -20,7 +21,12 @@ router = APIRouter(tags=["reconciliation"])
 METRICS_TYPE = "text/plain; version=0.0.4"
 
 
-@router.get("/api/reconciliation", response_model=Reconciliation, responses={422: VALIDATION})
+@router.get(
+    "/api/reconciliation",
+    response_model=Reconciliation,
+    dependencies=[Operator],
+    responses={**OPERATOR, 422: VALIDATION},
+)
 async def reconciliation(
     reconciler: Reconciler,
     response: Response,

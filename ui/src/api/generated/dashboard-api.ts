@@ -40,6 +40,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Auth Config
+         * @description Sign-in settings of this deployment; open to anyone, since the UI reads it before signing in.
+         */
+        get: operations["auth_config_api_auth_config_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/live": {
         parameters: {
             query?: never;
@@ -250,6 +270,34 @@ export interface components {
             summary: string | null;
             /** Active At */
             active_at: string | null;
+        };
+        /**
+         * AuthConfig
+         * @description What the UI needs for the authorization-code flow with PKCE (nothing secret: a public client).
+         */
+        AuthConfig: {
+            /**
+             * Enabled
+             * @description False: no sign-in, every route answers without a token
+             */
+            enabled: boolean;
+            /**
+             * Issuer
+             * @description The OpenID Connect provider (its discovery document is under it)
+             */
+            issuer: string;
+            /** Client Id */
+            client_id: string;
+            /**
+             * Scopes
+             * @description Space-separated scopes the UI asks for
+             */
+            scopes: string;
+            /**
+             * Operator Role
+             * @description Role the operator pages need ('' when any user may see them)
+             */
+            operator_role: string;
         };
         /**
          * ChartEntry
@@ -606,6 +654,14 @@ export interface components {
             hours: components["schemas"]["HourReconciliation"][];
         };
         /**
+         * Refused
+         * @description 401 (no valid token) or 403 (signed in without the operator role), only while sign-in is on.
+         */
+        Refused: {
+            /** Detail */
+            detail: string;
+        };
+        /**
          * Regions
          * @description Regions the charts cover.
          */
@@ -796,6 +852,26 @@ export interface operations {
             };
         };
     };
+    auth_config_api_auth_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthConfig"];
+                };
+            };
+        };
+    };
     live_snapshot_api_live_get: {
         parameters: {
             query: {
@@ -817,6 +893,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LiveSnapshot"];
+                };
+            };
+            /** @description Sign-in is on and the request has no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refused"];
                 };
             };
             /** @description A query parameter is missing or invalid; `detail[].loc` names it */
@@ -857,6 +942,15 @@ export interface operations {
                     "application/json": components["schemas"]["Regions"];
                 };
             };
+            /** @description Sign-in is on and the request has no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refused"];
+                };
+            };
         };
     };
     top_hourly_api_top_hourly_get: {
@@ -880,6 +974,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HourlyChart"];
+                };
+            };
+            /** @description Sign-in is on and the request has no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refused"];
                 };
             };
             /** @description A query parameter is missing or invalid; `detail[].loc` names it */
@@ -914,6 +1017,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DailyChart"];
+                };
+            };
+            /** @description Sign-in is on and the request has no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refused"];
                 };
             };
             /** @description A query parameter is missing or invalid; `detail[].loc` names it */
@@ -953,6 +1065,15 @@ export interface operations {
                     "application/json": components["schemas"]["Trend"];
                 };
             };
+            /** @description Sign-in is on and the request has no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refused"];
+                };
+            };
             /** @description A query parameter is missing or invalid; `detail[].loc` names it */
             422: {
                 headers: {
@@ -985,6 +1106,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Reconciliation"];
+                };
+            };
+            /** @description Sign-in is on and the request has no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refused"];
+                };
+            };
+            /** @description Sign-in is on and the user lacks the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refused"];
                 };
             };
             /** @description A query parameter is missing or invalid; `detail[].loc` names it */
@@ -1036,6 +1175,24 @@ export interface operations {
                     "application/json": components["schemas"]["Pipeline"];
                 };
             };
+            /** @description Sign-in is on and the request has no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refused"];
+                };
+            };
+            /** @description Sign-in is on and the user lacks the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refused"];
+                };
+            };
         };
     };
     series_api_pipeline_series_get: {
@@ -1057,6 +1214,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Series"];
+                };
+            };
+            /** @description Sign-in is on and the request has no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refused"];
+                };
+            };
+            /** @description Sign-in is on and the user lacks the operator role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refused"];
                 };
             };
             /** @description A query parameter is missing or invalid; `detail[].loc` names it */

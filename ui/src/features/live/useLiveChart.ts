@@ -1,5 +1,12 @@
 import { useEffect, useReducer } from "react";
-import { type LiveChart, type LiveMessage, type LiveWindow, liveSocketUrl } from "../../api";
+import {
+  type LiveChart,
+  type LiveMessage,
+  type LiveWindow,
+  liveSocketUrl,
+  socketProtocols,
+  tokenRefused,
+} from "../../api";
 import { type ConnectionState, liveReducer, type SocketEvent, subscribed } from "./liveStream";
 
 /** The slice of the browser WebSocket the hook relies on, so tests can inject a fake. */
@@ -33,7 +40,10 @@ interface LiveChartState {
   seqGaps: number;
 }
 
-const browserSocket: LiveSocketFactory = (url) => new WebSocket(url) as unknown as LiveSocket;
+// With sign-in on, the access token travels as a subprotocol (browsers set no headers on sockets).
+const browserSocket: LiveSocketFactory = (url) => new WebSocket(url, socketProtocols()) as unknown as LiveSocket;
+// dashboard-api's close code for a missing, invalid or expired token.
+const SIGN_IN_REQUIRED = 4401;
 
 /** Delay before reconnect attempt number `attempt` (0-based), with up to 20% jitter. */
 export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
@@ -93,7 +103,10 @@ export function useLiveChart(region: string, window: LiveWindow, options: LiveCh
     socket.onerror = () => {
       // The close event that follows carries the code; the reducer decides there.
     };
-    socket.onclose = (event) => send({ type: "closed", code: event.code, reason: event.reason });
+    socket.onclose = (event) => {
+      if (event.code === SIGN_IN_REQUIRED) tokenRefused();
+      send({ type: "closed", code: event.code, reason: event.reason });
+    };
     return () => {
       clearTimeout(silence);
       socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;

@@ -1,4 +1,4 @@
-import type { PipelineStage } from "../../api";
+import { ApiError, type PipelineStage } from "../../api";
 import { StageCard } from "./StageCard";
 import { usePipeline } from "./usePipeline";
 
@@ -9,6 +9,13 @@ const FLOW: string[][] = [["ingest"], ["kafka"], ["live", "lake"], ["airflow"], 
 export function PipelineView() {
   const { data, error, isPending } = usePipeline();
   if (isPending) return <p className="state">Loading…</p>;
+  if (error instanceof ApiError && error.status === 403) {
+    return (
+      <p className="state state--error" role="alert" data-testid="operators-only">
+        The pipeline page is for operators: {error.message}
+      </p>
+    );
+  }
   if (!data) {
     return (
       <p className="state state--error" role="alert">
