@@ -12,8 +12,11 @@ echo "== docker images and helm tools: building in the background at nice 19 (ar
     && TOPSONGS_DEBIAN_IMAGE="$base" bash scripts/docker-build.sh; bash scripts/helm-check.sh --tools'
 ) >artifacts/prepare.log 2>&1 &
 prepare=$!
+# Dex, the sign-in tests' OpenID provider, is a Go build of minutes on a new machine: the same way.
+DEVSTACK_OIDC=1 nice -n 19 .venv/bin/devstack install dex >artifacts/dex-build.log 2>&1 &
+dex_build=$!
 # (|| true: under set -e a failing command in the trap would become the script's exit status)
-trap '{ pkill -P "$prepare"; kill "$prepare"; } 2>/dev/null || true' EXIT
+trap '{ pkill -P "$prepare"; kill "$prepare" "$dex_build"; } 2>/dev/null || true' EXIT
 echo "== lint (ruff; mypy beside the UI checks: each takes 10-20 s cold, on one core)"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from topsongs_devstack.process import PlatformError, run
+
+
+@contextlib.contextmanager
+def _building(binary: Path) -> Iterator[bool]:
+    """Holds ``binary``'s build lock; yields whether it still has to be built (`make test` builds
+    Dex in the background while a test may ask for it too)."""
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    with open(binary.with_name(f".{binary.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield not binary.exists()
 
 
 def go_binary(module: str, version: str, binary: Path, minutes: str) -> Path:
     """``go install module@version`` into ``binary`` unless it is there (``minutes``: how long it takes)."""
     if binary.exists():
         return binary
+    with _building(binary) as needed:
+        if needed:
+            _go_install(module, version, binary, minutes)
+    return binary
+
+
+def _go_install(module: str, version: str, binary: Path, minutes: str) -> None:
     name = module.rsplit("/", 1)[-1]
     if shutil.which("go") is None:
         raise PlatformError(f"Go is needed to build {name}: apt-get install golang")
@@ -29,7 +49,6 @@ def go_binary(module: str, version: str, binary: Path, minutes: str) -> Path:
         env={**os.environ, "GOBIN": str(gobin), "GOFLAGS": "-buildvcs=false"},
     )
     (gobin / name).rename(binary)
-    return binary
 
 
 def go_binary_of_package(module: str, version: str, package: str, binary: Path, minutes: str) -> Path:
@@ -41,6 +60,13 @@ def go_binary_of_package(module: str, version: str, package: str, binary: Path, 
     """
     if binary.exists():
         return binary
+    with _building(binary) as needed:
+        if needed:
+            _go_build(module, version, package, binary, minutes)
+    return binary
+
+
+def _go_build(module: str, version: str, package: str, binary: Path, minutes: str) -> None:
     name = package.rsplit("/", 1)[-1]
     if shutil.which("go") is None:
         raise PlatformError(f"Go is needed to build {name}: apt-get install golang")
@@ -53,4 +79,3 @@ def go_binary_of_package(module: str, version: str, package: str, binary: Path, 
         partial = binary.with_suffix(".partial")
         run(["go", "build", "-o", str(partial), package], f"go build {name}", cwd=work, env=env)
         partial.rename(binary)
-    return binary
