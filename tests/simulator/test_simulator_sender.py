@@ -177,3 +177,34 @@ async def test_a_signal_stops_the_run_with_its_report(sig: signal.Signals, tmp_p
     doc = orjson.loads(report.read_bytes())
     assert doc["summary"]["interrupted"] is True
     assert doc["summary"]["accepted_events"] >= 200
+
+
+async def test_a_share_of_requests_goes_without_ids_and_keeps_its_key_on_retries(catalog: Catalog) -> None:
+    async with StandinIngest(status=503, retry_after=0, record=True) as ingest:
+        stats = await simulate(
+            catalog,
+            _options(
+                ingest.url, count=40, batch_size=10, without_ids_share=0.5, max_retries=1, concurrency=1
+            ),
+        )
+    assert stats.sent_without_ids == 20 and stats.events_by_status == {"503": 40}
+    sent = [
+        (h["idempotency-key"], orjson.loads(b)["events"])
+        for (_, b), h in zip(ingest.bodies, ingest.headers, strict=True)
+    ]
+    without = [(key, events) for key, events in sent if all("event_id" not in e for e in events)]
+    assert len(sent) == 8 and len(without) == 4  # every other request, each sent twice
+    assert len({key for key, _ in without}) == 2  # a retry resends the same key and body
+    assert sorted(stats.sent_with_ids) == sorted(
+        {e["event_id"] for _, es in sent for e in es if "event_id" in e}
+    )
+
+
+async def test_the_ids_ingest_assigns_are_the_accepted_ones(catalog: Catalog) -> None:
+    assigned = [f"00000000-0000-0000-0000-00000000000{i}" for i in range(2)]
+    answer = orjson.dumps({"event_ids": assigned})
+    async with StandinIngest(record=True, body=answer) as ingest:
+        stats = await simulate(catalog, _options(ingest.url, count=4, batch_size=2, without_ids_share=0.5))
+    assert stats.accepted_without_ids == assigned and stats.sent_without_ids == 2
+    assert set(assigned) < set(stats.accepted) and len(stats.accepted) == 4
+    assert stats.ids_changed_on_retry == 0

@@ -10,6 +10,7 @@ import re
 import signal
 import sys
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,13 @@ def parser(settings: SimulatorSettings) -> argparse.ArgumentParser:
         help="share of plays re-sent later with the same event_id",
     )
     run.add_argument(
+        "--without-ids-share",
+        type=probability,
+        default=0.0,
+        help="share of requests sent without event_ids: ingest assigns them from the request's "
+        "Idempotency-Key (the same on its retries) and the report lists them",
+    )
+    run.add_argument(
         "--late-rate",
         type=probability,
         default=0.0,
@@ -275,7 +283,10 @@ def _run(args: argparse.Namespace, settings: SimulatorSettings, console: Console
     if args.duration is None and args.count is None:
         args.duration = 60.0
     opts = RunOptions(
-        send=_send_config(args, settings, duration_s=args.duration, count=args.count),
+        send=replace(
+            _send_config(args, settings, duration_s=args.duration, count=args.count),
+            without_ids_share=args.without_ids_share,
+        ),
         regions=_regions(args),
         seed=args.seed,
         start=args.start,

@@ -33,6 +33,12 @@ class RunStats:
     events_by_status: Counter[str] = field(default_factory=Counter)
     latencies_s: array[float] = field(default_factory=lambda: array("d"))
     accepted: list[str] = field(default_factory=list)
+    # Requests sent without event_ids (SendConfig.without_ids_share): their events, the ids ingest
+    # answered for the accepted ones, and how many ids an answer changed from an earlier answer's.
+    sent_without_ids: int = 0
+    accepted_without_ids: list[str] = field(default_factory=list)
+    ids_changed_on_retry: int = 0
+    sent_with_ids: list[str] = field(default_factory=list)  # client ids of the other requests, as sent
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -56,6 +62,9 @@ class RunStats:
             "sent_events": self.sent_events,
             "accepted_events": self.accepted_count,
             "unique_accepted": len(set(self.accepted)),
+            "sent_without_ids": self.sent_without_ids,
+            "accepted_without_ids": len(self.accepted_without_ids),
+            "ids_changed_on_retry": self.ids_changed_on_retry,
             "rejected_events": len(self.rejected),
             "retries": self.retries,
             "retried_statuses": dict(self.retried_statuses),
@@ -85,6 +94,10 @@ def write_report(
         "tie_break": "plays desc, then song_id asc; each event_id counted once",
         "spikes": spikes,
         "accepted_event_ids": sorted(set(stats.accepted)),
+        # Of those, the ids ingest assigned to plays sent without one; and every id a client sent
+        # (answered or not), so a reader can tell the two classes apart in Kafka.
+        "accepted_without_client_ids": sorted(set(stats.accepted_without_ids)),
+        "sent_client_ids": sorted(set(stats.sent_with_ids)),
         "rejected": stats.rejected,
         "expected_top10": oracle.expected(),
     }

@@ -21,13 +21,19 @@ _REASONS = {
 
 
 class StandinIngest:
-    """Keep-alive HTTP/1.1 server on 127.0.0.1 answering ``status`` with ``{}``; counts requests."""
+    """Keep-alive HTTP/1.1 server on 127.0.0.1 answering ``status`` with ``body``; counts requests."""
 
     def __init__(
-        self, port: int = 0, status: int = 202, record: bool = False, retry_after: int | None = None
+        self,
+        port: int = 0,
+        status: int = 202,
+        record: bool = False,
+        retry_after: int | None = None,
+        body: bytes = b"{}",
     ) -> None:
         self.port = port
         self.status = status
+        self.body = body
         self.retry_after = retry_after  # sent as the Retry-After header when set
         self.record = record
         self.requests = 0
@@ -71,8 +77,8 @@ class StandinIngest:
         retry_after = "" if self.retry_after is None else f"retry-after: {self.retry_after}\r\n"
         reply = (
             f"HTTP/1.1 {self.status} {_REASONS.get(self.status, 'Status')}\r\n{retry_after}"
-            "content-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
-        ).encode()
+            f"content-type: application/json\r\ncontent-length: {len(self.body)}\r\n\r\n"
+        ).encode() + self.body
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
