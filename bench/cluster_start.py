@@ -78,9 +78,10 @@ def run(name: str, build: Callable[[ClusterSettings], Plan]) -> tuple[float, flo
         stopping = time.monotonic()
         down_in_waves(plan)
         down_s = time.monotonic() - stopping
-    print(f"--- {name} ({settings.state_dir}), load {load:.1f} → {os.getloadavg()[0]:.1f}")
-    print("\n".join(log))
-    print(f"{name}: up {up_s:.1f} s, down {down_s:.1f} s", flush=True)
+        # Also when a step failed: the steps that ended say where the time went.
+        print(f"--- {name} ({settings.state_dir}), load {load:.1f} → {os.getloadavg()[0]:.1f}")
+        print("\n".join(log))
+        print(f"{name}: up {up_s:.1f} s, down {down_s:.1f} s", flush=True)
     return up_s, down_s
 
 
