@@ -11,6 +11,7 @@ the totals come with the profile that explains them. Everything started is stopp
 
     uv run python -m bench cluster_start
     BENCH_CLUSTER_START_RUNS=baseline,current (default; either alone runs one)
+    CLUSTER_START_TIMEOUT_S (180 s per step's health wait; more on a crowded machine)
 """
 
 from __future__ import annotations
@@ -88,7 +89,12 @@ def run(name: str, build: Callable[[ClusterSettings], Plan]) -> tuple[float, flo
 def main() -> None:
     """Both plans, baseline first; totals and ratios."""
     plans = {"baseline": baseline_plan, "current": waves}
-    results = {name: run(name, plans[name]) for name in RUNS}
+    results: dict[str, tuple[float, float]] = {}
+    for name in RUNS:
+        try:
+            results[name] = run(name, plans[name])
+        except Exception as exc:  # a start that failed (its steps are printed) must not hide the other
+            print(f"{name}: failed: {exc}", flush=True)
     for name, (up_s, down_s) in results.items():
         print(f"{name}: up {up_s:.1f} s, down {down_s:.1f} s, both {up_s + down_s:.1f} s")
     if {"baseline", "current"} <= results.keys():
