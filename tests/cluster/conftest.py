@@ -57,11 +57,15 @@ def reuse_running() -> bool:
 @pytest.fixture(scope="package")
 def cluster_settings() -> ClusterSettings:
     """Settings of the session's profile; a private one fails and retries a task whose Celery worker
-    died within seconds, not minutes (test_airflow_celery kills the worker)."""
+    died within seconds, not minutes (test_airflow_celery kills the worker): a 15 s heartbeat timeout
+    checked every 2 s (Airflow's 10 s check added up to 10 s to each such wait), a 5 s retry delay."""
     if reuse_running():
         return ClusterSettings()
     return private_settings(
-        private_state_dir("cluster-"), airflow_task_heartbeat_timeout_s=15, airflow_retry_delay_s=5
+        private_state_dir("cluster-"),
+        airflow_task_heartbeat_timeout_s=15,
+        airflow_heartbeat_check_interval_s=2,
+        airflow_retry_delay_s=5,
     )
 
 

@@ -98,11 +98,14 @@ class CeleryAirflow(Airflow):
 
     def env(self) -> dict[str, str]:
         """devstack's Airflow configuration plus the Celery broker, the result backend, and when a task
-        whose worker died is failed and retried."""
+        whose worker died is failed (timeout, checked how often) and retried."""
         return {
             **super().env(),
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(
                 self.cluster.airflow_task_heartbeat_timeout_s
+            ),
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": str(
+                self.cluster.airflow_heartbeat_check_interval_s
             ),
             "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": str(self.cluster.airflow_retry_delay_s),
             "AIRFLOW__CELERY__BROKER_URL": self.redis.url(),

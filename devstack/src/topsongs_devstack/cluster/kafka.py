@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -29,6 +30,9 @@ from topsongs_devstack.process import PlatformError, port_open, wait_until
 
 CA_DAYS = 825
 AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+# The nodes start side by side: one at a time makes the CA, the quorum's ids and the users' passwords
+# that every node's format must share (two threads would each write their own).
+_SETUP = threading.Lock()
 
 
 def node_principal(index: int) -> str:
@@ -139,11 +143,13 @@ class KafkaNode:
     def up(self) -> None:
         """Make the CA and certificates once, format once, start the node, wait for its controller port.
 
-        The client listener opens only once a quorum has formed, that is after the next node: the
-        cluster component waits for that.
+        Safe beside the other nodes' ``up`` (the profile starts the three side by side). The client
+        listener opens only once a quorum has formed: the cluster component waits for that.
         """
-        _ensure_tls(self.settings)
-        broker = self.broker()
+        with _SETUP:
+            _ensure_tls(self.settings)
+            broker = self.broker()
+            broker.install()  # the jars, shared by the nodes (fetched on the first run only)
         broker.start()
         broker.proc.wait_healthy(
             lambda: port_open(self.host, self.settings.kafka_controller_port),

@@ -77,6 +77,9 @@ class ClusterSettings(BaseSettings):
     # A task whose heartbeat is older than this is failed by the scheduler and retried (its worker
     # died): `[scheduler] task_instance_heartbeat_timeout` (Airflow's default is 300 s).
     airflow_task_heartbeat_timeout_s: int = 60
+    # How often the scheduler looks for such tasks: `[scheduler]
+    # task_instance_heartbeat_timeout_detection_interval` (Airflow's default).
+    airflow_heartbeat_check_interval_s: float = 10.0
     # The wait before the retry: `[core] default_task_retry_delay`, as `make up`.
     airflow_retry_delay_s: int = RETRY_DELAY_S
     # Task slots of the Celery worker, as many as `make up`'s LocalExecutor (parallelism 4): a

@@ -7,8 +7,11 @@ from collections.abc import Callable
 
 from topsongs_core.settings import PostgresSettings, S3Settings
 
+from topsongs_devstack.apps import AppService
+from topsongs_devstack.cluster.kafka import KafkaNode
 from topsongs_devstack.cluster.settings import ClusterSettings
-from topsongs_devstack.component import Component
+from topsongs_devstack.cluster.spark import SparkWorker
+from topsongs_devstack.component import Component, InBackground, SideBySide
 from topsongs_devstack.objectstore import ObjectStore
 from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.services.catalog import SongCatalog
@@ -64,13 +67,55 @@ def components(settings: ClusterSettings | None = None) -> list[Component]:
     return [c for part in parts(settings or ClusterSettings()).values() for c in part]
 
 
+# Components of these kinds need nothing of their numbered siblings to start (``kafka-1``..``kafka-3``,
+# ``ingest-1``/``ingest-2``, ...): a Kafka node waits only for its own controller listener (the quorum
+# forms once all are up, which the cluster component waits for), a Spark worker registers with the
+# master on its own, a service process is health-checked on its own address.
+PEERS = (KafkaNode, SparkWorker, AppService)
+
+
 def waves(settings: ClusterSettings) -> list[list[list[Component]]]:
-    """The parts in three waves of independent chains: Kafka beside PostgreSQL and S3, then Spark, the
-    services and Airflow side by side (each needs only the first wave), then Prometheus, whose first
-    scrapes then find every service. Same order within a part."""
+    """The profile in three waves of independent chains, each wave once the one before is up.
+
+    1. The Kafka quorum beside PostgreSQL, S3, the schema and the catalog. Airflow (redis, then its
+       database migration and processes, the slowest start of all) needs only PostgreSQL: it starts
+       right after it, in the background (``InBackground``).
+    2. Spark and the services (each needs the brokers) side by side, and the wait for Airflow.
+    3. Prometheus, whose first scrapes then find every service.
+
+    Same order within a part, numbered siblings side by side (``chain``); stopped in reverse.
+    """
     by_part = parts(settings)
-    first, second, third = ("kafka", "stack"), ("spark", "apps", "airflow"), ("observability",)
-    return [[by_part[p] for p in wave if p in by_part] for wave in (first, second, third)]
+    postgres, *storage = by_part["stack"]
+    redis, airflow = by_part["airflow"]
+    early = InBackground(airflow)
+    return [
+        [chain(by_part["kafka"]), [postgres, redis, early, *storage]],
+        [chain(by_part["spark"]), chain(by_part["apps"]), [early.joined()]],
+        [by_part["observability"]],
+    ]
+
+
+def _sibling_of(component: Component) -> str | None:
+    """``kafka`` for ``kafka-2`` (a ``PEERS`` kind numbered by its name), else None."""
+    stem, _, number = component.name.rpartition("-")
+    return stem if isinstance(component, PEERS) and number.isdigit() else None
+
+
+def chain(part: list[Component]) -> list[Component]:
+    """A part's components in order, adjacent numbered siblings (``kafka-1``..``kafka-3``) as one
+    step that starts and stops them side by side."""
+    groups: list[list[Component]] = []
+    for component in part:
+        stem = _sibling_of(component)
+        if stem is not None and groups and _sibling_of(groups[-1][0]) == stem:
+            groups[-1].append(component)
+        else:
+            groups.append([component])
+    return [
+        group[0] if len(group) == 1 else SideBySide("+".join(c.name for c in group), group)
+        for group in groups
+    ]
 
 
 def select(names: list[str] | None, settings: ClusterSettings | None = None) -> list[Component]:

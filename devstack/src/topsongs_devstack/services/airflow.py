@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from topsongs_core.settings import PostgresSettings
 
-from topsongs_devstack.component import Status
+from topsongs_devstack.component import Status, side_by_side
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run, wait_until
 
@@ -178,12 +178,16 @@ class Airflow:
             return str(run.json()["dag_run_id"])
 
     def down(self) -> None:
-        """Stop the processes (scheduler first, so no new task starts; the API server last, as running
-        tasks report to it)."""
+        """Stop the processes: the scheduler first, so no new task starts; then the DAG processor and
+        any extra role (a Celery worker) side by side (each takes seconds to exit, and none needs the
+        other); the API server last, as running tasks report to it."""
         extra = [role for role in self.commands if role not in _ROLES]
-        for role in ["scheduler", "dag-processor", *extra, "api-server"]:
-            if self.procs[role].stop():
-                print(f"[devstack] stopped airflow {role}", flush=True)
+        for step in (["scheduler"], ["dag-processor", *extra], ["api-server"]):
+            side_by_side(self._stop, step)
+
+    def _stop(self, role: str) -> None:
+        if self.procs[role].stop():
+            print(f"[devstack] stopped airflow {role}", flush=True)
 
     def status(self) -> Status:
         """Healthy when the API server answers and every process runs; shows the admin login."""
