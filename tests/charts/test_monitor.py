@@ -19,9 +19,11 @@ from topsongs_charts.lake import Lake
 from topsongs_charts.monitor import measure_once
 from topsongs_charts.settings import ChartsSettings
 from topsongs_core.lake_layout import LakeLayout
-from topsongs_core.live import ChartPartials, PartitionCandidates, encode
+from topsongs_core.live import PartitionCandidates
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 from topsongs_core.timefmt import iso_z
+
+from tests.dashboard_api.messages import us_5m
 
 
 def counted(accepted: float) -> bytes:
@@ -29,17 +31,7 @@ def counted(accepted: float) -> bytes:
     part = PartitionCandidates(
         late_dropped=0, entries=[], plays=3, newest_accepted_at=iso_z(accepted), accepted_plays=3
     )
-    return encode(
-        ChartPartials(
-            region="US",
-            window="5m",
-            window_start="2025-04-23T14:00:00Z",
-            window_end="2025-04-23T14:05:00Z",
-            generated_at="2025-04-23T14:04:59.000Z",
-            partitions=1,
-            parts={"0": part},
-        )
-    )
+    return us_5m({"0": part})
 
 
 def newest_loads(pg: PostgresSettings) -> dict[str, tuple[float, float]]:

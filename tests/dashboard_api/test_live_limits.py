@@ -16,11 +16,12 @@ import pytest
 import websockets
 from aiokafka import AIOKafkaProducer
 from dashboard_api.settings import DashboardSettings
-from topsongs_core.live import Candidate, ChartPartials, PartitionCandidates, encode
+from topsongs_core.live import Candidate, PartitionCandidates
 from topsongs_core.settings import KafkaSettings, PostgresSettings
 from topsongs_devstack.process import free_port
 from websockets.exceptions import ConnectionClosed
 
+from tests.dashboard_api.messages import us_5m
 from tests.servers import serve_dashboard
 
 TCP_ESTABLISHED, TCP_CLOSE = 1, 7
@@ -91,17 +92,7 @@ def tcp_state(sock: socket.socket) -> int:
 def partials(n: int) -> bytes:
     """A chart-partials message with ten long titles whose counts change every time."""
     entries = [Candidate(song_id=f"s-{i}", title="t" * 200, artist="a" * 50, plays=n + i) for i in range(10)]
-    return encode(
-        ChartPartials(
-            region="US",
-            window="5m",
-            window_start="2025-04-23T14:00:00Z",
-            window_end="2025-04-23T14:05:00Z",
-            generated_at="2025-04-23T14:04:59.000Z",
-            partitions=6,
-            parts={"0": PartitionCandidates(late_dropped=0, entries=entries)},
-        )
-    )
+    return us_5m({"0": PartitionCandidates(late_dropped=0, entries=entries)}, partitions=6)
 
 
 async def test_a_client_that_stops_reading_is_cut_off(settings: DashboardSettings):
