@@ -142,7 +142,9 @@ def upgrade(target: str, *, host: str = "localhost", headers: list[tuple[str, st
         ("Sec-WebSocket-Key", key),
         ("Sec-WebSocket-Version", "13"),
     ]
-    return request("GET", target, host=host, headers=[*base, *(headers or [])], content_length=False, close=False)
+    return request(
+        "GET", target, host=host, headers=[*base, *(headers or [])], content_length=False, close=False
+    )
 
 
 def frame(opcode: int, payload: bytes, *, fin: bool = True, masked: bool = True, rsv: int = 0) -> bytes:

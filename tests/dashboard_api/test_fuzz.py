@@ -117,21 +117,53 @@ def test_odd_query_parameters_get_200_or_a_422_naming_one(
 # --- raw HTTP ---------------------------------------------------------------------------------
 
 RAW = {
-    "query of invalid UTF-8": (b"GET /api/regions?region=\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", {200, 400}),
+    "query of invalid UTF-8": (
+        b"GET /api/regions?region=\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        {200, 400},
+    ),
     "percent-encoded invalid UTF-8": (request("GET", "/api/top/daily?region=%ff%fe&date=2025-04-23"), {422}),
-    "percent-encoded NUL in song_id": (request("GET", "/api/trend?region=US&song_id=a%00b&from=2025-04-23T00:00Z&to=2025-04-24T00:00Z"), {200, 422}),
+    "percent-encoded NUL in song_id": (
+        request("GET", "/api/trend?region=US&song_id=a%00b&from=2025-04-23T00:00Z&to=2025-04-24T00:00Z"),
+        {422},
+    ),
     "parameter repeated": (request("GET", "/api/top/daily?region=US&region=ZZ&date=2025-04-23"), {200, 422}),
-    "366-day trend": (request("GET", "/api/trend?region=US&song_id=s-1&from=2024-01-01T00:00Z&to=2025-01-01T00:00Z"), {200}),
-    "367-day trend": (request("GET", "/api/trend?region=US&song_id=s-1&from=2024-01-01T00:00Z&to=2025-01-02T00:00Z"), {422}),
+    "366-day trend": (
+        request("GET", "/api/trend?region=US&song_id=s-1&from=2024-01-01T00:00Z&to=2025-01-01T00:00Z"),
+        {200},
+    ),
+    "367-day trend": (
+        request("GET", "/api/trend?region=US&song_id=s-1&from=2024-01-01T00:00Z&to=2025-01-02T00:00Z"),
+        {422},
+    ),
     "POST to a GET route": (request("POST", "/api/regions", body=b"{}"), {405}),
-    "chunked body on a GET": (request("GET", "/api/regions", headers=[("Transfer-Encoding", "chunked")], body=b"zz\r\n"), {200, 400}),
+    "chunked body on a GET": (
+        request("GET", "/api/regions", headers=[("Transfer-Encoding", "chunked")], body=b"zz\r\n"),
+        {200, 400},
+    ),
     "Content-Length negative": (request("GET", "/healthz", headers=[("Content-Length", "-1")]), {400}),
-    "Content-Length and chunked": (request("GET", "/healthz", headers=[("Content-Length", "3"), ("Transfer-Encoding", "chunked")], body=b"0\r\n\r\n"), {400}),
-    "Range on the UI": (request("GET", "/", headers=[("Range", "bytes=5-1,-0,999999999999-")]), {200, 206, 404, 416}),
+    "Content-Length and chunked": (
+        request(
+            "GET",
+            "/healthz",
+            headers=[("Content-Length", "3"), ("Transfer-Encoding", "chunked")],
+            body=b"0\r\n\r\n",
+        ),
+        {400},
+    ),
+    "Range on the UI": (
+        request("GET", "/", headers=[("Range", "bytes=5-1,-0,999999999999-")]),
+        {200, 206, 404, 416},
+    ),
     "path traversal": (request("GET", "/../../etc/passwd"), {404, 400}),
     "encoded path traversal": (request("GET", "/%2e%2e/%2e%2e/etc/passwd"), {404, 400}),
-    "If-None-Match of 10 kB": (request("GET", "/api/regions", headers=[("If-None-Match", "x" * 10_000)]), {200, 304}),
-    "Accept-Encoding odd": (request("GET", "/api/regions", headers=[("Accept-Encoding", "gzip;q=NaN, *;q=-1")]), {200}),
+    "If-None-Match of 10 kB": (
+        request("GET", "/api/regions", headers=[("If-None-Match", "x" * 10_000)]),
+        {200, 304},
+    ),
+    "Accept-Encoding odd": (
+        request("GET", "/api/regions", headers=[("Accept-Encoding", "gzip;q=NaN, *;q=-1")]),
+        {200},
+    ),
     "WebSocket route without upgrade": (request("GET", LIVE), {404, 400, 426}),
 }
 
@@ -145,20 +177,20 @@ async def test_raw_http_gets_no_server_error(api: Dashboard, quiet_log: None, na
 
 # --- WebSocket handshake and parameters -------------------------------------------------------
 
-HANDSHAKES: dict[str, tuple[bytes, int | None]] = {
-    # (request, the close code after a 101; None: no 101, an HTTP 4xx instead)
+HANDSHAKES: dict[str, tuple[bytes, int]] = {
+    # (request, the close code after the 101)
     "no region": (upgrade("/ws/live?window=5m"), 4400),
     "unknown region": (upgrade("/ws/live?region=ZZ&window=5m"), 4400),
     "region NUL": (upgrade("/ws/live?region=%00&window=5m"), 4400),
     "region invalid UTF-8": (upgrade("/ws/live?region=%ff&window=5m"), 4400),
     "region lower case": (upgrade("/ws/live?region=us&window=5m"), 4400),
-    "window of 10 kB": (upgrade("/ws/live?region=US&window=" + "9" * 10_000), 4400),
-    "parameters repeated": (upgrade("/ws/live?region=US&region=ZZ&window=5m&window=x"), None),
+    "parameters repeated": (upgrade("/ws/live?region=US&region=ZZ&window=5m&window=x"), 4400),
     "foreign Origin": (upgrade(LIVE, headers=[("Origin", "http://evil.example")]), 4403),
     "Origin null": (upgrade(LIVE, headers=[("Origin", "null")]), 4403),
     "Origin of Latin-1": (upgrade(LIVE, headers=[("Origin", "http://\xe9vil")]), 4403),
 }
 BAD_UPGRADES = {
+    "target of 10 kB": upgrade("/ws/live?region=US&window=" + "9" * 10_000),
     "version 8": upgrade(LIVE, headers=[("Sec-WebSocket-Version", "8")]),
     "key not base64": request(
         "GET", LIVE, close=False,
@@ -169,7 +201,9 @@ BAD_UPGRADES = {
         "GET", LIVE, close=False,
         headers=[("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Version", "13")],
     ),
-    "extension offer garbage": upgrade(LIVE, headers=[("Sec-WebSocket-Extensions", "permessage-deflate; x=\"")]),
+    "extension offer garbage": upgrade(
+        LIVE, headers=[("Sec-WebSocket-Extensions", "permessage-deflate; x=\"")]
+    ),
     "subprotocol garbage": upgrade(LIVE, headers=[("Sec-WebSocket-Protocol", ",,, \x7f")]),
 }  # fmt: skip
 
@@ -191,27 +225,26 @@ async def _close_code(reader: asyncio.StreamReader) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("name", list(HANDSHAKES))
-async def test_bad_parameters_close_the_socket_with_a_code(api: Dashboard, quiet_log: None, name: str) -> None:
+async def test_bad_parameters_close_the_socket_with_a_code(
+    api: Dashboard, quiet_log: None, name: str
+) -> None:
     raw, code = HANDSHAKES[name]
     reader, writer, status = await _open(api, raw)
     try:
         assert status == 101
         got, reason = await _close_code(reader)
-        if code is not None:
-            assert got == code, reason
-            if code == 4400:
-                assert reason.split(":")[0] in ("region", "window"), reason
-        else:
-            assert got in (4400, 1000) or status == 101, reason
+        assert got == code, reason
+        if code == 4400:
+            assert reason.split(":")[0] in ("region", "window"), reason
     finally:
         writer.close()
 
 
 @pytest.mark.parametrize("name", list(BAD_UPGRADES))
 async def test_bad_upgrades_get_a_4xx_or_a_plain_socket(api: Dashboard, quiet_log: None, name: str) -> None:
-    reader, writer, status = await _open(api, BAD_UPGRADES[name])
+    _, writer, status = await _open(api, BAD_UPGRADES[name])
     writer.close()
-    assert status in (101, 400, 403, 426), status
+    assert status in (101, 400, 403, 414, 426, 431), status
 
 
 # --- WebSocket frames -------------------------------------------------------------------------
@@ -238,7 +271,10 @@ FRAMES: dict[str, tuple[list[bytes], int | None]] = {
         1009,
     ),
     "invalid UTF-8 text": ([frame(TEXT, b"\xff\xfe")], 1007),
-    "UTF-8 split across fragments": ([frame(TEXT, "é".encode()[:1], fin=False), frame(CONTINUATION, "é".encode()[1:])], None),
+    "UTF-8 split across fragments": (
+        [frame(TEXT, "é".encode()[:1], fin=False), frame(CONTINUATION, "é".encode()[1:])],
+        None,
+    ),
     "continuation without a start": ([frame(CONTINUATION, b"x")], 1002),
     "new message inside a fragmented one": ([frame(TEXT, b"a", fin=False), frame(TEXT, b"b")], 1002),
     "fragmented ping": ([frame(PING, b"p", fin=False)], 1002),
@@ -290,8 +326,8 @@ async def test_frames_get_a_close_code_or_are_ignored(api: Dashboard, quiet_log:
                 got = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
                 assert code is not None and got == code, (got, payload)
                 break
-            if payload == b"still-there":
-                assert code is None, "the server kept a connection it should have closed"
+            # The pong of our ping; a server that closes may still answer pings read with the bad frame.
+            if payload == b"still-there" and code is None:
                 break
     finally:
         writer.close()
@@ -301,7 +337,9 @@ async def test_still_healthy_after_the_fuzz(api: Dashboard) -> None:
     async with httpx.AsyncClient(base_url=api.url(), timeout=30) as client:
         assert (await client.get("/healthz")).status_code == 200
         assert (await client.get("/api/regions")).status_code == 200
-        assert (await client.get("/api/top/daily", params={"region": "US", "date": "2025-04-23"})).status_code == 200
+        assert (
+            await client.get("/api/top/daily", params={"region": "US", "date": "2025-04-23"})
+        ).status_code == 200
     reader, writer, status = await _open(api, upgrade(LIVE))
     try:
         assert status == 101 and (await read_frame(reader, 30))[0] == TEXT

@@ -47,7 +47,9 @@ async def ingest(tmp_path_factory: pytest.TempPathFactory, engines: None) -> Asy
     kafka = private_topics("test-fuzz")
     await ensure_topics(kafka)
     devstack = DevstackSettings(state_dir=tmp_path_factory.mktemp("fuzz-ingest"), ingest_workers=1)
-    service: AppService = ingest_service(devstack, port=free_port(), env={"KAFKA_PLAYS_TOPIC": kafka.plays_topic})
+    service: AppService = ingest_service(
+        devstack, port=free_port(), env={"KAFKA_PLAYS_TOPIC": kafka.plays_topic}
+    )
     service.up()
     try:
         yield Ingest(service.port or 0, ingest_keys(devstack).client_key(), service.proc.log_file)
@@ -93,7 +95,13 @@ def _at(offset: str, shift: timedelta = timedelta()) -> str:
 
 # Bodies with their expected status and the location their 422 must name (None: not a 422).
 BODIES: list[tuple[str, str, bytes, int, list[object] | None]] = [
-    ("duplicate key, last one wins", "/play", _json(play())[:-1] + b', "region": "QQ"}', 422, ["body", "region"]),
+    (
+        "duplicate key, last one wins",
+        "/play",
+        _json(play())[:-1] + b', "region": "QQ"}',
+        422,
+        ["body", "region"],
+    ),
     ("duplicate key, valid last", "/play", b'{"region": "QQ", ' + _json(play())[1:], 202, None),
     ("deep list", "/play", b"[" * 100_000, 422, ["body"]),
     ("deep object", "/play", b'{"a":' * 100_000, 422, ["body"]),
@@ -109,11 +117,41 @@ BODIES: list[tuple[str, str, bytes, int, list[object] | None]] = [
     ("NUL in a field", "/play", _raw_play(song_id='"a\\u0000b"'), 202, None),
     ("offset +14:00", "/play", _json(play(played_at=_at("+14:00"))), 202, None),
     ("offset -12:00", "/play", _json(play(played_at=_at("-12:00"))), 202, None),
-    ("offset +24:00", "/play", _json(play(played_at=_at("+00:00")[:-6] + "+24:00")), 422, ["body", "played_at"]),
-    ("offset -12:00 too far ahead", "/play", _json(play(played_at=_at("-12:00", timedelta(hours=1)))), 422, ["body", "played_at"]),
-    ("year 9999 at -12:00", "/play", _json(play(played_at="9999-12-31T23:00:00-12:00")), 422, ["body", "played_at"]),
-    ("year 1 at +14:00", "/play", _json(play(played_at="0001-01-01T00:00:00+14:00")), 422, ["body", "played_at"]),
-    ("year 1 at +14:00 in a batch", "/plays", _json({"events": [play(), play(played_at="0001-01-01T00:00:00+14:00")]}), 422, ["body", "events", 1, "played_at"]),
+    (
+        "offset +24:00",
+        "/play",
+        _json(play(played_at=_at("+00:00")[:-6] + "+24:00")),
+        422,
+        ["body", "played_at"],
+    ),
+    (
+        "offset -12:00 too far ahead",
+        "/play",
+        _json(play(played_at=_at("-12:00", timedelta(hours=1)))),
+        422,
+        ["body", "played_at"],
+    ),
+    (
+        "year 9999 at -12:00",
+        "/play",
+        _json(play(played_at="9999-12-31T23:00:00-12:00")),
+        422,
+        ["body", "played_at"],
+    ),
+    (
+        "year 1 at +14:00",
+        "/play",
+        _json(play(played_at="0001-01-01T00:00:00+14:00")),
+        422,
+        ["body", "played_at"],
+    ),
+    (
+        "year 1 at +14:00 in a batch",
+        "/plays",
+        _json({"events": [play(), play(played_at="0001-01-01T00:00:00+14:00")]}),
+        422,
+        ["body", "events", 1, "played_at"],
+    ),
     ("leap second", "/play", _json(play(played_at="2026-12-31T23:59:60Z")), 422, ["body", "played_at"]),
     ("empty body", "/play", b"", 422, ["body"]),
     ("JSON null", "/plays", b"null", 422, ["body", "events"]),
@@ -164,50 +202,94 @@ def _cases(ingest: Ingest) -> dict[str, tuple[list[bytes], set[int] | None]]:
         "chunk size negative": ([_chunked(ingest, b"-5\r\n" + body + b"\r\n0\r\n\r\n")], {400}),
         "chunk size overflowing": ([_chunked(ingest, b"f" * 40 + b"\r\n" + body + b"\r\n0\r\n\r\n")], {400}),
         "chunk size too small": ([_chunked(ingest, b"5\r\n" + body + b"\r\n0\r\n\r\n")], {400}),
-        "chunk size with spaces": ([_chunked(ingest, b" " + size + b" \r\n" + body + b"\r\n0\r\n\r\n")], {400}),
+        "chunk size with spaces": (
+            [_chunked(ingest, b" " + size + b" \r\n" + body + b"\r\n0\r\n\r\n")],
+            {400},
+        ),
         "chunked, no last chunk": ([_chunked(ingest, size + b"\r\n" + body + b"\r\n")], None),
         "chunked body over the limit": (
             [_chunked(ingest, b"".join(b"ffff\r\n" + b" " * 0xFFFF + b"\r\n" for _ in range(40)))],
             {413},
         ),
-        "Content-Length shorter": ([_framed(ingest, ("Content-Length", str(len(body) - 10)), body=body)], {422}),
-        "Content-Length longer": ([_framed(ingest, ("Content-Length", str(len(body) + 10)), body=body)], None),
+        "Content-Length shorter": (
+            [_framed(ingest, ("Content-Length", str(len(body) - 10)), body=body)],
+            {422},
+        ),
+        "Content-Length longer": (
+            [_framed(ingest, ("Content-Length", str(len(body) + 10)), body=body)],
+            None,
+        ),
         "Content-Length negative": ([_framed(ingest, ("Content-Length", "-1"), body=body)], {400}),
         "Content-Length huge": ([_framed(ingest, ("Content-Length", "9" * 40), body=body)], {400}),
-        "Content-Length over the limit": ([_framed(ingest, ("Content-Length", str(10**12)), body=body)], {413}),
+        "Content-Length over the limit": (
+            [_framed(ingest, ("Content-Length", str(10**12)), body=body)],
+            {413},
+        ),
         "Content-Length not a number": ([_framed(ingest, ("Content-Length", "12a"), body=body)], {400}),
         "Content-Length twice, differing": (
             [_framed(ingest, ("Content-Length", str(len(body))), ("Content-Length", "5"), body=body)],
             {400},
         ),
         "Content-Length and chunked": (
-            [_framed(ingest, ("Content-Length", str(len(body))), ("Transfer-Encoding", "chunked"), body=body)],
+            [
+                _framed(
+                    ingest, ("Content-Length", str(len(body))), ("Transfer-Encoding", "chunked"), body=body
+                )
+            ],
             {400},
         ),
         "Transfer-Encoding gzip": ([_framed(ingest, ("Transfer-Encoding", "gzip"), body=body)], {400}),
         "Content-Encoding gzip": ([_framed(ingest, ("Content-Encoding", "gzip"), body=body)], {415}),
         "Content-Type with a bad charset": (
-            [b"POST /play HTTP/1.1\r\nHost: x\r\n" + hdr[:-2] + b"; charset=\xff\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"],
+            [
+                b"POST /play HTTP/1.1\r\nHost: x\r\n"
+                + hdr[:-2]
+                + b"; charset=\xff\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"
+            ],
             {422},
         ),
-        "Content-Type missing": ([request("POST", "/play", headers=[("X-API-Key", ingest.key)], body=body)], {415}),
+        "Content-Type missing": (
+            [request("POST", "/play", headers=[("X-API-Key", ingest.key)], body=body)],
+            {415},
+        ),
         "API key in Latin-1": (
-            [b"POST /play HTTP/1.1\r\nHost: x\r\nX-API-Key: \xff\xfe\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"],
+            [
+                b"POST /play HTTP/1.1\r\nHost: x\r\nX-API-Key: \xff\xfe\r\n"
+                b"Connection: close\r\nContent-Length: 2\r\n\r\n{}"
+            ],
             {401},
         ),
         "API key twice": ([_framed(ingest, ("X-API-Key", "wrong"), body=body)], {202, 401}),
-        "NUL in a header": ([b"POST /play HTTP/1.1\r\nHost: x\r\nX-API-Key: a\x00b\r\nContent-Length: 0\r\n\r\n"], {400}),
+        "NUL in a header": (
+            [b"POST /play HTTP/1.1\r\nHost: x\r\nX-API-Key: a\x00b\r\nContent-Length: 0\r\n\r\n"],
+            {400},
+        ),
         "space in a header name": ([b"POST /play HTTP/1.1\r\nHost: x\r\nBad Header: v\r\n\r\n"], {400}),
-        "Idempotency-Key of control characters": ([_framed(ingest, ("Idempotency-Key", "\x7f" * 300), body=body)], {400}),
-        "Idempotency-Key of 10 kB": ([_framed(ingest, ("Idempotency-Key", "k" * 10_000), body=body)], {202, 422}),
+        "Idempotency-Key of control characters": (
+            [_framed(ingest, ("Idempotency-Key", "\x7f" * 300), body=body)],
+            {400},
+        ),
+        "Idempotency-Key of 10 kB": (
+            [_framed(ingest, ("Idempotency-Key", "k" * 10_000), body=body)],
+            {202, 422},
+        ),
         "Expect: 100-continue": ([_framed(ingest, ("Expect", "100-continue"), body=body)], {100, 202}),
-        "HTTP/1.0": ([b"POST /play HTTP/1.0\r\n" + hdr + b"Content-Length: %d\r\n\r\n" % len(body) + body], {202}),
+        "HTTP/1.0": (
+            [b"POST /play HTTP/1.0\r\n" + hdr + b"Content-Length: %d\r\n\r\n" % len(body) + body],
+            {202},
+        ),
         "no Host": ([b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n"], {200}),
         "absolute target": ([request("GET", "http://elsewhere/healthz")], {200}),
         "target of 100 kB": ([request("GET", "/" + "a" * 100_000)], {400, 404, 414, 431}),
-        "5,000 headers": ([request("GET", "/healthz", headers=[(f"X-{i}", "v") for i in range(5000)])], {200, 431}),
+        "5,000 headers": (
+            [request("GET", "/healthz", headers=[(f"X-{i}", "v") for i in range(5000)])],
+            {200, 431},
+        ),
         "percent-encoded NUL and 0xff": ([request("GET", "/healthz%00%ff")], {404}),
-        "query of invalid UTF-8": ([b"GET /healthz?\xff=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"], {400, 200}),
+        "query of invalid UTF-8": (
+            [b"GET /healthz?\xff=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"],
+            {400, 200},
+        ),
         "unknown method": ([request("BREW", "/play")], {400, 405}),
         "GET with a body": ([request("GET", "/healthz", body=b"x" * 1000)], {200}),
         "HTTP/2 preface": ([b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"], {400}),

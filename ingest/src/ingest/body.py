@@ -23,7 +23,7 @@ def reject(status: int, reason: str, detail: Any, headers: dict[str, str] | None
 
 
 async def read_json(request: Request, limit: int) -> Any:
-    """The parsed JSON body; 415 for a non-JSON type or a compressed body, 413 once ``limit`` bytes are exceeded."""
+    """The parsed JSON body; 415 for a non-JSON type or a compressed body, 413 past ``limit`` bytes."""
     ctype = request.headers.get("content-type", "")
     if ctype.split(";")[0].strip().lower() != "application/json":
         raise reject(415, "content_type", "Content-Type must be application/json")
