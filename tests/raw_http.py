@@ -76,36 +76,42 @@ async def exchange(
     read_timeout_s: float = 10.0,
     local_address: str | None = None,
 ) -> Exchange:
-    """Send ``parts`` (``pause_s`` apart), end our side when ``half_close``, read until the server
-    closes or ``read_timeout_s`` passes in silence."""
+    """Send ``parts`` (``pause_s`` apart; writes the server refuses are dropped), end our side when
+    ``half_close``, and read meanwhile until the server closes or ``read_timeout_s`` of silence."""
     local = (local_address, 0) if local_address else None
     reader, writer = await asyncio.open_connection(host, port, local_addr=local)
-    raw = b""
-    closed = False
+    received: list[bytes] = []
+
+    async def read() -> bool:
+        try:
+            while chunk := await asyncio.wait_for(reader.read(65536), read_timeout_s):
+                received.append(chunk)
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except TimeoutError:
+            return False
+        return True
+
+    reading = asyncio.create_task(read())
     try:
         for i, part in enumerate(parts):
             if i and pause_s:
                 await asyncio.sleep(pause_s)
+            if reading.done():
+                break
             writer.write(part)
             await writer.drain()
         if half_close and writer.can_write_eof():
             writer.write_eof()
-        while True:
-            chunk = await asyncio.wait_for(reader.read(65536), read_timeout_s)
-            if not chunk:
-                closed = True
-                break
-            raw += chunk
     except (ConnectionResetError, BrokenPipeError):
-        closed = True
-    except TimeoutError:
         pass
-    finally:
-        writer.close()
-        try:
-            await writer.wait_closed()
-        except (ConnectionResetError, BrokenPipeError):
-            pass
+    closed = await reading
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    raw = b"".join(received)
     return Exchange(parse_answers(raw), raw, closed)
 
 

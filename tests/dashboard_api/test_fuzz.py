@@ -26,6 +26,8 @@ from tests.raw_http import exchange, frame, frame_header, read_frame, request, s
 
 TEXT, BINARY, CONTINUATION, CLOSE, PING, PONG = 0x1, 0x2, 0x0, 0x8, 0x9, 0xA
 LIVE = "/ws/live?region=US&window=5m"
+# Request deadlines short enough to be reached here (topsongs_core.http_protocol; 10 s and 60 s deployed).
+SHORT_DEADLINES = {"SERVING_HEAD_TIMEOUT_S": "2", "SERVING_BODY_TIMEOUT_S": "2"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ async def api(tmp_path_factory: pytest.TempPathFactory, engines: None) -> AsyncI
     kafka = private_topics("test-fuzz")
     await ensure_topics(kafka)
     devstack = DevstackSettings(state_dir=tmp_path_factory.mktemp("fuzz-dashboard"))
-    env = {"KAFKA_PLAYS_TOPIC": kafka.plays_topic, "KAFKA_LIVE_TOPIC": kafka.live_topic}
+    env = {"KAFKA_PLAYS_TOPIC": kafka.plays_topic, "KAFKA_LIVE_TOPIC": kafka.live_topic, **SHORT_DEADLINES}
+    # A busy box must not turn a fuzz case into the history's deliberate 503 (tested on its own).
+    env |= {"DASHBOARD_HISTORY_STATEMENT_TIMEOUT_S": "120", "DASHBOARD_HISTORY_ACQUIRE_TIMEOUT_S": "120"}
     service = dashboard.service(devstack, port=free_port(), workers=1, env=env)
     service.up()
     try:
@@ -87,7 +91,7 @@ ROUTES = {
 
 
 @settings(
-    max_examples=120,
+    max_examples=80,
     deadline=None,
     database=None,
     derandomize=True,
@@ -331,6 +335,23 @@ async def test_frames_get_a_close_code_or_are_ignored(api: Dashboard, quiet_log:
                 break
     finally:
         writer.close()
+
+
+async def test_a_websocket_outlives_the_request_deadlines(api: Dashboard, quiet_log: None) -> None:
+    reader, writer, status = await _open(api, upgrade(LIVE))
+    try:
+        assert status == 101 and (await read_frame(reader, 30))[0] == TEXT
+        await asyncio.sleep(2 * float(SHORT_DEADLINES["SERVING_BODY_TIMEOUT_S"]) + 1)
+        writer.write(frame(PING, b"later"))
+        assert await _next_control(reader, 30) == (PONG, b"later")
+    finally:
+        writer.close()
+
+
+async def test_a_slow_request_head_is_cut_off(api: Dashboard, quiet_log: None) -> None:
+    trickle = [b"GET /api/regions HTTP/1.1\r\n", *(b"X-%d: %d\r\n" % (i, i) for i in range(40))]
+    answer = await exchange("127.0.0.1", api.port, *trickle, pause_s=0.25)
+    assert answer.statuses == [408] and answer.closed, answer.raw[:600]
 
 
 async def test_still_healthy_after_the_fuzz(api: Dashboard) -> None:
