@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, cast
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from dashboard_api import history, live, ops, pipeline, reconciliation
@@ -14,6 +15,7 @@ from dashboard_api.choices import CHOICES
 from dashboard_api.deps import AppState
 from dashboard_api.headers import SecurityHeaders
 from dashboard_api.history import routes as history_routes
+from dashboard_api.history.reader import HistoryBusy
 from dashboard_api.live import routes as live_routes
 from dashboard_api.pipeline import routes as pipeline_routes
 from dashboard_api.reconciliation import routes as reconciliation_routes
@@ -42,6 +44,12 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     app.include_router(history_routes.router)
     app.include_router(reconciliation_routes.router)
     app.include_router(pipeline_routes.router)
+
+    @app.exception_handler(HistoryBusy)
+    async def _busy(request: Request, exc: HistoryBusy) -> JSONResponse:
+        detail = "history is busy (no PostgreSQL session free in time, or the query ran too long)"
+        return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "1"})
+
     _document_choices(app, settings)
     if settings.ui_dist.is_dir():
         app.mount("/", StaticFiles(directory=settings.ui_dist, html=True), name="ui")
