@@ -13,14 +13,17 @@ from dashboard_api.serving import websocket_options
 from dashboard_api.settings import DashboardSettings
 from ingest.app import create_app as create_ingest
 from ingest.settings import IngestSettings
+from topsongs_devstack.deployment.programs import HTTP_PROTOCOL
 from topsongs_devstack.process import free_port
 from uvicorn._types import ASGIApplication
 
 
 @asynccontextmanager
 async def serve(app: ASGIApplication, port: int, **options: Any) -> AsyncIterator[str]:
-    """Run ``app`` (full lifespan) on ``port`` with uvicorn ``options``; yields ``127.0.0.1:PORT``."""
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", **options))
+    """Run ``app`` (full lifespan) on ``port`` as deployed (its HTTP protocol) with uvicorn ``options``;
+    yields ``127.0.0.1:PORT``."""
+    config = uvicorn.Config(app, port=port, log_level="warning", http=HTTP_PROTOCOL, **options)
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     for _ in range(400):
         if server.started or task.done():

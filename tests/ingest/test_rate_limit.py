@@ -63,3 +63,25 @@ async def test_single_plays_count_against_the_limit(kafka_settings: KafkaSetting
 def test_a_burst_below_the_batch_size_is_an_error() -> None:
     with pytest.raises(ValidationError, match="INGEST_RATE_LIMIT_BURST"):
         IngestSettings(max_batch_events=1000, rate_limit_burst=999)
+
+
+async def test_a_client_with_nothing_left_is_refused_before_its_body_is_read(
+    kafka_settings: KafkaSettings,
+) -> None:
+    settings = IngestSettings(
+        kafka=kafka_settings, max_batch_events=1, rate_limit_events_per_s=0.001, rate_limit_burst=1
+    )
+    sent_chunks = 0
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        nonlocal sent_chunks
+        for _ in range(1000):  # 1 MB offered: a refused flood must not cost its parsing
+            sent_chunks += 1
+            yield b" " * 1024
+
+    async for client in serve(settings):
+        assert (await client.post("/play", json=play())).status_code == 202
+        resp = await client.post("/plays", content=chunks(), headers={"content-type": "application/json"})
+        assert resp.status_code == 429, resp.text
+        assert int(resp.headers["retry-after"]) > 900
+        assert sent_chunks < 1000

@@ -69,7 +69,10 @@ class PlayEvent(BaseModel):
     @field_validator("played_at")
     @classmethod
     def _plausible_time(cls, value: datetime, info: ValidationInfo) -> datetime:
-        value = value.astimezone(UTC)
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:00-12:00, whose UTC time is in year 10000
+            raise ValueError("played_at in UTC is outside the years 1-9999") from None
         ctx = info.context or {}
         if ctx.get("check_time") is False:  # replaying stored events: the horizon applied at ingest
             return value

@@ -42,6 +42,11 @@ class TokenBucket:
             return 0.0
         return (n - self._tokens) / self.rate
 
+    def wait_for(self, n: float = 1.0) -> float:
+        """Seconds until ``n`` tokens are available (0: now), taking none."""
+        self._refill()
+        return max(0.0, (n - self._tokens) / self.rate)
+
     async def take(self, n: float = 1.0) -> None:
         """Wait until ``n`` tokens are available, then spend them."""
         if n > self.capacity:

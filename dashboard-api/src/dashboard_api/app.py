@@ -7,7 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -20,6 +20,7 @@ from dashboard_api.deps import AppState
 from dashboard_api.errors import OPERATOR, SIGN_IN
 from dashboard_api.headers import SecurityHeaders
 from dashboard_api.history import routes as history_routes
+from dashboard_api.history.reader import HistoryBusy
 from dashboard_api.live import routes as live_routes
 from dashboard_api.pipeline import routes as pipeline_routes
 from dashboard_api.reconciliation import routes as reconciliation_routes
@@ -60,6 +61,12 @@ def create_app(settings: DashboardSettings | None = None) -> FastAPI:
     app.include_router(history_routes.router, dependencies=[SignedIn], responses=SIGN_IN)
     app.include_router(reconciliation_routes.router)
     app.include_router(pipeline_routes.router, dependencies=[Operator], responses=OPERATOR)
+
+    @app.exception_handler(HistoryBusy)
+    async def _busy(request: Request, exc: HistoryBusy) -> JSONResponse:
+        detail = "history is busy (no PostgreSQL session free in time, or the query ran too long)"
+        return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "1"})
+
     _document_choices(app, settings)
     _serve_docs(app)
     if settings.ui_dist.is_dir():

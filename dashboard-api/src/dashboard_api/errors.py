@@ -32,6 +32,17 @@ class LiveOffline(BaseModel):
     live: Literal["offline"] = "offline"
 
 
+class HistoryBusyProblem(BaseModel):
+    """503 of the history endpoints while PostgreSQL's sessions are all taken, or the query timed out."""
+
+    detail: str
+
+
+HISTORY_BUSY: dict[str, Any] = {
+    "model": HistoryBusyProblem,
+    "description": "PostgreSQL had no session free in time or the query ran too long; retry after "
+    "`Retry-After` seconds",
+}
 LIVE_OFFLINE = "The live feed is offline (Kafka unreachable); retry after `Retry-After` seconds"
 VALIDATION: dict[str, Any] = {
     "model": ValidationProblem,

@@ -37,6 +37,11 @@ class DashboardSettings(BaseSettings):
     live_connect_wait_s: float = Field(default=5.0, ge=0)
     # PostgreSQL sessions of each process's read-only pool.
     history_pool_size: int = Field(default=10, ge=1)
+    # Abuse limits of history reads (docs/security.md): past either timeout a read answers 503 with
+    # Retry-After; trends (up to 366 days each) hold at most `history_heavy_queries` sessions at once.
+    history_statement_timeout_s: float = Field(default=5.0, gt=0)
+    history_acquire_timeout_s: float = Field(default=2.0, gt=0)
+    history_heavy_queries: int = Field(default=4, ge=1)
     history_cache_closed_s: float = 60.0
     history_cache_open_s: float = 2.0
     # The history cache every process shares: a redis:// or rediss:// URL (password included; empty

@@ -23,10 +23,14 @@ def reject(status: int, reason: str, detail: Any, headers: dict[str, str] | None
 
 
 async def read_json(request: Request, limit: int) -> Any:
-    """The parsed JSON body; 415 for a non-JSON type, 413 once ``limit`` bytes are exceeded."""
+    """The parsed JSON body; 415 for a non-JSON type or a compressed body, 413 past ``limit`` bytes."""
     ctype = request.headers.get("content-type", "")
     if ctype.split(";")[0].strip().lower() != "application/json":
         raise reject(415, "content_type", "Content-Type must be application/json")
+    # Bodies are read as they come: a compressed one would otherwise fail later as malformed JSON.
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding != "identity":
+        raise reject(415, "content_type", "Content-Encoding must be identity (none)")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise reject(413, "too_large", f"body exceeds {limit} bytes")

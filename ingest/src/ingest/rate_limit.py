@@ -19,6 +19,14 @@ class ClientLimits:
         self.rate, self.burst = rate, burst
         self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
 
+    def exhausted(self, client: str, events: int) -> int:
+        """0 while ``client`` could send one event now (nothing is counted), else whole seconds
+        until ``events`` (the most its request may hold) would fit."""
+        bucket = self._buckets.get(client)
+        if bucket is None or bucket.wait_for(1) == 0:
+            return 0
+        return max(1, math.ceil(bucket.wait_for(events)))
+
     def retry_after(self, client: str, events: int) -> int:
         """0 when ``client`` may send ``events`` now (they are counted), else whole seconds to wait."""
         bucket = self._buckets.get(client)

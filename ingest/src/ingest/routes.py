@@ -87,12 +87,25 @@ def _client(request: Request) -> str:
     return str(getattr(request.state, "client", ""))
 
 
+def _limited_client(request: Request) -> str:
+    # Without keys the address stands for the client (behind a balancer: the balancer's).
+    return _client(request) or f"address {request.client.host if request.client else '?'}"
+
+
+def _not_exhausted(request: Request, settings: IngestSettings, most: int) -> None:
+    """A client with no event left to send is refused before its body is read (a flood of refused
+    batches then costs no parsing), told to wait until ``most`` events, its largest request, fit."""
+    limits: ClientLimits = request.state.limits
+    _refuse_after(settings, limits.exhausted(_limited_client(request), most))
+
+
 def _within_limit(request: Request, settings: IngestSettings, events: int) -> None:
     """Count ``events`` against the client's rate limit, or refuse them all with a 429."""
     limits: ClientLimits = request.state.limits
-    # Without keys the address stands for the client (behind a balancer: the balancer's).
-    client = _client(request) or f"address {request.client.host if request.client else '?'}"
-    wait = limits.retry_after(client, events)
+    _refuse_after(settings, limits.retry_after(_limited_client(request), events))
+
+
+def _refuse_after(settings: IngestSettings, wait: int) -> None:
     if wait:
         raise reject(
             429,
@@ -131,6 +144,7 @@ async def post_play(
     request: Request, settings: Settings, publisher: Publisher, key: IdempotencyKey = None
 ) -> Accepted:
     """Accept one play; 202 means it is durably in Kafka."""
+    _not_exhausted(request, settings, 1)
     body = await read_json(request, settings.max_body_bytes)
     _within_limit(request, settings, 1)
     [event] = with_stable_ids([body], [validate_event(body, settings.contract)], key, _client(request))
@@ -142,6 +156,7 @@ async def post_plays(
     request: Request, settings: Settings, publisher: Publisher, key: IdempotencyKey = None
 ) -> AcceptedBatch:
     """Accept a batch atomically: all valid → all published; any invalid → 422, nothing published."""
+    _not_exhausted(request, settings, settings.max_batch_events)
     body = await read_json(request, settings.max_body_bytes)
     if not isinstance(body, dict) or set(body) != {"events"} or not isinstance(body["events"], list):
         raise RequestValidationError(

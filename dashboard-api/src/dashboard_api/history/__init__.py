@@ -31,7 +31,12 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
                 min_size=settings.history_pool_size,
                 max_size=settings.history_pool_size,
                 # The chart tables are plain and small; UTC sessions make timestamptz round-trips exact.
-                server_settings={"TimeZone": "UTC", "application_name": "dashboard-api"},
+                # A statement past the timeout is cancelled by the server (the read answers 503).
+                server_settings={
+                    "TimeZone": "UTC",
+                    "application_name": "dashboard-api",
+                    "statement_timeout": str(int(settings.history_statement_timeout_s * 1000)),
+                },
             )
         )
         load_times = await stack.enter_async_context(LoadTimes(pool, settings.history_loads_poll_s))
@@ -54,5 +59,11 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
             shared_ttl_s=settings.history_cache_shared_s,
             registry=registry,
         )
-        reader = Reader(pool, cache, load_times)
+        reader = Reader(
+            pool,
+            cache,
+            load_times,
+            acquire_timeout_s=settings.history_acquire_timeout_s,
+            heavy_slots=min(settings.history_heavy_queries, settings.history_pool_size),
+        )
         yield {"history_pool": pool, "history_cache": cache, "history_reader": reader}

@@ -61,7 +61,8 @@ Day = Annotated[
     Query(alias="date", description="UTC day (1900-2199)", examples=["2025-04-23"]),
     *_matching(f"^(?:{DATE})$", "2025-04-23"),
 ]
-SongId = Annotated[str, Query(min_length=1, max_length=128, examples=["s-001"])]
+# No NUL: PostgreSQL's text cannot hold one, so no stored song has it (the query would fail).
+SongId = Annotated[str, Query(min_length=1, max_length=128, pattern="^[^\x00]+$", examples=["s-001"])]
 Instant = Annotated[datetime, *_matching(INSTANT, "2025-04-23T14:30Z"), AfterValidator(_utc)]
 
 

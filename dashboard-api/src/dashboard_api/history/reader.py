@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import asyncpg
@@ -11,11 +13,31 @@ from dashboard_api.history.cache import ChartCache, Rows
 from dashboard_api.history.load_times import LoadTimes, Stamp
 
 
-class Reader:
-    """Chart reads through the chart cache, falling back to the read-only pool."""
+class HistoryBusy(Exception):
+    """No PostgreSQL session (or heavy-query slot) came free in time, or a query ran past
+    ``statement_timeout``: answered 503 with Retry-After, as the pool is taken by other reads."""
 
-    def __init__(self, pool: asyncpg.Pool, cache: ChartCache, load_times: LoadTimes) -> None:
+
+class Reader:
+    """Chart reads through the chart cache, falling back to the read-only pool.
+
+    A read waits at most ``acquire_timeout_s`` for a session. A heavy request (a trend: up to 366
+    days of rows read, checked and serialized) runs inside ``heavy()``, one of ``heavy_slots``, so
+    that however many arrive, the rest of the pool and of the event loop stays with the light ones
+    (charts of one hour or day).
+    """
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        cache: ChartCache,
+        load_times: LoadTimes,
+        acquire_timeout_s: float = 2.0,
+        heavy_slots: int = 4,
+    ) -> None:
         self.pool, self.cache, self.load_times = pool, cache, load_times
+        self.acquire_timeout_s = acquire_timeout_s
+        self._heavy = asyncio.Semaphore(heavy_slots)
 
     async def read(
         self,
@@ -33,7 +55,28 @@ class Reader:
         return await self.cache.read(
             key,
             closed,
-            lambda: query(self.pool, *args),
+            lambda: self._query(query, args),
             filled,
             lambda rows: self.load_times.current(stamps(rows)),
         )
+
+    @asynccontextmanager
+    async def heavy(self) -> AsyncIterator[None]:
+        """Hold one of the heavy slots, waiting ``acquire_timeout_s`` at most (else HistoryBusy)."""
+        try:
+            async with asyncio.timeout(self.acquire_timeout_s):
+                await self._heavy.acquire()
+        except TimeoutError as exc:
+            raise HistoryBusy("every heavy-query slot is taken") from exc
+        try:
+            yield
+        finally:
+            self._heavy.release()
+
+    async def _query(self, query: Callable[..., Awaitable[Rows]], args: tuple[object, ...]) -> Rows:
+        """``query`` on a session of the pool (``query`` takes anything with asyncpg's ``fetch``)."""
+        try:
+            async with self.pool.acquire(timeout=self.acquire_timeout_s) as session:
+                return await query(session, *args)
+        except (TimeoutError, asyncpg.QueryCanceledError) as exc:
+            raise HistoryBusy(str(exc) or type(exc).__name__) from exc

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Response
 
 from dashboard_api.choices import Region
 from dashboard_api.deps import Charts, Settings
-from dashboard_api.errors import VALIDATION
+from dashboard_api.errors import HISTORY_BUSY, VALIDATION
 from dashboard_api.history import queries
 from dashboard_api.history.cache import Rows
 from dashboard_api.history.models import ChartStatus, DailyChart, HourlyChart, Regions, Trend
@@ -65,7 +66,7 @@ async def regions(settings: Settings, response: Response) -> Regions:
     return Regions(regions=list(settings.contract.regions))
 
 
-@router.get("/top/hourly", response_model=HourlyChart, responses={422: VALIDATION})
+@router.get("/top/hourly", response_model=HourlyChart, responses={422: VALIDATION, 503: HISTORY_BUSY})
 async def top_hourly(charts: Charts, response: Response, region: Region, hour: Hour) -> dict[str, object]:
     """The authoritative top songs of one region and UTC hour (empty until its load ran)."""
     end = hour + timedelta(hours=1)
@@ -76,7 +77,7 @@ async def top_hourly(charts: Charts, response: Response, region: Region, hour: H
     return {"region": region, "hour": hour, **_chart(rows, end)}
 
 
-@router.get("/top/daily", response_model=DailyChart, responses={422: VALIDATION})
+@router.get("/top/daily", response_model=DailyChart, responses={422: VALIDATION, 503: HISTORY_BUSY})
 async def top_daily(
     charts: Charts,
     response: Response,
@@ -93,22 +94,34 @@ async def top_daily(
     return {"region": region, "date": day, **_chart(rows, end)}
 
 
-@router.get("/trend", response_model=Trend, responses={422: VALIDATION})
+@router.get("/trend", response_model=Trend, responses={422: VALIDATION, 503: HISTORY_BUSY})
 async def trend(
     charts: Charts, response: Response, region: Region, song_id: SongId, window: TrendWindow
-) -> dict[str, object]:
+) -> Response:
     """Plays per hour of one song in ``[from, to)``, one point per hour: 0 when a computed hour has
     none, null while the hour is open or pending."""
-    rows = await charts.read(
-        queries.trend, window[1], region, song_id, *window, filled=_computed, stamps=queries.trend_stamps
-    )
-    points = [
-        {
-            "hour": r["hour"],
-            "plays": r["plays"],
-            "status": status_of(r["hour"] + timedelta(hours=1), r["loaded"], r["restatements"]),
-        }
-        for r in rows
-    ]
-    _cache(response, window[1], _computed(rows))
-    return {"region": region, "song_id": song_id, "points": points}
+    async with charts.heavy():  # up to 366 days: at most DASHBOARD_HISTORY_HEAVY_QUERIES at once
+        rows = await charts.read(
+            queries.trend,
+            window[1],
+            region,
+            song_id,
+            *window,
+            filled=_computed,
+            stamps=queries.trend_stamps,
+        )
+        points = [
+            {
+                "hour": r["hour"],
+                "plays": r["plays"],
+                "status": status_of(r["hour"] + timedelta(hours=1), r["loaded"], r["restatements"]),
+            }
+            for r in rows
+        ]
+        _cache(response, window[1], _computed(rows))
+        # Encoded here, in the slot, by orjson: up to 8,784 points, which response_model's
+        # validation took ~10x as long to encode (same JSON; the Trend model documents it).
+        body = orjson.dumps({"region": region, "song_id": song_id, "points": points}, option=orjson.OPT_UTC_Z)
+        return Response(
+            body, media_type="application/json", headers={"Cache-Control": response.headers["Cache-Control"]}
+        )

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from dashboard_api.serving import websocket_flags
 from dashboard_api.settings import DashboardSettings
 
+# Deadlines on reading a request and a bound on its head (docs/security.md).
+HTTP_PROTOCOL = "topsongs_core.http_protocol:BoundedHttpProtocol"
+
 
 @dataclass(frozen=True)
 class AsgiApp:
@@ -27,7 +30,7 @@ class AsgiApp:
         argv = [*python, "-m", "uvicorn", self.factory, "--factory", "--host", host, "--port", str(port)]
         if workers is not None:
             argv += ["--workers", str(workers)]
-        argv.append("--no-access-log")
+        argv += ["--no-access-log", "--http", HTTP_PROTOCOL]
         if self.serving_flags is not None:
             argv += self.serving_flags()
         return argv
