@@ -405,6 +405,14 @@ export interface components {
             status: "ok";
         };
         /**
+         * HistoryBusyProblem
+         * @description 503 of the history endpoints while PostgreSQL's sessions are all taken, or the query timed out.
+         */
+        HistoryBusyProblem: {
+            /** Detail */
+            detail: string;
+        };
+        /**
          * HourReconciliation
          * @description Live against batch for one UTC hour; the numbers are null while either side is not final.
          */
@@ -994,6 +1002,15 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationProblem"];
                 };
             };
+            /** @description PostgreSQL had no session free in time or the query ran too long; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryBusyProblem"];
+                };
+            };
         };
     };
     top_daily_api_top_daily_get: {
@@ -1035,6 +1052,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description PostgreSQL had no session free in time or the query ran too long; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryBusyProblem"];
                 };
             };
         };
@@ -1081,6 +1107,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description PostgreSQL had no session free in time or the query ran too long; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryBusyProblem"];
                 };
             };
         };
