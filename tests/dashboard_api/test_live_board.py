@@ -17,7 +17,7 @@ def partials(parts: dict[str, PartitionCandidates]) -> bytes:
 def test_plays_add_up_over_partitions_and_the_newest_play_is_the_latest_of_them() -> None:
     hub = FanoutHub(queue_size=10)
     board = LiveBoard(("US",), ("5m",), 10, hub, rate_hz=4)
-    queue = hub.subscribe(("US", "5m")).pending
+    queue = hub.subscribe(board.join("US", "5m")[0]).pending
     board.ingest(
         partials(
             {
