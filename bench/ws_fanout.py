@@ -1,22 +1,27 @@
-"""Live fan-out: how many /ws/live clients dashboard-api keeps at 1 update/s.
+"""Live fan-out: how many /ws/live wall displays (1 update/s) dashboard-api keeps beside fast clients.
 
 The realistic path, on private topics: a producer posts ~200 plays/s for one region to Kafka, a
 Faust worker (`python -m streams`) turns them into chart candidates on the live topic, and
 dashboard-api (uvicorn as devstack runs it: two worker processes, dashboard_api.serving's
-WebSocket flags, no permessage-deflate; DASHBOARD_LIVE_RATE_HZ=1) merges them and fans each update out. Client
-processes (`websockets`, offering permessage-deflate as browsers do; the server declines it) hold
-the connections to /ws/live?region=US&window=5m and time every update from its ``generated_at``
-(stamped by the server just before fan-out; same machine, same clock) to its arrival.
+WebSocket flags, no permessage-deflate, default settings) merges them and fans each update out.
+Client processes (`websockets`, offering permessage-deflate as browsers do; the server declines it)
+hold the connections: the stepped "slow" clients ask for /ws/live?region=US&window=5m&rate=1 (a
+wall display), and BENCH_WS_FAST clients (held from the first step on) ask for the UI's rate
+(BENCH_WS_FAST_RATE, default 20). Every update is timed from its ``generated_at`` (stamped by the
+server just before fan-out; same machine, same clock) to its arrival, per class.
 
-Clients are added in steps (100, 1k, 2.5k, 5k, 10k) and every step is measured over a fixed
+Slow clients are added in steps (100, 1k, 2.5k, 5k, 10k) and every step is measured over a fixed
 window; the 100-client step is the baseline. Stepping stops at the first count that no longer
 sustains 1 update/s, so the answer is the highest count that did.
 
     uv run python -m bench ws_fanout
     BENCH_WS_STEPS=100,1000,2500,5000,10000 BENCH_WS_PROCESSES=4 BENCH_WS_SERVER_WORKERS=2
-    (defaults; 1 = a single dashboard-api process); BENCH_WS_PROTOCOL (default: devstack's
-    protocol; e.g. websockets-sansio for uvicorn's own). Every step also prints the CPU cores
-    the server (all its processes) and the client processes used.
+    BENCH_WS_FAST=10 BENCH_WS_FAST_RATE=20 (defaults; BENCH_WS_SERVER_WORKERS=1: a single
+    dashboard-api process); BENCH_WS_PROTOCOL (default: devstack's protocol; e.g.
+    websockets-sansio for uvicorn's own); BENCH_WS_SLOW_QUERY (default "&rate=1"; empty for a
+    server without per-connection rates, run with DASHBOARD_LIVE_RATE_HZ=1 instead). Every step
+    also prints the CPU cores the server (all its processes) and the client processes used, and
+    how the connections are spread over the server's processes.
 """
 
 from __future__ import annotations
@@ -54,14 +59,18 @@ STEPS = tuple(int(s) for s in os.environ.get("BENCH_WS_STEPS", "100,1000,2500,50
 PROCESSES = int(os.environ.get("BENCH_WS_PROCESSES", "4"))
 WS_PROTOCOL = os.environ.get("BENCH_WS_PROTOCOL", "")  # default: the protocol devstack serves with
 SERVER_WORKERS = int(os.environ.get("BENCH_WS_SERVER_WORKERS", "2"))  # as devstack runs it
+FAST = int(os.environ.get("BENCH_WS_FAST", "10"))
+FAST_RATE = os.environ.get("BENCH_WS_FAST_RATE", "20")
+SLOW_QUERY = os.environ.get("BENCH_WS_SLOW_QUERY", "&rate=1")
 BASELINE_S, STEP_S, FINAL_S = 20.0, 8.0, 30.0
 GRACE_S = 3.0
 RATE_HZ = 1.0
 PLAYS_PER_S = 200
 REGION, WINDOW = "US", "5m"
 CONNECT_CONCURRENCY = 64
-# A step sustains 1 update/s when the server still generates ~1 update/s and (almost) every client
-# got every one of them within one period.
+# A step sustains 1 update/s when a typical slow client still gets ~1 update/s and (almost) every
+# client got as many within one period (each phase group has its own seq, so the count of a typical
+# client, not the union of seqs, is what the server generated).
 SUSTAINED_RATE, SUSTAINED_RATIO, SUSTAINED_P99_S = 0.95 * RATE_HZ, 0.99, 1.0 / RATE_HZ
 
 
@@ -182,10 +191,11 @@ async def _grow(url: str, rec: Recorder, sockets: list[ClientConnection], tasks:
     return failed
 
 
-async def _client(pipe: Connection, url: str) -> None:
+async def _client(pipe: Connection, url: str, fast_url: str, fast: int) -> None:
     loop = asyncio.get_running_loop()
-    rec = Recorder()
+    rec, fast_rec = Recorder(), Recorder()
     sockets: list[ClientConnection] = []
+    fast_sockets: list[ClientConnection] = []
     tasks: set[asyncio.Task[None]] = set()
     try:
         while True:
@@ -193,13 +203,15 @@ async def _client(pipe: Connection, url: str) -> None:
             if command == "grow":
                 began = time.perf_counter()
                 failed = await _grow(url, rec, sockets, tasks, args[0] - len(sockets))
+                failed += await _grow(fast_url, fast_rec, fast_sockets, tasks, fast - len(fast_sockets))
                 pipe.send({"open": len(sockets) - len(rec.closed), "failed": failed,
                            "seconds": time.perf_counter() - began})  # fmt: skip
             elif command == "measure":
                 t0, t1 = args
                 rec.start(t0, t1)
+                fast_rec.start(t0, t1)
                 await asyncio.sleep(max(0.0, t1 + GRACE_S - time.time()))
-                pipe.send(rec.report())
+                pipe.send({"slow": rec.report(), "fast": fast_rec.report()})
             else:
                 return
     finally:
@@ -207,19 +219,19 @@ async def _client(pipe: Connection, url: str) -> None:
             task.cancel()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(
-                asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True), 10
+                asyncio.gather(*(ws.close() for ws in sockets + fast_sockets), return_exceptions=True), 10
             )
 
 
-def client_main(pipe: Connection, url: str) -> None:
-    """Hold WebSocket clients and answer the controller's grow / measure / stop commands."""
+def client_main(pipe: Connection, url: str, fast_url: str, fast: int) -> None:
+    """Hold WebSocket clients (``fast`` of them at the fast rate) and answer grow / measure / stop."""
     _raise_nofile()
     try:
         import uvloop
 
-        uvloop.run(_client(pipe, url))
+        uvloop.run(_client(pipe, url, fast_url, fast))
     except ImportError:
-        asyncio.run(_client(pipe, url))
+        asyncio.run(_client(pipe, url, fast_url, fast))
 
 
 # --- controller -------------------------------------------------------------------------------
@@ -244,8 +256,7 @@ def _server(kafka: KafkaSettings, port: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "KAFKA_LIVE_TOPIC": kafka.live_topic,
-        "DASHBOARD_LIVE_RATE_HZ": str(RATE_HZ),
-        "DASHBOARD_LIVE_MAX_CLIENTS_PER_HOST": str(max(STEPS)),
+        "DASHBOARD_LIVE_MAX_CLIENTS_PER_HOST": str(max(STEPS) + FAST),
     }
     flags = websocket_flags(DashboardSettings())
     if WS_PROTOCOL:
@@ -293,12 +304,6 @@ def _collect(pipes: list[Connection], timeout: float, what: str) -> list[dict]:
     return answers
 
 
-def _server_seq(live: str) -> tuple[int, float]:
-    """The live stream's last ``seq`` and when the server generated it, from GET /api/live."""
-    body = httpx.get(live, timeout=10).json()
-    return body["seq"], datetime.fromisoformat(body["generated_at"]).timestamp()
-
-
 def _with_children(pids: list[int]) -> list[int]:
     """``pids`` and every process whose parent is one of them (uvicorn's workers)."""
     found = list(pids)
@@ -313,17 +318,22 @@ def _quantile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
 
 
-def summarize(
-    target: int, grown: list[dict], reports: list[dict], seconds: float, generated: float, cpu: dict
-) -> dict:
-    """One step's figures from every client process's report."""
+def _sockets(pid: int) -> int:
+    """How many sockets process ``pid`` holds open."""
+    with contextlib.suppress(OSError):
+        return sum(os.readlink(fd).startswith("socket:") for fd in Path(f"/proc/{pid}/fd").iterdir())
+    return 0
+
+
+def summarize(target: int, grown: list[dict], reports: list[dict], seconds: float, cpu: dict) -> dict:
+    """One step's figures (of one client class) from every client process's report."""
     clients = sum(r["clients"] for r in reports)
     counts = sorted(c for r in reports for c in r["counts"])
     lags = sorted(lag for r in reports for lag in r["lags"])
     delivered = sum(counts)
-    # Updates generated inside the window, by seq: every one some client saw (the server's own
-    # count from two /api/live polls is off by one at either end, so it is only the fallback).
-    updates = len({s for r in reports for s in r["seqs"]}) or round(generated * seconds)
+    # What the server generated for a typical client in the window (each outlet has its own seq).
+    updates = _quantile(counts, 0.5) if counts else 0
+    generated = updates / seconds
     return {
         "target": target,
         "clients": clients,
@@ -354,48 +364,57 @@ def sustained(step: dict) -> bool:
     )
 
 
-def _print_step(s: dict) -> None:
+def _print_step(s: dict, fast: dict | None, spread: list[int]) -> None:
     print(
-        f"{s['clients']:>6,} clients ({s['connect_failed']} failed to connect, last batch in"
+        f"{s['clients']:>6,} slow clients ({s['connect_failed']} failed to connect, last batch in"
         f" {s['connect_s']:4.1f} s), {s['seconds']:.0f} s: generated {s['generated_per_s']:.2f} upd/s,"
         f" delivered {s['delivered_per_s']:>8,.0f} msg/s = {s['per_client_per_s']:.2f}/client"
         f" (min {s['min_client_per_s']:.2f}), delivered/expected {s['ratio']:.3f},"
         f" lag p50 {s['p50'] * 1000:6.0f} ms p99 {s['p99'] * 1000:6.0f} ms max {s['max'] * 1000:6.0f} ms,"
         f" seq gaps {s['gaps']}, dropped {s['dropped']}; CPU cores: server {s['server_cpu']:.2f},"
-        f" clients {s['client_cpu']:.2f}" + ("" if sustained(s) else "  << not sustained"),
+        f" clients {s['client_cpu']:.2f}; sockets per server process {spread}"
+        + ("" if sustained(s) else "  << not sustained"),
         flush=True,
     )
+    if fast is not None and fast["clients"]:
+        print(
+            f"{fast['clients']:>6,} fast clients (rate={FAST_RATE}): {fast['per_client_per_s']:.2f} upd/s per"
+            f" client (min {fast['min_client_per_s']:.2f}), lag p50 {fast['p50'] * 1000:6.0f} ms"
+            f" p99 {fast['p99'] * 1000:6.0f} ms max {fast['max'] * 1000:6.0f} ms, seq gaps {fast['gaps']},"
+            f" dropped {fast['dropped']}",
+            flush=True,
+        )
 
 
-def run_steps(live: str, pipes: list[Connection], server: int, clients: list[int]) -> list[dict]:
+def run_steps(pipes: list[Connection], server: int, clients: list[int]) -> tuple[list[dict], list[dict]]:
     """Grow the clients step by step and measure each step; stop at the first unsustained one."""
     steps: list[dict] = []
+    fast_steps: list[dict] = []
     for number, target in enumerate(STEPS):
         seconds = BASELINE_S if number == 0 else FINAL_S if target == STEPS[-1] else STEP_S
         shares = [target // PROCESSES + (i < target % PROCESSES) for i in range(PROCESSES)]
         for pipe, share in zip(pipes, shares, strict=True):
             pipe.send(("grow", share))
-        grown = _collect(pipes, 120, "connecting")
+        grown = _collect(pipes, 600, "connecting")  # a loaded 2-core box needs minutes for 10k
         t0 = time.time() + 1.0
         for pipe in pipes:
             pipe.send(("measure", t0, t0 + seconds))
         time.sleep(max(0.0, t0 - time.time()))
-        first = _server_seq(live)
         cpu0 = cpu_seconds(_with_children([server])), cpu_seconds(clients)
         time.sleep(max(0.0, t0 + seconds - time.time()))
-        last = _server_seq(live)
         # Cores busy in the window: the clients share the machine, so they can starve the server.
         cpu = {
             "server_cpu": (cpu_seconds(_with_children([server])) - cpu0[0]) / (time.time() - t0),
             "client_cpu": (cpu_seconds(clients) - cpu0[1]) / (time.time() - t0),
         }
-        generated = (last[0] - first[0]) / max(last[1] - first[1], 1e-9)
+        spread = sorted((_sockets(pid) for pid in _with_children([server])[1:]), reverse=True)
         reports = _collect(pipes, GRACE_S + 60, "measuring")
-        steps.append(summarize(target, grown, reports, seconds, generated, cpu))
-        _print_step(steps[-1])
+        steps.append(summarize(target, grown, [r["slow"] for r in reports], seconds, cpu))
+        fast_steps.append(summarize(FAST, grown, [r["fast"] for r in reports], seconds, cpu))
+        _print_step(steps[-1], fast_steps[-1], spread)
         if not sustained(steps[-1]):
             break
-    return steps
+    return steps, fast_steps
 
 
 def main() -> None:
@@ -406,7 +425,8 @@ def main() -> None:
     kafka = private_topics("bench-ws", suffix)
     asyncio.run(ensure_topics(kafka))
     port = free_port()
-    url = f"ws://127.0.0.1:{port}/ws/live?region={REGION}&window={WINDOW}"
+    url = f"ws://127.0.0.1:{port}/ws/live?region={REGION}&window={WINDOW}{SLOW_QUERY}"
+    fast_url = f"ws://127.0.0.1:{port}/ws/live?region={REGION}&window={WINDOW}&rate={FAST_RATE}"
     live = f"http://127.0.0.1:{port}/api/live?region={REGION}&window={WINDOW}"
     ctx = mp.get_context("spawn")
     stop_producing = ctx.Event()
@@ -414,6 +434,7 @@ def main() -> None:
     children: list[mp.process.BaseProcess] = []
     pipes: list[Connection] = []
     steps: list[dict] = []
+    fast_steps: list[dict] = []
     with tempfile.TemporaryDirectory() as data:
         try:
             procs.append(_worker(kafka, app_id, data))
@@ -426,14 +447,15 @@ def main() -> None:
             except RuntimeError:
                 print((Path(data) / "worker.log").read_text()[-3000:], file=sys.stderr)
                 raise
-            for _ in range(PROCESSES):
+            for number in range(PROCESSES):
                 ours, theirs = ctx.Pipe()
-                child = ctx.Process(target=client_main, args=(theirs, url))
+                fast = FAST // PROCESSES + (number < FAST % PROCESSES)
+                child = ctx.Process(target=client_main, args=(theirs, url, fast_url, fast))
                 child.start()
                 children.append(child)
                 pipes.append(ours)
             clients = [c.pid for c in children[1:] if c.pid is not None]
-            steps = run_steps(live, pipes, procs[1].pid, clients)
+            steps, fast_steps = run_steps(pipes, procs[1].pid, clients)
         finally:
             for pipe in pipes:
                 with contextlib.suppress(OSError):
@@ -457,6 +479,14 @@ def main() -> None:
             f" vs {base['ratio']:.3f}; lag p50 {last['p50'] / base['p50']:.1f}x,"
             f" p99 {last['p99'] / base['p99']:.1f}x the baseline"
         )
+        fast_base, fast_last = fast_steps[0], fast_steps[-1]
+        if fast_last["clients"] and fast_base["p99"] > 0:
+            ms = {name: fast_last[name] * 1000 for name in ("p50", "p99")}
+            print(
+                f"fast clients beside {last['clients']:,} slow ones: lag p50 {ms['p50']:.0f} ms,"
+                f" p99 {ms['p99']:.0f} ms = {fast_last['p99'] / fast_base['p99']:.1f}x their p99"
+                f" beside {base['clients']:,}"
+            )
     print(f"load average at end: {os.getloadavg()}", flush=True)
 
 

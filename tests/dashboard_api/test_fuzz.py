@@ -319,7 +319,10 @@ async def test_frames_get_a_close_code_or_are_ignored(api: Dashboard, quiet_log:
         for sent in frames:
             writer.write(sent)
         # A ping after them: an open connection answers its pong (after the pongs of any pings sent).
-        writer.write(frame(PING, b"still-there"))
+        # Not when a close is expected: data arriving after the server's close makes its kernel
+        # answer with a reset, which can discard the close frame before it is read.
+        if code is None:
+            writer.write(frame(PING, b"still-there"))
         await writer.drain()
         while True:
             try:

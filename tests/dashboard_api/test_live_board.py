@@ -23,7 +23,7 @@ def partials(parts: dict[str, PartitionCandidates]) -> bytes:
 def test_plays_add_up_over_partitions_and_the_newest_play_is_the_latest_of_them() -> None:
     hub = FanoutHub(queue_size=10)
     board = LiveBoard(("US",), ("5m",), 10, hub, rate_hz=4)
-    queue = hub.subscribe(("US", "5m")).pending
+    queue = hub.subscribe(board.join("US", "5m")[0]).pending
     board.ingest(
         partials(
             {
@@ -76,7 +76,8 @@ def sampled(latency: PushLatency) -> tuple[float | None, float | None]:
 
 def test_push_latency_is_observed_once_per_update_of_the_measured_window(tmp_path: Path) -> None:
     latency = PushLatency(tmp_path)
-    board = LiveBoard(("US",), ("5m", "hour"), 10, FanoutHub(queue_size=10), rate_hz=4, latency=latency)
+    hub = FanoutHub(queue_size=10)
+    board = LiveBoard(("US",), ("5m", "hour"), 10, hub, rate_hz=4, latency=latency)
     accepted = time.time() - 2
 
     def share(plays: int, at: float | None) -> PartitionCandidates:
@@ -88,6 +89,9 @@ def test_push_latency_is_observed_once_per_update_of_the_measured_window(tmp_pat
             accepted_plays=plays if at is not None else 0,
         )
 
+    # Clients at other rates (a spread 1/s class, a fast 20/s one) get their own frames of the same
+    # plays: neither adds an observation nor plays; the default rate's outlet observes without clients.
+    subs = [hub.subscribe(board.join("US", "5m", rate)[0]) for rate in (1.0, 20.0)]
     # Two records merged into one update: one observation, the newest play's age, both records' plays.
     board.ingest(partials({"0": share(3, accepted - 5), "1": share(2, accepted)}))
     board.ingest(partials({"2": share(4, accepted - 1)}))
@@ -98,6 +102,8 @@ def test_push_latency_is_observed_once_per_update_of_the_measured_window(tmp_pat
         )
     )
     board.flush()
+    board.flush(time.time() + 2)  # every phase group of the 1/s class has had its slot
+    assert [len(sub.pending) for sub in subs] == [1, 1]
     count, plays = sampled(latency)
     assert (count, plays) == (1, 9)
     age = latency.registry.get_sample_value("dashboard_live_push_latency_seconds_sum") or 0

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 import pytest
-from dashboard_api.live.board import LiveBoard
+from dashboard_api.live.board import LiveBoard, phase_groups, rate_class
 from dashboard_api.live.hub import FanoutHub
 from topsongs_core.live import Candidate, ChartPartials, PartitionCandidates, encode
 
@@ -32,7 +32,7 @@ def partials(plays: int, window: str = "5m") -> bytes:
 def board_and_queue() -> tuple[LiveBoard, Any]:
     hub = FanoutHub(queue_size=100)
     board = LiveBoard(("US",), ("5m", "hour"), 10, hub, rate_hz=1 / INTERVAL)
-    return board, hub.subscribe(("US", "5m")).pending
+    return board, hub.subscribe(board.join("US", "5m")[0]).pending
 
 
 def drain(queue: Any) -> list[dict[str, Any]]:
@@ -94,10 +94,53 @@ def test_unchanged_merge_sends_nothing_and_holds_nothing_back():
 
 def test_streams_are_throttled_independently():
     board, _ = board_and_queue()
+    hour = board.hub.subscribe(board.join("US", "hour")[0]).pending
     board.ingest(partials(1))
     board.flush(T0)
     board.ingest(partials(5, window="hour"))
     board.ingest(partials(2))
     assert board.flush(T0 + 0.05) == pytest.approx(INTERVAL - 0.05)
+    assert [m["entries"][0]["plays"] for m in drain(hour)] == [5]
     assert board.snapshot("US", "hour").entries[0].plays == 5
     assert board.snapshot("US", "5m").entries[0].plays == 1
+
+
+def test_an_asked_rate_is_served_at_the_fastest_class_not_above_it():
+    assert rate_class(20, cap=20, default=20) == 20
+    assert rate_class(3, cap=20, default=20) == 2
+    assert rate_class(7.5, cap=20, default=7.5) == 7.5
+    assert rate_class(15, cap=12, default=4) == 12
+    assert rate_class(0.1, cap=20, default=20) == 0.1
+    assert (phase_groups(20), phase_groups(4), phase_groups(1), phase_groups(0.1)) == (1, 1, 20, 20)
+
+
+def test_each_rate_class_has_its_own_gap_free_seq_and_a_slow_one_sends_once_per_slot():
+    board, fast = board_and_queue()
+    key, snapshot = board.join("US", "5m", 1.0)
+    assert (key, snapshot.seq) == (("US", "5m", 1.0, 0), 0)
+    slow = board.hub.subscribe(key).pending
+    for step in range(8):  # a change every 0.25 s from T0 = 1024.0, a whole second: group 0's slot
+        board.ingest(partials(step + 1))
+        board.flush(T0 + step * INTERVAL)
+    assert [m["seq"] for m in drain(fast)] == list(range(1, 9))
+    assert [(m["seq"], m["entries"][0]["plays"]) for m in drain(slow)] == [(1, 1), (2, 5)]
+    assert board.flush(T0 + 2.0) is None  # the change held back since T0 + 1.75
+    board.ingest(partials(9))
+    assert board.flush(T0 + 3.6) == pytest.approx(0.4)  # the next slot, not at once after a quiet spell
+    assert board.flush(T0 + 4.0) is None
+    assert [(m["seq"], m["entries"][0]["plays"]) for m in drain(slow)] == [(3, 8), (4, 9)]
+
+
+def test_slow_clients_are_spread_over_phase_groups_with_their_own_slots():
+    board, _ = board_and_queue()
+    keys, queues = [], []
+    for _ in range(3):  # as /ws/live does: join, then subscribe at once
+        keys.append(board.join("US", "5m", 1.0)[0])
+        queues.append(board.hub.subscribe(keys[-1]).pending)
+    assert [key[3] for key in keys] == [0, 1, 2]
+    board.ingest(partials(1))
+    assert board.flush(T0) == pytest.approx(0.05)  # group 1's slot is 50 ms after group 0's
+    assert [len(q) for q in queues] == [1, 0, 0]
+    board.flush(T0 + 0.05)
+    board.flush(T0 + 0.1)
+    assert [[orjson.loads(m)["seq"] for m in q] for q in queues] == [[1], [1], [1]]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import socket
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import orjson
 import pytest
@@ -100,7 +102,14 @@ async def test_updates_are_gap_free_merged_and_resync(server: str, kafka_setting
 
 @pytest.mark.parametrize(
     ("query", "param"),
-    [("region=XX&window=5m", "region"), ("region=US&window=7m", "window"), ("window=5m", "region")],
+    [
+        ("region=XX&window=5m", "region"),
+        ("region=US&window=7m", "window"),
+        ("window=5m", "region"),
+        ("region=US&window=5m&rate=50", "rate"),  # above DASHBOARD_LIVE_MAX_RATE_HZ (20)
+        ("region=US&window=5m&rate=0", "rate"),
+        ("region=US&window=5m&rate=fast", "rate"),
+    ],
 )
 async def test_bad_params_close_4400_naming_the_param(server: str, query: str, param: str):
     async with websockets.connect(f"ws://{server}/ws/live?{query}") as ws:
@@ -108,6 +117,42 @@ async def test_bad_params_close_4400_naming_the_param(server: str, query: str, p
             await ws.recv()
     assert closed.value.rcvd.code == 4400
     assert closed.value.rcvd.reason.startswith(param)
+
+
+async def test_each_client_gets_its_own_rate_with_a_gap_free_seq(server: str, kafka_settings: KafkaSettings):
+    """A fast client (the UI's rate) and a wall display at 1/s over the same changing chart."""
+    frames: dict[str, list[dict]] = {"20": [], "1": []}
+    connected = {rate: asyncio.Event() for rate in frames}
+    slow_saw_all = asyncio.Event()
+
+    async def listen(rate: str) -> None:
+        async with websockets.connect(f"ws://{server}/ws/live?region=US&window=5m&rate={rate}") as ws:
+            while True:
+                frames[rate].append(await next_data(ws))
+                connected[rate].set()
+                if rate == "1" and any(e["plays"] == 120 for e in frames[rate][-1]["entries"]):
+                    slow_saw_all.set()
+
+    listeners = [asyncio.create_task(listen(rate)) for rate in frames]
+    async with AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers) as producer:
+        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in connected.values())), 30)
+        for plays in range(1, 121):  # a change every 25 ms, for ~3 s
+            await producer.send_and_wait(kafka_settings.live_topic, partials("US", 2, [("s-rate", plays)]))
+            await asyncio.sleep(0.025)
+        await asyncio.wait_for(slow_saw_all.wait(), 30)
+    for listener in listeners:
+        listener.cancel()
+    for rate, seen in frames.items():
+        assert seen[0]["type"] == "snapshot"
+        assert [f["seq"] for f in seen] == list(range(seen[0]["seq"], seen[0]["seq"] + len(seen))), rate
+    # The only wall display is phase group 0, whose slots are whole seconds: one frame per second at most.
+    slow = [_epoch(f["generated_at"]) for f in frames["1"][1:]]
+    assert len({math.floor(t) for t in slow}) == len(slow)
+    assert len(frames["20"]) > 2 * len(frames["1"])
+
+
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
 async def test_foreign_origin_closes_4403_and_allowed_origin_gets_a_snapshot(server: str):

@@ -20,7 +20,10 @@ class DashboardSettings(BaseSettings):
     port: int = 8080
     ui_dist: Path = Field(default_factory=lambda: repo_root() / "ui" / "dist")
     allowed_origins: tuple[str, ...] = ("http://127.0.0.1:8080", "http://localhost:8080")
-    live_rate_hz: float = 4.0
+    # Updates/s per (region, window) for a /ws/live client that asks for no `rate`, and the most a
+    # client may ask for (docs/live-charts.md, "Push rate per connection"; a wall display asks for 1).
+    live_rate_hz: float = Field(default=20.0, gt=0)
+    live_max_rate_hz: float = Field(default=20.0, gt=0)
     live_heartbeat_s: float = 15.0
     live_client_queue: int = 64
     live_backlog: int = 5000

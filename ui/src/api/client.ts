@@ -93,9 +93,17 @@ export const getPipeline = () => getJson("/api/pipeline", {});
 /** One allow-listed pipeline series (a stage's `series` name) over the last 15 minutes. */
 export const getPipelineSeries = (name: string) => getJson("/api/pipeline/series", { name });
 
-/** Builds the live WebSocket URL relative to the page's own host. */
-export function liveSocketUrl(region: string, window: LiveWindow, location: Location = globalThis.location): string {
+/** The board's push rate (updates/s, at most the server's DASHBOARD_LIVE_MAX_RATE_HZ): every change as it comes. */
+const LIVE_RATE_HZ = 20;
+
+/** Builds the live WebSocket URL relative to the page's own host (`rate`: updates/s; a wall display asks for 1). */
+export function liveSocketUrl(
+  region: string,
+  window: LiveWindow,
+  rate: number = LIVE_RATE_HZ,
+  location: Location = globalThis.location,
+): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const query = new URLSearchParams({ region, window }).toString();
+  const query = new URLSearchParams({ region, window, rate: String(rate) }).toString();
   return `${scheme}//${location.host}/ws/live?${query}`;
 }

@@ -29,7 +29,7 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
             settings.live.window_names,
             settings.live.top_n,
             hub,
-            settings.live_rate_hz,
+            min(settings.live_rate_hz, settings.live_max_rate_hz),
             latency,
         )
 

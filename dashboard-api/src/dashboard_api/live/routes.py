@@ -1,9 +1,10 @@
-"""``GET /ws/live`` (snapshot, then gap-free updates and heartbeats) and ``GET /api/live``."""
+"""``GET /ws/live`` (a snapshot, then gap-free updates at the asked rate) and ``GET /api/live``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from typing import Any
 
@@ -16,8 +17,10 @@ from dashboard_api.auth import SOCKET_PROTOCOL, SignedIn, socket_user
 from dashboard_api.choices import Region, Window, bad_choice
 from dashboard_api.deps import Board, Feed, Hub, Settings
 from dashboard_api.errors import LIVE_OFFLINE, SIGN_IN, VALIDATION, LiveOffline
+from dashboard_api.live.board import MIN_RATE_HZ, rate_class
 from dashboard_api.live.feed import OFFLINE
 from dashboard_api.live.hub import TOO_SLOW, Subscription, TooManyClients, encode
+from dashboard_api.settings import DashboardSettings
 
 router = APIRouter(tags=["live"])
 
@@ -45,11 +48,30 @@ async def live_snapshot(board: Board, feed: Feed, region: Region, window: Window
     return board.snapshot(region, window)
 
 
+def served_rate(asked: str | None, settings: DashboardSettings) -> float | str:
+    """The rate class serving a client that asked for ``asked`` updates/s, or why it is refused."""
+    cap, default = settings.live_max_rate_hz, settings.live_rate_hz
+    if asked is None:
+        return min(default, cap)
+    try:
+        rate = float(asked)
+    except ValueError:
+        rate = math.nan
+    if not MIN_RATE_HZ <= rate <= cap:  # NaN and infinities fail too
+        return f"rate: updates per second, a number from {MIN_RATE_HZ:g} to {cap:g}"
+    return rate_class(rate, cap, default)
+
+
 @router.websocket("/ws/live")
 async def live_socket(websocket: WebSocket, settings: Settings, hub: Hub, board: Board, feed: Feed) -> None:
-    """Stream one chart: a snapshot, then updates whose ``seq`` grows by exactly 1, and heartbeats."""
+    """Stream one chart: a snapshot, then updates whose ``seq`` grows by exactly 1, and heartbeats.
+
+    ``rate`` (updates/s, up to ``DASHBOARD_LIVE_MAX_RATE_HZ``; default ``DASHBOARD_LIVE_RATE_HZ``)
+    is served at the fastest rate class not above it.
+    """
     origin = websocket.headers.get("origin")
     region, window = websocket.query_params.get("region"), websocket.query_params.get("window")
+    rate = served_rate(websocket.query_params.get("rate"), settings)
     user, refused = await socket_user(websocket)
     await websocket.accept(SOCKET_PROTOCOL if SOCKET_PROTOCOL in websocket.scope["subprotocols"] else None)
     if origin is not None and origin not in settings.allowed_origins:
@@ -62,15 +84,19 @@ async def live_socket(websocket: WebSocket, settings: Settings, hub: Hub, board:
     if error:
         await websocket.close(BAD_PARAMS, f"{error[0]}: {error[1]}"[:120])
         return
+    if isinstance(rate, str):
+        await websocket.close(BAD_PARAMS, rate[:120])
+        return
     if not feed.online:
         await websocket.close(OFFLINE, OFFLINE_REASON)
         return
+    # No await between joining the outlet and subscribing: the first update is the snapshot's seq + 1.
+    key, snapshot = board.join(region, window, rate)  # type: ignore[arg-type]
     try:
-        sub = hub.subscribe((region, window), websocket.client.host if websocket.client else "")
+        sub = hub.subscribe(key, websocket.client.host if websocket.client else "")
     except TooManyClients as refused:
         await websocket.close(TRY_LATER, str(refused))
         return
-    snapshot = board.snapshot(region, window)  # type: ignore[arg-type]
     reader = asyncio.create_task(_read_until_gone(websocket, sub))
     # The token was checked once, at the start: the socket ends when it expires, and the client
     # reconnects with a fresh one.

@@ -55,7 +55,7 @@ afterEach(() => {
 describe("useLiveChart", () => {
   it("connects to /ws/live for the region and window and shows the snapshot", () => {
     const { result } = renderLive("GB", "hour");
-    expect(latest().url).toBe("ws://localhost:3000/ws/live?region=GB&window=hour");
+    expect(latest().url).toBe("ws://localhost:3000/ws/live?region=GB&window=hour&rate=20");
     expect(result.current.connection).toBe("connecting");
 
     latest().open();
