@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 
@@ -14,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 from prometheus_client import REGISTRY
+from topsongs_charts import monitor
 from topsongs_charts.freshness import LiveTail
 from topsongs_charts.lake import Lake
 from topsongs_charts.monitor import measure_once
@@ -42,6 +44,24 @@ def newest_loads(pg: PostgresSettings) -> dict[str, tuple[float, float]]:
             " WHERE complete ORDER BY kind, interval_start DESC"
         ).fetchall()
     return {kind: (end.timestamp(), loaded.timestamp()) for kind, end, loaded in rows}
+
+
+@pytest.fixture(autouse=True)
+def _clear_monitor_metrics() -> Iterator[None]:
+    """The monitor's gauges live in the process's default registry, which in-process servers of later
+    tests (ingest's /metrics) export: leave them empty, as a process without the monitor has them."""
+    yield
+    for metric in (
+        monitor.LAG_RECORDS,
+        monitor.LAG_SECONDS,
+        monitor.TOPIC_END,
+        monitor.LAST_SUCCESS,
+        monitor.ERRORS,
+        monitor.FRESHNESS,
+        monitor.NEWEST,
+        monitor.STAGE_SUCCESS,
+    ):
+        metric.clear()
 
 
 async def test_one_round_sets_lag_end_offsets_last_success_and_freshness(
