@@ -20,26 +20,23 @@ for entry in "${images[@]}"; do
   } >"$out"
   locks+=("$out")
 done
-# Airflow's own environment (devstack's .venv-airflow and the airflow image): its own resolution.
-(
-  cd airflow
-  "$uv" lock
-  {
-    echo "# topsongs-airflow's own environment: uv export --frozen --no-emit-local --no-emit-project --no-header --format requirements-txt in airflow/ (scripts/lock.sh; do not edit)"
-    "$uv" export --frozen --no-emit-local --no-emit-project --no-header --format requirements-txt --quiet
-  } >requirements.lock.txt
-)
-locks+=(airflow/requirements.lock.txt)
-# The live worker's peer for `bench live_peer` (.venv-bench): its own resolution too (bench/pyproject.toml).
-(
-  cd bench
-  "$uv" lock
-  {
-    echo "# make bench's .venv-bench: uv export --frozen --no-emit-local --no-emit-project --no-header --format requirements-txt in bench/ (scripts/lock.sh; do not edit)"
-    "$uv" export --frozen --no-emit-local --no-emit-project --no-header --format requirements-txt --quiet
-  } >requirements.lock.txt
-)
-locks+=(bench/requirements.lock.txt)
+# A member with its own resolution: its uv lock, exported with hashes and no URLs.
+own_lock() {
+  local dir=$1 what=$2
+  (
+    cd "$dir"
+    "$uv" lock
+    {
+      echo "# $what: uv export --frozen --no-emit-local --no-emit-project --no-header --format requirements-txt in $dir/ (scripts/lock.sh; do not edit)"
+      "$uv" export --frozen --no-emit-local --no-emit-project --no-header --format requirements-txt --quiet
+    } >requirements.lock.txt
+  )
+  locks+=("$dir/requirements.lock.txt")
+}
+# Airflow's own environment (devstack's .venv-airflow and the airflow image).
+own_lock airflow "topsongs-airflow's own environment"
+# The live worker's peer for `bench live_peer` (.venv-bench, bench/pyproject.toml).
+own_lock bench "make bench's .venv-bench"
 if grep -l '://' "${locks[@]}"; then
   echo "lock has URLs"
   exit 1
