@@ -58,5 +58,6 @@ def test_rows_survive_the_shared_cache_codec() -> None:
         {"hour": hour, "plays": None, "loaded": False, "as_of": None},
         {"hour": hour + timedelta(hours=1), "plays": 3, "loaded": True, "as_of": hour + timedelta(hours=2)},
     ]
-    assert decode(encode(rows)) == rows
-    assert decode(encode([])) == []
+    assert decode(encode(rows, True)) == (rows, True)
+    assert decode(encode(rows, False)) == (rows, False)
+    assert decode(encode([], False)) == ([], False)

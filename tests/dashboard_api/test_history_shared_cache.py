@@ -195,3 +195,30 @@ async def test_history_answers_from_postgresql_with_redis_stopped_then_killed(
         served = await _metrics(second)
         assert served[("topsongs_history_cache_reads_total", "postgres")] == 2
         assert served[("topsongs_history_cache_errors_total", "get")] >= 2
+
+
+async def test_a_new_instance_starts_with_the_final_charts_of_redis_in_memory(
+    hour: datetime, settings: DashboardSettings, pg_settings: PostgresSettings
+) -> None:
+    async with AsyncExitStack() as stack:
+        first = await _serving(stack, settings)
+        expected = {region: (await first.get(_path(region, hour))).json() for region in ("US", "GB")}
+        # An open interval (a future hour) is in Redis too, but only for seconds: never copied.
+        future = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+        assert (await first.get(_path("US", future))).json()["status"] == "open"
+        started = await _serving(stack, settings)
+        assert (await _metrics(started))[("topsongs_history_cache_warmed_total", "")] == 2
+        for region in ("US", "GB"):
+            assert (await started.get(_path(region, hour))).json() == expected[region]
+        served = await _metrics(started)
+        assert served[("topsongs_history_cache_reads_total", "process")] == 2
+        assert ("topsongs_history_cache_reads_total", "shared") not in served
+        assert ("topsongs_history_cache_reads_total", "postgres") not in served
+        # A copied chart is checked against the loads like any other: a reload retires it.
+        await asyncio.to_thread(_load, pg_settings, hour, 10)
+        for _ in range(100):
+            after = (await started.get(_path("US", hour))).json()
+            if after["as_of"] != expected["US"]["as_of"]:
+                break
+            await asyncio.sleep(0.1)
+        assert after["status"] == "restated" and after["entries"][0]["song_id"] == "s-003"

@@ -53,6 +53,9 @@ class DashboardSettings(BaseSettings):
     history_redis_url: SecretStr = SecretStr("")
     history_redis_prefix: str = "topsongs:history:"
     history_cache_shared_s: float = Field(default=3600.0, gt=0)
+    # At its start a process copies up to this many final charts from Redis into its memory, so a
+    # restart or a new replica does not begin with every read a miss (0: no warm-up).
+    history_cache_warm_max: int = Field(default=4096, ge=0)
     # Redis answers in well under a millisecond: past this a read goes to PostgreSQL instead, and
     # Redis is left alone for `history_redis_retry_s` before it is tried again. Not much lower: on a
     # busy box the event loop's own lag counts too (at 50 ms the 2-core bench box tripped it).

@@ -59,6 +59,8 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
             shared_ttl_s=settings.history_cache_shared_s,
             registry=registry,
         )
+        # Before the first request (uvicorn serves once the lifespan has started).
+        await cache.warm(settings.history_cache_warm_max)
         reader = Reader(
             pool,
             cache,

@@ -11,7 +11,7 @@ from typing import Any
 from cachetools import TTLCache
 from prometheus_client import CollectorRegistry, Counter
 
-from dashboard_api.history.shared import SharedCache
+from dashboard_api.history.shared import SharedCache, chart_name
 
 Rows = list[dict[str, Any]]
 
@@ -25,7 +25,8 @@ class ChartCache:
     shared cache; open or still-empty intervals only for ``open_ttl_s`` in either, so new loads
     appear almost at once. What "with data" means is the reader's ``filled`` (by default: any row);
     a cached copy is served only while the reader's ``current`` holds (its chart was not reloaded
-    since). Concurrent misses of one key in this process wait for a single load."""
+    since). Concurrent misses of one key in this process wait for a single load. At a start,
+    ``warm`` copies the shared cache's final charts into this process's memory."""
 
     def __init__(
         self,
@@ -37,10 +38,11 @@ class ChartCache:
         registry: CollectorRegistry | None = None,
         maxsize: int = 8192,
     ) -> None:
-        self._closed: TTLCache[Hashable, Rows] = TTLCache(maxsize, closed_ttl_s)
-        self._open: TTLCache[Hashable, Rows] = TTLCache(maxsize, open_ttl_s)
+        # Keyed by ``chart_name(key)``, the shared cache's names, so that ``warm`` can fill them.
+        self._closed: TTLCache[str, Rows] = TTLCache(maxsize, closed_ttl_s)
+        self._open: TTLCache[str, Rows] = TTLCache(maxsize, open_ttl_s)
         self.open_ttl_s, self.shared, self.shared_ttl_s = open_ttl_s, shared, shared_ttl_s
-        self._flights: dict[Hashable, asyncio.Future[Rows]] = {}
+        self._flights: dict[str, asyncio.Future[Rows]] = {}
         self.registry = registry or CollectorRegistry()
         self.reads = Counter(
             "topsongs_history_cache_reads",
@@ -53,6 +55,23 @@ class ChartCache:
             "Cached charts passed over because their interval was loaded again since",
             registry=self.registry,
         )
+        self.warmed = Counter(
+            "topsongs_history_cache_warmed",
+            "Final charts copied from the shared cache (Redis) into this process's memory at its start",
+            registry=self.registry,
+        )
+
+    async def warm(self, limit: int) -> int:
+        """Copy up to ``limit`` final charts of the shared cache into this process (at a start, so
+        that its first reads are not all misses); how many. Read as usual: each is served only
+        while ``current`` holds."""
+        if self.shared is None:
+            return 0
+        charts = await self.shared.finals(min(limit, int(self._closed.maxsize)))
+        for name, rows in charts:
+            self._closed[name] = rows
+        self.warmed.inc(len(charts))
+        return len(charts)
 
     async def read(
         self,
@@ -63,18 +82,19 @@ class ChartCache:
         current: Callable[[Rows], bool] = _always,
     ) -> Rows:
         """The cached rows for ``key``, loading and remembering them on a miss."""
+        name = chart_name(key)
         for cache in (self._closed, self._open):
-            rows = cache.get(key)
+            rows = cache.get(name)
             if rows is not None:
                 if current(rows):
                     self.reads.labels("process").inc()
                     return rows
                 self.restated.inc()
-        flight = self._flights.get(key)
+        flight = self._flights.get(name)
         if flight is None:
-            flight = asyncio.ensure_future(self._fill(key, closed, load, filled, current))
-            self._flights[key] = flight
-            flight.add_done_callback(partial(self._landed, key))
+            flight = asyncio.ensure_future(self._fill(name, closed, load, filled, current))
+            self._flights[name] = flight
+            flight.add_done_callback(partial(self._landed, name))
         else:
             self.reads.labels("process").inc()
         # Shielded: a client that goes away does not cancel the load the others wait for.
@@ -82,36 +102,36 @@ class ChartCache:
 
     async def _fill(
         self,
-        key: Hashable,
+        name: str,
         closed: bool,
         load: Callable[[], Awaitable[Rows]],
         filled: Callable[[Rows], bool],
         current: Callable[[Rows], bool],
     ) -> Rows:
         if self.shared is not None:
-            rows = await self.shared.get(key)
+            rows = await self.shared.get(name)
             if rows is not None and current(rows):
                 self.reads.labels("shared").inc()
                 # An open chart is not kept here too: its copy would outlive ``open_ttl_s``.
                 if closed and filled(rows):
-                    self._remember(key, rows, self._closed)
+                    self._remember(name, rows, self._closed)
                 return rows
             if rows is not None:
                 self.restated.inc()
         rows = await load()
         self.reads.labels("postgres").inc()
         final = closed and filled(rows)
-        self._remember(key, rows, self._closed if final else self._open)
+        self._remember(name, rows, self._closed if final else self._open)
         if self.shared is not None:
-            await self.shared.put(key, rows, self.shared_ttl_s if final else self.open_ttl_s)
+            await self.shared.put(name, rows, self.shared_ttl_s if final else self.open_ttl_s, final)
         return rows
 
-    def _remember(self, key: Hashable, rows: Rows, cache: TTLCache[Hashable, Rows]) -> None:
-        self._closed.pop(key, None)
-        self._open.pop(key, None)
-        cache[key] = rows
+    def _remember(self, name: str, rows: Rows, cache: TTLCache[str, Rows]) -> None:
+        self._closed.pop(name, None)
+        self._open.pop(name, None)
+        cache[name] = rows
 
-    def _landed(self, key: Hashable, flight: asyncio.Future[Rows]) -> None:
-        self._flights.pop(key, None)
+    def _landed(self, name: str, flight: asyncio.Future[Rows]) -> None:
+        self._flights.pop(name, None)
         if not flight.cancelled():
             flight.exception()  # retrieved: the waiters got it already
