@@ -27,6 +27,7 @@ from tests.engines import private_state_dir
 PORTS = (
     "kafka_port",
     "kafka_controller_port",
+    "kafka_metrics_port",
     "spark_master_port",
     "spark_ui_port",
     "spark_worker_port",

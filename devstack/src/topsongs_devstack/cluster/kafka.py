@@ -17,6 +17,7 @@ from ingest.kafka_setup import KafkaSetupError, ensure_acls
 from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.settings import KafkaSettings
 
+from topsongs_devstack.apps import write_targets
 from topsongs_devstack.certificates import make_ca, pem_keystore, sign
 from topsongs_devstack.cluster.settings import (
     KAFKA_USERS,
@@ -132,13 +133,15 @@ class KafkaNode:
             # argument file, so the passwords never reach a command line.
             format_args=[arg for user in users for arg in ("--add-scram", user)],
             name=self.name,
+            metrics_port=settings.kafka_metrics_port,
             initial_controllers=",".join(f"{i}@{hosts[i - 1]}:{ctl}:{quorum[str(i)]}" for i in nodes),
             cluster_id=quorum["cluster"],
         )
 
     def install(self) -> None:
-        """Fetch the broker jars (shared with the single-node profile's cache)."""
-        Kafka(self.settings.devstack(), KafkaSettings()).install()
+        """Fetch the broker jars and the JMX exporter agent (shared with the single-node profile's cache)."""
+        port = self.settings.kafka_metrics_port
+        Kafka(self.settings.devstack(), KafkaSettings(), metrics_port=port).install()
 
     def up(self) -> None:
         """Make the CA and certificates once, format once, start the node, wait for its controller port.
@@ -156,6 +159,9 @@ class KafkaNode:
             self.settings.start_timeout_s,
             f"Kafka node {self.index}",
         )
+        # Scraped as job kafka-<index> (the broker's ``down`` removes the file).
+        exporter = f"{self.host}:{self.settings.kafka_metrics_port}"
+        write_targets(self.settings.devstack(), self.name, [exporter])
 
     def down(self) -> None:
         """Stop the node (controlled shutdown)."""

@@ -36,6 +36,8 @@ class ClusterSettings(BaseSettings):
     kafka_controller_port: int = 9095
     kafka_heap: str = "512m"
     kafka_partitions: int = 6
+    # Each node's JMX exporter agent, on the node's own address (the profile's Prometheus scrapes it).
+    kafka_metrics_port: int = 9404
     # The Faust app id: its consumer group and the prefix of its own topics (STREAMS_APP_ID of both workers).
     streams_app_id: str = "topsongs-live"
 
