@@ -69,6 +69,7 @@ def apps() -> list[Service]:
                 **env.postgres("cluster-postgres"),
                 **env.contract(),
                 **env.live(),
+                **env.signin(),
                 "DASHBOARD_UI_DIST": "/opt/topsongs/ui/dist",
                 "DASHBOARD_ALLOWED_ORIGINS": allowed_origins(
                     "CLUSTER_PUBLISH_DASHBOARD_PORT", PUBLISH_DASHBOARD

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dashboard_api.settings import DashboardSettings
 from ingest.settings import IngestSettings
 from pydantic_settings import BaseSettings
 from topsongs_core.lake_layout import LakeLayout
@@ -118,6 +119,17 @@ def live() -> dict[str, str | None]:
     return {
         "LIVE_TOP_N": knob(LiveSettings, "top_n"),
         "LIVE_ROLLING_MINUTES": knob(LiveSettings, "rolling_minutes"),
+    }
+
+
+def signin() -> dict[str, str | None]:
+    """dashboard-api's sign-in through an OpenID Connect provider (docs/security.md): off while
+    DASHBOARD_OIDC_ISSUER is empty; the browser and the API must both reach the issuer's URL."""
+    return {
+        "DASHBOARD_OIDC_ISSUER": knob(DashboardSettings, "oidc_issuer"),
+        "DASHBOARD_OIDC_CLIENT_ID": knob(DashboardSettings, "oidc_client_id"),
+        "DASHBOARD_OIDC_OPERATOR_ROLE": knob(DashboardSettings, "oidc_operator_role"),
+        "DASHBOARD_OIDC_ROLES_CLAIM": knob(DashboardSettings, "oidc_roles_claim"),
     }
 
 

@@ -213,6 +213,7 @@ def services() -> list[Service]:
                 **env.postgres(),
                 **env.contract(),
                 **env.live(),
+                **env.signin(),
                 "DASHBOARD_UI_DIST": "/opt/topsongs/ui/dist",
                 "DASHBOARD_ALLOWED_ORIGINS": allowed_origins("PUBLISH_DASHBOARD_PORT", DASHBOARD_PORT),
                 **env.multiprocess(),
