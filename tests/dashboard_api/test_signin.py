@@ -115,7 +115,7 @@ async def test_refusals_say_why(api: httpx.AsyncClient, tokens: dict[str, str | 
         "enabled": True,
         "issuer": config["issuer"],
         "client_id": "topsongs-dashboard",
-        "scopes": "openid profile email groups",
+        "scopes": "openid profile email groups offline_access",
         "operator_role": "operators",
     }
     assert config["issuer"].startswith("http://127.0.0.1:")

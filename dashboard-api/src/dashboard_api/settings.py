@@ -80,8 +80,9 @@ class DashboardSettings(BaseSettings):
     # The `aud` a token must carry; empty means the client id (Dex, Keycloak's ID tokens). Auth0 and
     # others give access tokens their API's identifier instead.
     oidc_audience: str = ""
-    # What the UI asks for; `groups` is how Dex puts a user's groups into the token.
-    oidc_scopes: str = "openid profile email groups"
+    # What the UI asks for; `groups` is how Dex puts a user's groups into the token, and
+    # `offline_access` gets a refresh token, with which the UI renews the access token in place.
+    oidc_scopes: str = "openid profile email groups offline_access"
     # The operator routes (reconciliation, pipeline, readiness, the API's docs) need this role in
     # `oidc_roles_claim` (a dotted path, e.g. `realm_access.roles` for Keycloak); empty: any user.
     oidc_operator_role: str = ""

@@ -1,6 +1,6 @@
 import type { paths } from "./generated/dashboard-api";
 import type { LiveWindow, ValidationIssue } from "./index";
-import { authHeaders, tokenRefused } from "./token";
+import { accessToken, authHeaders, tokenRefused } from "./token";
 
 /** A non-2xx answer (or unreachable server) from dashboard-api, with a readable message. */
 export class ApiError extends Error {
@@ -41,12 +41,13 @@ async function getJson<P extends GetPath>(path: P, params: Query<P>): Promise<Ok
   const query = new URLSearchParams(params as Record<string, string>).toString();
   const url = query ? `${path}?${query}` : path;
   let response: Response;
+  const sent = accessToken();
   try {
     response = await fetch(url, { headers: { Accept: "application/json", ...authHeaders() } });
   } catch {
     throw new ApiError(0, "dashboard-api is unreachable");
   }
-  if (response.status === 401 && path !== "/api/auth/config") tokenRefused();
+  if (response.status === 401 && path !== "/api/auth/config") tokenRefused(sent);
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`.trim();
     try {

@@ -41,5 +41,5 @@ export {
   getTrend,
   liveSocketUrl,
 } from "./client";
-export { setAccessToken, socketProtocols, tokenRefused } from "./token";
+export { accessToken, setAccessToken, socketProtocols, tokenRefused } from "./token";
 export type { LiveEntry, LiveMessage };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { authHeaders, setAccessToken, socketProtocols, tokenRefused } from "./token";
+import { accessToken, authHeaders, setAccessToken, socketProtocols, tokenRefused } from "./token";
 
 describe("the access token", () => {
   afterEach(() => setAccessToken(null, () => {}));
@@ -19,6 +19,17 @@ describe("the access token", () => {
     const signInAgain = vi.fn();
     setAccessToken("a.b.c", signInAgain);
     tokenRefused();
+    expect(signInAgain).toHaveBeenCalledOnce();
+  });
+
+  it("does not sign in again when the refused token was renewed since the call was made", () => {
+    const signInAgain = vi.fn();
+    setAccessToken("old.token.x", signInAgain);
+    const sent = accessToken();
+    setAccessToken("new.token.y", signInAgain);
+    tokenRefused(sent);
+    expect(signInAgain).not.toHaveBeenCalled();
+    tokenRefused(accessToken());
     expect(signInAgain).toHaveBeenCalledOnce();
   });
 });

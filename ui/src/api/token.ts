@@ -23,7 +23,13 @@ export function socketProtocols(): string[] {
   return token ? [SOCKET_PROTOCOL, token] : [];
 }
 
-/** dashboard-api refused the token (expired, or the user was removed): sign in again. */
-export function tokenRefused(): void {
-  onRefused();
+/** The token calls carry now (null while sign-in is off). */
+export function accessToken(): string | null {
+  return token;
+}
+
+/** dashboard-api refused `used` (expired, or the user was removed): sign in again, unless a silent
+ * renewal has replaced it since (the next call, or the live socket's reconnection, carries the new one). */
+export function tokenRefused(used: string | null = token): void {
+  if (used === token) onRefused();
 }

@@ -9,6 +9,9 @@ export interface Session {
 
 let started: Promise<Session> | null = null;
 
+/** Seconds before its expiry the access token is renewed. */
+const RENEW_BEFORE_S = 30;
+
 /** Reads the sign-in settings and, when sign-in is on, finishes or starts the authorization code
  * flow with PKCE. Once per page (React's StrictMode mounts twice; a code is good for one use). */
 export function startSession(location: Location = globalThis.location): Promise<Session> {
@@ -32,9 +35,17 @@ async function begin(location: Location): Promise<Session> {
   }
   if (!user || user.expired) return redirectToSignIn(manager, location);
   const signIn = () => void redirectToSignIn(manager, location);
-  setAccessToken(user.access_token, signIn);
-  // dashboard-api ends the live socket when the token expires; sign in again then, not on a 401 later.
-  if (user.expires_in !== undefined) setTimeout(signIn, Math.max(user.expires_in, 0) * 1000);
+  // The token is renewed before it expires with the refresh token (scope offline_access), without
+  // leaving the page; where the provider gave none or the renewal fails, the user signs in again
+  // when it expires (dashboard-api ends the live socket then), not on a 401 later.
+  let expiry: ReturnType<typeof setTimeout> | undefined;
+  const use = (current: User) => {
+    setAccessToken(current.access_token, signIn);
+    clearTimeout(expiry);
+    if (current.expires_in !== undefined) expiry = setTimeout(signIn, Math.max(current.expires_in, 0) * 1000);
+  };
+  manager.events.addUserLoaded(use);
+  use(user);
   return {
     name: String(user.profile.email ?? user.profile.preferred_username ?? user.profile.sub),
     signOut: async () => {
@@ -67,7 +78,10 @@ function userManager(config: AuthConfig, location: Location): UserManager {
     // One tab's session: nothing is left behind in the browser's long-lived storage.
     userStore: new WebStorageStateStore({ store: globalThis.sessionStorage }),
     loadUserInfo: false,
-    automaticSilentRenew: false,
+    // Renewed this long before expiry, with the refresh token only (no hidden iframe: no
+    // silent_redirect_uri); a provider that issues none leaves the expiry to sign in again.
+    automaticSilentRenew: true,
+    accessTokenExpiringNotificationTimeInSeconds: RENEW_BEFORE_S,
   });
 }
 

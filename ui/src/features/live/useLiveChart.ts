@@ -1,5 +1,6 @@
 import { useEffect, useReducer } from "react";
 import {
+  accessToken,
   type LiveChart,
   type LiveMessage,
   type LiveWindow,
@@ -87,6 +88,9 @@ export function useLiveChart(region: string, window: LiveWindow, options: LiveCh
       silence = setTimeout(() => send({ type: "silent" }), silenceTimeoutMs);
     };
     let socket: LiveSocket;
+    // A socket opened with a token that a renewal has replaced since is ended at that token's
+    // expiry (4401): it reconnects with the new one instead of signing in again.
+    const openedWith = accessToken();
     try {
       socket = socketFactory(liveSocketUrl(region, window));
     } catch (err) {
@@ -104,7 +108,7 @@ export function useLiveChart(region: string, window: LiveWindow, options: LiveCh
       // The close event that follows carries the code; the reducer decides there.
     };
     socket.onclose = (event) => {
-      if (event.code === SIGN_IN_REQUIRED) tokenRefused();
+      if (event.code === SIGN_IN_REQUIRED) tokenRefused(openedWith);
       send({ type: "closed", code: event.code, reason: event.reason });
     };
     return () => {
