@@ -6,10 +6,13 @@ import asyncio
 import os
 import shutil
 import subprocess
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from aiokafka.errors import KafkaError
+from ingest.kafka_setup import drop_topics
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.kafka import ensure_topics, private_topics
@@ -47,10 +50,16 @@ def engines(devstack_settings: DevstackSettings) -> Iterator[None]:
 
 @pytest.fixture
 async def kafka_settings(engines: None) -> AsyncIterator[KafkaSettings]:
-    """Kafka settings with topics private to this test, so tests never see each other's events."""
+    """Kafka settings with topics private to this test, so tests never see each other's events;
+    deleted afterwards: every client's metadata covers all topics, and a broker holding the
+    thousands a whole suite makes answers every client start and metadata refresh more slowly."""
     settings = private_topics("test")
     await ensure_topics(settings)
     yield settings
+    try:
+        await drop_topics(settings)
+    except (KafkaError, OSError) as exc:  # a test that stopped the broker: its topics stay
+        warnings.warn(f"could not delete the test's topics: {exc!r}", stacklevel=1)
 
 
 @pytest.fixture
