@@ -47,6 +47,7 @@ def stack(kafka_settings: KafkaSettings) -> Iterator[dict[str, str]]:
         "KAFKA_DEAD_LETTER_TOPIC": kafka_settings.dead_letter_topic,
         "KAFKA_LIVE_TOPIC": kafka_settings.live_topic,
         "KAFKA_LIVE_HOURS_TOPIC": kafka_settings.live_hours_topic,
+        "KAFKA_DASHBOARD_GROUP": kafka_settings.dashboard_group,
         "STREAMS_APP_ID": f"lag-test-{state.name}",
         "CHARTS_MONITOR_INTERVAL_S": "1",
         # No lake job runs here: a checkpoint nobody writes.

@@ -42,6 +42,10 @@ class ReconnectingConsumer:
 
     Wrong credentials or ``topics`` outside the user's ACLs do fail ``start()`` (`KafkaAccessError`,
     when a broker answers within ``check_s``): retrying would never read anything.
+
+    With a ``group``, the position of what ``poll`` has consumed is committed under it at most every
+    ``commit_s`` (and at each probe): the consumer never joins the group, the commits only let the
+    lag be measured from outside (docs/observability.md). A refused commit is logged, not fatal.
     """
 
     def __init__(
@@ -57,12 +61,16 @@ class ReconnectingConsumer:
         max_retry_s: float = 15.0,
         probe_s: float = 5.0,
         on_change: Callable[[bool], None] | None = None,
+        group: str | None = None,
+        commit_s: float = 1.0,
     ) -> None:
         self.kafka, self.name = kafka, name
         self.topics, self.check_s = tuple(topics), check_s
         self.assign, self.poll = assign, poll
         self.retry_s, self.max_retry_s, self.probe_s = retry_s, max_retry_s, probe_s
         self.on_change = on_change
+        self.group, self.commit_s = group, commit_s
+        self.commit_failing = False
         self.online = False
         self.connected = asyncio.Event()  # set while online, for waiting on the first connection
         self.task: asyncio.Task[None] | None = None
@@ -71,7 +79,10 @@ class ReconnectingConsumer:
         """Check the credentials and topics with the brokers, then start connecting in the background."""
         try:
             await check_kafka_access(
-                self.kafka, topics=dict.fromkeys(self.topics, "Read"), timeout_s=self.check_s
+                self.kafka,
+                topics=dict.fromkeys(self.topics, "Read"),
+                group=self.group,
+                timeout_s=self.check_s,
             )
         except KafkaAccessError as exc:
             log.error("%s not starting: %s", self.name, exc)
@@ -118,7 +129,9 @@ class ReconnectingConsumer:
     async def _run(self) -> None:
         delay = self.retry_s
         while True:
-            consumer = AIOKafkaConsumer(**aiokafka_connection(self.kafka), enable_auto_commit=False)
+            consumer = AIOKafkaConsumer(
+                **aiokafka_connection(self.kafka), group_id=self.group, enable_auto_commit=False
+            )
             try:
                 await consumer.start()
                 tps = await self.assign(consumer)
@@ -143,8 +156,12 @@ class ReconnectingConsumer:
 
     async def _follow(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
         probe_at = time.monotonic() + self.probe_s
+        commit_at = time.monotonic()
         while True:
             await self.poll(consumer)
+            if self.group is not None and time.monotonic() >= commit_at:
+                await self._commit(consumer)
+                commit_at = time.monotonic() + self.commit_s
             if time.monotonic() < probe_at:
                 continue
             try:
@@ -154,3 +171,17 @@ class ReconnectingConsumer:
                 log.debug("%s: probe failed: %s", self.name, repr(exc))
                 self._set(False)
             probe_at = time.monotonic() + self.probe_s
+
+    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
+        try:
+            # Without offsets: the positions of every assigned partition, i.e. what poll consumed.
+            await asyncio.wait_for(consumer.commit(), self.probe_s)
+            self.commit_failing = False
+        except (KafkaError, TimeoutError) as exc:
+            # Only the lag measurement misses it (the probe tells whether Kafka is reachable): said
+            # once per run of failures, not once a second.
+            level = logging.DEBUG if self.commit_failing else logging.WARNING
+            log.log(
+                level, "%s: committing the position under %s failed: %s", self.name, self.group, repr(exc)
+            )
+            self.commit_failing = True
