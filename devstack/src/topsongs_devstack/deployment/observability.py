@@ -125,8 +125,8 @@ def monitor() -> Service:
         },
         settings=programs.CHARTS,
         healthcheck=http_health(MONITOR_PORT, "/metrics"),
-        doc="consumer lag in records and seconds of the live worker and the lake job, and each stage's"
-        " freshness (docs/observability.md)",
+        doc="consumer lag in records and seconds of the live worker, dashboard-api's live feed and the"
+        " lake job, and each stage's freshness (docs/observability.md)",
     )
 
 
