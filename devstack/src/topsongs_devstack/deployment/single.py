@@ -43,6 +43,14 @@ DASHBOARD_PORT = _devstack("dashboard_port")
 AIRFLOW_PORT = _devstack("airflow_port")
 
 
+# The broker's metrics inside the compose network: Prometheus' JMX exporter agent, which the kafka
+# image holds with devstack's rules (docker/Dockerfile, target kafka), on devstack's default port.
+KAFKA_METRICS_PORT = int(DevstackSettings.model_fields["kafka_metrics_port"].default)
+JMX_AGENT = (
+    "-javaagent:/opt/jmx-exporter/jmx_prometheus_javaagent.jar=0.0.0.0:{port}:/opt/jmx-exporter/kafka.yml"
+)
+
+
 def kafka() -> Service:
     """One combined KRaft broker/controller; a HOST listener for tools on the host."""
     return Service(
@@ -69,12 +77,15 @@ def kafka() -> Service:
             "KAFKA_LOG_RETENTION_HOURS": "168",
             "KAFKA_MESSAGE_MAX_BYTES": "4194304",
             "KAFKA_HEAP_OPTS": f"-Xmx{knob(DevstackSettings, 'kafka_heap')} -Xms256m",
+            # JVM options (docker/kafka/start.sh): the JMX exporter, scraped as job kafka
+            "KAFKA_OPTS": JMX_AGENT.format(port=KAFKA_METRICS_PORT),
         },
         ports=(Publish("PUBLISH_KAFKA_PORT", KAFKA_PORT, KAFKA_PORT),),
         volumes=("kafka-data:/var/lib/kafka/data",),
         # the listener accepts connections (kafka-init then waits for metadata answers)
         healthcheck=tcp_health(9092),
-        doc="one combined KRaft broker/controller; HOST is the listener for tools on the host",
+        doc="one combined KRaft broker/controller; HOST is the listener for tools on the host; its JMX\n"
+        f"metrics on {KAFKA_METRICS_PORT} inside the network (the exporter agent)",
     )
 
 
