@@ -14,13 +14,14 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.deployment import env, programs
 from topsongs_devstack.deployment.env import PG_PASSWORD_URLENCODED, knob
 from topsongs_devstack.deployment.model import Health, Publish, Service, completed, healthy, http_health
-from topsongs_devstack.deployment.single import KAFKA_METRICS_PORT, KAFKA_READY, PYTHON
+from topsongs_devstack.deployment.single import KAFKA_METRICS_PORT, KAFKA_READY, PYTHON, STATSD
 from topsongs_devstack.prometheus import SCRAPE_INTERVAL_S
 
 PROMETHEUS_PORT = 9090
 GRAFANA_PORT = 3000
 # The exporters' ports inside the compose network (devstack's defaults; never published on the host).
 POSTGRES_EXPORTER_PORT = int(DevstackSettings.model_fields["postgres_exporter_port"].default)
+STATSD_EXPORTER_PORT = int(DevstackSettings.model_fields["statsd_exporter_port"].default)
 MONITOR_PORT = int(ChartsSettings.model_fields["monitor_port"].default)
 CONFIG = "deploy/prometheus/compose.yml"
 RULES = "deploy/prometheus/alerts.yml"
@@ -47,6 +48,8 @@ SCRAPES = (
     # the broker through the JMX exporter agent in its JVM (single.kafka's KAFKA_OPTS)
     Scrape("kafka", KAFKA_METRICS_PORT),
     Scrape("postgres-exporter", POSTGRES_EXPORTER_PORT),
+    # the S3 store's and Airflow's StatsD, turned into Prometheus metrics
+    Scrape("statsd-exporter", STATSD_EXPORTER_PORT),
 )
 
 
@@ -127,6 +130,25 @@ def postgres_exporter() -> Service:
     )
 
 
+def statsd_exporter() -> Service:
+    """statsd_exporter (built in the images' Go stage, in the prometheus image): StatsD in over UDP
+    from the S3 store and Airflow, Prometheus metrics out, as devstack runs it."""
+    ready = ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{STATSD_EXPORTER_PORT}/metrics")
+    host, port = STATSD
+    return Service(
+        host,
+        "prometheus",
+        entrypoint=("statsd_exporter",),
+        command=(
+            f"--web.listen-address=0.0.0.0:{STATSD_EXPORTER_PORT}",
+            f"--statsd.listen-udp=0.0.0.0:{port}",
+            "--statsd.listen-tcp=",  # UDP only: nothing here speaks StatsD over TCP
+        ),
+        healthcheck=Health(ready),
+        doc="the S3 store's and Airflow's StatsD metrics for Prometheus (versitygw_*, airflow_*)",
+    )
+
+
 def monitor() -> Service:
     """The lag monitor (python -m topsongs_charts.monitor): consumer lag measured from outside."""
     return Service(
@@ -181,5 +203,5 @@ def grafana() -> Service:
 
 
 def services() -> list[Service]:
-    """Prometheus, the PostgreSQL exporter, the lag monitor and Grafana (profile grafana)."""
-    return [prometheus(), postgres_exporter(), monitor(), grafana()]
+    """Prometheus, the PostgreSQL and StatsD exporters, the lag monitor and Grafana (profile grafana)."""
+    return [prometheus(), postgres_exporter(), statsd_exporter(), monitor(), grafana()]

@@ -45,7 +45,9 @@ AIRFLOW_PORT = _devstack("airflow_port")
 
 # The broker's metrics inside the compose network: Prometheus' JMX exporter agent, which the kafka
 # image holds with devstack's rules (docker/Dockerfile, target kafka), on devstack's default port.
-KAFKA_METRICS_PORT = int(DevstackSettings.model_fields["kafka_metrics_port"].default)
+KAFKA_METRICS_PORT = _devstack("kafka_metrics_port")
+# Where the S3 store and Airflow send StatsD: the statsd-exporter service (UDP), devstack's port.
+STATSD = ("statsd-exporter", _devstack("statsd_port"))
 JMX_AGENT = (
     "-javaagent:/opt/jmx-exporter/jmx_prometheus_javaagent.jar=0.0.0.0:{port}:/opt/jmx-exporter/kafka.yml"
 )
@@ -112,11 +114,26 @@ def postgres(name: str = "postgres", volume: str = "pg-data", publish: bool = Tr
     )
 
 
-def s3(name: str = "s3", volume: str = "s3-data", publish: bool = True) -> Service:
-    """versitygw (Apache-2.0), the S3 server devstack builds (docs/object-store.md)."""
+def s3(
+    name: str = "s3", volume: str = "s3-data", publish: bool = True, statsd: tuple[str, int] | None = None
+) -> Service:
+    """versitygw (Apache-2.0), the S3 server devstack builds (docs/object-store.md); with ``statsd``,
+    sending its request metrics there, as devstack's does to its statsd_exporter."""
+    metrics: tuple[str, ...] = ()
+    if statsd is not None:
+        metrics = (
+            "--metrics-statsd-servers",
+            f"{statsd[0]}:{statsd[1]}",
+            "--metrics-service-name",
+            "versitygw",
+        )
     return Service(
         name,
         "s3",
+        # the image's CMD, with the metrics flags before the backend (global options)
+        command=("--port", ":7070", "--health", "/health", *metrics, "posix", "/data") if metrics else None,
+        # without a listener the gateway would log an error per request
+        depends_on=healthy(statsd[0]) if statsd is not None else {},
         environment={
             "ROOT_ACCESS_KEY": knob(S3Settings, "access_key_id"),
             "ROOT_SECRET_KEY": secret("S3_SECRET_ACCESS_KEY"),
@@ -151,7 +168,7 @@ def engines() -> list[Service]:
         settings=programs.KAFKA_SETUP.settings,
         doc="the product's topics (ingest/src/ingest/kafka_setup.py), as devstack creates them",
     )
-    return [kafka(), kafka_init, postgres(), s3(), s3_init()]
+    return [kafka(), kafka_init, postgres(), s3(statsd=STATSD), s3_init()]
 
 
 def services() -> list[Service]:
