@@ -44,8 +44,10 @@ class ReconnectingConsumer:
     when a broker answers within ``check_s``): retrying would never read anything.
 
     With a ``group``, the position of what ``poll`` has consumed is committed under it at most every
-    ``commit_s`` (and at each probe): the consumer never joins the group, the commits only let the
-    lag be measured from outside (docs/observability.md). A refused commit is logged, not fatal.
+    ``commit_s``: nothing joins the group, the commits only let the lag be measured from outside
+    (docs/observability.md). A refused commit is logged, not fatal. They go through a second
+    consumer, given the group and the partitions once: aiokafka's group coordinator can trip over
+    the reading consumer's two ``assign`` calls in a row (`partitions`, then ``assign``).
     """
 
     def __init__(
@@ -129,15 +131,21 @@ class ReconnectingConsumer:
     async def _run(self) -> None:
         delay = self.retry_s
         while True:
-            consumer = AIOKafkaConsumer(
-                **aiokafka_connection(self.kafka), group_id=self.group, enable_auto_commit=False
-            )
+            consumer = AIOKafkaConsumer(**aiokafka_connection(self.kafka), enable_auto_commit=False)
+            committer = None
+            if self.group is not None:
+                committer = AIOKafkaConsumer(
+                    **aiokafka_connection(self.kafka), group_id=self.group, enable_auto_commit=False
+                )
             try:
                 await consumer.start()
                 tps = await self.assign(consumer)
+                if committer is not None:
+                    await committer.start()
+                    committer.assign(tps)
                 self._set(True)
                 delay = self.retry_s
-                await self._follow(consumer, tps)
+                await self._follow(consumer, tps, committer)
             except KafkaError as exc:
                 # The text, not the exception: a kept log record must not keep the consumer alive.
                 refused = explain_kafka_error(exc, self.kafka, operation="Read", topic=", ".join(self.topics))
@@ -151,16 +159,20 @@ class ReconnectingConsumer:
             finally:
                 self._set(False)
                 await consumer.stop()
+                if committer is not None:
+                    await committer.stop()
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.max_retry_s)
 
-    async def _follow(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+    async def _follow(
+        self, consumer: AIOKafkaConsumer, tps: list[TopicPartition], committer: AIOKafkaConsumer | None
+    ) -> None:
         probe_at = time.monotonic() + self.probe_s
         commit_at = time.monotonic()
         while True:
             await self.poll(consumer)
-            if self.group is not None and time.monotonic() >= commit_at:
-                await self._commit(consumer)
+            if committer is not None and time.monotonic() >= commit_at:
+                await self._commit(committer, {tp: await consumer.position(tp) for tp in tps})
                 commit_at = time.monotonic() + self.commit_s
             if time.monotonic() < probe_at:
                 continue
@@ -172,10 +184,10 @@ class ReconnectingConsumer:
                 self._set(False)
             probe_at = time.monotonic() + self.probe_s
 
-    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
+    async def _commit(self, committer: AIOKafkaConsumer, positions: dict[TopicPartition, int]) -> None:
         try:
-            # Without offsets: the positions of every assigned partition, i.e. what poll consumed.
-            await asyncio.wait_for(consumer.commit(), self.probe_s)
+            # The reading consumer's positions: the next record poll will hand over.
+            await asyncio.wait_for(committer.commit(positions), self.probe_s)
             self.commit_failing = False
         except (KafkaError, TimeoutError) as exc:
             # Only the lag measurement misses it (the probe tells whether Kafka is reachable): said
