@@ -24,6 +24,7 @@ for target in "${targets[@]}"; do
     --build-arg "DEBIAN_IMAGE=$base" \
     --build-arg "KAFKA_VERSION=${DEVSTACK_KAFKA_VERSION:-4.4.0}" \
     --build-arg "VERSITYGW_VERSION=${DEVSTACK_VERSITYGW_VERSION:-v1.8.0}" \
+    --build-arg "STATSD_EXPORTER_VERSION=${DEVSTACK_STATSD_EXPORTER_VERSION:-v0.31.0}" \
     -t "topsongs/$target:$tag" . >/dev/null
   size="$(docker image inspect -f '{{.Size}}' "topsongs/$target:$tag")"
   printf '[docker] built topsongs/%s:%s in %d s (%d MB)\n' "$target" "$tag" $((SECONDS - start)) $((size / 1000000))

@@ -1,5 +1,5 @@
-"""One round of the lag monitor sets the gauges Prometheus scrapes: lag of the live group and the
-lake, and each stage's freshness."""
+"""One round of the lag monitor sets the gauges Prometheus scrapes: lag of the live group, dashboard-api's
+live feed and the lake, and each stage's freshness."""
 
 from __future__ import annotations
 
@@ -90,6 +90,12 @@ async def test_one_round_sets_lag_end_offsets_last_success_and_freshness(
     async with AIOKafkaConsumer(bootstrap_servers=kafka_settings.bootstrap_servers, group_id=group) as member:
         member.assign([TopicPartition(topic, 0)])
         await member.commit({TopicPartition(topic, 0): OffsetAndMetadata(2, "")})
+    # dashboard-api's live feed has read the first of the worker's two records.
+    async with AIOKafkaConsumer(
+        bootstrap_servers=kafka_settings.bootstrap_servers, group_id=kafka_settings.dashboard_group
+    ) as feed:
+        feed.assign([TopicPartition(kafka_settings.live_topic, 0)])
+        await feed.commit({TopicPartition(kafka_settings.live_topic, 0): OffsetAndMetadata(1, "")})
     # No lake job wrote this checkpoint: the lake has read nothing of the topic.
     settings = ChartsSettings(
         kafka=kafka_settings,
@@ -117,9 +123,12 @@ async def test_one_round_sets_lag_end_offsets_last_success_and_freshness(
 
     assert sample("topsongs_consumer_lag_records", consumer=group, topic=topic) == 3
     assert sample("topsongs_consumer_lag_records", consumer="lake", topic=topic) == 5
+    api = {"consumer": "dashboard-api", "topic": kafka_settings.live_topic}
+    assert sample("topsongs_consumer_lag_records", **api) == 1
+    assert (sample("topsongs_consumer_lag_seconds", **api) or 0) > 0
     assert sample("topsongs_topic_end_offset", topic=topic) == 5
     assert sample("topsongs_topic_end_offset", topic=kafka_settings.dead_letter_topic) == 0
-    for consumer in (group, "lake"):
+    for consumer in (group, "dashboard-api", "lake"):
         assert (sample("topsongs_monitor_last_success_timestamp_seconds", consumer=consumer) or 0) >= started
         assert sample("topsongs_monitor_errors_total", consumer=consumer) is None
 

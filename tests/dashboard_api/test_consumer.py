@@ -1,4 +1,5 @@
-"""The live topics' consumers on real Kafka: every partition is read, a missing topic is an error."""
+"""The live topics' consumers on real Kafka: every partition is read, a missing topic is an error, the
+live feed's position is measurable from outside."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import time
 import uuid
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import UnknownTopicOrPartitionError
 from dashboard_api.consumer import partitions
 from dashboard_api.live.board import LiveBoard
 from dashboard_api.live.feed import LiveFeed
 from dashboard_api.live.hub import FanoutHub
 from dashboard_api.settings import DashboardSettings
+from topsongs_charts.lag import group_positions, measure
 from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.kafka import ensure_topics
 
@@ -47,3 +50,38 @@ async def test_live_feed_reads_a_record_on_the_last_partition(kafka_settings: Ka
                 assert time.monotonic() < deadline, "the record on the last partition was not read"
                 await asyncio.sleep(0.1)
     assert board.snapshot("US", "5m").entries[0].song_id == "s-9"
+
+
+async def test_live_feed_commits_its_position_so_a_stopped_api_shows_lag(kafka_settings: KafkaSettings):
+    """dashboard-api's position is committed under KAFKA_DASHBOARD_GROUP (never joined): the monitor's
+    reader sees it caught up while it runs, then the records published after it stopped as lag."""
+    topic = kafka_settings.live_topic
+    async with AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers) as producer:
+        for i in range(3):
+            await producer.send_and_wait(topic, one_song(f"s-{i}", 1), partition=0)
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka_settings.bootstrap_servers)
+        await admin.start()
+        try:
+            async with FanoutHub(4) as hub:
+                board = LiveBoard(("US",), ("5m",), 10, hub, 100.0)
+                async with LiveFeed(DashboardSettings(kafka=kafka_settings), board) as feed:
+                    assert await feed.consumer.wait_online(30)
+                    deadline = time.monotonic() + 60
+                    while await group_positions(admin, kafka_settings.dashboard_group) != {
+                        TopicPartition(topic, 0): 3
+                    }:
+                        assert time.monotonic() < deadline, "the feed did not commit its position"
+                        await asyncio.sleep(0.2)
+            # Stopped: what the live worker publishes now piles up, as old as its Kafka timestamps.
+            published = time.time() - 20
+            for i in range(2):
+                await producer.send_and_wait(
+                    topic, one_song("s-9", 1), partition=0, timestamp_ms=int((published + i) * 1000)
+                )
+            async with AIOKafkaConsumer(bootstrap_servers=kafka_settings.bootstrap_servers) as reader:
+                positions = await group_positions(admin, kafka_settings.dashboard_group)
+                [lag] = await measure(reader, "dashboard-api", positions, 10)
+        finally:
+            await admin.close()
+    assert (lag.topic, lag.records) == (topic, 2)
+    assert lag.seconds >= 20

@@ -1,7 +1,8 @@
 """`python -m topsongs_charts.monitor`: the pipeline's consumer lag and freshness as Prometheus metrics.
 
 Every CHARTS_MONITOR_INTERVAL_S it measures the live worker's consumer group (STREAMS_APP_ID) and the
-lake job's checkpoint against the plays topic, the event-time freshness of each stage (ingest, live,
+lake job's checkpoint against the plays topic, dashboard-api's position on the live topic (the group
+KAFKA_DASHBOARD_GROUP its workers commit to), the event-time freshness of each stage (ingest, live,
 lake, hourly, daily: topsongs_charts.freshness), and serves the result on
 CHARTS_MONITOR_HOST:CHARTS_MONITOR_PORT/metrics.
 """
@@ -58,6 +59,8 @@ STAGE_SUCCESS = Gauge(
 )
 # The newest event time each stage had at the previous round (its last success moves with it).
 SEEN: dict[str, float] = {}
+# The `consumer` label of dashboard-api's live feed, a role like "lake" (its group is a setting).
+DASHBOARD = "dashboard-api"
 
 
 def publish(lags: list[Lag]) -> None:
@@ -92,10 +95,12 @@ async def measure_once(
     kafka = settings.kafka
     wait = settings.monitor_interval_s
     held: dict[str, Positions] = {}
-    for consumer in (settings.live_group, "lake"):
+    for consumer in (settings.live_group, DASHBOARD, "lake"):
         try:
             if consumer == "lake":
                 positions = held["lake"] = await lake_positions(admin, settings, lake)
+            elif consumer == DASHBOARD:
+                positions = await group_positions(admin, kafka.dashboard_group)
             else:
                 positions = await group_positions(admin, consumer)
             publish(await measure(reader, consumer, positions, wait))

@@ -29,6 +29,9 @@ class KafkaSettings(BaseSettings):
     # Final live counts per (region, UTC hour, plays partition), compacted (docs/reconciliation.md).
     # Empty means "<live_topic>-hours", so a run with a private live topic never writes the shared one.
     live_hours_topic: str = ""
+    # dashboard-api reads the live topic by assigning its partitions itself; it commits its position
+    # under this group (never joining it) so the lag monitor can measure it from outside.
+    dashboard_group: str = "topsongs-dashboard-live"
     plays_partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
     # How every client connects (topsongs_core.kafka_options turns these into each library's options).

@@ -42,6 +42,12 @@ class ReconnectingConsumer:
 
     Wrong credentials or ``topics`` outside the user's ACLs do fail ``start()`` (`KafkaAccessError`,
     when a broker answers within ``check_s``): retrying would never read anything.
+
+    With a ``group``, the position of what ``poll`` has consumed is committed under it at most every
+    ``commit_s``: nothing joins the group, the commits only let the lag be measured from outside
+    (docs/observability.md). A refused commit is logged, not fatal. They go through a second
+    consumer, given the group and the partitions once: aiokafka's group coordinator can trip over
+    the reading consumer's two ``assign`` calls in a row (`partitions`, then ``assign``).
     """
 
     def __init__(
@@ -57,12 +63,16 @@ class ReconnectingConsumer:
         max_retry_s: float = 15.0,
         probe_s: float = 5.0,
         on_change: Callable[[bool], None] | None = None,
+        group: str | None = None,
+        commit_s: float = 1.0,
     ) -> None:
         self.kafka, self.name = kafka, name
         self.topics, self.check_s = tuple(topics), check_s
         self.assign, self.poll = assign, poll
         self.retry_s, self.max_retry_s, self.probe_s = retry_s, max_retry_s, probe_s
         self.on_change = on_change
+        self.group, self.commit_s = group, commit_s
+        self.commit_failing = False
         self.online = False
         self.connected = asyncio.Event()  # set while online, for waiting on the first connection
         self.task: asyncio.Task[None] | None = None
@@ -71,7 +81,10 @@ class ReconnectingConsumer:
         """Check the credentials and topics with the brokers, then start connecting in the background."""
         try:
             await check_kafka_access(
-                self.kafka, topics=dict.fromkeys(self.topics, "Read"), timeout_s=self.check_s
+                self.kafka,
+                topics=dict.fromkeys(self.topics, "Read"),
+                group=self.group,
+                timeout_s=self.check_s,
             )
         except KafkaAccessError as exc:
             log.error("%s not starting: %s", self.name, exc)
@@ -119,12 +132,20 @@ class ReconnectingConsumer:
         delay = self.retry_s
         while True:
             consumer = AIOKafkaConsumer(**aiokafka_connection(self.kafka), enable_auto_commit=False)
+            committer = None
+            if self.group is not None:
+                committer = AIOKafkaConsumer(
+                    **aiokafka_connection(self.kafka), group_id=self.group, enable_auto_commit=False
+                )
             try:
                 await consumer.start()
                 tps = await self.assign(consumer)
+                if committer is not None:
+                    await committer.start()
+                    committer.assign(tps)
                 self._set(True)
                 delay = self.retry_s
-                await self._follow(consumer, tps)
+                await self._follow(consumer, tps, committer)
             except KafkaError as exc:
                 # The text, not the exception: a kept log record must not keep the consumer alive.
                 refused = explain_kafka_error(exc, self.kafka, operation="Read", topic=", ".join(self.topics))
@@ -138,13 +159,21 @@ class ReconnectingConsumer:
             finally:
                 self._set(False)
                 await consumer.stop()
+                if committer is not None:
+                    await committer.stop()
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.max_retry_s)
 
-    async def _follow(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
+    async def _follow(
+        self, consumer: AIOKafkaConsumer, tps: list[TopicPartition], committer: AIOKafkaConsumer | None
+    ) -> None:
         probe_at = time.monotonic() + self.probe_s
+        commit_at = time.monotonic()
         while True:
             await self.poll(consumer)
+            if committer is not None and time.monotonic() >= commit_at:
+                await self._commit(committer, {tp: await consumer.position(tp) for tp in tps})
+                commit_at = time.monotonic() + self.commit_s
             if time.monotonic() < probe_at:
                 continue
             try:
@@ -154,3 +183,17 @@ class ReconnectingConsumer:
                 log.debug("%s: probe failed: %s", self.name, repr(exc))
                 self._set(False)
             probe_at = time.monotonic() + self.probe_s
+
+    async def _commit(self, committer: AIOKafkaConsumer, positions: dict[TopicPartition, int]) -> None:
+        try:
+            # The reading consumer's positions: the next record poll will hand over.
+            await asyncio.wait_for(committer.commit(positions), self.probe_s)
+            self.commit_failing = False
+        except (KafkaError, TimeoutError) as exc:
+            # Only the lag measurement misses it (the probe tells whether Kafka is reachable): said
+            # once per run of failures, not once a second.
+            level = logging.DEBUG if self.commit_failing else logging.WARNING
+            log.log(
+                level, "%s: committing the position under %s failed: %s", self.name, self.group, repr(exc)
+            )
+            self.commit_failing = True

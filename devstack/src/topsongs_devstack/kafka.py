@@ -332,10 +332,12 @@ async def answers(kafka: KafkaSettings) -> bool:
 
 
 def private_topics(prefix: str, suffix: str | None = None) -> KafkaSettings:
-    """Settings whose plays, dead-letter and live topics belong to one test or benchmark run."""
+    """Settings whose plays, dead-letter and live topics (and dashboard-api's group) belong to one test or
+    benchmark run."""
     suffix = suffix or uuid.uuid4().hex[:8]
     return KafkaSettings(
         plays_topic=f"{prefix}-plays-{suffix}",
         dead_letter_topic=f"{prefix}-dlq-{suffix}",
         live_topic=f"{prefix}-live-{suffix}",
+        dashboard_group=f"{prefix}-dashboard-{suffix}",
     )

@@ -65,8 +65,10 @@ def service_acls(kafka: KafkaSettings, streams_app_id: str) -> list[Acl]:
         Acl("streams", TOPIC, streams_app_id, (ALL,), PREFIXED),
         Acl("streams", GROUP, streams_app_id, (READ, DESCRIBE), PREFIXED),
         Acl("streams", TRANSACTIONAL_ID, streams_app_id, (WRITE, DESCRIBE), PREFIXED),
-        # dashboard-api assigns the partitions itself: no group.
+        # dashboard-api assigns the partitions itself; it only commits its live position under its
+        # group, for the lag monitor (KAFKA_DASHBOARD_GROUP).
         *(Acl("dashboard", TOPIC, name, (READ, DESCRIBE)) for name in (live, hours)),
+        Acl("dashboard", GROUP, kafka.dashboard_group, (READ, DESCRIBE)),
         Acl("lake", TOPIC, plays, (READ, DESCRIBE)),
         # Spark's Kafka source makes up its group ids: spark-kafka-source-<uuid>-...
         Acl("lake", GROUP, "spark-kafka-source", (READ, DESCRIBE), PREFIXED),

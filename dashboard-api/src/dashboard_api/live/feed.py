@@ -39,6 +39,7 @@ class LiveFeed:
             self._read,
             topics=[settings.kafka.live_topic],
             on_change=on_change,
+            group=settings.kafka.dashboard_group,
         )
         self.flusher: asyncio.Task[None] | None = None
         self.changed = asyncio.Event()

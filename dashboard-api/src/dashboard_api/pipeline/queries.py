@@ -10,19 +10,24 @@ from dataclasses import dataclass
 
 # Freshness of the lag figures: when the monitor last measured that consumer (docs/observability.md).
 _MEASURED = "time() - max(topsongs_monitor_last_success_timestamp_seconds{{consumer{sel}}})"
+# The monitor's `consumer` label: the live worker's group id (a setting), or one of these roles.
+_OTHERS = '"lake|dashboard-api"'
 
 QUERIES: dict[str, str] = {
     "ingest_rate": "sum(rate(ingest_events_accepted_total[1m]))",
     "ingest_rejected_rate": "sum(rate(ingest_requests_rejected_total[1m]))",
     "kafka_rate": "sum(rate(topsongs_topic_end_offset[1m]))",
     "live_rate": "sum(rate(streams_plays_counted_total[1m]))",
-    "live_lag_records": 'max(topsongs_consumer_lag_records{consumer!="lake"})',
-    "live_lag_seconds": 'max(topsongs_consumer_lag_seconds{consumer!="lake"})',
-    "live_freshness_seconds": _MEASURED.format(sel='!="lake"'),
+    "live_lag_records": f"max(topsongs_consumer_lag_records{{consumer!~{_OTHERS}}})",
+    "live_lag_seconds": f"max(topsongs_consumer_lag_seconds{{consumer!~{_OTHERS}}})",
+    "live_freshness_seconds": _MEASURED.format(sel=f"!~{_OTHERS}"),
     "lake_rate": "sum(metrics_spark_driver_spark_streaming_raw_plays_processingRate_total_Number)",
     "lake_lag_records": 'max(topsongs_consumer_lag_records{consumer="lake"})',
     "lake_lag_seconds": 'max(topsongs_consumer_lag_seconds{consumer="lake"})',
     "lake_freshness_seconds": _MEASURED.format(sel='="lake"'),
+    "api_lag_records": 'max(topsongs_consumer_lag_records{consumer="dashboard-api"})',
+    "api_lag_seconds": 'max(topsongs_consumer_lag_seconds{consumer="dashboard-api"})',
+    "api_freshness_seconds": _MEASURED.format(sel='="dashboard-api"'),
     "airflow_rate": "sum(rate(airflow_scheduler_heartbeat[1m]))",
     "postgres_rate": "sum(rate(pg_stat_database_xact_commit[1m]))",
     "dead_letter_rate": "sum(rate(streams_plays_dead_lettered_total[1m]))",
@@ -97,7 +102,16 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "postgres", "PostgreSQL", "postgres-exporter", "commits/s", rate="postgres_rate", healthy="min(pg_up)"
     ),
-    Stage("api", "Dashboard API", "dashboard-api", "", push_latency_seconds="push_latency_p95"),
+    Stage(
+        "api",
+        "Dashboard API",
+        "dashboard-api",
+        "",
+        lag_records="api_lag_records",
+        lag_seconds="api_lag_seconds",
+        freshness_seconds="api_freshness_seconds",
+        push_latency_seconds="push_latency_p95",
+    ),
 )
 
 

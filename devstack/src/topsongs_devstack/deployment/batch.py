@@ -6,8 +6,8 @@ from topsongs_devstack.deployment import env
 from topsongs_devstack.deployment.env import PG_PASSWORD_URLENCODED, secret
 from topsongs_devstack.deployment.model import Health, Publish, Service, completed, healthy, http_health
 from topsongs_devstack.deployment.programs import CHARTS, SIMULATOR
-from topsongs_devstack.deployment.single import AIRFLOW_PORT
-from topsongs_devstack.services.airflow import RETRY_DELAY_S
+from topsongs_devstack.deployment.single import AIRFLOW_PORT, STATSD
+from topsongs_devstack.services.airflow import RETRY_DELAY_S, statsd_env
 
 API_SERVER_PORT = 8080
 # AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK serves /health here
@@ -17,10 +17,19 @@ ADMIN_PASSWORD_FILE = "/opt/airflow/passwords.json"
 LOGS = ("airflow-logs:/opt/airflow/logs",)
 
 
-def airflow_env(api_server: str = "airflow-api-server", postgres: str = "postgres") -> dict[str, str | None]:
+def airflow_env(
+    api_server: str = "airflow-api-server",
+    postgres: str = "postgres",
+    statsd: tuple[str, int] | None = STATSD,
+) -> dict[str, str | None]:
     """Airflow's own settings and the shared ones its tasks read (the charts' lake wait compares the
-    lake's progress with Kafka's end offsets)."""
+    lake's progress with Kafka's end offsets); with ``statsd``, its metrics sent there."""
+    metrics: dict[str, str | None] = {}
+    if statsd is not None:
+        # the folder of the connected StatsD client (the image's default plugins folder is empty)
+        metrics = {"AIRFLOW__CORE__PLUGINS_FOLDER": "/opt/topsongs/airflow/plugins", **statsd_env(*statsd)}
     return {
+        **metrics,
         **env.kafka(),
         **env.postgres(),
         **env.s3(),
@@ -59,7 +68,9 @@ def schema_step(name: str, command: tuple[str, ...]) -> Service:
         "airflow",
         command=command,
         environment=airflow_env(),
-        depends_on=healthy("postgres"),
+        # StatsD's host must resolve when Airflow starts its client; every Airflow service of the
+        # single node runs after airflow-init
+        depends_on=healthy("postgres", STATSD[0]),
         volumes=LOGS,
         settings=CHARTS,
     )

@@ -133,7 +133,8 @@ def cluster_airflow_env() -> dict[str, str | None]:
     """The single node's Airflow settings on the cluster's engines; tasks read Kafka as the lake user."""
     conn = f"${{PG_USER:-topsongs}}:{PG_PASSWORD_URLENCODED}@cluster-postgres:5432/airflow"
     return {
-        **airflow_env("cluster-airflow-api-server", "cluster-postgres"),
+        # no StatsD server in the cluster profile
+        **airflow_env("cluster-airflow-api-server", "cluster-postgres", statsd=None),
         **kafka_env(programs.LAKE.kafka_user),
         "PG_HOST": "cluster-postgres",
         "S3_ENDPOINT_URL": S3_ENDPOINT,

@@ -52,6 +52,7 @@ x-build: &build
     DEBIAN_IMAGE: ${{TOPSONGS_DEBIAN_IMAGE:-debian:bookworm-slim}}
     KAFKA_VERSION: {knob(DevstackSettings, "kafka_version")}
     VERSITYGW_VERSION: {knob(DevstackSettings, "versitygw_version")}
+    STATSD_EXPORTER_VERSION: {knob(DevstackSettings, "statsd_exporter_version")}
 
 # Settings several services share (topsongs_core.settings and the services' own classes).
 """

@@ -65,6 +65,8 @@ def kafka(bootstrap: str = "kafka:9092") -> dict[str, str | None]:
         "KAFKA_LIVE_TOPIC": knob(KafkaSettings, "live_topic"),
         # empty in the class means "<live topic>-hours"
         "KAFKA_LIVE_HOURS_TOPIC": knob(KafkaSettings, "live_hours_topic", "top-songs-live-hours"),
+        # dashboard-api commits its live position there; the lag monitor reads it
+        "KAFKA_DASHBOARD_GROUP": knob(KafkaSettings, "dashboard_group"),
         "KAFKA_PLAYS_PARTITIONS": knob(KafkaSettings, "plays_partitions"),
         "KAFKA_REPLICATION_FACTOR": "1",
     }

@@ -8,15 +8,20 @@ from typing import Any
 
 import yaml
 from topsongs_charts.settings import ChartsSettings
+from topsongs_core.settings import PostgresSettings
 
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.deployment import env, programs
+from topsongs_devstack.deployment.env import PG_PASSWORD_URLENCODED, knob
 from topsongs_devstack.deployment.model import Health, Publish, Service, completed, healthy, http_health
-from topsongs_devstack.deployment.single import KAFKA_READY, PYTHON
+from topsongs_devstack.deployment.single import KAFKA_METRICS_PORT, KAFKA_READY, PYTHON, STATSD
 from topsongs_devstack.prometheus import SCRAPE_INTERVAL_S
 
 PROMETHEUS_PORT = 9090
 GRAFANA_PORT = 3000
+# The exporters' ports inside the compose network (devstack's defaults; never published on the host).
+POSTGRES_EXPORTER_PORT = int(DevstackSettings.model_fields["postgres_exporter_port"].default)
+STATSD_EXPORTER_PORT = int(DevstackSettings.model_fields["statsd_exporter_port"].default)
 MONITOR_PORT = int(ChartsSettings.model_fields["monitor_port"].default)
 CONFIG = "deploy/prometheus/compose.yml"
 RULES = "deploy/prometheus/alerts.yml"
@@ -40,6 +45,11 @@ SCRAPES = (
     Scrape("monitor", MONITOR_PORT),
     # the lake job's driver: Spark's PrometheusServlet on its UI port (spark.session.prometheus_conf)
     Scrape("spark", programs.LAKE.port or 0, "/metrics/prometheus/"),
+    # the broker through the JMX exporter agent in its JVM (single.kafka's KAFKA_OPTS)
+    Scrape("kafka", KAFKA_METRICS_PORT),
+    Scrape("postgres-exporter", POSTGRES_EXPORTER_PORT),
+    # the S3 store's and Airflow's StatsD, turned into Prometheus metrics
+    Scrape("statsd-exporter", STATSD_EXPORTER_PORT),
 )
 
 
@@ -99,6 +109,46 @@ def _devstack_prometheus_port() -> int:
     return int(DevstackSettings.model_fields["prometheus_port"].default)
 
 
+def postgres_exporter() -> Service:
+    """Debian's prometheus-postgres-exporter (in the prometheus image) on the compose PostgreSQL, as
+    the loader role, as devstack runs it."""
+    dsn = (
+        f"postgresql://{knob(PostgresSettings, 'user')}:{PG_PASSWORD_URLENCODED}@postgres:5432/"
+        f"{knob(PostgresSettings, 'database')}?sslmode=disable"
+    )
+    ready = ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{POSTGRES_EXPORTER_PORT}/metrics")
+    return Service(
+        "postgres-exporter",
+        "prometheus",
+        entrypoint=("prometheus-postgres-exporter",),
+        command=(f"--web.listen-address=0.0.0.0:{POSTGRES_EXPORTER_PORT}",),
+        # the exporter's own variable (no settings class of ours); the network has no TLS
+        environment={"DATA_SOURCE_NAME": dsn},
+        depends_on=healthy("postgres"),
+        healthcheck=Health(ready),
+        doc="PostgreSQL's health and statistics for Prometheus (pg_up, pg_stat_database_*, ...)",
+    )
+
+
+def statsd_exporter() -> Service:
+    """statsd_exporter (built in the images' Go stage, in the prometheus image): StatsD in over UDP
+    from the S3 store and Airflow, Prometheus metrics out, as devstack runs it."""
+    ready = ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{STATSD_EXPORTER_PORT}/metrics")
+    host, port = STATSD
+    return Service(
+        host,
+        "prometheus",
+        entrypoint=("statsd_exporter",),
+        command=(
+            f"--web.listen-address=0.0.0.0:{STATSD_EXPORTER_PORT}",
+            f"--statsd.listen-udp=0.0.0.0:{port}",
+            "--statsd.listen-tcp=",  # UDP only: nothing here speaks StatsD over TCP
+        ),
+        healthcheck=Health(ready),
+        doc="the S3 store's and Airflow's StatsD metrics for Prometheus (versitygw_*, airflow_*)",
+    )
+
+
 def monitor() -> Service:
     """The lag monitor (python -m topsongs_charts.monitor): consumer lag measured from outside."""
     return Service(
@@ -125,8 +175,8 @@ def monitor() -> Service:
         },
         settings=programs.CHARTS,
         healthcheck=http_health(MONITOR_PORT, "/metrics"),
-        doc="consumer lag in records and seconds of the live worker and the lake job, and each stage's"
-        " freshness (docs/observability.md)",
+        doc="consumer lag in records and seconds of the live worker, dashboard-api's live feed and the"
+        " lake job, and each stage's freshness (docs/observability.md)",
     )
 
 
@@ -153,5 +203,5 @@ def grafana() -> Service:
 
 
 def services() -> list[Service]:
-    """Prometheus, the lag monitor and Grafana (profile grafana)."""
-    return [prometheus(), monitor(), grafana()]
+    """Prometheus, the PostgreSQL and StatsD exporters, the lag monitor and Grafana (profile grafana)."""
+    return [prometheus(), postgres_exporter(), statsd_exporter(), monitor(), grafana()]

@@ -43,6 +43,16 @@ DASHBOARD_PORT = _devstack("dashboard_port")
 AIRFLOW_PORT = _devstack("airflow_port")
 
 
+# The broker's metrics inside the compose network: Prometheus' JMX exporter agent, which the kafka
+# image holds with devstack's rules (docker/Dockerfile, target kafka), on devstack's default port.
+KAFKA_METRICS_PORT = _devstack("kafka_metrics_port")
+# Where the S3 store and Airflow send StatsD: the statsd-exporter service (UDP), devstack's port.
+STATSD = ("statsd-exporter", _devstack("statsd_port"))
+JMX_AGENT = (
+    "-javaagent:/opt/jmx-exporter/jmx_prometheus_javaagent.jar=0.0.0.0:{port}:/opt/jmx-exporter/kafka.yml"
+)
+
+
 def kafka() -> Service:
     """One combined KRaft broker/controller; a HOST listener for tools on the host."""
     return Service(
@@ -69,12 +79,15 @@ def kafka() -> Service:
             "KAFKA_LOG_RETENTION_HOURS": "168",
             "KAFKA_MESSAGE_MAX_BYTES": "4194304",
             "KAFKA_HEAP_OPTS": f"-Xmx{knob(DevstackSettings, 'kafka_heap')} -Xms256m",
+            # JVM options (docker/kafka/start.sh): the JMX exporter, scraped as job kafka
+            "KAFKA_OPTS": JMX_AGENT.format(port=KAFKA_METRICS_PORT),
         },
         ports=(Publish("PUBLISH_KAFKA_PORT", KAFKA_PORT, KAFKA_PORT),),
         volumes=("kafka-data:/var/lib/kafka/data",),
         # the listener accepts connections (kafka-init then waits for metadata answers)
         healthcheck=tcp_health(9092),
-        doc="one combined KRaft broker/controller; HOST is the listener for tools on the host",
+        doc="one combined KRaft broker/controller; HOST is the listener for tools on the host; its JMX\n"
+        f"metrics on {KAFKA_METRICS_PORT} inside the network (the exporter agent)",
     )
 
 
@@ -101,11 +114,26 @@ def postgres(name: str = "postgres", volume: str = "pg-data", publish: bool = Tr
     )
 
 
-def s3(name: str = "s3", volume: str = "s3-data", publish: bool = True) -> Service:
-    """versitygw (Apache-2.0), the S3 server devstack builds (docs/object-store.md)."""
+def s3(
+    name: str = "s3", volume: str = "s3-data", publish: bool = True, statsd: tuple[str, int] | None = None
+) -> Service:
+    """versitygw (Apache-2.0), the S3 server devstack builds (docs/object-store.md); with ``statsd``,
+    sending its request metrics there, as devstack's does to its statsd_exporter."""
+    metrics: tuple[str, ...] = ()
+    if statsd is not None:
+        metrics = (
+            "--metrics-statsd-servers",
+            f"{statsd[0]}:{statsd[1]}",
+            "--metrics-service-name",
+            "versitygw",
+        )
     return Service(
         name,
         "s3",
+        # the image's CMD, with the metrics flags before the backend (global options)
+        command=("--port", ":7070", "--health", "/health", *metrics, "posix", "/data") if metrics else None,
+        # without a listener the gateway would log an error per request
+        depends_on=healthy(statsd[0]) if statsd is not None else {},
         environment={
             "ROOT_ACCESS_KEY": knob(S3Settings, "access_key_id"),
             "ROOT_SECRET_KEY": secret("S3_SECRET_ACCESS_KEY"),
@@ -140,7 +168,7 @@ def engines() -> list[Service]:
         settings=programs.KAFKA_SETUP.settings,
         doc="the product's topics (ingest/src/ingest/kafka_setup.py), as devstack creates them",
     )
-    return [kafka(), kafka_init, postgres(), s3(), s3_init()]
+    return [kafka(), kafka_init, postgres(), s3(statsd=STATSD), s3_init()]
 
 
 def services() -> list[Service]:

@@ -110,20 +110,7 @@ class Airflow:
         }
 
     def _metrics_env(self) -> dict[str, str]:
-        """StatsD with InfluxDB-style tags, which statsd_exporter turns into labels: the new metric
-        names only (the legacy ones hold dag and task ids in the name)."""
-        if self.statsd is None:
-            return {}
-        host, port = self.statsd
-        return {
-            "AIRFLOW__METRICS__STATSD_ON": "True",
-            "AIRFLOW__METRICS__STATSD_HOST": host,
-            "AIRFLOW__METRICS__STATSD_PORT": str(port),
-            # A connected socket: the library's own would receive on 0.0.0.0 (docs/security.md).
-            "AIRFLOW__METRICS__STATSD_CUSTOM_CLIENT_PATH": "connected_statsd.ConnectedStatsClient",
-            "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
-            "AIRFLOW__METRICS__LEGACY_NAMES_ON": "False",
-        }
+        return {} if self.statsd is None else statsd_env(*self.statsd)
 
     def install(self) -> None:
         """Airflow is installed by `uv sync`."""
@@ -203,3 +190,18 @@ def service(settings: DevstackSettings) -> Airflow:
     """The Airflow component, its metadata in the local PostgreSQL's `airflow` database, its metrics
     sent to devstack's statsd_exporter."""
     return Airflow(settings, PostgresSettings(), statsd=("127.0.0.1", settings.statsd_port))
+
+
+def statsd_env(host: str, port: int) -> dict[str, str]:
+    """Airflow's settings sending StatsD to ``host:port`` with InfluxDB-style tags, which
+    statsd_exporter turns into labels: the new metric names only (the legacy ones hold dag and task
+    ids in the name). The client is airflow/plugins/connected_statsd.py (the plugins folder)."""
+    return {
+        "AIRFLOW__METRICS__STATSD_ON": "True",
+        "AIRFLOW__METRICS__STATSD_HOST": host,
+        "AIRFLOW__METRICS__STATSD_PORT": str(port),
+        # A connected socket: the library's own would receive on 0.0.0.0 (docs/security.md).
+        "AIRFLOW__METRICS__STATSD_CUSTOM_CLIENT_PATH": "connected_statsd.ConnectedStatsClient",
+        "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
+        "AIRFLOW__METRICS__LEGACY_NAMES_ON": "False",
+    }

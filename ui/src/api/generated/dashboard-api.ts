@@ -1234,7 +1234,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description One of the allow-listed queries (a stage's `series`); PromQL is never accepted */
-                name: "airflow_rate" | "daily_last_success_seconds" | "daily_newest_seconds" | "dead_letter_rate" | "hourly_last_success_seconds" | "hourly_newest_seconds" | "ingest_last_success_seconds" | "ingest_newest_seconds" | "ingest_rate" | "ingest_rejected_rate" | "kafka_rate" | "lake_freshness_seconds" | "lake_lag_records" | "lake_lag_seconds" | "lake_last_success_seconds" | "lake_newest_seconds" | "lake_rate" | "live_freshness_seconds" | "live_lag_records" | "live_lag_seconds" | "live_last_success_seconds" | "live_newest_seconds" | "live_rate" | "postgres_rate" | "push_latency_p95";
+                name: "airflow_rate" | "api_freshness_seconds" | "api_lag_records" | "api_lag_seconds" | "daily_last_success_seconds" | "daily_newest_seconds" | "dead_letter_rate" | "hourly_last_success_seconds" | "hourly_newest_seconds" | "ingest_last_success_seconds" | "ingest_newest_seconds" | "ingest_rate" | "ingest_rejected_rate" | "kafka_rate" | "lake_freshness_seconds" | "lake_lag_records" | "lake_lag_seconds" | "lake_last_success_seconds" | "lake_newest_seconds" | "lake_rate" | "live_freshness_seconds" | "live_lag_records" | "live_lag_seconds" | "live_last_success_seconds" | "live_newest_seconds" | "live_rate" | "postgres_rate" | "push_latency_p95";
             };
             header?: never;
             path?: never;

@@ -36,7 +36,7 @@ const HEALTH_LABEL: Record<PipelineStage["health"], string> = {
 export function StageCard({ stage, prometheusDown }: { stage: PipelineStage; prometheusDown: boolean }) {
   const health = prometheusDown ? "unknown" : stage.health;
   const spark = stage.series[0];
-  // Only consumers (the live worker, the lake job) have a lag: the monitor measures them.
+  // Only consumers (the live worker, the lake job, the API's live feed) have a lag: the monitor measures them.
   const consumer = stage.series.some((name) => name.endsWith("_lag_records"));
   return (
     <article className="stage" data-testid={`stage-${stage.id}`} data-health={health}>
