@@ -11,6 +11,9 @@ from dashboard_api.settings import DashboardSettings
 
 # Deadlines on reading a request and a bound on its head (docs/security.md).
 HTTP_PROTOCOL = "topsongs_core.http_protocol:BoundedHttpProtocol"
+# Behind haproxy every connection comes from the balancer's address: a per-address cap would cap
+# the balancer, not a client, so the servers there run without one.
+BEHIND_BALANCER = {"SERVING_MAX_CONNECTIONS_PER_ADDRESS": "0"}
 
 
 @dataclass(frozen=True)
