@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,7 +72,7 @@ def validate_event(item: Any, rules: ContractSettings) -> PlayEvent:
     except ValidationError as exc:
         raise _invalid(exc, ("body",)) from exc
     if found := control_characters(event):
-        raise _controls([((), found)], ("body",))
+        raise _controls([(("body", name), value, at) for name, value, at in found])
     return event
 
 
@@ -82,9 +83,13 @@ def validate_events(items: list[Any], rules: ContractSettings) -> list[PlayEvent
     except ValidationError as exc:
         raise _invalid(exc, ("body", "events")) from exc
     # A second, cheap pass (one C call per field): reported once the batch passes the model's rules.
-    bad = [((index,), found) for index, event in enumerate(events) if (found := control_characters(event))]
+    bad = [
+        (("body", "events", index, name), value, at)
+        for index, event in enumerate(events)
+        for name, value, at in control_characters(event)
+    ]
     if bad:
-        raise _controls(bad, ("body", "events"))
+        raise _controls(bad)
     return events
 
 
@@ -98,19 +103,17 @@ def _invalid(exc: ValidationError, prefix: tuple[str, ...]) -> RequestValidation
     )
 
 
-def _controls(
-    bad: list[tuple[tuple[int, ...], list[tuple[str, str, int]]]], prefix: tuple[str, ...]
-) -> RequestValidationError:
+def _controls(found: Sequence[tuple[tuple[str | int, ...], str, int]]) -> RequestValidationError:
+    """A 422 naming each (location, value, position) of a control character."""
     metrics.REJECTED.labels("invalid_event").inc()
     return RequestValidationError(
         [
             {
                 "type": "control_character",
-                "loc": (*prefix, *index, name),
+                "loc": loc,
                 "msg": f"control character U+{ord(value[at]):04X} at position {at}; text may hold none",
                 "input": value,
             }
-            for index, found in bad
-            for name, value, at in found
+            for loc, value, at in found
         ]
     )
