@@ -11,7 +11,8 @@ baseline), then once under each abuse in turn:
 - flood: one client (an API key of its own) posts 1,000-play batches of one song on 16 connections
   as fast as it can and ignores Retry-After; ingest runs with INGEST_RATE_LIMIT_EVENTS_PER_S=2000
   here (burst 2,000) so the limit is reached;
-- slowloris: 2,000 connections to ingest each send a request head one line every 2 s, never ending it;
+- slowloris: 2,000 connections to ingest from one address of their own (127.0.0.5; the probe is on
+  127.0.0.1) each send a request head one line every 2 s, never ending it;
 - ws-idle: 10,000 /ws/live connections that complete the handshake and then never read, from
   127.0.0.2-127.0.0.11 (1,000 each: DASHBOARD_LIVE_MAX_CLIENTS_PER_HOST) plus 500 more from 127.0.0.2,
   which the per-address cap must refuse;
@@ -70,6 +71,8 @@ ABUSES = ("flood", "slowloris", "ws-idle", "big-frames", "trends")
 ONLY = tuple(os.environ.get("BENCH_ABUSE_ONLY", ",".join(ABUSES)).split(","))
 RATE_LIMIT = 2000
 SLOWLORIS = 2000
+# The attacker's address: not the probe's, as a real one's is not (SERVING_MAX_CONNECTIONS_PER_ADDRESS).
+SLOWLORIS_ADDRESS = "127.0.0.5"
 WS_IDLE_PER_ADDRESS, WS_IDLE_ADDRESSES, WS_OVER_CAP = 1000, 10, 500
 BIG_FRAMES = 200
 TREND_CLIENTS = 16
@@ -361,7 +364,7 @@ async def slowloris(servers: Servers, seconds: float) -> str:
         nonlocal failed
         async with gate:
             try:
-                sock = await _raw_connect("127.0.0.1", servers.ingest_port)
+                sock = await _raw_connect("127.0.0.1", servers.ingest_port, SLOWLORIS_ADDRESS)
                 cutoff.add(sock)
                 await loop.sock_sendall(sock, b"POST /play HTTP/1.1\r\nHost: x\r\n")
             except OSError:

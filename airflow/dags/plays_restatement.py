@@ -9,7 +9,10 @@ their last ETL (late plays, or hours no scheduled run covered), oldest first, at
 daily load of their days: complete once those days' own runs have settled, the day so far before.
 De-duplication by `event_id` makes re-reading the original and the late files count each play
 once; each load swaps its interval in one transaction, so the previous chart is served until the
-new one is in. Beside them, `prune_claims` deletes the `play_claims` of hours past the ingest
+new one is in. Beside them, `complete_overdue_days` completes the days whose own run has settled
+while their chart is still the day so far (the daily run failed for good and no hour of the day had
+files to restate: it would stay `pending` for ever), failing by name for a day it cannot complete;
+and `prune_claims` deletes the `play_claims` of hours past the ingest
 horizon plus `CHARTS_CLAIMS_KEPT_PAST_HORIZON` (1 day).
 Logic: `topsongs_charts.restate`, `topsongs_charts.claims`.
 """
@@ -63,6 +66,14 @@ def plays_restatement() -> None:
         return reload(ChartsSettings(), map(datetime.fromisoformat, hours), datetime.now(UTC))
 
     @task
+    def complete_overdue_days() -> dict:
+        """Settled days still serving the day so far: their missing hours, then their chart."""
+        from topsongs_charts.restate import complete_overdue_days as complete
+        from topsongs_charts.settings import ChartsSettings
+
+        return complete(ChartsSettings(), datetime.now(UTC))
+
+    @task
     def prune_claims() -> dict:
         """Forget the event_ids of hours past the ingest horizon (no copy of them can be accepted)."""
         from topsongs_charts.claims import prune_claims as prune
@@ -73,7 +84,9 @@ def plays_restatement() -> None:
 
     hours = find_stale_hours()
     restate_hour.expand(hour=hours) >> reload_days(hours)
-    prune_claims()  # on its own: a run with no stale hour skips the two above
+    # On their own: a run with no stale hour skips the two above.
+    complete_overdue_days()
+    prune_claims()
 
 
 plays_restatement()

@@ -6,12 +6,22 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import psycopg
-from topsongs_charts import synthetic
+import pytest
+from topsongs_charts import loads, synthetic
+from topsongs_charts.charts import update_day
 from topsongs_charts.lake import Lake
-from topsongs_charts.restate import complete_day, restate_hour, stale_hours
+from topsongs_charts.restate import (
+    DaysNotCompleted,
+    complete_day,
+    complete_overdue_days,
+    overdue_days,
+    restate_hour,
+    stale_hours,
+)
 from topsongs_charts.settings import ChartsSettings
 
 from tests.charts.oracle import REGIONS, at, oracle, restate_all, tables, write_files
+from tests.e2e.airflow_stack import private_chart_database
 
 HOUR = timedelta(hours=1)
 
@@ -110,3 +120,48 @@ def test_a_late_file_of_an_hour_past_the_horizon_is_still_restated(
     restate_all(settings, now)
     loaded, expected = tables(settings, test_day), oracle([*sent, *late], test_day)
     assert (loaded["plays"], loaded["daily"]) == (expected["plays"], expected["daily"])
+
+
+def test_a_day_whose_own_run_failed_for_good_is_completed_or_named(
+    charts_settings: ChartsSettings, lake: Lake, test_day: date
+) -> None:
+    """The daily run failed past its retries, and so did the hourly runs of the day's last hours,
+    which had no plays (no lake files to restate them by): the day served the day so far as
+    `pending` for ever. The restatement completes it once its run has settled, or fails naming it."""
+    day = test_day
+    # Its own chart database: overdue days are looked for in the whole database.
+    with private_chart_database(charts_settings.postgres) as postgres:
+        settings = charts_settings.model_copy(update={"postgres": postgres})
+        lake.write_parquet(settings.catalog_key, synthetic.catalog(20))
+        sent = [synthetic.plays(at(day, h), REGIONS, 5, 20, seed=h) for h in range(2)]
+        for number, table in enumerate(sent):
+            write_files(lake, settings, table, f"part-{number}")
+        for h in range(2):  # the hourly runs that succeeded, each with the day so far after it
+            restate_hour(settings, at(day, h))
+            update_day(settings, day)
+
+        settled = at(day + timedelta(days=1), 1)
+        assert stale_hours(settings, settled) == []  # nothing else would ever look at the day again
+        assert overdue_days(settings, at(day + timedelta(days=1), 0, 5)) == []  # left to its own run
+        assert overdue_days(settings, settled) == [day]
+        # An hourly chart that no longer sums to its plays: the complete day cannot pass its checks.
+        _add_to_hour(postgres.dsn(), at(day, 1), 1)
+        with pytest.raises(DaysNotCompleted, match=f"{day.isoformat()}: DataQualityError"):
+            complete_overdue_days(settings, settled)
+        assert not loads.daily_complete(postgres, day)
+        assert overdue_days(settings, settled) == [day]  # tried again by the next run
+
+        _add_to_hour(postgres.dsn(), at(day, 1), -1)
+        assert list(complete_overdue_days(settings, settled)) == [day.isoformat()]
+        assert loads.daily_complete(postgres, day)
+        loaded, expected = tables(settings, day), oracle(sent, day)
+        assert (loaded["plays"], loaded["daily"]) == (expected["plays"], expected["daily"])
+        assert overdue_days(settings, settled) == []
+        # Past the ingest horizon a day is left as it is.
+        _add_to_hour(postgres.dsn(), at(day, 1), 0)
+        assert overdue_days(settings, settled + settings.contract.max_event_age + HOUR) == []
+
+
+def _add_to_hour(dsn: str, hour: datetime, plays: int) -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.execute("UPDATE plays_hourly SET plays = plays + %s WHERE hour = %s", (plays, hour))

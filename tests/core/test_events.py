@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
+import sys
+import unicodedata
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
 from pydantic import ValidationError
-from topsongs_core.events import PlayEvent, decode, encode_many
+from topsongs_core.events import (
+    CONTROL_CHARACTERS,
+    PlayEvent,
+    control_characters,
+    decode,
+    encode_many,
+)
 from topsongs_core.settings import ContractSettings
 
 NOW = datetime(2025, 4, 23, 14, 30, tzinfo=UTC)
@@ -77,6 +86,24 @@ def test_invalid_fields_are_named(override: dict[str, object], field: str) -> No
     with pytest.raises(ValidationError) as info:
         _validate(_raw(**override))
     assert [e["loc"][0] for e in info.value.errors()] == [field]
+
+
+def test_control_characters_are_unicodes_cc_and_named_with_their_position() -> None:
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    found = re.findall(f"[{CONTROL_CHARACTERS}]", every)
+    assert found == [char for char in every if unicodedata.category(char) == "Cc"]
+    # control_characters skips the regex for printable values: no control character is one.
+    assert not any(char.isprintable() for char in found)
+    event = _validate(_raw(song_id="a\x00b", title="  Song\n", artist="x\x85y\x7f", device="ok\u00a0tv"))
+    assert event.title == "Song"  # surrounding whitespace, controls included, is stripped first
+    assert control_characters(event) == [("song_id", "a\x00b", 1), ("artist", "x\x85y\x7f", 1)]
+    assert control_characters(_validate(_raw(title="Ünïcödé ©\u200d🎵", device="\u00a0"))) == []
+
+
+def test_stored_events_with_control_characters_still_decode() -> None:
+    # Admission refuses them (ingest); a play stored before the rule must still be counted.
+    raw = orjson.dumps(_raw(title="a\x01b", played_at="2025-04-23T14:00:00Z"))
+    assert decode(raw).title == "a\x01b"
 
 
 def test_missing_field_is_named() -> None:

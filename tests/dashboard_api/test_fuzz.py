@@ -28,6 +28,8 @@ TEXT, BINARY, CONTINUATION, CLOSE, PING, PONG = 0x1, 0x2, 0x0, 0x8, 0x9, 0xA
 LIVE = "/ws/live?region=US&window=5m"
 # Request deadlines short enough to be reached here (topsongs_core.http_protocol; 10 s and 60 s deployed).
 SHORT_DEADLINES = {"SERVING_HEAD_TIMEOUT_S": "2", "SERVING_BODY_TIMEOUT_S": "2"}
+# HTTP connections one address may hold (512 deployed); WebSockets leave that count once upgraded.
+CONNECTION_CAP = 8
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ async def api(tmp_path_factory: pytest.TempPathFactory, engines: None) -> AsyncI
     await ensure_topics(kafka)
     devstack = DevstackSettings(state_dir=tmp_path_factory.mktemp("fuzz-dashboard"))
     env = {"KAFKA_PLAYS_TOPIC": kafka.plays_topic, "KAFKA_LIVE_TOPIC": kafka.live_topic, **SHORT_DEADLINES}
+    env["SERVING_MAX_CONNECTIONS_PER_ADDRESS"] = str(CONNECTION_CAP)
     # A busy box must not turn a fuzz case into the history's deliberate 503 (tested on its own).
     env |= {"DASHBOARD_HISTORY_STATEMENT_TIMEOUT_S": "120", "DASHBOARD_HISTORY_ACQUIRE_TIMEOUT_S": "120"}
     service = dashboard.service(devstack, port=free_port(), workers=1, env=env)
@@ -212,9 +215,12 @@ BAD_UPGRADES = {
 }  # fmt: skip
 
 
-async def _open(api: Dashboard, raw: bytes) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, int]:
+async def _open(
+    api: Dashboard, raw: bytes, local_address: str | None = None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, int]:
     """Send a handshake; returns the streams and the HTTP status the server answered."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", api.port)
+    local = (local_address, 0) if local_address else None
+    reader, writer = await asyncio.open_connection("127.0.0.1", api.port, local_addr=local)
     writer.write(raw)
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
     return reader, writer, int(head.split(b" ", 2)[1])
@@ -349,6 +355,22 @@ async def test_a_websocket_outlives_the_request_deadlines(api: Dashboard, quiet_
         assert await _next_control(reader, 30) == (PONG, b"later")
     finally:
         writer.close()
+
+
+async def test_websockets_leave_the_per_address_connection_count(api: Dashboard, quiet_log: None) -> None:
+    # More sockets than the cap from one address: each upgrade gives its HTTP place back, so the
+    # address still gets its HTTP answers (the WebSockets' own cap is DASHBOARD_LIVE_MAX_CLIENTS_PER_HOST).
+    sockets = []
+    try:
+        for _ in range(CONNECTION_CAP + 2):
+            _reader, writer, status = await _open(api, upgrade(LIVE), local_address="127.0.0.4")
+            sockets.append(writer)
+            assert status == 101
+        answer = await exchange("127.0.0.1", api.port, request("GET", "/healthz"), local_address="127.0.0.4")
+        assert answer.statuses == [200], answer.raw
+    finally:
+        for writer in sockets:
+            writer.close()
 
 
 async def test_a_slow_request_head_is_cut_off(api: Dashboard, quiet_log: None) -> None:

@@ -241,6 +241,22 @@ def test_services_get_compose_environment_names(
     assert not missing, f"{compose_service}: {sorted(missing)}"
 
 
+def test_dashboard_behind_the_ingress_has_no_per_address_cap() -> None:
+    """Behind the ingress every connection has the controller's address (docs/security.md)."""
+
+    def cap(*args: str) -> str | None:
+        result = helm_template("--show-only", "templates/dashboard-api.yaml", *args)
+        assert result.returncode == 0, result.stderr
+        [deployment] = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "Deployment"]
+        env = deployment["spec"]["template"]["spec"]["containers"][0].get("env", [])
+        return next((v.get("value") for v in env if v["name"] == "SERVING_MAX_CONNECTIONS_PER_ADDRESS"), None)
+
+    ingress = ("--set", "dashboardApi.ingress.enabled=true", "--set", "dashboardApi.ingress.host=charts.test")
+    assert cap() is None  # the default (512): pods that see their clients' addresses
+    assert cap(*ingress) == "0"
+    assert cap(*ingress, "--set", "dashboardApi.env.SERVING_MAX_CONNECTIONS_PER_ADDRESS=64") == "64"
+
+
 def test_kafka_node_gets_compose_settings(rendered: dict[str, list[Manifest]]) -> None:
     names = env_names(workload(rendered["default"], "StatefulSet", "-kafka"))
     assert compose_environment("kafka") <= names

@@ -4,6 +4,7 @@ field, never a server error, a traceback in the server's log, or a server left u
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -24,10 +25,12 @@ from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.process import free_port
 
 from tests.ingest.support import play
-from tests.raw_http import exchange, request, server_errors
+from tests.raw_http import Answer, exchange, parse_answers, request, server_errors
 
 # Request deadlines short enough to be reached here (topsongs_core.http_protocol; 10 s and 60 s deployed).
 SHORT_DEADLINES = {"SERVING_HEAD_TIMEOUT_S": "2", "SERVING_BODY_TIMEOUT_S": "2"}
+# Connections one address may hold (512 deployed), small enough to reach here.
+CONNECTION_CAP = 16
 FIELDS = ("event_id", "song_id", "title", "artist", "user_id", "region", "played_at", "ms_played", "device")
 
 
@@ -50,7 +53,11 @@ async def ingest(tmp_path_factory: pytest.TempPathFactory, engines: None) -> Asy
     kafka = private_topics("test-fuzz")
     await ensure_topics(kafka)
     devstack = DevstackSettings(state_dir=tmp_path_factory.mktemp("fuzz-ingest"), ingest_workers=1)
-    env = {"KAFKA_PLAYS_TOPIC": kafka.plays_topic, **SHORT_DEADLINES}
+    env = {
+        "KAFKA_PLAYS_TOPIC": kafka.plays_topic,
+        "SERVING_MAX_CONNECTIONS_PER_ADDRESS": str(CONNECTION_CAP),
+        **SHORT_DEADLINES,
+    }
     service: AppService = ingest_service(devstack, port=free_port(), env=env)
     service.up()
     try:
@@ -116,7 +123,20 @@ BODIES: list[tuple[str, str, bytes, int, list[object] | None]] = [
     ("float count", "/play", _raw_play(ms_played="1.5"), 422, ["body", "ms_played"]),
     ("invalid UTF-8", "/play", _raw_play(title='"\xff\xfe"'), 422, ["body"]),
     ("lone surrogate", "/play", _raw_play(title='"\\ud800"'), 422, ["body"]),
-    ("NUL in a field", "/play", _raw_play(song_id='"a\\u0000b"'), 202, None),
+    ("NUL in a field", "/play", _raw_play(song_id='"a\\u0000b"'), 422, ["body", "song_id"]),
+    ("escape in a title", "/play", _raw_play(title='"a\\u001bb"'), 422, ["body", "title"]),
+    ("line feed inside", "/play", _raw_play(user_id='"u\\n1"'), 422, ["body", "user_id"]),
+    ("raw DEL", "/play", _raw_play(artist='"a\x7fb"'), 422, ["body", "artist"]),
+    ("raw C1 control", "/play", _raw_play(device='"tv\xc2\x85"'), 422, ["body", "device"]),
+    ("line feed around, stripped", "/play", _raw_play(title='"\\nSong\\t\\r\\n"'), 202, None),
+    ("format characters are text", "/play", _raw_play(title='"a\\u200db\\u00a0c"'), 202, None),
+    (
+        "NUL in a batch",
+        "/plays",
+        _json({"events": [play(), play(), play(title="x\x00")]}),
+        422,
+        ["body", "events", 2, "title"],
+    ),
     ("offset +14:00", "/play", _json(play(played_at=_at("+14:00"))), 202, None),
     ("offset -12:00", "/play", _json(play(played_at=_at("-12:00"))), 202, None),
     (
@@ -393,6 +413,52 @@ def test_generated_plays_get_202_or_a_422_naming_a_field(
             assert error["loc"][: len(prefix)] == prefix and len(error["loc"]) > len(prefix), error
             assert error["loc"][len(prefix)] in (*FIELDS, "extra", "schema_version"), error
     assert server_errors(ingest.log, start) == []
+
+
+async def _answer(reader: asyncio.StreamReader) -> Answer:
+    """The next response on a keep-alive connection, its body read."""
+    [answer] = parse_answers(await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30))
+    answer.body = await asyncio.wait_for(reader.readexactly(int(answer.headers["content-length"])), 30)
+    return answer
+
+
+async def _kept_busy(ingest: Ingest, address: str, opened: asyncio.Queue[int]) -> None:
+    """A keep-alive connection from ``address`` asking /healthz twice a second (so that neither the
+    keep-alive nor a request deadline closes it) until cancelled; its first status goes to ``opened``."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", ingest.port, local_addr=(address, 0))
+    try:
+        while True:
+            writer.write(request("GET", "/healthz", close=False))
+            await opened.put((await _answer(reader)).status)
+            await asyncio.sleep(0.5)
+    finally:
+        writer.close()
+
+
+async def test_one_address_holds_at_most_its_share_of_connections(ingest: Ingest, quiet_log: None) -> None:
+    opened: asyncio.Queue[int] = asyncio.Queue()
+    held = [asyncio.create_task(_kept_busy(ingest, "127.0.0.2", opened)) for _ in range(CONNECTION_CAP)]
+    try:
+        assert [await opened.get() for _ in held] == [200] * CONNECTION_CAP
+        probe = request("GET", "/healthz")
+        over = await exchange("127.0.0.1", ingest.port, probe, local_address="127.0.0.2")
+        # Answered and closed before the request was parsed, without a reset that could hide it.
+        assert over.statuses == [429] and over.closed, over.raw
+        assert over.answers[0].headers["retry-after"] == "1"
+        other = await exchange("127.0.0.1", ingest.port, probe, local_address="127.0.0.3")
+        assert other.statuses == [200], other.raw
+        held.pop().cancel()
+        # The freed place is the address's again (once the server has seen the close).
+        deadline = time.monotonic() + 30
+        while (
+            again := await exchange("127.0.0.1", ingest.port, probe, local_address="127.0.0.2")
+        ).statuses != [200]:
+            assert again.statuses == [429] and time.monotonic() < deadline, again.raw
+            await asyncio.sleep(0.2)
+    finally:
+        for task in held:
+            task.cancel()
+        await asyncio.gather(*held, return_exceptions=True)
 
 
 async def test_still_healthy_and_accepting_after_the_fuzz(ingest: Ingest) -> None:

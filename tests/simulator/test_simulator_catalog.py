@@ -7,7 +7,9 @@ import uuid
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from simulator.catalog import Catalog, read_catalog, write_catalog
+import pytest
+from pydantic import ValidationError
+from simulator.catalog import Catalog, Song, read_catalog, write_catalog
 from simulator.lake import SONGS_KEY, songs_parquet, upload_catalog
 from simulator.shipped_catalog import build
 from topsongs_core.objectstore import s3_client
@@ -22,6 +24,13 @@ def test_shipped_catalog_is_the_deterministic_build(catalog: Catalog) -> None:
     assert (len(catalog.songs), len(catalog.artists), len(catalog.genres)) == (500, 120, 12)
     assert len({s.title for s in catalog.songs}) > 300
     assert {s.artist for s in catalog.songs} == {a.name for a in catalog.artists}
+
+
+def test_a_name_with_a_control_character_is_refused_as_ingest_would() -> None:
+    song = {"song_id": "s-001", "artist": "A", "genre": "G", "release_year": 2000, "duration_ms": 200_000}
+    assert Song(title=" Tab\t", **song).title == "Tab"  # surrounding whitespace is stripped first
+    with pytest.raises(ValidationError, match="title"):
+        Song(title="Tab\tinside", **song)
 
 
 def test_catalog_round_trips_through_a_file(catalog: Catalog, tmp_path: Path) -> None:

@@ -139,6 +139,17 @@ def daily_complete(settings: PostgresSettings, day: date) -> bool:
     return bool(row and row[0])
 
 
+def incomplete_days(settings: PostgresSettings, ended_after: datetime, ended_by: datetime) -> list[date]:
+    """Days ending in (``ended_after``, ``ended_by``] whose chart is still the day so far, oldest first."""
+    with psycopg.connect(settings.dsn()) as conn:
+        rows = conn.execute(
+            "SELECT interval_start FROM chart_loads WHERE kind = 'daily' AND NOT complete"
+            " AND interval_end > %s AND interval_end <= %s ORDER BY interval_start",
+            (ended_after, ended_by),
+        ).fetchall()
+    return [datetime.fromtimestamp(r[0].timestamp(), UTC).date() for r in rows]
+
+
 def hourly_totals(settings: PostgresSettings, day: date) -> dict[str, int]:
     """Sum of `plays_hourly` per region over one UTC day."""
     with psycopg.connect(settings.dsn()) as conn:

@@ -3,7 +3,9 @@
 Plays may arrive up to the contract's ``max_event_age`` late. Spark appends them to their hour's
 raw partition; the hour's manifest records how many files its ETL read, so an hour with more
 committed files than that is stale. Restating re-runs ETL → hourly load for exactly those hours,
-then the daily load of their days (complete once settled, the day so far before). Every step
+then the daily load of their days (complete once settled, the day so far before). A settled day
+whose chart is still the day so far (its own run failed for good, and no hour of it had files to
+restate) is completed too, or the run fails naming it. Every step
 replaces its interval whole, and steps over one hour or day hold its lock (``locks``), so re-runs
 and overlaps with the scheduled runs are harmless.
 """
@@ -113,6 +115,39 @@ def complete_day(settings: ChartsSettings, day: date, lake: Lake | None = None) 
         if hour in unloaded or not lake.exists(marker_key(settings, hour)):
             restate_hour(settings, hour, lake)
     return run_daily_charts(settings, day, lake)
+
+
+class DaysNotCompleted(RuntimeError):
+    """Settled days whose complete chart could not be loaded; each stays ``pending`` until one is."""
+
+
+def overdue_days(settings: ChartsSettings, now: datetime) -> list[date]:
+    """Days inside the ingest horizon whose own run has settled while their chart is still the day
+    so far, oldest first, at most one day per 24 of ``restate_batch_hours`` (at least one)."""
+    # The horizon of stale_hours: older days can gain no play, and their charts are left as they are.
+    ended_after = now - settings.contract.max_event_age - HOUR
+    ended_by = now - settings.deadline_grace - settings.lake_wait_limit
+    days = loads.incomplete_days(settings.postgres, ended_after, ended_by)
+    return days[: max(1, settings.restate_batch_hours // 24)]
+
+
+def complete_overdue_days(settings: ChartsSettings, now: datetime) -> dict[str, dict]:
+    """Complete every overdue day: its missing hours, then its chart. A day that fails is named in
+    ``DaysNotCompleted`` after the others were tried, so one broken day does not hold the rest."""
+    lake = Lake.from_s3(settings.s3)
+    done: dict[str, dict] = {}
+    failed: dict[str, str] = {}
+    for day in overdue_days(settings, now):
+        try:
+            done[day.isoformat()] = complete_day(settings, day, lake)
+        except Exception as exc:  # reported together below, each with its cause
+            failed[day.isoformat()] = f"{type(exc).__name__}: {exc}"
+    if failed:
+        raise DaysNotCompleted(
+            f"{len(failed)} settled days still serve the day so far (status pending): "
+            + "; ".join(f"{day}: {why}" for day, why in failed.items())
+        )
+    return done
 
 
 def reload_days(settings: ChartsSettings, hours: Iterable[datetime], now: datetime) -> list[dict | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,13 @@ SCHEMA_VERSION: Literal[1] = 1
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+# Unicode's control characters (category Cc: C0, DEL, C1), as a regex class. Ingest refuses them in
+# the text fields, after surrounding whitespace is stripped (control_characters); stored events are
+# read back without the check, like the time horizon, so a play admitted before the rule still decodes.
+CONTROL_CHARACTERS = "\\u0000-\\u001f\\u007f-\\u009f"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+TEXT_FIELDS = ("song_id", "title", "artist", "user_id", "device")
 
 
 class PlayEvent(BaseModel):
@@ -91,6 +99,27 @@ class PlayEvent(BaseModel):
     def to_json(self) -> bytes:
         """The exact bytes written to Kafka."""
         return encode(self)
+
+
+def control_characters(event: PlayEvent) -> list[tuple[str, str, int]]:
+    """The text fields of ``event`` holding a control character: name, value and first position."""
+    # isprintable() is false for every control character and true for almost every real value: one
+    # C call per field on the hot path, the regex only for the rare value it cannot clear.
+    if (
+        event.song_id.isprintable()
+        and event.title.isprintable()
+        and event.artist.isprintable()
+        and event.user_id.isprintable()
+        and (event.device is None or event.device.isprintable())
+    ):
+        return []
+    found = []
+    for name in TEXT_FIELDS:
+        value = getattr(event, name)
+        hit = _CONTROL.search(value) if value is not None else None
+        if hit:
+            found.append((name, value, hit.start()))
+    return found
 
 
 def _human(span: timedelta) -> str:

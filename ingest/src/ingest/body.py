@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 from starlette.requests import ClientDisconnect
-from topsongs_core.events import PlayEvent
+from topsongs_core.events import PlayEvent, control_characters
 from topsongs_core.settings import ContractSettings
 
 from ingest import metrics
@@ -67,17 +68,29 @@ _MANY = TypeAdapter(list[PlayEvent])
 def validate_event(item: Any, rules: ContractSettings) -> PlayEvent:
     """Validate one `POST /play` body; errors are located under ``body``."""
     try:
-        return _ONE.validate_python(item, context={"rules": rules, "now": datetime.now(UTC)})
+        event = _ONE.validate_python(item, context={"rules": rules, "now": datetime.now(UTC)})
     except ValidationError as exc:
         raise _invalid(exc, ("body",)) from exc
+    if found := control_characters(event):
+        raise _controls([(("body", name), value, at) for name, value, at in found])
+    return event
 
 
 def validate_events(items: list[Any], rules: ContractSettings) -> list[PlayEvent]:
     """Validate a batch in one pass; any invalid event rejects it, each bad index listed."""
     try:
-        return _MANY.validate_python(items, context={"rules": rules, "now": datetime.now(UTC)})
+        events = _MANY.validate_python(items, context={"rules": rules, "now": datetime.now(UTC)})
     except ValidationError as exc:
         raise _invalid(exc, ("body", "events")) from exc
+    # A second, cheap pass (one C call per field): reported once the batch passes the model's rules.
+    bad = [
+        (("body", "events", index, name), value, at)
+        for index, event in enumerate(events)
+        for name, value, at in control_characters(event)
+    ]
+    if bad:
+        raise _controls(bad)
+    return events
 
 
 def _invalid(exc: ValidationError, prefix: tuple[str, ...]) -> RequestValidationError:
@@ -86,5 +99,21 @@ def _invalid(exc: ValidationError, prefix: tuple[str, ...]) -> RequestValidation
         [
             {**err, "loc": (*prefix, *err["loc"])}
             for err in exc.errors(include_url=False, include_context=False)
+        ]
+    )
+
+
+def _controls(found: Sequence[tuple[tuple[str | int, ...], str, int]]) -> RequestValidationError:
+    """A 422 naming each (location, value, position) of a control character."""
+    metrics.REJECTED.labels("invalid_event").inc()
+    return RequestValidationError(
+        [
+            {
+                "type": "control_character",
+                "loc": loc,
+                "msg": f"control character U+{ord(value[at]):04X} at position {at}; text may hold none",
+                "input": value,
+            }
+            for loc, value, at in found
         ]
     )

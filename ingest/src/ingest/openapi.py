@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI
 from pydantic import BaseModel, Field, StringConstraints
-from topsongs_core.events import PlayEvent
+from topsongs_core.events import CONTROL_CHARACTERS, TEXT_FIELDS, PlayEvent
 from topsongs_core.settings import ContractSettings
 
 from ingest.settings import IngestSettings
@@ -58,11 +58,12 @@ STRIPPED = "\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u
 
 
 def stripped_text_pattern(min_length: int, max_length: int) -> str:
-    """A regex for text whose length once stripped of surrounding whitespace is within the bounds."""
-    edge, space = f"[^{STRIPPED}]", f"[{STRIPPED}]*"
+    """A regex for text whose length once stripped of surrounding whitespace is within the bounds,
+    holding no control character once stripped."""
+    edge, space = f"[^{STRIPPED}{CONTROL_CHARACTERS}]", f"[{STRIPPED}]*"
     forms = [edge] if min_length <= 1 else []
     if max_length >= 2:
-        forms.append(f"{edge}[\\s\\S]{{{max(min_length - 2, 0)},{max_length - 2}}}{edge}")
+        forms.append(f"{edge}[^{CONTROL_CHARACTERS}]{{{max(min_length - 2, 0)},{max_length - 2}}}{edge}")
     return f"^{space}(?:{'|'.join(forms)}){'?' if min_length == 0 else ''}{space}$"
 
 
@@ -86,6 +87,12 @@ def play_event_schema(contract: ContractSettings) -> dict[str, Any]:
                     f"{rule.max_length} characters must remain."
                 )
                 prop["description"] = " ".join(filter(None, (prop.get("description"), rule_text)))
+    no_controls = "No control character (U+0000-U+001F, U+007F-U+009F)."
+    for name in TEXT_FIELDS:
+        prop = properties[name]
+        text = next((form for form in prop.get("anyOf", []) if form.get("type") == "string"), prop)
+        text.setdefault("pattern", f"^[^{CONTROL_CHARACTERS}]*$")
+        prop["description"] = " ".join(filter(None, (prop.get("description"), no_controls)))
     return schema
 
 

@@ -7,8 +7,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from topsongs_core.events import CONTROL_CHARACTERS
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+# Titles and artists are sent as plays: no control character, which ingest refuses (docs/api.md).
+Name = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=120, pattern=f"^[^{CONTROL_CHARACTERS}]*$"
+    ),
+]
 SHIPPED = "catalog.json"
 
 

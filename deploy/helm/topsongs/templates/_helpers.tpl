@@ -172,7 +172,14 @@ its pod IP (HOSTNAME_CALLABLE).
       "AIRFLOW__CORE__EXECUTION_API_SERVER_URL" (printf "http://%s-airflow-api-server:%v/execution/" (include "topsongs.fullname" .) .Values.airflow.apiServer.service.port)
       "AIRFLOW__CORE__HOSTNAME_CALLABLE" "airflow.utils.net.get_host_ip_address"
       "AIRFLOW__API__WORKERS" "1"
-      "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK" "True" }}
+      "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK" "True"
+      "AIRFLOW__CORE__PLUGINS_FOLDER" "/opt/topsongs/airflow/plugins"
+      "AIRFLOW__METRICS__STATSD_ON" (ternary "True" "False" (not (empty .Values.airflow.statsd.host)))
+      "AIRFLOW__METRICS__STATSD_HOST" .Values.airflow.statsd.host
+      "AIRFLOW__METRICS__STATSD_PORT" (toString .Values.airflow.statsd.port)
+      "AIRFLOW__METRICS__STATSD_CUSTOM_CLIENT_PATH" "connected_statsd.ConnectedStatsClient"
+      "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED" "True"
+      "AIRFLOW__METRICS__LEGACY_NAMES_ON" "False" }}
 {{ include "topsongs.envMap" (merge (deepCopy .Values.airflow.env) $defaults) }}
 {{ include "topsongs.secretEnv" (dict "root" . "name" "AIRFLOW_FERNET_KEY") }}
 - name: AIRFLOW__CORE__FERNET_KEY

@@ -10,7 +10,7 @@ from topsongs_devstack.apps import AppService, ingest_service
 from topsongs_devstack.cluster.balancer import Balancer, Pool
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
 from topsongs_devstack.component import Component, Status, side_by_side
-from topsongs_devstack.deployment.programs import DASHBOARD, INGEST, STREAMS
+from topsongs_devstack.deployment.programs import BEHIND_BALANCER, DASHBOARD, INGEST, STREAMS
 from topsongs_devstack.prometheus import Prometheus
 from topsongs_devstack.services import dashboard, streams
 
@@ -45,8 +45,8 @@ def services(
     devstack = settings.devstack()
     base = shared_env(settings)
 
-    def env(user: str) -> dict[str, str]:
-        return {**base, **kafka(user), **(extra_env or {})}
+    def env(user: str, *, served: bool = True) -> dict[str, str]:
+        return {**base, **kafka(user), **(BEHIND_BALANCER if served else {}), **(extra_env or {})}
 
     ingest = [
         ingest_service(
@@ -72,7 +72,7 @@ def services(
         streams.service(
             devstack,
             name=f"streams-{n}",
-            env=env(STREAMS.kafka_user),
+            env=env(STREAMS.kafka_user, served=False),
             metrics=(host, settings.streams_web_port),
         )
         for n, host in enumerate(settings.streams_hosts, start=1)

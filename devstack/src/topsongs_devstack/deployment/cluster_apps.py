@@ -51,6 +51,7 @@ def apps() -> list[Service]:
                 **kafka_env(ingest.kafka_user),
                 **env.contract(),
                 **env.ingest(),
+                **programs.BEHIND_BALANCER,
             },
             depends_on=AFTER_KAFKA,
             volumes=(CA,),
@@ -70,6 +71,7 @@ def apps() -> list[Service]:
                 **env.contract(),
                 **env.live(),
                 **env.signin(),
+                **programs.BEHIND_BALANCER,
                 "DASHBOARD_UI_DIST": "/opt/topsongs/ui/dist",
                 "DASHBOARD_ALLOWED_ORIGINS": allowed_origins(
                     "CLUSTER_PUBLISH_DASHBOARD_PORT", PUBLISH_DASHBOARD

@@ -11,6 +11,9 @@ from dashboard_api.settings import DashboardSettings
 
 # Deadlines on reading a request and a bound on its head (docs/security.md).
 HTTP_PROTOCOL = "topsongs_core.http_protocol:BoundedHttpProtocol"
+# Behind haproxy every connection comes from the balancer's address: a per-address cap would cap
+# the balancer, not a client, so the servers there run without one.
+BEHIND_BALANCER = {"SERVING_MAX_CONNECTIONS_PER_ADDRESS": "0"}
 
 
 @dataclass(frozen=True)
@@ -58,19 +61,21 @@ class Worker:
 
 KAFKA = "topsongs_core.settings:KafkaSettings"
 S3 = "topsongs_core.settings:S3Settings"
+# Read by the HTTP protocol both ASGI apps are served with (BoundedHttpProtocol).
+SERVING = "topsongs_core.http_protocol:ServingLimits"
 INGEST = AsgiApp(
     "ingest.app:create_app",
     port=8000,
     health_path="/readyz",
     kafka_user="ingest",
-    settings=("ingest.settings:IngestSettings",),
+    settings=("ingest.settings:IngestSettings", SERVING),
 )
 DASHBOARD = AsgiApp(
     "dashboard_api.app:create_app",
     port=8080,
     health_path="/healthz",
     kafka_user="dashboard",
-    settings=("dashboard_api.settings:DashboardSettings",),
+    settings=("dashboard_api.settings:DashboardSettings", SERVING),
     serving_flags=dashboard_flags,
 )
 # The Faust worker serves Prometheus metrics on STREAMS_METRICS_PORT, which is also its health check.
