@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from topsongs_devstack import logpipe
+from topsongs_devstack.secret_files import as_files
 
 
 class PlatformError(RuntimeError):
@@ -75,8 +76,11 @@ class ManagedProcess:
         logs_dir: Path,
         log_max_bytes: int = logpipe.MAX_BYTES,
         log_backups: int = logpipe.BACKUPS,
+        secrets_dir: Path | None = None,
     ) -> None:
         self.name = name
+        # Where the secrets of its environment go as files (as_files): beside the pid files by default.
+        self.secrets_dir = secrets_dir or run_dir.parent / "secrets" / "processes" / name
         self.log_limits = (log_max_bytes, log_backups)
         self.pid_file = run_dir / f"{name}.pid"
         self.log_file = logs_dir / f"{name}.log"
@@ -104,7 +108,9 @@ class ManagedProcess:
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
     ) -> int:
-        """Start detached, its output appended to the log file (rotated, `logpipe`); returns the pid."""
+        """Start detached, its output appended to the log file (rotated, `logpipe`); returns the pid.
+
+        Secret variables of its environment (this process's own included) reach it as files."""
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         read_end, write_end = os.pipe()
@@ -129,7 +135,7 @@ class ManagedProcess:
                 stdout=write_end,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env={**os.environ, **(env or {})},
+                env=as_files({**os.environ, **(env or {})}, self.secrets_dir),
                 cwd=cwd,
                 start_new_session=True,
             )
