@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -194,9 +195,14 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
-def run(argv: Sequence[str], what: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    """Run a set-up command to completion, raising with its output when it fails."""
-    result = subprocess.run(list(argv), capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+def run(
+    argv: Sequence[str], what: str, env: Mapping[str, str] | None = None, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
+    """Run a set-up command to completion, raising with its output when it fails. The secrets of its
+    environment (``env``, else this process's) reach it as files that are deleted when it ends."""
+    with tempfile.TemporaryDirectory(prefix="devstack-secrets-") as folder:
+        files = as_files(os.environ if env is None else env, Path(folder) / "env")
+        result = subprocess.run(list(argv), capture_output=True, text=True, env=files, **kwargs)  # type: ignore[call-overload]
     if result.returncode != 0:
         raise PlatformError(f"{what} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result

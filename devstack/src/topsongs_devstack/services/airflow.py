@@ -16,7 +16,7 @@ from topsongs_core.settings import PostgresSettings
 from topsongs_devstack.component import Status, side_by_side
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run, wait_until
-from topsongs_devstack.secret_files import as_files, write_secret
+from topsongs_devstack.secret_files import write_secret
 
 USER = "admin"
 # Seconds between a failed try and the next (`[core] default_task_retry_delay`; the DAGs set retries,
@@ -166,7 +166,7 @@ class Airflow:
             run(
                 [airflow, "db", "migrate"],
                 "airflow db migrate",
-                env=as_files({**os.environ, **env}, self.home / "secrets"),
+                env={**os.environ, **env},
                 cwd=REPO_ROOT,
             )
         for role, proc in self.procs.items():
