@@ -103,6 +103,9 @@ class SecretFileSource(PydanticBaseSettingsSource):
 class SecretSettings(BaseSettings):
     """A settings class whose secret fields may come from ``<VARIABLE>_FILE`` too."""
 
+    # A validation error would otherwise print the input, secrets and all, into a service's log.
+    model_config = SettingsConfigDict(hide_input_in_errors=True)
+
     @classmethod
     def settings_customise_sources(
         cls,
