@@ -20,6 +20,8 @@ from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.process import free_port
 from topsongs_devstack.services.airflow import USER, Airflow
 
+from tests.secret_scan import file_places, hits, process_places
+
 DONE = {"success", "failed"}
 
 
@@ -186,3 +188,16 @@ async def private_airflow(env: dict[str, str], state_dir: Path) -> AsyncIterator
         )
         async with running_airflow(airflow) as api:
             yield api
+            # After the test's runs: no secret of Airflow's in its processes (their task processes
+            # included) or logs; they reach it through `_CMD` options reading 0600 files.
+            places = process_places({role: pid for role, p in airflow.procs.items() if (pid := p.pid())})
+            files = [*settings.logs_dir.rglob("*"), *(airflow.home / "logs").rglob("*")]
+            places |= file_places(files, state_dir)
+            assert hits(places, airflow_secrets(airflow)) == set()
+
+
+def airflow_secrets(airflow: Airflow) -> dict[str, str]:
+    """The secrets devstack generated for ``airflow``, and its metadata database URL."""
+    names = ("jwt_secret", "api_secret_key", "sql_alchemy_conn")
+    admin = json.loads((airflow.home / "simple_auth_manager_passwords.json").read_text())[USER]
+    return {"admin password": admin, **{name: (airflow.home / name).read_text() for name in names}}

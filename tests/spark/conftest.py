@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from spark.settings import LakeSettings
 from topsongs_core.settings import S3Settings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.objectstore import s3_client
+from topsongs_devstack.process import free_port
 from topsongs_devstack.services.spark import spark_jars
 
 
@@ -29,8 +31,11 @@ def spark(lake_jars: Path, engines: None) -> Iterator[SparkSession]:
     LAKE_SPARK_MASTER_URL, LAKE_CORES_MAX and LAKE_EXECUTOR_* apply to it as to the job processes the
     tests start (they inherit the environment): on a standalone master, a LAKE_CORES_MAX below the
     workers' cores leaves the job cores of its own instead of "Initial job has not accepted any resources".
+    Its UI is on, on a free port of 127.0.0.1 (as devstack's job: SPARK_LOCAL_IP, which the JVM reads
+    at launch): test_ui_secrets reads its environment page.
     """
-    session = build_session(LakeSettings(jars_dir=lake_jars, ui_enabled=False), S3Settings())
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    session = build_session(LakeSettings(jars_dir=lake_jars, ui_port=free_port()), S3Settings())
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

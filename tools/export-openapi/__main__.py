@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from topsongs_core.secret_settings import assume_laptop
 from topsongs_core.workspace import repo_root
 
 # Only the process basics survive: the documents describe the default configuration, so a
@@ -18,6 +19,8 @@ def documents() -> dict[str, dict[str, object]]:
     """Each app's `app.openapi()`, built by its factory with default settings; nothing connects."""
     for name in [k for k in os.environ if k not in _KEPT_ENV]:
         del os.environ[name]
+    # The built-in passwords are allowed to build the apps; nothing connects, no secret is in a document.
+    assume_laptop()
     from dashboard_api.app import create_app as dashboard_app
     from dashboard_api.settings import DashboardSettings
     from ingest.app import create_app as ingest_app

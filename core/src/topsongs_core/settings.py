@@ -14,10 +14,12 @@ from urllib.parse import quote
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from topsongs_core.secret_settings import SecretSettings, refuse_builtin
+
 DEFAULT_REGIONS = ("US", "GB", "DE", "FR", "BR", "MX", "JP", "KR", "IN", "AU")
 
 
-class KafkaSettings(BaseSettings):
+class KafkaSettings(SecretSettings):
     """Where the Kafka cluster is and which topics the product uses."""
 
     model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
@@ -74,7 +76,7 @@ class KafkaSettings(BaseSettings):
         return self
 
 
-class PostgresSettings(BaseSettings):
+class PostgresSettings(SecretSettings):
     """The PostgreSQL database holding the chart tables (and Airflow's metadata locally)."""
 
     model_config = SettingsConfigDict(env_prefix="PG_", extra="ignore")
@@ -83,9 +85,15 @@ class PostgresSettings(BaseSettings):
     port: int = 15432
     database: str = "topsongs"
     user: str = "topsongs"
+    # Built-in passwords for a laptop only (TOPSONGS_MODE=laptop); elsewhere they are refused.
     password: SecretStr = SecretStr("topsongs")
     reader_user: str = "topsongs_reader"
     reader_password: SecretStr = SecretStr("topsongs_reader")
+
+    @model_validator(mode="after")
+    def _no_builtin_passwords(self) -> PostgresSettings:
+        refuse_builtin(self, "password", "reader_password")
+        return self
 
     def dsn(self, *, reader: bool = False, database: str | None = None, scheme: str = "postgresql") -> str:
         """A URL for the loader role, or the read-only role with ``reader=True``; ``scheme`` names the
@@ -96,7 +104,7 @@ class PostgresSettings(BaseSettings):
         return f"{scheme}://{userinfo}@{self.host}:{self.port}/{quote(database or self.database, safe='')}"
 
 
-class S3Settings(BaseSettings):
+class S3Settings(SecretSettings):
     """The S3-compatible object store holding the lake (versitygw locally, AWS S3 or MinIO remotely)."""
 
     model_config = SettingsConfigDict(env_prefix="S3_", extra="ignore")
@@ -107,10 +115,17 @@ class S3Settings(BaseSettings):
     # without long-lived keys. Every client of the lake (boto3, pyarrow, Spark S3A) honours it.
     credentials: Literal["keys", "default-chain"] = "keys"
     access_key_id: str = "topsongs"
+    # Built-in for a laptop only (TOPSONGS_MODE=laptop); elsewhere it is refused.
     secret_access_key: SecretStr = SecretStr("topsongs-secret")
     region: str = "us-east-1"
     bucket: str = "lake"
     path_style: bool = True
+
+    @model_validator(mode="after")
+    def _no_builtin_key(self) -> S3Settings:
+        if self.credentials == "keys":
+            refuse_builtin(self, "secret_access_key")
+        return self
 
     def key_pair(self) -> tuple[str, str] | None:
         """The access key id and secret to pass explicitly, or None to let the SDK find credentials."""

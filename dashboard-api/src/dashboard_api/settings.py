@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 from topsongs_core.live import LiveSettings
+from topsongs_core.secret_settings import SecretSettings
 from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings
 from topsongs_core.workspace import repo_root
 
 
-class DashboardSettings(BaseSettings):
+class DashboardSettings(SecretSettings):
     """Where dashboard-api listens, what it reads and which browser origins it trusts."""
 
     model_config = SettingsConfigDict(env_prefix="DASHBOARD_", extra="ignore")

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from topsongs_core.secret_settings import assume_laptop
+
 from topsongs_devstack.component import Component, Status
 from topsongs_devstack.process import ManagedProcess, PlatformError
 from topsongs_devstack.stack import down_in_waves, select, up_in_waves
@@ -91,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-f", "--follow", action="store_true", help="logs: keep printing new lines")
     parser.add_argument("-n", "--lines", type=int, default=20, help="logs: lines of each file to show first")
     args = parser.parse_args(argv)
+    assume_laptop()
     if args.action == "logs":
         return show_logs(select(args.components), args.follow, args.lines)
     return act(args.action, select(args.components), "devstack")

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import threading
 
+from topsongs_core.secret_settings import assume_laptop
+
 from topsongs_devstack.cli import print_statuses
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.ingest_keys import ingest_keys
@@ -49,6 +51,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _exit)
     signal.signal(signal.SIGHUP, _exit)
+    assume_laptop()
     try:
         code = _demo(DevstackSettings())
     except KeyboardInterrupt:

@@ -8,11 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from topsongs_devstack import logpipe
+from topsongs_devstack.secret_files import as_files
 
 
 class PlatformError(RuntimeError):
@@ -75,8 +77,11 @@ class ManagedProcess:
         logs_dir: Path,
         log_max_bytes: int = logpipe.MAX_BYTES,
         log_backups: int = logpipe.BACKUPS,
+        secrets_dir: Path | None = None,
     ) -> None:
         self.name = name
+        # Where the secrets of its environment go as files (as_files): beside the pid files by default.
+        self.secrets_dir = secrets_dir or run_dir.parent / "secrets" / "processes" / name
         self.log_limits = (log_max_bytes, log_backups)
         self.pid_file = run_dir / f"{name}.pid"
         self.log_file = logs_dir / f"{name}.log"
@@ -104,7 +109,9 @@ class ManagedProcess:
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
     ) -> int:
-        """Start detached, its output appended to the log file (rotated, `logpipe`); returns the pid."""
+        """Start detached, its output appended to the log file (rotated, `logpipe`); returns the pid.
+
+        Secret variables of its environment (this process's own included) reach it as files."""
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         read_end, write_end = os.pipe()
@@ -129,7 +136,7 @@ class ManagedProcess:
                 stdout=write_end,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env={**os.environ, **(env or {})},
+                env=as_files({**os.environ, **(env or {})}, self.secrets_dir),
                 cwd=cwd,
                 start_new_session=True,
             )
@@ -188,9 +195,14 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
-def run(argv: Sequence[str], what: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    """Run a set-up command to completion, raising with its output when it fails."""
-    result = subprocess.run(list(argv), capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+def run(
+    argv: Sequence[str], what: str, env: Mapping[str, str] | None = None, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
+    """Run a set-up command to completion, raising with its output when it fails. The secrets of its
+    environment (``env``, else this process's) reach it as files that are deleted when it ends."""
+    with tempfile.TemporaryDirectory(prefix="devstack-secrets-") as folder:
+        files = as_files(os.environ if env is None else env, Path(folder) / "env")
+        result = subprocess.run(list(argv), capture_output=True, text=True, env=files, **kwargs)  # type: ignore[call-overload]
     if result.returncode != 0:
         raise PlatformError(f"{what} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+from topsongs_core.secret_settings import SecretSettings
 from topsongs_core.settings import ContractSettings, KafkaSettings
 
 
-class IngestSettings(BaseSettings):
+class IngestSettings(SecretSettings):
     """Limits, producer tuning and auth of `POST /play` and `POST /plays`."""
 
     model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+from topsongs_core.secret_settings import SecretSettings
 
 
-class SimulatorSettings(BaseSettings):
+class SimulatorSettings(SecretSettings):
     """Configuration of the simulator; OPENAI_* names are accepted beside SIMULATOR_* ones."""
 
     model_config = SettingsConfigDict(env_prefix="SIMULATOR_", extra="ignore", populate_by_name=True)

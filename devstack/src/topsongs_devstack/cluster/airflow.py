@@ -108,8 +108,13 @@ class CeleryAirflow(Airflow):
                 self.cluster.airflow_heartbeat_check_interval_s
             ),
             "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": str(self.cluster.airflow_retry_delay_s),
-            "AIRFLOW__CELERY__BROKER_URL": self.redis.url(),
-            "AIRFLOW__CELERY__RESULT_BACKEND": self.pg.dsn(database=self.database, scheme="db+postgresql"),
+            # Both URLs hold a password: files, read through Airflow's `_CMD` options.
+            "AIRFLOW__CELERY__BROKER_URL_CMD": self._from_file(
+                self._url_file("broker_url", self.redis.url())
+            ),
+            "AIRFLOW__CELERY__RESULT_BACKEND_CMD": self._from_file(
+                self._url_file("result_backend", self.pg.dsn(database=self.database, scheme="db+postgresql"))
+            ),
         }
 
     def worker_pong(self) -> bool:

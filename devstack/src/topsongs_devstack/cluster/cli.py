@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from topsongs_core.secret_settings import assume_laptop
+
 from topsongs_devstack.cli import act
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.cluster.stack import select, waves
@@ -15,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["up", "down", "status", "install"])
     parser.add_argument("components", nargs="*", help="subset to act on (default: all)")
     args = parser.parse_args(argv)
+    assume_laptop()
     settings = ClusterSettings()
     # The whole profile starts and stops in its two waves (cluster.stack.waves); a named subset in order.
     grouped = None if args.components else waves(settings)

@@ -162,7 +162,8 @@ def service_kafka_settings(settings: ClusterSettings, user: str, **overrides: An
 def service_kafka_env(settings: ClusterSettings, user: str) -> dict[str, str]:
     """The `KAFKA_*` environment of a service process running as Kafka user ``user``.
 
-    The password is in it (a child's environment is readable only by its owner); never print it.
+    The password is in it; never print it. A process devstack starts gets it as a file
+    (``KAFKA_SASL_PASSWORD_FILE``, topsongs_devstack.secret_files), not in its environment.
     """
     return {
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,

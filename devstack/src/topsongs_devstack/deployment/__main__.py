@@ -9,6 +9,8 @@ import difflib
 import sys
 from pathlib import Path
 
+from topsongs_core.secret_settings import assume_laptop
+
 from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.deployment import observability
 from topsongs_devstack.deployment.compose import COMMAND, render
@@ -51,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--file", type=Path, help="the file compose or prometheus prints or compares")
     args = parser.parse_args(argv)
+    # It builds the services' settings for their defaults (serving flags); no password goes into a file.
+    assume_laptop()
     files = generated(args.what, args.file)
     if args.check:
         stale = [path for path, text in files.items() if differs(path, text)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from topsongs_core.settings import PostgresSettings
 from topsongs_devstack.component import Status, side_by_side
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run, wait_until
+from topsongs_devstack.secret_files import write_secret
 
 USER = "admin"
 # Seconds between a failed try and the next (`[core] default_task_retry_delay`; the DAGs set retries,
@@ -70,13 +72,18 @@ class Airflow:
     def _passwords(self) -> Path:
         return self.home / "simple_auth_manager_passwords.json"
 
-    def _secret(self, name: str) -> str:
-        # Every process must share the JWT and session secrets, and they must survive restarts.
+    def _secret(self, name: str) -> Path:
+        """A generated secret's file: every process must share the JWT and session secrets, and they
+        must survive restarts."""
         path = self.home / name
         if not path.exists():
-            path.write_text(secrets.token_urlsafe(32))
-            path.chmod(0o600)
-        return path.read_text().strip()
+            write_secret(path, secrets.token_urlsafe(32))
+        return path
+
+    def _from_file(self, path: Path) -> str:
+        """An Airflow `_CMD` value printing ``path``: the option's secret stays out of every
+        process's environment (Airflow runs it for the options it marks sensitive)."""
+        return f"cat {shlex.quote(str(path))}"
 
     def env(self) -> dict[str, str]:
         """The AIRFLOW__* configuration of every process (no airflow.cfg edits)."""
@@ -99,15 +106,25 @@ class Airflow:
             ),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self._passwords),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.pg.dsn(
-                database=self.database, scheme="postgresql+psycopg2"
-            ),
-            "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt_secret"),
-            "AIRFLOW__API__SECRET_KEY": self._secret("api_secret_key"),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD": self._from_file(self._database_url()),
+            "AIRFLOW__API_AUTH__JWT_SECRET_CMD": self._from_file(self._secret("jwt_secret")),
+            "AIRFLOW__API__SECRET_KEY_CMD": self._from_file(self._secret("api_secret_key")),
             "AIRFLOW__API__BASE_URL": self.url,
             **self._metrics_env(),
             **self.extra_env,
         }
+
+    def _database_url(self) -> Path:
+        """The metadata database's URL (password included, percent-encoded) in a 0600 file."""
+        return self._url_file(
+            "sql_alchemy_conn", self.pg.dsn(database=self.database, scheme="postgresql+psycopg2")
+        )
+
+    def _url_file(self, name: str, url: str) -> Path:
+        """``url`` (a password in it) written to a 0600 file of AIRFLOW_HOME, rewritten at each start."""
+        path = self.home / name
+        write_secret(path, url)
+        return path
 
     def _metrics_env(self) -> dict[str, str]:
         return {} if self.statsd is None else statsd_env(*self.statsd)
@@ -133,7 +150,12 @@ class Airflow:
         if not Path(airflow).exists():
             raise PlatformError(f"{airflow} is missing: `make setup-python` makes Airflow's environment")
         if all(p.pid() is None for p in self.procs.values()):
-            run([airflow, "db", "migrate"], "airflow db migrate", env={**os.environ, **env}, cwd=REPO_ROOT)
+            run(
+                [airflow, "db", "migrate"],
+                "airflow db migrate",
+                env={**os.environ, **env},
+                cwd=REPO_ROOT,
+            )
         for role, proc in self.procs.items():
             if proc.pid() is not None:
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 from topsongs_core.settings import PostgresSettings
 
@@ -11,6 +12,7 @@ from topsongs_devstack.apps import AppService
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.gobuild import go_binary
 from topsongs_devstack.process import PlatformError
+from topsongs_devstack.secret_files import write_secret
 
 STATSD_MODULE = "github.com/prometheus/statsd_exporter"
 
@@ -34,17 +36,25 @@ class DebianExporter(AppService):
 def postgres(settings: DevstackSettings, pg: PostgresSettings) -> AppService:
     """prometheus-postgres-exporter for PG_* (as the loader role) on DEVSTACK_POSTGRES_EXPORTER_PORT."""
     address = f"127.0.0.1:{settings.postgres_exporter_port}"
-    return DebianExporter(
+    password_file = settings.state_dir / "secrets" / "postgres-exporter" / "password"
+    sslmode = "disable" if pg.host in LOOPBACK else "require"
+    exporter = DebianExporter(
         "postgres-exporter",
         ["prometheus-postgres-exporter", f"--web.listen-address={address}"],
         f"http://{address}/metrics",
         settings.postgres_exporter_port,
         settings,
-        # The exporter reads its connection from the environment only. The embedded server has no TLS;
-        # a remote one gets it required (Go's lib/pq knows no "prefer").
-        env={"DATA_SOURCE_NAME": f"{pg.dsn()}?sslmode={'disable' if pg.host in LOOPBACK else 'require'}"},
+        # The exporter reads its connection from the environment only, the password from a file.
+        # The embedded server has no TLS; a remote one gets it required (Go's lib/pq knows no "prefer").
+        env={
+            "DATA_SOURCE_URI": f"{pg.host}:{pg.port}/{quote(pg.database, safe='')}?sslmode={sslmode}",
+            "DATA_SOURCE_USER": pg.user,
+            "DATA_SOURCE_PASS_FILE": str(password_file),
+        },
         scrape=address,
     )
+    exporter.prepare = lambda: write_secret(password_file, pg.password.get_secret_value())
+    return exporter
 
 
 class StatsdExporter(AppService):
