@@ -207,22 +207,22 @@ export interface components {
             event_id?: string;
             /**
              * Song Id
-             * @description Surrounding whitespace is stripped; 1 to 128 characters must remain.
+             * @description Surrounding whitespace is stripped; 1 to 128 characters must remain. No control character (U+0000-U+001F, U+007F-U+009F).
              */
             song_id: string;
             /**
              * Title
-             * @description Surrounding whitespace is stripped; 1 to 256 characters must remain.
+             * @description Surrounding whitespace is stripped; 1 to 256 characters must remain. No control character (U+0000-U+001F, U+007F-U+009F).
              */
             title: string;
             /**
              * Artist
-             * @description Surrounding whitespace is stripped; 1 to 256 characters must remain.
+             * @description Surrounding whitespace is stripped; 1 to 256 characters must remain. No control character (U+0000-U+001F, U+007F-U+009F).
              */
             artist: string;
             /**
              * User Id
-             * @description Surrounding whitespace is stripped; 1 to 128 characters must remain.
+             * @description Surrounding whitespace is stripped; 1 to 128 characters must remain. No control character (U+0000-U+001F, U+007F-U+009F).
              */
             user_id: string;
             /**
@@ -244,6 +244,7 @@ export interface components {
             ms_played: number | null;
             /**
              * Device
+             * @description No control character (U+0000-U+001F, U+007F-U+009F).
              * @default null
              */
             device: string | null;
