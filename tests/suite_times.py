@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import xml.etree.ElementTree as ET
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 SLOWEST = 25
@@ -33,13 +33,13 @@ def group(test_id: str) -> str:
 def main(argv: list[str]) -> None:
     junit = Path(argv[0] if argv else "artifacts/junit.xml")
     seconds = test_seconds(junit)
-    groups: Counter[str] = Counter()
+    groups: defaultdict[str, float] = defaultdict(float)
     counts: Counter[str] = Counter()
     for test_id, s in seconds.items():
         groups[group(test_id)] += s
         counts[group(test_id)] += 1
     print(f"{sum(seconds.values()):8.1f} s  {len(seconds)} tests in {junit}")
-    for name, s in groups.most_common():
+    for name, s in sorted(groups.items(), key=lambda kv: -kv[1]):
         print(f"{s:8.1f} s  {counts[name]:4d} tests  {name}")
     print(f"slowest {SLOWEST}:")
     for test_id, s in Counter(seconds).most_common(SLOWEST):
