@@ -45,4 +45,11 @@ wait "$mypy" || status=$?
 cat artifacts/mypy.log
 [ "$status" -eq 0 ] || exit "$status"
 echo "== pytest (starts Kafka, PostgreSQL and the S3 store as needed)"
-.venv/bin/pytest --durations=25 "$@"
+# The run's timings stay behind for the next person (docs/benchmarks.md, "suite speed"): every test's
+# seconds (setup + call + teardown: a package fixture's start counts in its first test) in
+# artifacts/junit.xml, the slowest phases in the log, and the seconds of each group of tests/ below.
+status=0
+.venv/bin/pytest --durations=25 --junitxml=artifacts/junit.xml -o junit_family=xunit2 "$@" || status=$?
+echo "== seconds per group (.venv/bin/python -m tests.suite_times artifacts/junit.xml)"
+.venv/bin/python -m tests.suite_times artifacts/junit.xml | sed '/^slowest/,$d' || true
+exit "$status"

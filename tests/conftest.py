@@ -6,8 +6,9 @@ import asyncio
 import os
 import shutil
 import subprocess
+import threading
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,34 @@ def engines(devstack_settings: DevstackSettings) -> Iterator[None]:
     yield
     for component in reversed(started):
         component.down()
+
+
+StopInBackground = Callable[[str, Callable[[], None]], None]
+
+
+@pytest.fixture(scope="session")
+def stop_in_background() -> Iterator[StopInBackground]:
+    """``stop(what, how)`` runs ``how`` (a private stack's stop: tens of seconds, mostly waiting for
+    processes to exit) in a thread while the next tests run. The session waits for every such stop at
+    its end and fails naming each one that raised: nothing is left running, no failure is lost."""
+    threads: list[threading.Thread] = []
+    failures: list[str] = []
+
+    def stop(what: str, how: Callable[[], None]) -> None:
+        def run() -> None:
+            try:
+                how()
+            except BaseException as exc:  # reported at the session's end
+                failures.append(f"{what}: {exc!r}")
+
+        thread = threading.Thread(target=run, name=f"stop {what}")
+        thread.start()
+        threads.append(thread)
+
+    yield stop
+    for thread in threads:
+        thread.join()
+    assert not failures, "stops run in the background failed:\n" + "\n".join(failures)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Package fixture of the cluster profile's tests: the whole profile, as `make cluster-up` starts it.
 
-One profile serves every test in this package and stops after its last test, before the rest of the
-suite runs (starting it takes about a minute and a quarter, stopping it under one); it runs
+One profile serves every test in this package and stops after its last test, in the background while
+the rest of the suite runs (`stop_in_background`: the session ends once it is down, and fails if the
+stop did; starting it takes about a minute and a quarter, stopping it under one); it runs
 in a private state dir with a free port for every listener, so a `make cluster-up` on the same machine
 (the same 127.0.1.x addresses, the default ports) never collides with it. Tests that stop a process
 start it again before they end: the next test finds every node up.
@@ -13,14 +14,14 @@ While developing, `TESTS_REUSE_CLUSTER=1` runs the tests against the profile `ma
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.cluster.stack import components, waves
 from topsongs_devstack.process import free_port
-from topsongs_devstack.stack import running_in_waves
+from topsongs_devstack.stack import down_in_waves, up_in_waves
 
 from tests.engines import private_state_dir
 
@@ -59,7 +60,9 @@ def reuse_running() -> bool:
 def cluster_settings() -> ClusterSettings:
     """Settings of the session's profile; a private one fails and retries a task whose Celery worker
     died within seconds, not minutes (test_airflow_celery kills the worker): a 15 s heartbeat timeout
-    checked every 2 s (Airflow's 10 s check added up to 10 s to each such wait), a 5 s retry delay."""
+    checked every 2 s (Airflow's 10 s check added up to 10 s to each such wait), a 5 s retry delay;
+    and a lake job on a 10 s trigger instead of 30 s (the same job and query): each wait of the tests
+    and of `lake_complete` for the lake to cover Kafka takes up to one trigger."""
     if reuse_running():
         return ClusterSettings()
     return private_settings(
@@ -67,19 +70,27 @@ def cluster_settings() -> ClusterSettings:
         airflow_task_heartbeat_timeout_s=15,
         airflow_heartbeat_check_interval_s=2,
         airflow_retry_delay_s=5,
+        lake_trigger_interval="10 seconds",
     )
 
 
 @pytest.fixture(scope="package")
-def cluster(cluster_settings: ClusterSettings) -> Iterator[ClusterSettings]:
-    """Every component of the profile up and healthy; all stopped at the end, in reverse, also on failure."""
+def cluster(
+    cluster_settings: ClusterSettings, stop_in_background: Callable[[str, Callable[[], None]], None]
+) -> Iterator[ClusterSettings]:
+    """Every component of the profile up and healthy; all stopped at the end, in reverse, also on
+    failure: in the background, beside the next package's tests (its own ports and state dir)."""
     if reuse_running():
         sick = [s for s in (c.status() for c in components(cluster_settings)) if not s.healthy]
         assert not sick, f"TESTS_REUSE_CLUSTER=1 but not healthy: {sick}"
         yield cluster_settings
         return
-    with running_in_waves(waves(cluster_settings)):
+    plan = waves(cluster_settings)
+    try:
+        up_in_waves(plan)
         yield cluster_settings
+    finally:
+        stop_in_background("the cluster profile", lambda: down_in_waves(plan))
 
 
 @pytest.fixture(scope="package")

@@ -105,12 +105,12 @@ class AirflowApi:
         return str(response.json()["dag_run_id"])
 
     async def wait(self, dag_id: str, run_id: str, timeout_s: float = 420) -> str:
-        """The run's final state."""
-        for _ in range(int(timeout_s / 2)):
+        """The run's final state, asked for every second."""
+        for _ in range(int(timeout_s)):
             state = (await self.http.get(f"/dags/{dag_id}/dagRuns/{run_id}")).json()["state"]
             if state in DONE:
                 return str(state)
-            await asyncio.sleep(2)
+            await asyncio.sleep(1)
         raise AssertionError(f"{dag_id} run {run_id} still {state} after {timeout_s} s")
 
     async def run_ids(self, dag_id: str, state: str = "success") -> list[str]:

@@ -190,6 +190,7 @@ def lake_env(settings: ClusterSettings, kafka_env: Mapping[str, str]) -> dict[st
         "LAKE_CORES_MAX": str(settings.lake_cores_max),
         "LAKE_EXECUTOR_CORES": str(settings.spark_worker_cores),
         "LAKE_EXECUTOR_MEMORY": settings.lake_executor_memory,
+        "LAKE_TRIGGER_INTERVAL": settings.lake_trigger_interval,
         "LAKE_JARS_DIR": str(settings.cache_dir / "jars" / "spark"),
         # A driver UI on :4040 would collide with a `make up` job on the same machine.
         "LAKE_UI_ENABLED": "false",
