@@ -88,7 +88,9 @@ async def test_dashboard_reads_the_live_topics_and_cannot_write(kafka_cluster: C
     async with AIOKafkaProducer(**aiokafka_connection(streams), acks="all") as producer:
         sent = await producer.send_and_wait(streams.live_topic, mark, partition=0)
     consumer = AIOKafkaConsumer(**aiokafka_connection(dashboard))
-    async with consumer:  # manual assignment, as dashboard-api's live feed does: no group
+    # Manual assignment, as dashboard-api's live feed reads (its position is committed apart, under
+    # KAFKA_DASHBOARD_GROUP, by a consumer that never joins the group).
+    async with consumer:
         live, hours = TopicPartition(dashboard.live_topic, 0), TopicPartition(dashboard.live_hours_topic, 0)
         consumer.assign([live, hours])
         consumer.seek(live, sent.offset)
