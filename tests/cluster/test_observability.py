@@ -25,7 +25,7 @@ async def test_every_node_and_replica_is_scraped_and_up(cluster: ClusterSettings
     # Each process writes its target file when it is up; a file is read within 5 s, then scraped.
     written = {path.stem for path in cluster.devstack().targets_dir.glob("*.json")}
     assert nodes <= written
-    for service in ("ingest", "dashboard-api", "streams"):
+    for service in ("ingest", "dashboard", "streams"):
         assert any(job.startswith(service) for job in written), f"no {service} target in {sorted(written)}"
     deadline = time.monotonic() + 90
     while True:
@@ -37,10 +37,10 @@ async def test_every_node_and_replica_is_scraped_and_up(cluster: ClusterSettings
         assert time.monotonic() < deadline, f"not all up within 90 s: missing {written - jobs}, down {down}"
         await asyncio.sleep(1)
     # The brokers' metrics through their exporters: one active controller among the three, and
-    # every node reports its partitions (none offline).
+    # every node reports its under-replicated partitions (none offline).
     controllers = await _query(url, "sum(kafka_controller_kafkacontroller_activecontrollercount)")
     assert [float(r["value"][1]) for r in controllers] == [1.0]  # type: ignore[index]
-    reporting = await _query(url, "count by (job) (kafka_server_replicamanager_partitioncount)")
+    reporting = await _query(url, "count by (job) (kafka_server_replicamanager_underreplicatedpartitions)")
     assert {r["metric"]["job"] for r in reporting} == nodes  # type: ignore[index]
     offline = await _query(url, "sum(kafka_controller_kafkacontroller_offlinepartitionscount)")
     assert [float(r["value"][1]) for r in offline] == [0.0]  # type: ignore[index]

@@ -246,9 +246,13 @@ def test_the_dashboards_postgres_role_cannot_write(cluster: ClusterSettings) -> 
 
 def secret_values(cluster: ClusterSettings) -> dict[str, str]:
     """Every secret of the profile (value → where it is kept): each file of the secrets folder, which
-    is a password, a private key or a certificate, and the Airflow admin password and signing keys."""
+    is a password, a private key or a certificate; each process's own copy of the passwords it reads
+    (``processes/<name>/<VAR>``, topsongs_devstack.secret_files); and the Airflow admin password and
+    signing keys."""
     found: dict[str, str] = {}
-    for path in sorted(cluster.secrets_dir.iterdir()):
+    for path in sorted(cluster.secrets_dir.glob("processes/*/*")):
+        found[path.read_text().strip()] = str(path.relative_to(cluster.secrets_dir))
+    for path in sorted(p for p in cluster.secrets_dir.iterdir() if p.is_file()):
         text = path.read_text()
         if path.suffix == ".password":
             found[text.strip()] = path.name

@@ -56,8 +56,7 @@ class ClusterSettings(BaseSettings):
     # C2: the lake job's share of the workers (LAKE_CORES_MAX, LAKE_EXECUTOR_MEMORY of its driver).
     lake_cores_max: int = 2
     lake_executor_memory: str = "512m"
-    # LAKE_TRIGGER_INTERVAL of the lake job: its micro-batch interval (the job's own default; tests/cluster
-    # runs 10 seconds, so its waits for the lake to cover Kafka take a third as long).
+    # LAKE_TRIGGER_INTERVAL of the lake job: its micro-batch interval (the job's own default).
     lake_trigger_interval: str = "30 seconds"
 
     # The load balancer in front of ingest and dashboard-api, and the processes behind it.
