@@ -1,4 +1,5 @@
-"""haproxy in front of ingest, when no server is left: it answers 503 with Retry-After by itself.
+"""haproxy in front of ingest on its own: when no server is left it answers 503 with Retry-After by
+itself, it stamps an Idempotency-Key, and it caps the connections one client address holds open.
 
 The balanced services under load (a killed ingest process, two Faust workers, dashboard-api through
 the balancer) are tested on the whole profile by tests/cluster/test_faults.py.
@@ -66,3 +67,48 @@ async def test_the_ingest_pool_stamps_an_idempotency_key_on_requests_without_one
     stamped, own = [headers["idempotency-key"] for (path, _), headers in posts if path == "/plays"]
     assert uuid.UUID(stamped).version == 4
     assert own == "the-client's-own"
+
+
+async def test_a_client_address_beyond_its_connection_cap_is_closed_and_others_are_served(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The front end's per-address cap: 127.0.0.1 holding its 2 connections idle gets its third closed
+    unanswered, 127.0.0.2 is served meanwhile, and 127.0.0.1 is served again once one is closed."""
+    settings = ClusterSettings(state_dir=Path(tmp_path_factory.mktemp("lb-cap")), start_timeout_s=20)
+    async with StandinIngest(status=200) as ingest:
+        pool = Pool(
+            "ingest",
+            ("127.0.0.1", free_port()),
+            [("ingest-1", "127.0.0.1", ingest.port)],
+            max_connections_per_address=2,
+        )
+        lb = Balancer(settings.devstack(), [pool])
+        url = f"http://127.0.0.1:{pool.bind[1]}/plays"
+
+        async def post_from(address: str) -> int:
+            transport = httpx.AsyncHTTPTransport(local_address=address)
+            async with httpx.AsyncClient(transport=transport, timeout=5) as client:
+                return (await client.post(url, json={"events": []})).status_code
+
+        try:
+            await asyncio.to_thread(lb.up)
+            assert await post_from("127.0.0.1") == 200
+            idle = [await asyncio.open_connection(*pool.bind) for _ in range(2)]
+            with pytest.raises(httpx.TransportError):
+                await post_from("127.0.0.1")
+            assert await post_from("127.0.0.2") == 200
+            _, writer = idle.pop()
+            writer.close()
+            await writer.wait_closed()
+            deadline = time.monotonic() + 5
+            while True:  # haproxy counts the close when it reads it
+                try:
+                    assert await post_from("127.0.0.1") == 200
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "a freed place served within 5 s"
+                    await asyncio.sleep(0.1)
+            for _, writer in idle:
+                writer.close()
+        finally:
+            lb.down()

@@ -89,6 +89,7 @@ def balancer(settings: ClusterSettings) -> Balancer:
             (front, settings.ingest_port),
             [(f"ingest-{n}", host, settings.ingest_port) for n, host in enumerate(settings.ingest_hosts, 1)],
             stamp_idempotency_key=True,
+            max_connections_per_address=settings.balancer_max_connections_per_address,
         ),
         Pool(
             "dashboard",
@@ -97,6 +98,7 @@ def balancer(settings: ClusterSettings) -> Balancer:
                 (f"dashboard-{n}", host, settings.dashboard_port)
                 for n, host in enumerate(settings.dashboard_hosts, 1)
             ],
+            max_connections_per_address=settings.balancer_max_connections_per_address,
         ),
     ]
     return Balancer(settings.devstack(), pools)

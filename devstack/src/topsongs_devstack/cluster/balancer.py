@@ -29,6 +29,21 @@ class Pool:
     # Give a request without an Idempotency-Key one (a UUID) before it is sent, so a resend by
     # `retry-on` carries the same key and ingest gives its events the same ids (docs/api.md).
     stamp_idempotency_key: bool = False
+    # Connections one client address may hold open on the front end (0: no cap). The servers' own
+    # per-address cap is off behind the balancer, where every connection has the balancer's address.
+    max_connections_per_address: int = 0
+
+
+def per_address_cap(most: int) -> list[str]:
+    """Front-end lines that close a client address's connection beyond its ``most`` open ones as it is
+    accepted, before haproxy reads a byte of it (no HTTP answer: none was asked yet)."""
+    if not most:
+        return []
+    return [
+        "  stick-table type ip size 100k expire 60s store conn_cur",
+        "  tcp-request connection track-sc0 src",
+        f"  tcp-request connection reject if {{ sc0_conn_cur gt {most} }}",
+    ]
 
 
 def config(pools: Sequence[Pool], stats_socket: Path) -> str:
@@ -65,6 +80,7 @@ def config(pools: Sequence[Pool], stats_socket: Path) -> str:
         lines += [
             f"frontend {pool.name}",
             f"  bind {host}:{port}",
+            *per_address_cap(pool.max_connections_per_address),
             f"  default_backend {pool.name}",
             f"backend {pool.name}",
             "  balance roundrobin",

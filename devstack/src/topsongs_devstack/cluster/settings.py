@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from topsongs_core.settings import KafkaSettings
 
@@ -65,6 +65,9 @@ class ClusterSettings(BaseSettings):
     dashboard_port: int = 8080
     ingest_hosts: tuple[str, ...] = ("127.0.1.21", "127.0.1.22")
     dashboard_hosts: tuple[str, ...] = ("127.0.1.23", "127.0.1.24")
+    # Connections one client address may hold open on each of the balancer's front ends (0: no cap);
+    # the servers' SERVING_MAX_CONNECTIONS_PER_ADDRESS default, which is off behind the balancer.
+    balancer_max_connections_per_address: int = Field(default=512, ge=0)
 
     # Faust workers sharing the plays partitions.
     streams_hosts: tuple[str, ...] = ("127.0.1.25", "127.0.1.26")
