@@ -127,6 +127,20 @@ async def _metrics(api: httpx.AsyncClient) -> dict[tuple[str, str], float]:
     }
 
 
+async def _stored(settings: DashboardSettings, charts: int) -> None:
+    """Wait until Redis holds ``charts`` charts under the test's prefix: a read that missed copies its
+    chart there in the background, after its answer."""
+    redis = Redis.from_url(settings.history_redis_url.get_secret_value())
+    try:
+        for _ in range(100):
+            if len(await redis.keys(settings.history_redis_prefix + "*")) >= charts:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{charts} charts in Redis within 5 s")
+    finally:
+        await redis.aclose()
+
+
 def _path(region: str, hour: datetime) -> str:
     return f"/api/top/hourly?region={region}&hour={hour:%Y-%m-%dT%H:%MZ}"
 
@@ -141,6 +155,7 @@ async def test_second_instance_serves_the_first_ones_read_from_redis(
         "s-002",
         "s-003",
     ]
+    await _stored(settings, 1)
     again = await second.get(_path("US", hour))
     assert again.json() == read.json()
     assert (await _metrics(first))[("topsongs_history_cache_reads_total", "postgres")] == 1
@@ -155,10 +170,14 @@ async def test_second_instance_serves_the_first_ones_read_from_redis(
 
 
 async def test_a_reload_retires_the_cached_chart_everywhere(
-    hour: datetime, two: tuple[httpx.AsyncClient, httpx.AsyncClient], pg_settings: PostgresSettings
+    hour: datetime,
+    two: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    pg_settings: PostgresSettings,
+    settings: DashboardSettings,
 ) -> None:
     first, second = two
     before = (await first.get(_path("US", hour))).json()
+    await _stored(settings, 1)
     assert (await second.get(_path("US", hour))).json() == before
     # Late plays: s-003 climbs to the top, as_of moves and the chart is restated.
     await asyncio.to_thread(_load, pg_settings, hour, 10)
@@ -203,6 +222,7 @@ async def test_a_new_instance_starts_with_the_final_charts_of_redis_in_memory(
     async with AsyncExitStack() as stack:
         first = await _serving(stack, settings)
         expected = {region: (await first.get(_path(region, hour))).json() for region in ("US", "GB")}
+        await _stored(settings, 2)
         # An open interval (a future hour) is in Redis too, but only for seconds: never copied.
         future = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
         assert (await first.get(_path("US", future))).json()["status"] == "open"

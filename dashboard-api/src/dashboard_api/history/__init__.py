@@ -69,3 +69,5 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
             heavy_slots=min(settings.history_heavy_queries, settings.history_pool_size),
         )
         yield {"history_pool": pool, "history_cache": cache, "history_reader": reader}
+        # Copies still on their way to Redis are stored before its connections close.
+        await cache.settled()

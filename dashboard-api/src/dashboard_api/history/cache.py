@@ -25,7 +25,8 @@ class ChartCache:
     shared cache; open or still-empty intervals only for ``open_ttl_s`` in either, so new loads
     appear almost at once. What "with data" means is the reader's ``filled`` (by default: any row);
     a cached copy is served only while the reader's ``current`` holds (its chart was not reloaded
-    since). Concurrent misses of one key in this process wait for a single load. At a start,
+    since). Concurrent misses of one key in this process wait for a single load, whose rows go to
+    the shared cache in the background, after the readers have them (``settled`` waits). At a start,
     ``warm`` copies the shared cache's final charts into this process's memory."""
 
     def __init__(
@@ -43,6 +44,7 @@ class ChartCache:
         self._open: TTLCache[str, Rows] = TTLCache(maxsize, open_ttl_s)
         self.open_ttl_s, self.shared, self.shared_ttl_s = open_ttl_s, shared, shared_ttl_s
         self._flights: dict[str, asyncio.Future[Rows]] = {}
+        self._puts: set[asyncio.Task[None]] = set()  # copies on their way to the shared cache
         self.registry = registry or CollectorRegistry()
         self.reads = Counter(
             "topsongs_history_cache_reads",
@@ -123,8 +125,17 @@ class ChartCache:
         final = closed and filled(rows)
         self._remember(name, rows, self._closed if final else self._open)
         if self.shared is not None:
-            await self.shared.put(name, rows, self.shared_ttl_s if final else self.open_ttl_s, final)
+            # In the background: the readers have their rows now, not a Redis round trip later.
+            ttl_s = self.shared_ttl_s if final else self.open_ttl_s
+            put = asyncio.create_task(self.shared.put(name, rows, ttl_s, final))
+            self._puts.add(put)
+            put.add_done_callback(self._puts.discard)
         return rows
+
+    async def settled(self) -> None:
+        """Wait until every copy this process sent to the shared cache is stored (or failed)."""
+        while self._puts:
+            await asyncio.gather(*self._puts)
 
     def _remember(self, name: str, rows: Rows, cache: TTLCache[str, Rows]) -> None:
         self._closed.pop(name, None)
