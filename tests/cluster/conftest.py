@@ -29,6 +29,7 @@ PORTS = (
     "kafka_port",
     "kafka_controller_port",
     "kafka_metrics_port",
+    "balancer_metrics_port",
     "spark_master_port",
     "spark_ui_port",
     "spark_worker_port",

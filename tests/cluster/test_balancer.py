@@ -82,7 +82,7 @@ async def test_a_client_address_beyond_its_connection_cap_is_closed_and_others_a
             [("ingest-1", "127.0.0.1", ingest.port)],
             max_connections_per_address=2,
         )
-        lb = Balancer(settings.devstack(), [pool])
+        lb = Balancer(settings.devstack(), [pool], metrics=("127.0.0.1", free_port()))
         url = f"http://127.0.0.1:{pool.bind[1]}/plays"
 
         async def post_from(address: str) -> int:
@@ -110,5 +110,10 @@ async def test_a_client_address_beyond_its_connection_cap_is_closed_and_others_a
                     await asyncio.sleep(0.1)
             for _, writer in idle:
                 writer.close()
+            # haproxy's exporter counts the refused connection under its front end.
+            assert lb.metrics is not None
+            async with httpx.AsyncClient() as client:
+                scrape = (await client.get(f"http://127.0.0.1:{lb.metrics[1]}/metrics")).text
+            assert 'haproxy_frontend_denied_connections_total{proxy="ingest"} 1' in scrape, scrape[:2000]
         finally:
             lb.down()

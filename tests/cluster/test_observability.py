@@ -1,5 +1,6 @@
-"""The profile's Prometheus scrapes every node and replica: the three Kafka nodes' JMX exporters and
-each ingest, dashboard-api and streams process, all `up`, and the brokers' own health metrics."""
+"""The profile's Prometheus scrapes every node and replica: the three Kafka nodes' JMX exporters,
+haproxy's own exporter and each ingest, dashboard-api and streams process, all `up`, and the
+brokers' and the balancer's own metrics."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ async def test_every_node_and_replica_is_scraped_and_up(cluster: ClusterSettings
     # Each process writes its target file when it is up; a file is read within 5 s, then scraped.
     written = {path.stem for path in cluster.devstack().targets_dir.glob("*.json")}
     assert nodes <= written
+    assert "balancer" in written
     for service in ("ingest", "dashboard", "streams"):
         assert any(job.startswith(service) for job in written), f"no {service} target in {sorted(written)}"
     deadline = time.monotonic() + 90
@@ -44,3 +46,6 @@ async def test_every_node_and_replica_is_scraped_and_up(cluster: ClusterSettings
     assert {r["metric"]["job"] for r in reporting} == nodes  # type: ignore[index]
     offline = await _query(url, "sum(kafka_controller_kafkacontroller_offlinepartitionscount)")
     assert [float(r["value"][1]) for r in offline] == [0.0]  # type: ignore[index]
+    # The balancer's front ends, with the connections its per-address cap refused (none here).
+    fronts = await _query(url, "haproxy_frontend_denied_connections_total")
+    assert {"ingest", "dashboard"} <= {r["metric"]["proxy"] for r in fronts}  # type: ignore[index]

@@ -101,7 +101,7 @@ def balancer(settings: ClusterSettings) -> Balancer:
             max_connections_per_address=settings.balancer_max_connections_per_address,
         ),
     ]
-    return Balancer(settings.devstack(), pools)
+    return Balancer(settings.devstack(), pools, metrics=(front, settings.balancer_metrics_port))
 
 
 class StreamsWorkers:

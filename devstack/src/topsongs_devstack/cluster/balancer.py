@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from topsongs_devstack.apps import write_targets
 from topsongs_devstack.component import Status
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run
@@ -46,8 +47,9 @@ def per_address_cap(most: int) -> list[str]:
     ]
 
 
-def config(pools: Sequence[Pool], stats_socket: Path) -> str:
-    """haproxy.cfg for ``pools``; a pool's server is taken out after 2 failed checks 0.5 s apart."""
+def config(pools: Sequence[Pool], stats_socket: Path, metrics: tuple[str, int] | None = None) -> str:
+    """haproxy.cfg for ``pools``; a pool's server is taken out after 2 failed checks 0.5 s apart.
+    With ``metrics`` (host, port), haproxy's own Prometheus exporter answers `/metrics` there."""
     lines = [
         "global",
         f"  stats socket {stats_socket} mode 600 level operator",
@@ -89,6 +91,17 @@ def config(pools: Sequence[Pool], stats_socket: Path) -> str:
             *([STAMP_IDEMPOTENCY_KEY] if pool.stamp_idempotency_key else []),
             *(f"  server {name} {h}:{p} check" for name, h, p in pool.servers),
         ]
+    if metrics is not None:
+        host, port = metrics
+        lines += [
+            # Requests, 5xx, sessions and connections refused by the per-address cap (denied), per
+            # front end, back end and server: haproxy's built-in exporter (Debian's build has it).
+            "frontend metrics",
+            "  mode http",
+            f"  bind {host}:{port}",
+            "  http-request use-service prometheus-exporter if { path /metrics }",
+            '  http-request return status 404 content-type text/plain string "not found"',
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -97,8 +110,15 @@ class Balancer:
 
     name = "balancer"
 
-    def __init__(self, devstack: DevstackSettings, pools: Sequence[Pool], binary: str = "haproxy") -> None:
+    def __init__(
+        self,
+        devstack: DevstackSettings,
+        pools: Sequence[Pool],
+        binary: str = "haproxy",
+        metrics: tuple[str, int] | None = None,
+    ) -> None:
         self.pools = list(pools)
+        self.metrics = metrics  # (host, port) of its Prometheus exporter, scraped as job "balancer"
         self.binary = binary
         self.settings = devstack
         self.dir = devstack.state_dir / "haproxy"
@@ -119,15 +139,18 @@ class Balancer:
                 if port_open(*pool.bind):
                     raise PlatformError(f"{pool.bind[0]}:{pool.bind[1]} for {pool.name} is taken")
             self.dir.mkdir(parents=True, exist_ok=True)
-            self.cfg.write_text(config(self.pools, self.stats_socket))
+            self.cfg.write_text(config(self.pools, self.stats_socket, self.metrics))
             run([self.binary, "-c", "-q", "-f", str(self.cfg)], "haproxy config check")
             print(f"[devstack] starting {self.name}", flush=True)
             # -db: stay in the foreground so the pid file and SIGTERM of ManagedProcess apply.
             self.proc.start([self.binary, "-db", "-f", str(self.cfg)])
         self.proc.wait_healthy(lambda: bool(self.servers()), self.settings.start_timeout_s, self.name)
+        if self.metrics is not None:
+            write_targets(self.settings, self.name, [f"{self.metrics[0]}:{self.metrics[1]}"])
 
     def down(self) -> None:
-        """Stop haproxy."""
+        """Stop haproxy (and take its exporter out of Prometheus' targets)."""
+        (self.settings.targets_dir / f"{self.name}.json").unlink(missing_ok=True)
         if self.proc.stop():
             print(f"[devstack] stopped {self.name}", flush=True)
 

@@ -68,6 +68,8 @@ class ClusterSettings(BaseSettings):
     # Connections one client address may hold open on each of the balancer's front ends (0: no cap);
     # the servers' SERVING_MAX_CONNECTIONS_PER_ADDRESS default, which is off behind the balancer.
     balancer_max_connections_per_address: int = Field(default=512, ge=0)
+    # haproxy's own Prometheus exporter on the balancer address (the profile's Prometheus scrapes it).
+    balancer_metrics_port: int = 8405
 
     # Faust workers sharing the plays partitions.
     streams_hosts: tuple[str, ...] = ("127.0.1.25", "127.0.1.26")
