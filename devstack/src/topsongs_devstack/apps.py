@@ -89,7 +89,7 @@ class AppService:
 
     def down(self) -> None:
         """Stop the process group; Prometheus stops scraping it (a crash, unlike a stop, shows as down)."""
-        (self.settings.targets_dir / f"{self.name}.json").unlink(missing_ok=True)
+        remove_targets(self.settings, self.name)
         if self.proc.stop():
             print(f"[devstack] stopped {self.name}", flush=True)
 
@@ -109,6 +109,11 @@ def write_targets(
     partial = target_file.with_suffix(".tmp")
     partial.write_text(json.dumps([{"targets": list(addresses), "labels": labels}]))
     partial.replace(target_file)
+
+
+def remove_targets(settings: DevstackSettings, job: str) -> None:
+    """Take ``job`` out of Prometheus' targets (a stopped process, unlike a crashed one, is not down)."""
+    (settings.targets_dir / f"{job}.json").unlink(missing_ok=True)
 
 
 def uvicorn_service(

@@ -14,7 +14,7 @@ from ingest.kafka_setup import ensure_topics
 from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.settings import KafkaSettings
 
-from topsongs_devstack.apps import write_targets
+from topsongs_devstack.apps import remove_targets, write_targets
 from topsongs_devstack.component import Status
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.process import (
@@ -308,7 +308,7 @@ class Kafka:
 
     def down(self) -> None:
         """Stop the broker (a controlled shutdown keeps the logs clean)."""
-        (self.settings.targets_dir / f"{self.name}.json").unlink(missing_ok=True)
+        remove_targets(self.settings, self.name)
         if self.proc.stop(timeout=60):
             print("[devstack] stopped Kafka", flush=True)
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from topsongs_devstack.apps import write_targets
+from topsongs_devstack.apps import remove_targets, write_targets
 from topsongs_devstack.component import Status
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, run
@@ -150,7 +150,7 @@ class Balancer:
 
     def down(self) -> None:
         """Stop haproxy (and take its exporter out of Prometheus' targets)."""
-        (self.settings.targets_dir / f"{self.name}.json").unlink(missing_ok=True)
+        remove_targets(self.settings, self.name)
         if self.proc.stop():
             print(f"[devstack] stopped {self.name}", flush=True)
 
