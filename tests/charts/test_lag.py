@@ -15,6 +15,7 @@ from aiokafka.structs import OffsetAndMetadata
 from topsongs_charts.freshness import newest_before
 from topsongs_charts.lag import Lag, group_positions, lake_positions, measure
 from topsongs_charts.lake import Lake
+from topsongs_charts.lake_reader import LakeReader
 from topsongs_charts.progress import checkpoint_key
 from topsongs_charts.settings import ChartsSettings
 from topsongs_core.lake_layout import LakeLayout
@@ -110,9 +111,9 @@ async def test_lake_lag_comes_from_the_newest_checkpoint_commit(
     s3.put_object(
         Bucket=s3_settings.bucket, Key=f"{checkpoint}/commits/0", Body=b'v1\n{"nextBatchWatermarkMs":0}'
     )
-    lake = Lake.from_s3(s3_settings)
     try:
-        positions = await lake_positions(admin, settings, lake)
+        async with LakeReader.open(s3_settings) as reader_of_lake:
+            positions = await lake_positions(admin, settings, reader_of_lake)
         assert positions[TopicPartition(kafka_settings.plays_topic, 0)] == 7
         assert len(positions) == kafka_settings.plays_partitions
 
@@ -122,4 +123,4 @@ async def test_lake_lag_comes_from_the_newest_checkpoint_commit(
         # The lake's freshness: the newest play it committed is the one before offset 7.
         assert await newest_before(reader, positions, wait_s=60) == pytest.approx(topic + 6, abs=0.002)
     finally:
-        lake.remove_tree(checkpoint.rsplit("/", 1)[0])
+        Lake.from_s3(s3_settings).remove_tree(checkpoint.rsplit("/", 1)[0])

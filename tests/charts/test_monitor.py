@@ -17,7 +17,7 @@ from aiokafka.structs import OffsetAndMetadata
 from prometheus_client import REGISTRY
 from topsongs_charts import monitor
 from topsongs_charts.freshness import LiveTail
-from topsongs_charts.lake import Lake
+from topsongs_charts.lake_reader import LakeReader
 from topsongs_charts.monitor import measure_once
 from topsongs_charts.settings import ChartsSettings
 from topsongs_core.lake_layout import LakeLayout
@@ -109,12 +109,11 @@ async def test_one_round_sets_lag_end_offsets_last_success_and_freshness(
     await admin.start()
     started = time.time()
     try:
-        async with AIOKafkaConsumer(
-            bootstrap_servers=kafka_settings.bootstrap_servers, group_id=None
-        ) as reader:
-            await measure_once(
-                settings, admin, reader, Lake.from_s3(s3_settings), LiveTail(kafka_settings.live_topic)
-            )
+        async with (
+            AIOKafkaConsumer(bootstrap_servers=kafka_settings.bootstrap_servers, group_id=None) as reader,
+            LakeReader.open(s3_settings) as lake,
+        ):
+            await measure_once(settings, admin, reader, lake, LiveTail(kafka_settings.live_topic))
     finally:
         await admin.close()
 

@@ -3,15 +3,14 @@ oldest record a consumer has not processed yet (so a dead consumer still shows a
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from topsongs_charts.lake import Lake
-from topsongs_charts.progress import checkpoint_key, lake_offsets
+from topsongs_charts.lake_reader import LakeReader
+from topsongs_charts.progress import checkpoint_key, read_lake_offsets
 from topsongs_charts.settings import ChartsSettings
 
 Positions = dict[TopicPartition, int]
@@ -41,11 +40,11 @@ async def topic_partitions(admin: AIOKafkaAdminClient, topic: str) -> list[Topic
     return sorted(TopicPartition(topic, p["partition"]) for p in described["partitions"])
 
 
-async def lake_positions(admin: AIOKafkaAdminClient, settings: ChartsSettings, lake: Lake) -> Positions:
+async def lake_positions(admin: AIOKafkaAdminClient, settings: ChartsSettings, lake: LakeReader) -> Positions:
     """The lake job's position: the offsets its newest checkpoint commit holds (Spark commits none
     to Kafka); a partition it has not read yet is at 0."""
     topic = settings.kafka.plays_topic
-    held = await asyncio.to_thread(lake_offsets, lake, checkpoint_key(settings), topic)
+    held = await read_lake_offsets(lake, checkpoint_key(settings), topic)
     return {tp: held.get(tp.partition, 0) for tp in await topic_partitions(admin, topic)}
 
 

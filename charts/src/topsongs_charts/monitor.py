@@ -20,7 +20,7 @@ from topsongs_core.kafka_options import aiokafka_connection
 
 from topsongs_charts.freshness import Freshness, LiveTail, loaded_charts, newest_before
 from topsongs_charts.lag import Lag, Positions, group_positions, lake_positions, measure, topic_partitions
-from topsongs_charts.lake import Lake
+from topsongs_charts.lake_reader import LakeReader
 from topsongs_charts.settings import ChartsSettings
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ async def measure_once(
     settings: ChartsSettings,
     admin: AIOKafkaAdminClient,
     reader: AIOKafkaConsumer,
-    lake: Lake,
+    lake: LakeReader,
     tail: LiveTail | None = None,
 ) -> None:
     """One round: each consumer's lag, the topics' end offsets, then each stage's freshness; a
@@ -161,11 +161,10 @@ async def watch(settings: ChartsSettings) -> None:
     reader = AIOKafkaConsumer(
         **connection, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
     )
-    lake = Lake.from_s3(settings.s3)
     tail = LiveTail(settings.kafka.live_topic)
     await admin.start()
     try:
-        async with reader:
+        async with reader, LakeReader.open(settings.s3) as lake:
             while True:
                 await measure_once(settings, admin, reader, lake, tail)
                 await asyncio.sleep(settings.monitor_interval_s)

@@ -13,7 +13,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +22,7 @@ from topsongs_core.kafka_options import aiokafka_connection
 from topsongs_core.settings import KafkaSettings
 
 from topsongs_charts.lake import Lake
+from topsongs_charts.lake_reader import LakeReader
 from topsongs_charts.settings import ChartsSettings
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,18 @@ def checkpoint_key(settings: ChartsSettings) -> str:
     return settings.lake.checkpoint_key(settings.s3.bucket, "plays")
 
 
-def _numbered(lake: Lake, folder: str) -> list[int]:
-    names = (key.rsplit("/", 1)[-1] for key in lake.list_files(folder))
-    return sorted(int(name) for name in names if name.isdigit())
+def _newest(names: Iterable[str]) -> int | None:
+    numbers = [int(name) for name in names if name.isdigit()]
+    return max(numbers) if numbers else None
+
+
+def _source_offsets(text: str, topic: str) -> Offsets:
+    # "v1", the batch metadata, then one line per source: {"<topic>": {"<partition>": offset}}.
+    for line in text.splitlines()[2:]:
+        source = json.loads(line) if line.strip().startswith("{") else {}
+        if topic in source:
+            return {int(p): int(o) for p, o in source[topic].items()}
+    return {}
 
 
 def lake_offsets(lake: Lake, checkpoint: str, topic: str) -> Offsets:
@@ -50,16 +60,18 @@ def lake_offsets(lake: Lake, checkpoint: str, topic: str) -> Offsets:
     Spark writes ``offsets/N`` before batch N runs and ``commits/N`` after its files are in the
     sink's log, so the newest ``commits/N`` names offsets whose plays are all committed Parquet.
     """
-    commits = _numbered(lake, f"{checkpoint}/commits")
-    if not commits:
+    batch = _newest(key.rsplit("/", 1)[-1] for key in lake.list_files(f"{checkpoint}/commits"))
+    if batch is None:
         return {}
-    lines = lake.read_text(f"{checkpoint}/offsets/{commits[-1]}").splitlines()
-    # "v1", the batch metadata, then one line per source: {"<topic>": {"<partition>": offset}}.
-    for line in lines[2:]:
-        source = json.loads(line) if line.strip().startswith("{") else {}
-        if topic in source:
-            return {int(p): int(o) for p, o in source[topic].items()}
-    return {}
+    return _source_offsets(lake.read_text(f"{checkpoint}/offsets/{batch}"), topic)
+
+
+async def read_lake_offsets(lake: LakeReader, checkpoint: str, topic: str) -> Offsets:
+    """``lake_offsets`` for asyncio code: the same newest commit, read with aioboto3."""
+    batch = _newest(await lake.names(f"{checkpoint}/commits"))
+    if batch is None:
+        return {}
+    return _source_offsets(await lake.read_text(f"{checkpoint}/offsets/{batch}"), topic)
 
 
 async def _end_offsets(kafka: KafkaSettings) -> Offsets:
