@@ -40,6 +40,8 @@ class RunStats:
     ids_changed_on_retry: int = 0
     sent_with_ids: list[str] = field(default_factory=list)  # client ids of the other requests, as sent
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # Events of requests still unanswered when an interrupted run stopped: ingest may hold them.
+    unanswered: list[str | None] = field(default_factory=list)
 
     @property
     def accepted_count(self) -> int:
@@ -66,6 +68,7 @@ class RunStats:
             "accepted_without_ids": len(self.accepted_without_ids),
             "ids_changed_on_retry": self.ids_changed_on_retry,
             "rejected_events": len(self.rejected),
+            "unanswered_events": len(self.unanswered),
             "retries": self.retries,
             "retried_statuses": dict(self.retried_statuses),
             "retry_after_missing": self.retry_after_missing,
@@ -99,6 +102,7 @@ def write_report(
         "accepted_without_client_ids": sorted(set(stats.accepted_without_ids)),
         "sent_client_ids": sorted(set(stats.sent_with_ids)),
         "rejected": stats.rejected,
+        "unanswered_event_ids": [i for i in stats.unanswered if i is not None],
         "expected_top10": oracle.expected(),
     }
     path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
@@ -122,6 +126,7 @@ def render_summary(console: Console, summary: dict[str, Any], title: str = "simu
         ("events sent", f"{summary['sent_events']} in {summary['elapsed_s']} s"),
         ("accepted (202)", f"{summary['accepted_events']} ({summary['unique_accepted']} unique)"),
         ("rejected", str(summary["rejected_events"])),
+        ("unanswered (stopped)", str(summary["unanswered_events"])),
         ("by kind", ", ".join(f"{k}={v}" for k, v in sorted(summary["sent_by_kind"].items()))),
         (
             "events by status",

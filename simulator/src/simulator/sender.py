@@ -90,12 +90,28 @@ class Sender:
             await self._produce(itertools.islice(outgoing, cfg.total()), queue, started)
             for _ in workers:
                 await queue.put(None)
-            await asyncio.gather(*workers)
+            # Not gather: cancelling it would cancel the requests on the wire (see _drain).
+            await asyncio.wait(workers)
+            for task in workers:
+                task.result()
+        except asyncio.CancelledError:
+            await self._drain(queue, workers)
+            raise
         finally:
             for task in workers:
                 task.cancel()
         self.stats.elapsed_s = time.monotonic() - started
         return self.stats
+
+    async def _drain(self, queue: asyncio.Queue[Request | None], workers: list[asyncio.Task[None]]) -> None:
+        """On an interrupt, nothing more is sent, and the requests on the wire get their answers (for
+        at most ``timeout_s``), so that the report names every play ingest accepted; a request still
+        unanswered then is reported as ``interrupted``, its plays neither accepted nor refused."""
+        while not queue.empty():
+            queue.get_nowait()  # never sent
+        for _ in workers:
+            queue.put_nowait(None)  # room: the queue holds twice as many and was just emptied
+        await asyncio.wait(workers, timeout=self.config.timeout_s)
 
     async def run_until_cancelled(self, outgoing: Iterator[Outgoing]) -> RunStats:
         """Like ``run``, but a cancellation (Ctrl-C under ``asyncio.run``) ends it with the stats so far."""
@@ -172,6 +188,19 @@ class Sender:
         headers = {"content-type": "application/json", "idempotency-key": str(uuid.uuid4())}
         if cfg.api_key is not None:
             headers["x-api-key"] = cfg.api_key
+        try:
+            status, detail, ids = await self._attempts(client, path, content, headers, without_ids)
+        except asyncio.CancelledError:
+            self._record(group, "interrupted", "the run stopped before ingest answered", None)
+            raise
+        self._record(group, status, detail, ids if without_ids else None)
+
+    async def _attempts(
+        self, client: httpx.AsyncClient, path: str, content: bytes, headers: dict[str, str], without_ids: bool
+    ) -> tuple[str, str, list[str] | None]:
+        """Send, and resend as long as the answer asks for it: the last status, its text and the
+        event ids ingest assigned."""
+        cfg = self.config
         status, detail, wait = "unsent", "", 0.0
         ids: list[str] | None = None  # what ingest assigned to events sent without ids
         for attempt in range(cfg.max_retries + 1):
@@ -193,7 +222,7 @@ class Sender:
                 break
             self.stats.retried_statuses[status] += 1
             wait = self._retry_after(reply, backoff)
-        self._record(group, status, detail, ids if without_ids else None)
+        return status, detail, ids
 
     def _assigned(self, reply: httpx.Response, before: list[str] | None) -> list[str] | None:
         """The event ids ingest names in a 202 or 503 answer (None when it names none); counts the
@@ -232,6 +261,8 @@ class Sender:
                 self.oracle.add(out.play, late=out.kind == "late")
             elif status == "202":
                 stats.malformed_accepted += 1
+            elif status == "interrupted":
+                stats.unanswered.append(out.event_id)
             else:
                 stats.rejected.append(
                     {"event_id": out.event_id, "status": status, "kind": out.kind, "detail": detail}
