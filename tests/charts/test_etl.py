@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time, timedelta
 
+import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from topsongs_charts import synthetic
+from topsongs_charts.charts import run_hourly_charts
 from topsongs_charts.etl import enriched_key, marker_key, run_hourly_etl
 from topsongs_charts.lake import Lake
 from topsongs_charts.quality import DataQualityError
@@ -131,3 +133,30 @@ def test_plays_of_a_region_the_batch_does_not_know_fail_the_hour_by_name(
     with pytest.raises(DataQualityError, match=r"regions NZ, SE .*TOPSONGS_REGIONS"):
         run_hourly_etl(charts_settings, hour)
     assert lake.read_json(marker_key(charts_settings, hour)) is None
+
+
+def test_a_play_stored_with_a_nul_is_charted_with_a_replacement_character(
+    charts_settings: ChartsSettings, lake: Lake, test_day: date
+) -> None:
+    """Ingest refuses NUL since 2026-12, but a play accepted before may hold one, and PostgreSQL text
+    cannot: the hour still loads, that play counted under its id with U+FFFD for the NUL."""
+    hour = _hour(test_day, 10)
+    lake.write_parquet(charts_settings.catalog_key, synthetic.catalog(20))
+    plays = synthetic.plays(hour, ["US"], per_region=30, songs=20, seed=3)
+    songs, titles = plays["song_id"].to_pylist(), plays["title"].to_pylist()
+    songs[0], titles[1] = "s-0\x0001", "bad\x00title"
+    plays = plays.set_column(plays.schema.get_field_index("song_id"), "song_id", pa.array(songs))
+    plays = plays.set_column(plays.schema.get_field_index("title"), "title", pa.array(titles))
+    synthetic.write_raw(lake, charts_settings.lake.plays_path, plays)
+
+    manifest = run_hourly_etl(charts_settings, hour)
+    assert (manifest["rows_out"], manifest["invalid"], manifest["nul_replaced"]) == (30, 0, 2)
+    assert manifest["unknown_songs"] == {"s-0\ufffd01": 1}
+    loaded = run_hourly_charts(charts_settings, hour)
+    assert loaded["plays"] == {"US": 30}
+    with psycopg.connect(charts_settings.postgres.dsn()) as conn:
+        stored = conn.execute(
+            "SELECT plays FROM plays_hourly WHERE region = 'US' AND hour = %s AND song_id = %s",
+            (hour, "s-0\ufffd01"),
+        ).fetchall()
+    assert stored == [(1,)]

@@ -20,9 +20,15 @@ _VALID = """
     AND (ms_played IS NULL OR ms_played >= 0)
 """
 
+# PostgreSQL text cannot hold NUL, which ingest refuses since 2026-12 (a 422 naming the field) but
+# accepted before: such a play already in Kafka is charted with U+FFFD in its place, and counted.
+_NUL_COLUMNS = ("song_id", "title", "artist")
+_REPAIRED = " OR ".join(f"coalesce(contains({c}, chr(0)), false)" for c in _NUL_COLUMNS)
+_REPLACED = ", ".join(f"replace({c}, chr(0), chr(65533)) AS {c}" for c in _NUL_COLUMNS)
+
 _ENRICH = f"""
 WITH valid AS (
-    SELECT * FROM raw WHERE {_VALID}
+    SELECT * REPLACE ({_REPLACED}), {_REPAIRED} AS repaired FROM raw WHERE {_VALID}
     -- A replayed Kafka batch or a re-written file yields the same event twice: keep one, the first
     -- to arrive when the files' arrival is known (docs/api.md, "One event_id, one play").
     QUALIFY row_number() OVER (
@@ -33,7 +39,7 @@ SELECT v.event_id, v.song_id,
        c.genre, CAST(c.release_year AS INTEGER) AS release_year,
        CAST(c.duration_ms AS BIGINT) AS duration_ms,
        v.user_id, v.region, v.played_at, v.ms_played, v.device, v.schema_version,
-       c.song_id IS NOT NULL AS in_catalog
+       c.song_id IS NOT NULL AS in_catalog, v.repaired
 FROM valid v LEFT JOIN catalog c ON c.song_id = v.song_id
 ORDER BY v.region, v.played_at, v.event_id
 """
@@ -48,6 +54,8 @@ class Enriched:
     invalid: int
     duplicates: int
     unknown_songs: dict[str, int] = field(default_factory=dict)
+    # Plays kept whose song_id, title or artist held a NUL (replaced by U+FFFD).
+    nul_replaced: int = 0
 
     @property
     def rows_out(self) -> int:
@@ -69,9 +77,10 @@ def enrich_hour(raw: pa.Table, catalog: pa.Table, hour: datetime, regions: tuple
         if not in_catalog:
             unknown[song_id] = unknown.get(song_id, 0) + 1
     return Enriched(
-        table=enriched.drop_columns(["in_catalog"]),
+        table=enriched.drop_columns(["in_catalog", "repaired"]),
         rows_in=raw.num_rows,
         invalid=raw.num_rows - valid,
         duplicates=valid - enriched.num_rows,
         unknown_songs=dict(sorted(unknown.items())),
+        nul_replaced=sum(enriched["repaired"].to_pylist()),
     )

@@ -85,6 +85,8 @@ def publish_hour(
     quality.require_unique(result.table, "event_id", "enriched")
     if result.unknown_songs:
         log.warning("%d songs not in the catalog: %s", len(result.unknown_songs), result.unknown_songs)
+    if result.nul_replaced:
+        log.warning("%d plays held a NUL in song_id, title or artist: U+FFFD instead", result.nul_replaced)
 
     written: dict[str, int] = {}
     for region in sorted(set(result.table["region"].to_pylist())):
@@ -111,6 +113,7 @@ def publish_hour(
         "rows_out": result.rows_out,
         "raw_files": raw_files,
         "unknown_songs": result.unknown_songs,
+        "nul_replaced": result.nul_replaced,
     }
     lake.write_json(marker_key(settings, hour), manifest)
     return manifest
