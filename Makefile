@@ -60,6 +60,7 @@ compose-up: setup-ui ## Docker: build every image, run the single-node stack wit
 compose-generate: setup-python ## Regenerate compose.yaml, its Prometheus config and the Grafana files from the deployment declaration (devstack/src/topsongs_devstack/deployment)
 	$(RUN) topsongs_devstack.deployment compose > compose.yaml.new && mv compose.yaml.new compose.yaml
 	$(RUN) topsongs_devstack.deployment prometheus > deploy/prometheus/compose.yml.new && mv deploy/prometheus/compose.yml.new deploy/prometheus/compose.yml
+	$(RUN) topsongs_devstack.deployment cluster-prometheus > deploy/prometheus/cluster.yml.new && mv deploy/prometheus/cluster.yml.new deploy/prometheus/cluster.yml
 	$(RUN) topsongs_devstack.deployment grafana
 
 compose-down: ## Docker: stop and remove the compose stack's containers (volumes are kept)
@@ -71,7 +72,7 @@ test: setup setup-browser ## Run lint, types and the whole test suite against re
 lint: ## ruff + mypy, and compose.yaml (with its Prometheus and Grafana files) equal to what the deployment declaration generates
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	for what in compose prometheus grafana; do .venv/bin/python -m topsongs_devstack.deployment $$what --check || exit 1; done
+	for what in compose prometheus cluster-prometheus grafana; do .venv/bin/python -m topsongs_devstack.deployment $$what --check || exit 1; done
 	.venv/bin/mypy core/src devstack/src ingest/src charts/src dashboard-api/src spark/src simulator/src streams/src tools/export-openapi
 
 bench: setup ## Benchmarks: figures and ratios against an in-run baseline (docs/benchmarks.md)

@@ -10,10 +10,10 @@
 # formatted, from a 0600 java argument file, so no password is on a command line.
 # Environment: NODE_ID (1..3), NODES (the nodes' names in node-id order), CLUSTER_ID, PARTITIONS,
 # and the SCRAM passwords ADMIN_PASSWORD, INGEST_PASSWORD, STREAMS_PASSWORD, DASHBOARD_PASSWORD,
-# LAKE_PASSWORD.
+# LAKE_PASSWORD, MONITOR_PASSWORD.
 set -euo pipefail
 : "${NODE_ID:?}" "${NODES:?}" "${CLUSTER_ID:?}" "${PARTITIONS:?}"
-users=(admin ingest streams dashboard lake)
+users=(admin ingest streams dashboard lake monitor)
 for user in "${users[@]}"; do
   var="${user^^}_PASSWORD"
   if [ -z "${!var:-}" ]; then

@@ -41,6 +41,11 @@ PORTS = (
     "airflow_port",
     "postgres_port",
     "s3_port",
+    "lake_ui_port",
+    "postgres_exporter_port",
+    "statsd_port",
+    "statsd_exporter_port",
+    "monitor_port",
 )
 
 

@@ -114,6 +114,25 @@ async def test_lake_reads_plays_under_sparks_group_prefix_only(kafka_cluster: Cl
             await producer.send_and_wait(lake.plays_topic, b"forged")
 
 
+async def test_monitor_reads_plays_and_cannot_write(kafka_cluster: ClusterSettings) -> None:
+    monitor = as_user(kafka_cluster, "monitor")
+    ingest = as_user(kafka_cluster, "ingest")
+    mark = f"play-{uuid.uuid4()}".encode()
+    async with AIOKafkaProducer(**aiokafka_connection(ingest), acks="all") as producer:
+        sent = await producer.send_and_wait(ingest.plays_topic, mark, partition=0)
+    # Assigned, without a group, as the monitor reads the record at a consumer's position.
+    async with AIOKafkaConsumer(**aiokafka_connection(monitor), enable_auto_commit=False) as consumer:
+        played = TopicPartition(monitor.plays_topic, 0)
+        consumer.assign([played])
+        consumer.seek(played, sent.offset)
+        batch = await consumer.getmany(played, timeout_ms=10_000)
+    assert mark in [r.value for rs in batch.values() for r in rs]
+    async with AIOKafkaProducer(**aiokafka_connection(monitor), acks="all") as producer:
+        for topic in (monitor.plays_topic, monitor.live_topic):
+            with pytest.raises(TopicAuthorizationFailedError):
+                await producer.send_and_wait(topic, b"forged")
+
+
 async def test_each_service_sees_only_its_topics(kafka_cluster: ClusterSettings) -> None:
     kafka = as_user(kafka_cluster, "admin")
     plays, dlq, live, hours = (
@@ -131,6 +150,7 @@ async def test_each_service_sees_only_its_topics(kafka_cluster: ClusterSettings)
         "streams": {plays, dlq, live, hours, *own},
         "dashboard": {live, hours},
         "lake": {plays},
+        "monitor": {plays, dlq, live},
         "admin": {plays, dlq, live, hours, *own},
     }
     for user, expected in visible.items():

@@ -69,6 +69,7 @@ def _lake(devstack: DevstackSettings, name: str, host: str, env: Mapping[str, st
         "LAKE_PLAYS_PATH": (folder / "plays").as_uri(),
         "LAKE_CHECKPOINT_LOCATION": str(folder / "checkpoints"),
         "SPARK_LOCAL_IP": host,
+        "LAKE_UI_ENABLED": "false",
     }
     argv = [sys.executable, "-m", "spark.job"]
     return AppService(name, argv, None, None, devstack, env={**env, **local}, host=host)

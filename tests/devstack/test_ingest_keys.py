@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import stat
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from ingest.api_keys import digest, read_entries
 from ingest.kafka_setup import drop_topics
 from topsongs_devstack.apps import ingest_service
 from topsongs_devstack.config import DevstackSettings
@@ -18,6 +20,19 @@ from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.process import free_port
 
 from tests.ingest.support import play
+
+
+def test_side_by_side_starts_make_one_key(tmp_path: Path) -> None:
+    """The cluster profile's ingest processes make their keys at once: the key and its entry agree
+    (unlocked, 18 of 200 such pairs left one process's key beside the other's entry)."""
+    for n in range(50):
+        keys = ingest_keys(DevstackSettings(state_dir=tmp_path / str(n)))
+        starts = [threading.Thread(target=keys.ensure) for _ in range(2)]
+        for start in starts:
+            start.start()
+        for start in starts:
+            start.join()
+        assert read_entries(keys.keys_file)["simulator"] == digest(keys.client_key())
 
 
 def test_keys_are_made_once_private_and_repaired(tmp_path: Path) -> None:

@@ -9,8 +9,16 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
-from topsongs_devstack.deployment.observability import CONFIG, prometheus_config
+from topsongs_devstack.deployment.observability import (
+    CLUSTER_CONFIG,
+    CLUSTER_SCRAPES,
+    CONFIG,
+    SCRAPES,
+    Scrape,
+    prometheus_config,
+)
 from topsongs_devstack.prometheus import RULES, scrape_config
 
 
@@ -42,13 +50,15 @@ def test_generated_config_is_valid(tmp_path: Path) -> None:
     promtool("check", "config", str(config))
 
 
-def test_compose_config_is_valid(tmp_path: Path) -> None:
-    """compose's config, its rules at the repository's path instead of the container's mount."""
-    committed = REPO_ROOT / CONFIG
+@pytest.mark.parametrize("scrapes", [SCRAPES, CLUSTER_SCRAPES], ids=["single", "cluster"])
+def test_compose_config_is_valid(tmp_path: Path, scrapes: tuple[Scrape, ...]) -> None:
+    """compose's configs (the single node's, profile cluster's), their rules at the repository's path
+    instead of the container's mount."""
     config = tmp_path / "prometheus.yml"
-    config.write_text(json.dumps(prometheus_config() | {"rule_files": [str(RULES)]}))
+    config.write_text(json.dumps(prometheus_config(scrapes) | {"rule_files": [str(RULES)]}))
     promtool("check", "config", str(config))
-    assert "/etc/prometheus/alerts.yml" in committed.read_text()
+    for committed in (CONFIG, CLUSTER_CONFIG):
+        assert "/etc/prometheus/alerts.yml" in (REPO_ROOT / committed).read_text()
 
 
 def test_rules_are_valid_and_their_unit_tests_pass() -> None:

@@ -29,10 +29,13 @@ def test_every_component_starts_once_siblings_side_by_side() -> None:
     # Airflow starts once its metadata database and broker are up, not after the Kafka quorum.
     assert stack[:3] == [["postgres"], ["redis"], ["airflow"]]
     assert isinstance(plan[0][1][2], InBackground)
-    spark, apps, airflow = second
+    # The S3 store sends StatsD only to an exporter that is up when it starts.
+    assert stack.index(["statsd-exporter"]) < stack.index(["s3"])
+    spark, apps, airflow, postgres_exporter, monitor = second
     assert spark == [["spark-master"], ["spark-worker-1", "spark-worker-2"], ["spark"]]
     assert apps[:3] == [["ingest-1", "ingest-2"], ["streams-1", "streams-2"], ["dashboard-1", "dashboard-2"]]
     assert airflow == [["airflow"]]
+    assert (postgres_exporter, monitor) == ([["postgres-exporter"]], [["monitor"]])
     assert third == [[["prometheus"]]]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +22,21 @@ class IngestKeys:
     simulator_key: Path
 
     def ensure(self) -> None:
-        """Make the simulator's key and its entry unless both are there and agree (idempotent)."""
+        """Make the simulator's key and its entry unless both are there and agree (idempotent).
+
+        Under a lock: the cluster profile starts its ingest processes side by side, and two unlocked
+        calls could leave one's key beside the other's entry (every client then refused)."""
+        self.simulator_key.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.simulator_key.parent / ".keys.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._ensure()
+
+    def _ensure(self) -> None:
         entries = read_entries(self.keys_file)
         held = self.client_key() if self.simulator_key.exists() else None
         if held and entries.get(CLIENT) == digest(held):
             return
         key = new_key()
-        self.simulator_key.parent.mkdir(parents=True, exist_ok=True)
         # Created 0600 before the key is written: nobody else on the machine may read it.
         fd = os.open(self.simulator_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:

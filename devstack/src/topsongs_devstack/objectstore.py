@@ -8,10 +8,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings
 
-from topsongs_devstack.component import Component, Status
+from topsongs_devstack.component import Status
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.gobuild import go_binary
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
+from topsongs_devstack.services.exporters import StatsdExporter
 
 MODULE = "github.com/versity/versitygw/cmd/versitygw"
 
@@ -24,7 +25,7 @@ class ObjectStore:
     name = "s3"
 
     def __init__(
-        self, settings: DevstackSettings, s3: S3Settings, *, statsd: Component | None = None
+        self, settings: DevstackSettings, s3: S3Settings, *, statsd: StatsdExporter | None = None
     ) -> None:
         self.settings = settings
         # The StatsD server for the gateway's request metrics (devstack's statsd_exporter), used when
@@ -53,8 +54,12 @@ class ObjectStore:
             print(f"[devstack] starting versitygw S3 on {self.s3.endpoint_url}", flush=True)
             metrics = []
             if self.statsd is not None and self.statsd.status().healthy:
-                statsd = f"127.0.0.1:{self.settings.statsd_port}"
-                metrics = ["--metrics-statsd-servers", statsd, "--metrics-service-name", "versitygw"]
+                metrics = [
+                    "--metrics-statsd-servers",
+                    self.statsd.listen_udp,
+                    "--metrics-service-name",
+                    "versitygw",
+                ]
             self.proc.start(
                 [str(self.binary), "--port", f"{self.host}:{self.port}", *metrics, "posix", str(self.root)],
                 env={

@@ -72,6 +72,12 @@ def service_acls(kafka: KafkaSettings, streams_app_id: str) -> list[Acl]:
         Acl("lake", TOPIC, plays, (READ, DESCRIBE)),
         # Spark's Kafka source makes up its group ids: spark-kafka-source-<uuid>-...
         Acl("lake", GROUP, "spark-kafka-source", (READ, DESCRIBE), PREFIXED),
+        # The lag monitor reads the records at the consumers' positions (their timestamps) and the
+        # live topic's tail, the dead-letter topic's end offsets only, and the groups' committed
+        # offsets (Describe; it joins no group and writes nothing).
+        *(Acl("monitor", TOPIC, name, (READ, DESCRIBE)) for name in (plays, live)),
+        Acl("monitor", TOPIC, dlq, (DESCRIBE,)),
+        *(Acl("monitor", GROUP, name, (DESCRIBE,)) for name in (streams_app_id, kafka.dashboard_group)),
     ]
 
 

@@ -81,6 +81,8 @@ class CeleryAirflow(Airflow):
             executor="CeleryExecutor",
             host=host,
             extra_roles={"celery-worker": worker},
+            # Every process's metrics, the Celery worker's tasks included, to the profile's exporter.
+            statsd=(settings.statsd_host, settings.statsd_port),
         )
         self.redis = redis
         self.cluster = settings

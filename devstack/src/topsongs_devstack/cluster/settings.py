@@ -58,6 +58,10 @@ class ClusterSettings(BaseSettings):
     lake_executor_memory: str = "512m"
     # LAKE_TRIGGER_INTERVAL of the lake job: its micro-batch interval (the job's own default).
     lake_trigger_interval: str = "30 seconds"
+    # The lake job's driver: the address it binds (its executors call it back there) and its UI's
+    # port, which serves the driver's Prometheus metrics.
+    lake_driver_host: str = "127.0.1.14"
+    lake_ui_port: int = 4040
 
     # The load balancer in front of ingest and dashboard-api, and the processes behind it.
     balancer_host: str = "127.0.1.20"
@@ -101,6 +105,15 @@ class ClusterSettings(BaseSettings):
     postgres_port: int = 5432
     s3_host: str = "127.0.1.41"
     s3_port: int = 7070
+    # prometheus-postgres-exporter on the PostgreSQL node's address.
+    postgres_exporter_port: int = 9187
+    # statsd_exporter, where the S3 store and Airflow send StatsD (UDP), and its metrics.
+    statsd_host: str = "127.0.1.42"
+    statsd_port: int = 9125
+    statsd_exporter_port: int = 9112
+    # The lag monitor (python -m topsongs_charts.monitor) as Kafka user `monitor`.
+    monitor_host: str = "127.0.1.43"
+    monitor_port: int = 9108
     # Prometheus (port: DEVSTACK_PROMETHEUS_PORT, as on the single-node profile).
     prometheus_host: str = "127.0.1.50"
 
@@ -137,6 +150,11 @@ class ClusterSettings(BaseSettings):
             kafka_controller_port=self.kafka_controller_port,
             kafka_heap=self.kafka_heap,
             start_timeout_s=self.start_timeout_s,
+            postgres_exporter_port=self.postgres_exporter_port,
+            statsd_port=self.statsd_port,
+            statsd_exporter_port=self.statsd_exporter_port,
+            monitor_port=self.monitor_port,
+            spark_ui_port=self.lake_ui_port,
         )
 
 

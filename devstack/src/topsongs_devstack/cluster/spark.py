@@ -20,7 +20,7 @@ from topsongs_devstack.component import Component, Status
 from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.deployment.programs import LAKE
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open
-from topsongs_devstack.services.spark import SparkJobService
+from topsongs_devstack.services.spark import METRICS_PATH, SparkJobService
 
 SPARK_HOME = Path(pyspark.__file__).parent
 SPARK_CLASS = SPARK_HOME / "bin" / "spark-class"
@@ -192,19 +192,32 @@ def lake_env(settings: ClusterSettings, kafka_env: Mapping[str, str]) -> dict[st
         "LAKE_EXECUTOR_MEMORY": settings.lake_executor_memory,
         "LAKE_TRIGGER_INTERVAL": settings.lake_trigger_interval,
         "LAKE_JARS_DIR": str(settings.cache_dir / "jars" / "spark"),
-        # A driver UI on :4040 would collide with a `make up` job on the same machine.
-        "LAKE_UI_ENABLED": "false",
+        # The driver (its RPC endpoint, which the executors call back, and its UI with the metrics)
+        # on its own address, not on every interface nor beside a `make up` job's :4040.
+        "SPARK_LOCAL_IP": settings.lake_driver_host,
+        "LAKE_UI_PORT": str(settings.lake_ui_port),
         "S3_ENDPOINT_URL": f"http://{settings.s3_host}:{settings.s3_port}",
     }
 
 
 def lake_job(settings: ClusterSettings, kafka_env: Mapping[str, str] | None = None) -> AppService:
-    """`python -m spark.job` as the driver, its executors on the workers; healthy while it runs."""
+    """`python -m spark.job` as the driver, its executors on the workers; healthy while it runs, its
+    metrics scraped on the driver's UI (job spark)."""
     env = lake_env(
         settings, kafka_env if kafka_env is not None else service_kafka_env(settings, LAKE.kafka_user)
     )
     argv = LAKE.argv([sys.executable])
-    return SparkJobService("spark", argv, None, None, settings.devstack(), master_url(settings), env=env)
+    return SparkJobService(
+        "spark",
+        argv,
+        None,
+        None,
+        settings.devstack(),
+        master_url(settings),
+        env=env,
+        scrape=f"{settings.lake_driver_host}:{settings.lake_ui_port}",
+        scrape_path=METRICS_PATH,
+    )
 
 
 def daemons(settings: ClusterSettings) -> list[SparkMaster | SparkWorker]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from topsongs_core.settings import PostgresSettings, S3Settings
 
 from topsongs_devstack.apps import AppService
+from topsongs_devstack.cluster import observability
 from topsongs_devstack.cluster.kafka import KafkaNode
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.cluster.spark import SparkWorker
@@ -18,7 +19,8 @@ from topsongs_devstack.services.catalog import SongCatalog
 from topsongs_devstack.services.migrations import Migrations
 from topsongs_devstack.stack import pick
 
-# Start order: Kafka, PostgreSQL and S3, Spark, the services and their balancer, Airflow, Prometheus.
+# Start order: Kafka, PostgreSQL and S3, Spark, the services and their balancer, Airflow, the exporters,
+# the lag monitor and Prometheus.
 # Each module exposes one factory.
 PARTS = (
     ("kafka", "nodes"),
@@ -31,14 +33,15 @@ PARTS = (
 
 
 def engines(settings: ClusterSettings) -> list[Component]:
-    """PostgreSQL (with dashboard-api's read-only role), the S3 store, the chart schema and the song
-    catalog the hourly ETL enriches with (which `make demo` uploads on the single-node profile)."""
+    """PostgreSQL (with dashboard-api's read-only role), the S3 store (sending StatsD to the profile's
+    exporter when it runs), the chart schema and the song catalog the hourly ETL enriches with (which
+    `make demo` uploads on the single-node profile)."""
     devstack = settings.devstack()
     pg_env = {"PG_HOST": settings.postgres_host, "PG_PORT": str(settings.postgres_port)}
     s3 = S3Settings(endpoint_url=f"http://{settings.s3_host}:{settings.s3_port}")
     return [
         Postgres(devstack, PostgresSettings(host=settings.postgres_host, port=settings.postgres_port)),
-        ObjectStore(devstack, s3),
+        ObjectStore(devstack, s3, statsd=observability.statsd(settings)),
         Migrations(devstack, env=pg_env),
         SongCatalog(s3),
     ]
@@ -79,8 +82,10 @@ def waves(settings: ClusterSettings) -> list[list[list[Component]]]:
 
     1. The Kafka quorum beside PostgreSQL, S3, the schema and the catalog. Airflow (redis, then its
        database migration and processes, the slowest start of all) needs only PostgreSQL: it starts
-       right after it, in the background (``InBackground``).
-    2. Spark and the services (each needs the brokers) side by side, and the wait for Airflow.
+       right after it, in the background (``InBackground``). The StatsD exporter starts before the
+       S3 store, which sends it metrics only if it is up.
+    2. Spark and the services (each needs the brokers) side by side, the PostgreSQL exporter and the
+       lag monitor beside them, and the wait for Airflow.
     3. Prometheus, whose first scrapes then find every service.
 
     Same order within a part, numbered siblings side by side (``chain``); stopped in reverse.
@@ -88,11 +93,18 @@ def waves(settings: ClusterSettings) -> list[list[list[Component]]]:
     by_part = parts(settings)
     postgres, *storage = by_part["stack"]
     redis, airflow = by_part["airflow"]
+    statsd, postgres_exporter, lag_monitor, prometheus = by_part["observability"]
     early = InBackground(airflow)
     return [
-        [chain(by_part["kafka"]), [postgres, redis, early, *storage]],
-        [chain(by_part["spark"]), chain(by_part["apps"]), [early.joined()]],
-        [by_part["observability"]],
+        [chain(by_part["kafka"]), [postgres, redis, early, statsd, *storage]],
+        [
+            chain(by_part["spark"]),
+            chain(by_part["apps"]),
+            [early.joined()],
+            [postgres_exporter],
+            [lag_monitor],
+        ],
+        [[prometheus]],
     ]
 
 

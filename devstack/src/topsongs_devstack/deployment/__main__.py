@@ -1,6 +1,6 @@
-"""`python -m topsongs_devstack.deployment compose|prometheus|grafana [--check]`: write what the declaration
-generates (compose.yaml, the compose Prometheus config, the Grafana dashboards), or fail when the committed
-files differ from it."""
+"""`python -m topsongs_devstack.deployment compose|prometheus|cluster-prometheus|grafana [--check]`: write
+what the declaration generates (compose.yaml, the compose Prometheus configs of the single node and of
+profile cluster, the Grafana dashboards), or fail when the committed files differ from it."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ from topsongs_devstack.deployment.compose import COMMAND, render
 HOW = {
     "compose": COMMAND,
     "prometheus": f"python -m topsongs_devstack.deployment prometheus > {observability.CONFIG}",
+    "cluster-prometheus": (
+        f"python -m topsongs_devstack.deployment cluster-prometheus > {observability.CLUSTER_CONFIG}"
+    ),
     "grafana": "python -m topsongs_devstack.deployment grafana",
 }
 
@@ -28,6 +31,8 @@ def generated(what: str, file: Path | None) -> dict[Path, str]:
         return {file or REPO_ROOT / "compose.yaml": render()}
     if what == "prometheus":
         return {file or REPO_ROOT / observability.CONFIG: observability.prometheus_config_text()}
+    if what == "cluster-prometheus":
+        return {file or REPO_ROOT / observability.CLUSTER_CONFIG: observability.prometheus_config_text(True)}
     # The Grafana SDK is a dev dependency: imported only when its files are made or checked.
     from topsongs_devstack.deployment import grafana
 
@@ -45,7 +50,7 @@ def differs(path: Path, text: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print compose.yaml or the Prometheus config, write the Grafana files; --check compares instead."""
+    """Print compose.yaml or a Prometheus config, write the Grafana files; --check compares instead."""
     parser = argparse.ArgumentParser(prog="python -m topsongs_devstack.deployment", description=main.__doc__)
     parser.add_argument("what", choices=sorted(HOW))
     parser.add_argument(

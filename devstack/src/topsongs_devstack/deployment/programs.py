@@ -96,6 +96,14 @@ KAFKA_SETUP = Worker("ingest.kafka_setup", "admin", (KAFKA,))
 BUCKET = (S3,)
 CHARTS = ("topsongs_charts.settings:ChartsSettings",)
 SIMULATOR = ("simulator.settings:SimulatorSettings", S3, "topsongs_core.settings:ContractSettings")
+# The lag monitor measures every consumer from outside: read-only on the topics and groups it watches.
+MONITOR = Worker(
+    "topsongs_charts.monitor",
+    "monitor",
+    CHARTS,
+    port=9108,
+    health_path="/metrics",
+)
 
 
 def streams_args(datadir: str) -> list[str]:
@@ -105,4 +113,4 @@ def streams_args(datadir: str) -> list[str]:
 
 # One SCRAM-SHA-512 user per service on the cluster, each held to its own ACLs; the admin (first)
 # creates topics and ACLs and is the user the brokers talk to each other as.
-KAFKA_USERS = tuple(p.kafka_user for p in (KAFKA_SETUP, INGEST, STREAMS, DASHBOARD, LAKE))
+KAFKA_USERS = tuple(p.kafka_user for p in (KAFKA_SETUP, INGEST, STREAMS, DASHBOARD, LAKE, MONITOR))

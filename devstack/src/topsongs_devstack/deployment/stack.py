@@ -17,6 +17,7 @@ def sections() -> list[tuple[str, list[Service]]]:
         *cluster_apps.apps(),
         *cluster_apps.streams(),
         *cluster_apps.airflow(),
+        observability.prometheus(cluster=True),
     ]
     return [
         ("engines and their init steps", single.engines()),

@@ -1,9 +1,12 @@
-"""Prometheus exporters for engines that serve no metrics of their own, each on 127.0.0.1."""
+"""Prometheus exporters for engines that serve no metrics of their own, each on a loopback address
+(127.0.0.1; the cluster profile gives each one of its own)."""
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from topsongs_core.settings import PostgresSettings
@@ -16,7 +19,13 @@ from topsongs_devstack.secret_files import write_secret
 
 STATSD_MODULE = "github.com/prometheus/statsd_exporter"
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine (any 127/8 address, ::1, localhost): no TLS needed to reach it."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class DebianExporter(AppService):
@@ -33,11 +42,11 @@ class DebianExporter(AppService):
         super().up()
 
 
-def postgres(settings: DevstackSettings, pg: PostgresSettings) -> AppService:
-    """prometheus-postgres-exporter for PG_* (as the loader role) on DEVSTACK_POSTGRES_EXPORTER_PORT."""
-    address = f"127.0.0.1:{settings.postgres_exporter_port}"
+def postgres(settings: DevstackSettings, pg: PostgresSettings, host: str = "127.0.0.1") -> AppService:
+    """prometheus-postgres-exporter for PG_* (as the loader role) on host:DEVSTACK_POSTGRES_EXPORTER_PORT."""
+    address = f"{host}:{settings.postgres_exporter_port}"
     password_file = settings.state_dir / "secrets" / "postgres-exporter" / "password"
-    sslmode = "disable" if pg.host in LOOPBACK else "require"
+    sslmode = "disable" if is_loopback(pg.host) else "require"
     exporter = DebianExporter(
         "postgres-exporter",
         ["prometheus-postgres-exporter", f"--web.listen-address={address}"],
@@ -51,6 +60,7 @@ def postgres(settings: DevstackSettings, pg: PostgresSettings) -> AppService:
             "DATA_SOURCE_USER": pg.user,
             "DATA_SOURCE_PASS_FILE": str(password_file),
         },
+        host=host,
         scrape=address,
     )
     exporter.prepare = lambda: write_secret(password_file, pg.password.get_secret_value())
@@ -59,6 +69,11 @@ def postgres(settings: DevstackSettings, pg: PostgresSettings) -> AppService:
 
 class StatsdExporter(AppService):
     """statsd_exporter, built from the Go module proxy into the cache on first use."""
+
+    def __init__(self, *args: Any, listen_udp: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # host:port the StatsD senders (the S3 store, Airflow) send to.
+        self.listen_udp = listen_udp
 
     def install(self) -> None:
         """Build the binary (first run only)."""
@@ -75,20 +90,23 @@ class StatsdExporter(AppService):
         super().up()
 
 
-def statsd(settings: DevstackSettings) -> AppService:
-    """statsd_exporter: StatsD over UDP on 127.0.0.1:DEVSTACK_STATSD_PORT (the S3 store sends there),
-    Prometheus metrics on 127.0.0.1:DEVSTACK_STATSD_EXPORTER_PORT."""
-    address = f"127.0.0.1:{settings.statsd_exporter_port}"
+def statsd(settings: DevstackSettings, host: str = "127.0.0.1") -> StatsdExporter:
+    """statsd_exporter: StatsD over UDP on host:DEVSTACK_STATSD_PORT (the S3 store and Airflow send
+    there), Prometheus metrics on host:DEVSTACK_STATSD_EXPORTER_PORT."""
+    address = f"{host}:{settings.statsd_exporter_port}"
+    listen_udp = f"{host}:{settings.statsd_port}"
     return StatsdExporter(
         "statsd-exporter",
         [
             str(StatsdExporter.binary(settings)),
             f"--web.listen-address={address}",
-            f"--statsd.listen-udp=127.0.0.1:{settings.statsd_port}",
+            f"--statsd.listen-udp={listen_udp}",
             "--statsd.listen-tcp=",  # UDP only: nothing here speaks StatsD over TCP
         ],
         f"http://{address}/metrics",
         settings.statsd_exporter_port,
         settings,
+        host=host,
         scrape=address,
+        listen_udp=listen_udp,
     )

@@ -14,6 +14,8 @@ from topsongs_devstack.deployment.programs import LAKE
 from topsongs_devstack.kafka import maven_copy
 
 POM = REPO_ROOT / "spark" / "maven" / "pom.xml"
+# The driver's Prometheus metrics on its UI port (the servlet answers a redirect without the slash).
+METRICS_PATH = "/metrics/prometheus/"
 
 
 def spark_jars(settings: DevstackSettings) -> Path:
@@ -51,5 +53,5 @@ def service(settings: DevstackSettings) -> AppService:
         # Spark binds its UI to SPARK_LOCAL_IP (all interfaces without it); the job runs in local mode here.
         env={"LAKE_UI_PORT": str(port), "SPARK_LOCAL_IP": "127.0.0.1"},
         scrape=f"127.0.0.1:{port}",
-        scrape_path="/metrics/prometheus/",  # the servlet answers a redirect without the slash
+        scrape_path=METRICS_PATH,
     )
