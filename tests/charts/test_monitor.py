@@ -87,12 +87,17 @@ async def test_one_round_sets_lag_end_offsets_last_success_and_freshness(
                 (kind, start, start + length),
             )
     loaded = newest_loads(pg_settings)
-    async with AIOKafkaConsumer(bootstrap_servers=kafka_settings.bootstrap_servers, group_id=group) as member:
+    # No auto-commit: closing would commit the member's fetched position (5) over the 2 (seen once).
+    async with AIOKafkaConsumer(
+        bootstrap_servers=kafka_settings.bootstrap_servers, group_id=group, enable_auto_commit=False
+    ) as member:
         member.assign([TopicPartition(topic, 0)])
         await member.commit({TopicPartition(topic, 0): OffsetAndMetadata(2, "")})
     # dashboard-api's live feed has read the first of the worker's two records.
     async with AIOKafkaConsumer(
-        bootstrap_servers=kafka_settings.bootstrap_servers, group_id=kafka_settings.dashboard_group
+        bootstrap_servers=kafka_settings.bootstrap_servers,
+        group_id=kafka_settings.dashboard_group,
+        enable_auto_commit=False,
     ) as feed:
         feed.assign([TopicPartition(kafka_settings.live_topic, 0)])
         await feed.commit({TopicPartition(kafka_settings.live_topic, 0): OffsetAndMetadata(1, "")})
