@@ -98,7 +98,10 @@ def bucket_policy(bucket: str, access_keys: Mapping[str, str], prefixes: LakePre
     statements: list[dict[str, Any]] = []
     for account, pairs in grants(prefixes).items():
         for actions, keys in pairs:
-            resources = [f"arn:aws:s3:::{bucket}/{key}/*" for key in keys] or [f"arn:aws:s3:::{bucket}"]
+            # A prefix's own key too: S3A asks for it (HEAD) before it lists a dataset's folder, and
+            # takes a refusal as an error, not as "no such object".
+            objects = [f"arn:aws:s3:::{bucket}/{key}{end}" for key in keys for end in ("", "/*")]
+            resources = objects or [f"arn:aws:s3:::{bucket}"]
             statements.append(
                 {
                     "Sid": f"{account}{len(statements)}",
