@@ -3,18 +3,41 @@
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import ClientError
 from topsongs_core.objectstore import s3_client
+from topsongs_core.settings import S3Settings
+from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.lake_accounts import ACCOUNTS, LakeAccounts
+from topsongs_devstack.objectstore import ObjectStore
+from topsongs_devstack.process import free_port
 
 # A multipart upload's parts are 5 MiB at least (all but the last).
 PART = b"p" * (5 * 1024 * 1024)
 
 
 TABLE = "### The lake's S3 keys"
+
+
+@contextmanager
+def private_store(bucket: str = "lake") -> Iterator[ObjectStore]:
+    """versitygw on a free port with its own state folder, set up as `make up` sets it up (the
+    bucket, the accounts, the policy); stopped and removed after."""
+    # Under the repo, as every private stack's state (the suite's .state/tests).
+    state = REPO_ROOT / ".state" / "tests" / f"lake-accounts-{uuid.uuid4().hex[:8]}"
+    s3 = S3Settings(endpoint_url=f"http://127.0.0.1:{free_port()}", bucket=bucket)
+    store = ObjectStore(DevstackSettings(state_dir=state), s3)
+    try:
+        store.up()
+        yield store
+    finally:
+        store.down()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def declared(rows: list[dict[str, str]]) -> dict[tuple[str, str, str], str]:

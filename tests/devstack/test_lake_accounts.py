@@ -5,7 +5,6 @@ each service's own client (pyarrow, boto3) doing its work with its key."""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import uuid
 from collections.abc import Iterator
@@ -21,12 +20,10 @@ from topsongs_charts.progress import lake_offsets
 from topsongs_core.catalog import SONGS_KEY
 from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings
-from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.lake_accounts import ACCOUNTS, AIRFLOW, CATALOG, LAKE, MONITOR
 from topsongs_devstack.objectstore import ObjectStore
-from topsongs_devstack.process import free_port
 
-from tests.devstack.lake_access import TABLE, declared, tried
+from tests.devstack.lake_access import TABLE, declared, private_store, tried
 from tests.devstack.test_exposure import policy
 
 CHECKPOINT = "_checkpoints/spark/plays"
@@ -36,17 +33,9 @@ DENIED = r"ACCESS_DENIED|AccessDenied"
 
 @pytest.fixture(scope="module")
 def store() -> Iterator[ObjectStore]:
-    """versitygw on a free port with its own state folder, set up as `make up` sets it up."""
-    state = REPO_ROOT / ".state" / "tests" / f"lake-accounts-{uuid.uuid4().hex[:8]}"
-    store = ObjectStore(
-        DevstackSettings(state_dir=state), S3Settings(endpoint_url=f"http://127.0.0.1:{free_port()}")
-    )
-    try:
-        store.up()
+    """A private versitygw, set up as `make up` sets it up."""
+    with private_store() as store:
         yield store
-    finally:
-        store.down()
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def test_every_account_is_limited_as_declared(store: ObjectStore) -> None:

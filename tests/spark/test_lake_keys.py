@@ -4,7 +4,6 @@ the policy keeps out of `raw/` stops the job at its first write."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +15,10 @@ from spark.schema import RAW_PLAY
 from spark.session import lake_uri, s3a_conf
 from spark.settings import LakeSettings
 from topsongs_core.settings import KafkaSettings, S3Settings
-from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.lake_accounts import LAKE, MONITOR, LakeAccounts, LakePrefixes
 from topsongs_devstack.objectstore import ObjectStore, s3_client
-from topsongs_devstack.process import free_port
 
+from tests.devstack.lake_access import private_store
 from tests.spark.lake_plays import make_plays, send
 
 N = 200
@@ -30,15 +28,8 @@ N = 200
 def store() -> Iterator[ObjectStore]:
     """A private versitygw with devstack's accounts and policy, its bucket named apart from the suite's
     lake (the session's S3A options are per bucket below)."""
-    state = REPO_ROOT / ".state" / "tests" / f"lake-keys-{uuid.uuid4().hex[:8]}"
-    s3 = S3Settings(endpoint_url=f"http://127.0.0.1:{free_port()}", bucket=f"keys-{uuid.uuid4().hex[:8]}")
-    store = ObjectStore(DevstackSettings(state_dir=state), s3)
-    try:
-        store.up()
+    with private_store(bucket=f"keys-{uuid.uuid4().hex[:8]}") as store:
         yield store
-    finally:
-        store.down()
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def bucket_with_key(spark: SparkSession, accounts: LakeAccounts, account: str, bucket: str) -> S3Settings:
