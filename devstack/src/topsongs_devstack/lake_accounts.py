@@ -168,6 +168,11 @@ class LakeAccounts:
                 made = self._admin(
                     f"update-user?access={self.access_key(account)}", f"<Account>{fields}</Account>"
                 )
+            if "XAdminMethodNotSupported" in made.text:
+                raise PlatformError(
+                    f"the S3 store at {self.root.endpoint_url} runs without accounts (started before"
+                    " devstack made them, without --iam-dir): `devstack down s3`, then up again"
+                )
             if made.status_code >= 300:
                 raise PlatformError(
                     f"versitygw refused the {account} account ({made.status_code}): {made.text}"
