@@ -10,6 +10,7 @@ import asyncio
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,15 +21,20 @@ import psycopg
 import pytest
 import websockets.sync.client
 from aiokafka import AIOKafkaProducer
-from topsongs_core.settings import PostgresSettings
+from pydantic import SecretStr
+from topsongs_core.secret_settings import FILE_SUFFIX
+from topsongs_core.settings import PostgresSettings, S3Settings
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.ingest_keys import ingest_keys
+from topsongs_devstack.lake_accounts import ACCOUNTS, MONITOR, LakeAccounts
 from topsongs_devstack.listeners import listeners, recorded_pids
+from topsongs_devstack.objectstore import lake_accounts
 from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.process import free_port
 from websockets.exceptions import InvalidStatus
 
 from tests.devstack.cli import devstack
+from tests.devstack.lake_access import TABLE, declared, tried
 from tests.secret_scan import file_places, hits, process_places
 
 POLICY = REPO_ROOT / "docs" / "security.md"
@@ -247,6 +253,39 @@ def websocket_outcome(url: str) -> str:
         return http_outcome(exc.response.status_code)
 
 
+def stack_lake_accounts(env: dict[str, str]) -> LakeAccounts:
+    """The lake's accounts devstack made for the stack, with the stack's root key for the admin side."""
+    root = S3Settings(endpoint_url=env["S3_ENDPOINT_URL"], secret_access_key=SecretStr(S3_SECRET))
+    return lake_accounts(devstack_settings(env), root)
+
+
+def test_every_lake_account_is_limited_as_declared(stack: dict[str, str]) -> None:
+    rows = policy(TABLE)
+    expected = declared(rows)
+    found = tried(stack_lake_accounts(stack), rows)
+    assert {what: got for what, got in found.items() if got != expected[what]} == {}
+
+
+def test_the_lag_monitor_reads_the_lake_with_its_own_key(stack: dict[str, str]) -> None:
+    accounts = stack_lake_accounts(stack)
+    pid = recorded_pids(devstack_settings(stack))["monitor"]
+    environ = dict(
+        entry.split("=", 1) for entry in Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in entry
+    )
+    assert environ["S3_ACCESS_KEY_ID"] == accounts.access_key(MONITOR)
+    assert Path(environ["S3_SECRET_ACCESS_KEY" + FILE_SUFFIX]).read_text() == accounts.secret(MONITOR)
+    # With it, the monitor reads the lake job's checkpoint (none yet: the stack runs no lake job).
+    metrics = f"http://127.0.0.1:{stack['DEVSTACK_MONITOR_PORT']}/metrics"
+    for _ in range(60):
+        text = httpx.get(metrics, timeout=10).text
+        if 'topsongs_monitor_last_success_timestamp_seconds{consumer="lake"}' in text:
+            break
+        time.sleep(1)
+    else:
+        raise AssertionError(f"the monitor never measured the lake's lag:\n{text}")
+    assert 'topsongs_monitor_errors_total{consumer="lake"}' not in text
+
+
 def test_postgres_local_socket_needs_a_password_and_admin_steps_work(stack: dict[str, str]) -> None:
     settings = devstack_settings(stack)
     server = Postgres(settings, stack_postgres(stack))
@@ -316,6 +355,8 @@ def stack_secrets(env: dict[str, str]) -> dict[str, str]:
         "redis": state / "secrets" / "redis.password",
         "ingest simulator key": ingest_keys(devstack_settings(env)).simulator_key,
     }
+    accounts = stack_lake_accounts(env)
+    generated |= {f"s3 {account} key": accounts.secrets_dir / f"{account}.secret" for account in ACCOUNTS}
     return {
         **given,
         **{

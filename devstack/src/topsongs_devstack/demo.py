@@ -13,18 +13,22 @@ from topsongs_core.secret_settings import assume_laptop
 from topsongs_devstack.cli import print_statuses
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.ingest_keys import ingest_keys
+from topsongs_devstack.lake_accounts import CATALOG
+from topsongs_devstack.objectstore import lake_accounts
 from topsongs_devstack.prometheus import Prometheus
+from topsongs_devstack.secret_files import as_files
 from topsongs_devstack.services import airflow
 from topsongs_devstack.stack import components
 
 
-def _simulator(*argv: str) -> int | None:
-    """Run ``simulator <argv>``; None when Ctrl-C stopped it, else its exit code.
+def _simulator(*argv: str, env: dict[str, str] | None = None) -> int | None:
+    """Run ``simulator <argv>`` (with ``env`` instead of this environment when given); None when
+    Ctrl-C stopped it, else its exit code.
 
     The simulator runs in its own process group, so a Ctrl-C reaches it once, from here: a second
     SIGINT from the terminal would interrupt its clean stop (the report of what it sent so far).
     """
-    proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", *argv], process_group=0)
+    proc = subprocess.Popen([sys.executable, "-m", "simulator.cli", *argv], process_group=0, env=env)
     interrupted = False
     try:
         while True:
@@ -82,7 +86,9 @@ def _demo(settings: DevstackSettings) -> int | None:
     print("\nTop Songs is running:")
     print_statuses([c.status() for c in components(settings)])
     # The ETL enriches plays from the catalog in the lake; upload it before any hour closes.
-    if _simulator("catalog", "--upload") is None:
+    # With the catalog's own S3 key, as the catalog step of `make up` (its secret as a file).
+    key = {**os.environ, **lake_accounts(settings).env(CATALOG)}
+    if _simulator("catalog", "--upload", env=as_files(key, settings.state_dir / "secrets" / "demo")) is None:
         return None
     print(
         f"\nOpen the dashboard: http://127.0.0.1:{settings.dashboard_port}/  "

@@ -11,7 +11,9 @@ from topsongs_core.settings import S3Settings
 from topsongs_devstack.component import Status
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.gobuild import go_binary
+from topsongs_devstack.lake_accounts import LakeAccounts, LakePrefixes
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
+from topsongs_devstack.secret_files import private_dir
 from topsongs_devstack.services.exporters import StatsdExporter
 
 MODULE = "github.com/versity/versitygw/cmd/versitygw"
@@ -35,6 +37,9 @@ class ObjectStore:
         url = urlparse(s3.endpoint_url or "")
         self.host, self.port = url.hostname or "127.0.0.1", url.port or 80
         self.root = settings.state_dir / "s3"
+        # versitygw's accounts (users.json, 0600): beside the buckets' folder, never in it.
+        self.iam_dir = settings.state_dir / "s3-iam"
+        self.accounts = lake_accounts(settings, s3)
         self.binary = settings.cache_dir / "bin" / f"versitygw-{settings.versitygw_version}"
         self.proc = ManagedProcess("s3", settings.run_dir, settings.logs_dir)
 
@@ -43,7 +48,7 @@ class ObjectStore:
         go_binary(MODULE, self.settings.versitygw_version, self.binary, "2")
 
     def up(self) -> None:
-        """Start the gateway and create the lake bucket."""
+        """Start the gateway, create the lake bucket, its accounts and its policy (idempotent)."""
         if self.proc.pid() is None:
             if port_open(self.host, self.port):
                 raise PlatformError(
@@ -51,6 +56,7 @@ class ObjectStore:
                 )
             self.install()
             self.root.mkdir(parents=True, exist_ok=True)
+            private_dir(self.iam_dir)
             print(f"[devstack] starting versitygw S3 on {self.s3.endpoint_url}", flush=True)
             metrics = []
             if self.statsd is not None and self.statsd.status().healthy:
@@ -61,7 +67,16 @@ class ObjectStore:
                     "versitygw",
                 ]
             self.proc.start(
-                [str(self.binary), "--port", f"{self.host}:{self.port}", *metrics, "posix", str(self.root)],
+                [
+                    str(self.binary),
+                    "--port",
+                    f"{self.host}:{self.port}",
+                    "--iam-dir",
+                    str(self.iam_dir),
+                    *metrics,
+                    "posix",
+                    str(self.root),
+                ],
                 env={
                     "ROOT_ACCESS_KEY": self.s3.access_key_id,
                     "ROOT_SECRET_KEY": self.s3.secret_access_key.get_secret_value(),
@@ -73,6 +88,7 @@ class ObjectStore:
             client.head_bucket(Bucket=self.s3.bucket)
         except ClientError:
             client.create_bucket(Bucket=self.s3.bucket)
+        self.accounts.ensure(client, LakePrefixes.configured(self.s3.bucket))
 
     def down(self) -> None:
         """Stop the gateway; objects stay on disk."""
@@ -87,3 +103,8 @@ class ObjectStore:
         except (ClientError, BotoCoreError):
             healthy = False
         return Status(self.name, healthy, f"{self.s3.endpoint_url}/{self.s3.bucket}")
+
+
+def lake_accounts(settings: DevstackSettings, s3: S3Settings | None = None) -> LakeAccounts:
+    """The lake's per-service accounts of this state folder (nothing is written until used)."""
+    return LakeAccounts(settings.state_dir / "secrets" / "s3", s3 or S3Settings())

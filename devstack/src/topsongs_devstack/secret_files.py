@@ -28,7 +28,8 @@ SECRET_VARIABLES = (
 )
 
 
-def _private_dir(path: Path) -> Path:
+def private_dir(path: Path) -> Path:
+    """``path`` made if missing, and only its owner may enter it (0700)."""
     path.mkdir(parents=True, exist_ok=True)
     path.chmod(0o700)
     return path
@@ -36,7 +37,7 @@ def _private_dir(path: Path) -> Path:
 
 def write_secret(path: Path, value: str) -> None:
     """Write ``value`` to a file only its owner can read (created 0600, never world-readable on the way)."""
-    _private_dir(path.parent)
+    private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(value)
@@ -45,7 +46,7 @@ def write_secret(path: Path, value: str) -> None:
 def as_files(env: Mapping[str, str], folder: Path) -> dict[str, str]:
     """``env`` with each secret variable's value moved into a file of ``folder`` (0600), which its
     ``<VARIABLE>_FILE`` names instead; an empty value is left alone (the settings refuse it)."""
-    _private_dir(folder.parent)
+    private_dir(folder.parent)
     out = dict(env)
     for variable in SECRET_VARIABLES:
         if out.get(variable):

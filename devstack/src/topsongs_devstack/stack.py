@@ -13,7 +13,8 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.history_cache import dashboard_env as history_env
 from topsongs_devstack.history_cache import history_cache
 from topsongs_devstack.kafka import Kafka
-from topsongs_devstack.objectstore import ObjectStore
+from topsongs_devstack.lake_accounts import AIRFLOW, CATALOG, LAKE, MONITOR
+from topsongs_devstack.objectstore import ObjectStore, lake_accounts
 from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.prometheus import Prometheus
 from topsongs_devstack.services import (
@@ -32,8 +33,10 @@ ENGINES = ("kafka", "postgres", "s3")
 
 
 def components(settings: DevstackSettings | None = None) -> list[Component]:
-    """Engines first, then services, in start order."""
+    """Engines first, then services, in start order. Each client of the lake gets an S3 key of its
+    own (topsongs_devstack.lake_accounts); the store's root key stays with the store and devstack."""
     settings = settings or DevstackSettings()
+    accounts = lake_accounts(settings)
     statsd = exporters.statsd(settings)
     cache = history_cache(settings)
     dashboard_env = history_env(cache)
@@ -50,14 +53,14 @@ def components(settings: DevstackSettings | None = None) -> list[Component]:
         ObjectStore(settings, S3Settings(), statsd=statsd),
         cache,
         migrations.service(settings),
-        SongCatalog(S3Settings()),
+        SongCatalog(S3Settings(), key_env=accounts.env(CATALOG)),
         ingest_service(settings),
         streams.service(settings, metrics=("127.0.0.1", settings.streams_metrics_port)),
-        spark.service(settings),
+        spark.service(settings, env=accounts.env(LAKE)),
         *sign_in,
         dashboard.service(settings, env=dashboard_env),
-        airflow.service(settings),
-        monitor.service(settings),
+        airflow.service(settings, env=accounts.env(AIRFLOW)),
+        monitor.service(settings, env=accounts.env(MONITOR)),
         exporters.postgres(settings, PostgresSettings()),
         Prometheus(settings),
     ]

@@ -31,8 +31,11 @@ def upload_catalog(catalog: Catalog, s3: S3Settings | None = None, key: str = SO
     client = s3_client(s3)
     try:
         client.head_bucket(Bucket=s3.bucket)
-    except ClientError:
-        client.create_bucket(Bucket=s3.bucket)
+    except ClientError as exc:
+        # Made only when missing: a key that may write the catalog but not list the bucket (devstack's
+        # catalog account) is refused the HEAD, and the PUT says whether it may write.
+        if exc.response["Error"]["Code"] in ("404", "NoSuchBucket"):
+            client.create_bucket(Bucket=s3.bucket)
     client.put_object(
         Bucket=s3.bucket,
         Key=key,

@@ -208,10 +208,12 @@ class Airflow:
         return Status(self.name, running and self._healthy(), self.url, f"login {USER} / {password}")
 
 
-def service(settings: DevstackSettings) -> Airflow:
+def service(settings: DevstackSettings, env: Mapping[str, str] | None = None) -> Airflow:
     """The Airflow component, its metadata in the local PostgreSQL's `airflow` database, its metrics
-    sent to devstack's statsd_exporter."""
-    return Airflow(settings, PostgresSettings(), statsd=("127.0.0.1", settings.statsd_port))
+    sent to devstack's statsd_exporter; ``env`` (devstack's: Airflow's S3 key) reaches its tasks."""
+    return Airflow(
+        settings, PostgresSettings(), extra_env=dict(env or {}), statsd=("127.0.0.1", settings.statsd_port)
+    )
 
 
 def statsd_env(host: str, port: int) -> dict[str, str]:

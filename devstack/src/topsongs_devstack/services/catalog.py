@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 
 from botocore.exceptions import BotoCoreError, ClientError
 from topsongs_core.catalog import SONGS_KEY
@@ -20,8 +21,11 @@ class SongCatalog:
 
     name = "catalog"
 
-    def __init__(self, s3: S3Settings) -> None:
+    def __init__(self, s3: S3Settings, key_env: Mapping[str, str] | None = None) -> None:
+        # Root's settings: devstack's own check whether the catalog is there.
         self.s3 = s3
+        # S3_* of the key the upload runs with (devstack's catalog account; root's when empty).
+        self.key_env = dict(key_env or {})
 
     def install(self) -> None:
         """Nothing to fetch: the shipped catalog is in the repository."""
@@ -37,7 +41,7 @@ class SongCatalog:
         """Upload once; a catalog already there (the demo's, or an LLM-made one) is kept."""
         if self._present():
             return
-        env = {**os.environ, "S3_ENDPOINT_URL": str(self.s3.endpoint_url)}
+        env = {**os.environ, "S3_ENDPOINT_URL": str(self.s3.endpoint_url), **self.key_env}
         run(
             [sys.executable, "-m", "simulator.cli", "catalog", "--upload"],
             "catalog upload",

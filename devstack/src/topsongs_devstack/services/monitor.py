@@ -14,7 +14,8 @@ def service(
     settings: DevstackSettings, *, host: str = "127.0.0.1", env: Mapping[str, str] | None = None
 ) -> AppService:
     """`python -m topsongs_charts.monitor` on host:DEVSTACK_MONITOR_PORT, healthy when it answers;
-    ``env`` (the engines' settings elsewhere than their defaults) is added to its environment."""
+    ``env`` (the engines' settings elsewhere than their defaults; on the single node, the lake's
+    read-only S3 key) is added to its environment."""
     address = f"{host}:{settings.monitor_port}"
     return AppService(
         "monitor",

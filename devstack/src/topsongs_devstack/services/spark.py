@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from topsongs_core.lake_layout import LakeLayout, dataset_uri
@@ -36,9 +37,10 @@ class SparkJobService(AppService):
         super().up()
 
 
-def service(settings: DevstackSettings) -> AppService:
-    """`python -m spark.job` with the cached jars; LAKE_* variables tune it further. Its UI, with
-    the driver's Prometheus metrics, is on 127.0.0.1:DEVSTACK_SPARK_UI_PORT."""
+def service(settings: DevstackSettings, env: Mapping[str, str] | None = None) -> AppService:
+    """`python -m spark.job` with the cached jars; LAKE_* variables tune it further, ``env`` is added
+    to its environment (devstack gives it the lake job's S3 key). Its UI, with the driver's
+    Prometheus metrics, is on 127.0.0.1:DEVSTACK_SPARK_UI_PORT."""
     jars = settings.cache_dir / "jars" / "spark"
     argv = ["env", f"LAKE_JARS_DIR={jars}", *LAKE.argv([sys.executable])]
     plays = dataset_uri(S3Settings().bucket, LakeLayout().plays_path)
@@ -51,7 +53,7 @@ def service(settings: DevstackSettings) -> AppService:
         settings,
         endpoint=plays,
         # Spark binds its UI to SPARK_LOCAL_IP (all interfaces without it); the job runs in local mode here.
-        env={"LAKE_UI_PORT": str(port), "SPARK_LOCAL_IP": "127.0.0.1"},
+        env={"LAKE_UI_PORT": str(port), "SPARK_LOCAL_IP": "127.0.0.1", **(env or {})},
         scrape=f"127.0.0.1:{port}",
         scrape_path=METRICS_PATH,
     )
