@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -34,7 +36,29 @@ async def serve(app: ASGIApplication, port: int, **options: Any) -> AsyncIterato
         yield f"127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await task
+        await _stopped(server, task)
+
+
+# How long an app may take to stop (close its connections, run its lifespan's shutdown).
+STOP_S = 60.0
+
+
+async def _stopped(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
+    """Wait for ``server`` to stop; one that hangs fails the test with every task's stack (it once
+    hung a CI run until the test's timeout, which showed nothing but an idle event loop)."""
+    try:
+        await asyncio.wait_for(asyncio.shield(task), STOP_S)
+        return
+    except TimeoutError:
+        stacks = io.StringIO()
+        for other in asyncio.all_tasks():
+            print(f"--- {other!r}", file=stacks)
+            other.print_stack(limit=25, file=stacks)
+    server.force_exit = True
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(task, 10)
+    tasks = stacks.getvalue()
+    raise AssertionError(f"the app did not stop within {STOP_S:.0f} s; the event loop's tasks:\n{tasks}")
 
 
 def serve_dashboard(settings: DashboardSettings) -> AbstractAsyncContextManager[str]:
