@@ -33,6 +33,14 @@ def as_user(cluster: ClusterSettings, user: str) -> KafkaSettings:
     return service_kafka_settings(cluster, user)
 
 
+async def refused_writes(user: KafkaSettings, *topics: str, value: bytes = b"forged") -> None:
+    """``user`` may not produce to any of ``topics`` (each refused by the brokers' ACLs)."""
+    async with AIOKafkaProducer(**aiokafka_connection(user), acks="all") as producer:
+        for topic in topics:
+            with pytest.raises(TopicAuthorizationFailedError):
+                await producer.send_and_wait(topic, value)
+
+
 async def consume_all(
     kafka: KafkaSettings, topic: str, partitions: int, group: str | None = None
 ) -> list[tuple[bytes, bytes]]:
@@ -74,10 +82,7 @@ async def test_ingest_writes_and_streams_reads_with_acks_all(kafka_cluster: Clus
 
 async def test_ingest_may_only_write_the_plays_topic(kafka_cluster: ClusterSettings) -> None:
     ingest = as_user(kafka_cluster, "ingest")
-    async with AIOKafkaProducer(**aiokafka_connection(ingest), acks="all") as producer:
-        for topic in (ingest.live_topic, ingest.dead_letter_topic):
-            with pytest.raises(TopicAuthorizationFailedError):
-                await producer.send_and_wait(topic, b"not-mine")
+    await refused_writes(ingest, ingest.live_topic, ingest.dead_letter_topic, value=b"not-mine")
     with pytest.raises(TopicAuthorizationFailedError):
         await consume_all(ingest, ingest.plays_topic, ingest.plays_partitions)
 
@@ -97,10 +102,7 @@ async def test_dashboard_reads_the_live_topics_and_cannot_write(kafka_cluster: C
         await consumer.seek_to_beginning(hours)
         batch = await consumer.getmany(live, timeout_ms=10_000)
     assert mark in [r.value for rs in batch.values() for r in rs]
-    async with AIOKafkaProducer(**aiokafka_connection(dashboard), acks="all") as producer:
-        for topic in (dashboard.live_topic, dashboard.plays_topic):
-            with pytest.raises(TopicAuthorizationFailedError):
-                await producer.send_and_wait(topic, b"forged")
+    await refused_writes(dashboard, dashboard.live_topic, dashboard.plays_topic)
 
 
 async def test_lake_reads_plays_under_sparks_group_prefix_only(kafka_cluster: ClusterSettings) -> None:
@@ -109,9 +111,7 @@ async def test_lake_reads_plays_under_sparks_group_prefix_only(kafka_cluster: Cl
     assert await consume_all(lake, lake.plays_topic, lake.plays_partitions, group)  # the first test's plays
     with pytest.raises(GroupAuthorizationFailedError):
         await consume_all(lake, lake.plays_topic, lake.plays_partitions, "some-other-group")
-    async with AIOKafkaProducer(**aiokafka_connection(lake), acks="all") as producer:
-        with pytest.raises(TopicAuthorizationFailedError):
-            await producer.send_and_wait(lake.plays_topic, b"forged")
+    await refused_writes(lake, lake.plays_topic)
 
 
 async def test_monitor_reads_plays_and_cannot_write(kafka_cluster: ClusterSettings) -> None:
@@ -127,10 +127,7 @@ async def test_monitor_reads_plays_and_cannot_write(kafka_cluster: ClusterSettin
         consumer.seek(played, sent.offset)
         batch = await consumer.getmany(played, timeout_ms=10_000)
     assert mark in [r.value for rs in batch.values() for r in rs]
-    async with AIOKafkaProducer(**aiokafka_connection(monitor), acks="all") as producer:
-        for topic in (monitor.plays_topic, monitor.live_topic):
-            with pytest.raises(TopicAuthorizationFailedError):
-                await producer.send_and_wait(topic, b"forged")
+    await refused_writes(monitor, monitor.plays_topic, monitor.live_topic)
 
 
 async def test_each_service_sees_only_its_topics(kafka_cluster: ClusterSettings) -> None:
