@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from spark.session import spark_conf
 from spark.settings import LakeSettings
@@ -43,3 +45,33 @@ def test_the_ui_serves_prometheus_metrics_only_when_enabled(monkeypatch: pytest.
     assert conf["spark.metrics.conf.*.sink.prometheusServlet.path"] == "/metrics/prometheus"
     monkeypatch.setenv("LAKE_UI_ENABLED", "false")
     assert not any("prometheus" in key for key in spark_conf(LakeSettings(), S3Settings()))
+
+
+@pytest.mark.parametrize(
+    ("master", "on_workers", "shipped"),
+    [
+        ("local[*]", "false", False),
+        ("spark://127.0.1.11:7077", "true", False),
+        ("spark://127.0.1.11:7077", "false", True),
+    ],
+)
+def test_jars_are_shipped_only_to_executors_that_cannot_read_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, master: str, on_workers: str, shipped: bool
+) -> None:
+    jars = [tmp_path / "b.jar", tmp_path / "a.jar"]
+    for jar in jars:
+        jar.write_bytes(b"")
+    monkeypatch.setenv("LAKE_JARS_DIR", str(tmp_path))
+    monkeypatch.setenv("LAKE_SPARK_MASTER_URL", master)
+    monkeypatch.setenv("LAKE_JARS_ON_WORKERS", on_workers)
+    conf = spark_conf(LakeSettings(), S3Settings())
+    class_path = {k: v for k, v in conf.items() if k.endswith("extraClassPath")}
+    if shipped:
+        assert conf["spark.jars"] == f"{jars[1]},{jars[0]}"
+        assert not class_path
+    else:
+        assert "spark.jars" not in conf
+        assert class_path == {
+            "spark.driver.extraClassPath": f"{jars[1]}:{jars[0]}",
+            "spark.executor.extraClassPath": f"{jars[1]}:{jars[0]}",
+        }

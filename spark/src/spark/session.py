@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -57,8 +58,7 @@ def spark_conf(lake: LakeSettings, s3: S3Settings) -> dict[str, str]:
     if lake.ui_enabled:
         conf.update(prometheus_conf(lake))
     if jars:
-        # Shipped to every executor by the driver's file server: workers need no copy of their own.
-        conf["spark.jars"] = ",".join(jars)
+        conf.update(jars_conf(jars, lake))
     resources = {
         "spark.cores.max": lake.cores_max,
         "spark.executor.cores": lake.executor_cores,
@@ -66,6 +66,17 @@ def spark_conf(lake: LakeSettings, s3: S3Settings) -> dict[str, str]:
     }
     conf.update({key: str(value) for key, value in resources.items() if value is not None})
     return conf
+
+
+def jars_conf(jars: list[str], lake: LakeSettings) -> dict[str, str]:
+    """Where the connector jars come from. Where the executors can read ``jars_dir`` themselves (a
+    local master, or workers on the driver's machine or image) they go on both class paths as they
+    are; otherwise the driver's file server ships them (spark.jars), and every executor keeps two
+    copies, about 1.2 GB with the AWS SDK, in its work and local dirs until its worker cleans up."""
+    if lake.jars_on_workers or lake.spark_master_url.startswith("local"):
+        path = os.pathsep.join(jars)
+        return {"spark.driver.extraClassPath": path, "spark.executor.extraClassPath": path}
+    return {"spark.jars": ",".join(jars)}
 
 
 def prometheus_conf(lake: LakeSettings) -> dict[str, str]:

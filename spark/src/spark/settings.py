@@ -28,7 +28,12 @@ class LakeSettings(LakeLayout):
     executor_cores: int | None = Field(default=None, ge=1, description="Cores per executor.")
     executor_memory: str | None = Field(default=None, description="Heap per executor, e.g. 512m.")
     jars_dir: Path | None = Field(
-        default=None, description="Directory whose *.jar files are handed to Spark (spark.jars)."
+        default=None, description="Directory whose *.jar files are handed to Spark."
+    )
+    jars_on_workers: bool = Field(
+        default=False,
+        description="Every executor's machine has jars_dir at the same path: the jars go on the "
+        "class path instead of being copied to each executor (always so with a local master).",
     )
     quarantine: bool = Field(
         default=False,

@@ -192,6 +192,8 @@ def lake_env(settings: ClusterSettings, kafka_env: Mapping[str, str]) -> dict[st
         "LAKE_EXECUTOR_MEMORY": settings.lake_executor_memory,
         "LAKE_TRIGGER_INTERVAL": settings.lake_trigger_interval,
         "LAKE_JARS_DIR": str(settings.cache_dir / "jars" / "spark"),
+        # The workers run on this machine: the executors read the jars where they are.
+        "LAKE_JARS_ON_WORKERS": "true",
         # The driver (its RPC endpoint, which the executors call back, and its UI with the metrics)
         # on its own address, not on every interface nor beside a `make up` job's :4040.
         "SPARK_LOCAL_IP": settings.lake_driver_host,
