@@ -44,6 +44,8 @@ status=0
 wait "$mypy" || status=$?
 cat artifacts/mypy.log
 [ "$status" -eq 0 ] || exit "$status"
+# A full disk fails every later test at once (tmp_path, the engines' writes) and leaves no trace of why.
+echo "== free disk before pytest: $(df -h --output=avail . | tail -1 | tr -d ' ') here, $(df -h --output=avail /tmp | tail -1 | tr -d ' ') in /tmp"
 echo "== pytest (starts Kafka, PostgreSQL and the S3 store as needed)"
 # The run's timings stay behind for the next person (docs/benchmarks.md, "suite speed"): every test's
 # seconds (setup + call + teardown: a package fixture's start counts in its first test) in
@@ -52,4 +54,5 @@ status=0
 .venv/bin/pytest --durations=25 --junitxml=artifacts/junit.xml -o junit_family=xunit2 "$@" || status=$?
 echo "== seconds per group (.venv/bin/python -m tests.suite_times artifacts/junit.xml)"
 .venv/bin/python -m tests.suite_times artifacts/junit.xml | sed '/^slowest/,$d' || true
+echo "== free disk after pytest: $(df -h --output=avail . | tail -1 | tr -d ' '); the tests' stacks left $(du -sh .state/tests 2>/dev/null | cut -f1) in .state/tests"
 exit "$status"
