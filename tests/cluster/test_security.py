@@ -33,7 +33,11 @@ from topsongs_devstack.cluster.settings import (
 )
 from topsongs_devstack.cluster.spark import lake_env
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
+from topsongs_devstack.lake_accounts import AIRFLOW, LAKE, MONITOR
+from topsongs_devstack.listeners import recorded_pids
+from topsongs_devstack.objectstore import lake_accounts
 from topsongs_devstack.process import free_port
+from topsongs_devstack.secret_files import FILE_SUFFIX
 from topsongs_devstack.services import dashboard, streams
 
 # What a uvicorn or Faust start-up may take on two busy cores, and a Spark driver's JVM with it.
@@ -243,6 +247,35 @@ def test_the_dashboards_postgres_role_cannot_write(cluster: ClusterSettings) -> 
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
             conn.rollback()
+
+
+def environ(pid: int) -> dict[str, str]:
+    """The environment ``pid`` was started with."""
+    entries = Path(f"/proc/{pid}/environ").read_text().split("\0")
+    return dict(entry.split("=", 1) for entry in entries if "=" in entry)
+
+
+# The profile's clients of the lake and the account each must use (docs/security.md, "The lake's S3
+# keys"): the lake job, Airflow's tasks (run by the Celery worker, started with the same environment as
+# the scheduler) and the lag monitor.
+LAKE_CLIENTS = {
+    "spark": LAKE,
+    "airflow-celery-worker": AIRFLOW,
+    "airflow-scheduler": AIRFLOW,
+    "monitor": MONITOR,
+}
+
+
+def test_each_client_of_the_lake_uses_its_own_s3_account(cluster: ClusterSettings) -> None:
+    devstack = cluster.devstack()
+    accounts, pids = lake_accounts(devstack), recorded_pids(devstack)
+    assert set(LAKE_CLIENTS) <= set(pids), pids
+    for process, account in LAKE_CLIENTS.items():
+        env = environ(pids[process])
+        assert env.get("S3_ACCESS_KEY_ID") == accounts.access_key(account), process
+        assert "S3_SECRET_ACCESS_KEY" not in env, process
+        secret_file = Path(env["S3_SECRET_ACCESS_KEY" + FILE_SUFFIX])
+        assert secret_file.read_text().strip() == accounts.secret(account), process
 
 
 def secret_values(cluster: ClusterSettings) -> dict[str, str]:

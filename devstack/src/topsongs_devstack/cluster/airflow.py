@@ -10,6 +10,8 @@ from topsongs_core.settings import PostgresSettings
 
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
 from topsongs_devstack.component import Component, Status
+from topsongs_devstack.lake_accounts import AIRFLOW
+from topsongs_devstack.objectstore import lake_accounts
 from topsongs_devstack.process import wait_until
 from topsongs_devstack.redis_server import RedisServer
 from topsongs_devstack.redis_server import redis_password as server_password
@@ -167,12 +169,14 @@ def postgres(settings: ClusterSettings) -> PostgresSettings:
 
 
 def task_env(settings: ClusterSettings) -> dict[str, str]:
-    """What the DAGs' tasks read on the cluster: its PostgreSQL, S3 store and Kafka (as the `lake` user,
-    which may read `song-plays`, the topic whose end offsets the lake checks compare)."""
+    """What the DAGs' tasks read on the cluster: its PostgreSQL, S3 store (with Airflow's own account)
+    and Kafka (as the `lake` user, which may read `song-plays`, the topic whose end offsets the lake
+    checks compare)."""
     return {
         "PG_HOST": settings.postgres_host,
         "PG_PORT": str(settings.postgres_port),
         "S3_ENDPOINT_URL": f"http://{settings.s3_host}:{settings.s3_port}",
+        **lake_accounts(settings.devstack()).env(AIRFLOW),
         **service_kafka_env(settings, "lake"),
     }
 

@@ -9,6 +9,8 @@ from topsongs_devstack.apps import AppService
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
 from topsongs_devstack.component import Component
 from topsongs_devstack.deployment.programs import MONITOR
+from topsongs_devstack.lake_accounts import MONITOR as MONITOR_ACCOUNT
+from topsongs_devstack.objectstore import lake_accounts
 from topsongs_devstack.prometheus import Prometheus
 from topsongs_devstack.services import exporters, monitor
 from topsongs_devstack.services.exporters import StatsdExporter
@@ -33,6 +35,7 @@ def lag_monitor(settings: ClusterSettings) -> AppService:
         "PG_HOST": settings.postgres_host,
         "PG_PORT": str(settings.postgres_port),
         "S3_ENDPOINT_URL": f"http://{settings.s3_host}:{settings.s3_port}",
+        **lake_accounts(settings.devstack()).env(MONITOR_ACCOUNT),
         "STREAMS_APP_ID": settings.streams_app_id,
     }
     return monitor.service(settings.devstack(), host=settings.monitor_host, env=env)

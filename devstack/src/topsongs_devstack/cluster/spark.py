@@ -19,6 +19,8 @@ from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_en
 from topsongs_devstack.component import Component, Status
 from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.deployment.programs import LAKE
+from topsongs_devstack.lake_accounts import LAKE as LAKE_ACCOUNT
+from topsongs_devstack.objectstore import lake_accounts
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open
 from topsongs_devstack.services.spark import METRICS_PATH, SparkJobService
 
@@ -181,11 +183,12 @@ class SparkWorker(SparkDaemon):
 def lake_env(settings: ClusterSettings, kafka_env: Mapping[str, str]) -> dict[str, str]:
     """The lake job's environment on this profile: the master, its share of cores, jars, S3, Kafka.
 
-    ``kafka_env`` is the caller's KAFKA_* (the cluster's ``lake`` user by default); nothing else
-    differs from the single-node job.
+    ``kafka_env`` is the caller's KAFKA_* (the cluster's ``lake`` user by default); the S3 key is the
+    lake job's own account on the profile's store, as on the single node.
     """
     return {
         **kafka_env,
+        **lake_accounts(settings.devstack()).env(LAKE_ACCOUNT),
         "LAKE_SPARK_MASTER_URL": master_url(settings),
         "LAKE_CORES_MAX": str(settings.lake_cores_max),
         "LAKE_EXECUTOR_CORES": str(settings.spark_worker_cores),

@@ -13,7 +13,8 @@ from topsongs_devstack.cluster.kafka import KafkaNode
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.cluster.spark import SparkWorker
 from topsongs_devstack.component import Component, InBackground, SideBySide
-from topsongs_devstack.objectstore import ObjectStore
+from topsongs_devstack.lake_accounts import CATALOG
+from topsongs_devstack.objectstore import ObjectStore, lake_accounts
 from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.services.catalog import SongCatalog
 from topsongs_devstack.services.migrations import Migrations
@@ -43,7 +44,7 @@ def engines(settings: ClusterSettings) -> list[Component]:
         Postgres(devstack, PostgresSettings(host=settings.postgres_host, port=settings.postgres_port)),
         ObjectStore(devstack, s3, statsd=observability.statsd(settings)),
         Migrations(devstack, env=pg_env),
-        SongCatalog(s3),
+        SongCatalog(s3, key_env=lake_accounts(devstack, s3).env(CATALOG)),
     ]
 
 
