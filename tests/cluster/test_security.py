@@ -256,26 +256,31 @@ def environ(pid: int) -> dict[str, str]:
 
 
 # The profile's clients of the lake and the account each must use (docs/security.md, "The lake's S3
-# keys"): the lake job, Airflow's tasks (run by the Celery worker, started with the same environment as
-# the scheduler) and the lag monitor.
+# keys"): the lake job, the lag monitor and Airflow's processes (its tasks run in the Celery worker).
 LAKE_CLIENTS = {
     "spark": LAKE,
-    "airflow-celery-worker": AIRFLOW,
-    "airflow-scheduler": AIRFLOW,
     "monitor": MONITOR,
+    **{f"airflow-{role}": AIRFLOW for role in ("api-server", "scheduler", "dag-processor", "celery-worker")},
 }
 
 
 def test_each_client_of_the_lake_uses_its_own_s3_account(cluster: ClusterSettings) -> None:
     devstack = cluster.devstack()
     accounts, pids = lake_accounts(devstack), recorded_pids(devstack)
-    assert set(LAKE_CLIENTS) <= set(pids), pids
+    # devstack hands each process the secrets of its environment as files of its own (as_files):
+    # each client of the lake got its account's secret, and no other process got an S3 secret.
+    copies = cluster.secrets_dir / "processes"
+    given = {path.parent.name: path for path in copies.glob("*/S3_SECRET_ACCESS_KEY")}
+    assert set(given) == set(LAKE_CLIENTS), sorted(given)
     for process, account in LAKE_CLIENTS.items():
+        assert given[process].read_text().strip() == accounts.secret(account), process
+    # With its key id, in the environment they run with (Airflow's processes overwrite theirs in
+    # memory with their titles, setproctitle, so /proc shows it for these two only).
+    for process in ("spark", "monitor"):
         env = environ(pids[process])
-        assert env.get("S3_ACCESS_KEY_ID") == accounts.access_key(account), process
+        assert env.get("S3_ACCESS_KEY_ID") == accounts.access_key(LAKE_CLIENTS[process]), process
+        assert env.get("S3_SECRET_ACCESS_KEY" + FILE_SUFFIX) == str(given[process]), process
         assert "S3_SECRET_ACCESS_KEY" not in env, process
-        secret_file = Path(env["S3_SECRET_ACCESS_KEY" + FILE_SUFFIX])
-        assert secret_file.read_text().strip() == accounts.secret(account), process
 
 
 def secret_values(cluster: ClusterSettings) -> dict[str, str]:
