@@ -129,6 +129,8 @@ async def _paced(session: aiohttp.ClientSession, paths: list[str], rate: float, 
     clock = time.perf_counter
     n = int(rate * seconds)
     latencies: list[float] = []
+    # The second of the run each request was due in, with its latency: where the tail sits.
+    by_second: list[tuple[float, int]] = []
     errors: Counter[str] = Counter()
     tasks: set[asyncio.Task[None]] = set()
 
@@ -143,6 +145,7 @@ async def _paced(session: aiohttp.ClientSession, paths: list[str], rate: float, 
             errors[type(exc).__name__] += 1
             return
         latencies.append(clock() - due)
+        by_second.append((latencies[-1], int(due - start)))
 
     start = clock() + 0.05
     i = 0
@@ -162,7 +165,9 @@ async def _paced(session: aiohttp.ClientSession, paths: list[str], rate: float, 
         task.cancel()
         errors["unfinished"] += 1
     latencies.sort()
+    slowest = sorted(by_second, reverse=True)[: max(1, len(by_second) // 100)]
     return {
+        "slowest_by_second": dict(sorted(Counter(second for _, second in slowest).items())),
         "requests": n,
         "ok": len(latencies),
         "errors": dict(errors),
@@ -324,6 +329,7 @@ def main() -> None:
             f"p99/{results[0]['label']} p99 = {mixed['p99'] / first['p99']:.2f}x, "
             f"achieved/offered = {mixed['rate'] / RATE:.2f}"
         )
+        print(f"{'':<44} slowest 1% by second of the run: {mixed['slowest_by_second']}")
     print(f"load average at end: {os.getloadavg()}", flush=True)
 
 
