@@ -21,6 +21,12 @@ def process_places(pids: Mapping[str, int]) -> dict[str, bytes]:
     return places
 
 
+def environ(pid: int) -> dict[str, str]:
+    """The environment ``pid`` was started with (as /proc shows it: a process may overwrite it)."""
+    entries = Path(f"/proc/{pid}/environ").read_text().split("\0")
+    return dict(entry.split("=", 1) for entry in entries if "=" in entry)
+
+
 def file_places(files: Iterable[Path], root: Path) -> dict[str, bytes]:
     """Each file's path below ``root`` → its bytes."""
     return {str(path.relative_to(root)): path.read_bytes() for path in files if path.is_file()}

@@ -40,6 +40,8 @@ from topsongs_devstack.process import free_port
 from topsongs_devstack.secret_files import FILE_SUFFIX
 from topsongs_devstack.services import dashboard, streams
 
+from tests.secret_scan import environ
+
 # What a uvicorn or Faust start-up may take on two busy cores, and a Spark driver's JVM with it.
 EXIT_BOUND_S = 120.0
 LAKE_EXIT_BOUND_S = 240.0
@@ -247,12 +249,6 @@ def test_the_dashboards_postgres_role_cannot_write(cluster: ClusterSettings) -> 
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
             conn.rollback()
-
-
-def environ(pid: int) -> dict[str, str]:
-    """The environment ``pid`` was started with."""
-    entries = Path(f"/proc/{pid}/environ").read_text().split("\0")
-    return dict(entry.split("=", 1) for entry in entries if "=" in entry)
 
 
 # The profile's clients of the lake and the account each must use (docs/security.md, "The lake's S3

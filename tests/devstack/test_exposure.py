@@ -35,7 +35,7 @@ from websockets.exceptions import InvalidStatus
 
 from tests.devstack.cli import devstack
 from tests.devstack.lake_access import TABLE, declared, tried
-from tests.secret_scan import file_places, hits, process_places
+from tests.secret_scan import environ, file_places, hits, process_places
 
 POLICY = REPO_ROOT / "docs" / "security.md"
 # Everything but the lake job and Airflow, which take minutes to start (docs/security.md says so).
@@ -269,11 +269,9 @@ def test_every_lake_account_is_limited_as_declared(stack: dict[str, str]) -> Non
 def test_the_lag_monitor_reads_the_lake_with_its_own_key(stack: dict[str, str]) -> None:
     accounts = stack_lake_accounts(stack)
     pid = recorded_pids(devstack_settings(stack))["monitor"]
-    environ = dict(
-        entry.split("=", 1) for entry in Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in entry
-    )
-    assert environ["S3_ACCESS_KEY_ID"] == accounts.access_key(MONITOR)
-    assert Path(environ["S3_SECRET_ACCESS_KEY" + FILE_SUFFIX]).read_text() == accounts.secret(MONITOR)
+    env = environ(pid)
+    assert env["S3_ACCESS_KEY_ID"] == accounts.access_key(MONITOR)
+    assert Path(env["S3_SECRET_ACCESS_KEY" + FILE_SUFFIX]).read_text() == accounts.secret(MONITOR)
     # With it, the monitor reads the lake job's checkpoint (none yet: the stack runs no lake job).
     metrics = f"http://127.0.0.1:{stack['DEVSTACK_MONITOR_PORT']}/metrics"
     for _ in range(60):
