@@ -128,9 +128,8 @@ async def _paced(session: aiohttp.ClientSession, paths: list[str], rate: float, 
     # perf_counter, not loop.time(): uvloop's clock ticks in whole milliseconds.
     clock = time.perf_counter
     n = int(rate * seconds)
-    latencies: list[float] = []
-    # The second of the run each request was due in, with its latency: where the tail sits.
-    by_second: list[tuple[float, int]] = []
+    # Each answered request's latency and the second of the run it was due in (where the tail sits).
+    answered: list[tuple[float, int]] = []
     errors: Counter[str] = Counter()
     tasks: set[asyncio.Task[None]] = set()
 
@@ -144,8 +143,7 @@ async def _paced(session: aiohttp.ClientSession, paths: list[str], rate: float, 
         except (aiohttp.ClientError, TimeoutError) as exc:
             errors[type(exc).__name__] += 1
             return
-        latencies.append(clock() - due)
-        by_second.append((latencies[-1], int(due - start)))
+        answered.append((clock() - due, int(due - start)))
 
     start = clock() + 0.05
     i = 0
@@ -164,8 +162,9 @@ async def _paced(session: aiohttp.ClientSession, paths: list[str], rate: float, 
     for task in list(tasks):
         task.cancel()
         errors["unfinished"] += 1
-    latencies.sort()
-    slowest = sorted(by_second, reverse=True)[: max(1, len(by_second) // 100)]
+    answered.sort()
+    latencies = [latency for latency, _ in answered]
+    slowest = answered[::-1][: max(1, len(answered) // 100)]
     return {
         "slowest_by_second": dict(sorted(Counter(second for _, second in slowest).items())),
         "requests": n,
