@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import UnknownTopicOrPartitionError
-from dashboard_api.consumer import partitions
+from dashboard_api.consumer import ReconnectingConsumer, partitions
 from dashboard_api.live.board import LiveBoard
 from dashboard_api.live.feed import LiveFeed
 from dashboard_api.live.hub import FanoutHub
@@ -85,3 +85,34 @@ async def test_live_feed_commits_its_position_so_a_stopped_api_shows_lag(kafka_s
             await admin.close()
     assert (lag.topic, lag.records) == (topic, 2)
     assert lag.seconds >= 20
+
+
+async def test_stop_ends_the_consumer_when_a_call_swallows_the_cancellation(kafka_settings: KafkaSettings):
+    """Python 3.11's asyncio.wait_for returns instead of raising when a cancellation meets the call's
+    completion (seen in CI: an app that never stopped). A poll that does the same must not keep the
+    consumer running past stop()."""
+    swallowed = asyncio.Event()
+
+    async def assign(consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        tps = await partitions(consumer, kafka_settings.live_topic)
+        consumer.assign(tps)
+        return tps
+
+    async def poll(consumer: AIOKafkaConsumer) -> None:
+        try:
+            await asyncio.sleep(0.05)
+        except asyncio.CancelledError:
+            if swallowed.is_set():
+                raise
+            swallowed.set()  # once, as wait_for does when the awaited call has just finished
+
+    reader = ReconnectingConsumer(
+        kafka_settings, "swallowing", assign, poll, topics=[kafka_settings.live_topic]
+    )
+    await reader.start()
+    assert await reader.wait_online(30)
+    stopping = asyncio.create_task(reader.stop())
+    await asyncio.wait({stopping}, timeout=30)
+    assert swallowed.is_set()
+    assert stopping.done(), "stop() did not return: the consumer's loop ran on"
+    assert reader.task is not None and reader.task.done()

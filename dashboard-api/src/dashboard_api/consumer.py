@@ -76,6 +76,9 @@ class ReconnectingConsumer:
         self.online = False
         self.connected = asyncio.Event()  # set while online, for waiting on the first connection
         self.task: asyncio.Task[None] | None = None
+        # Checked by the loops as well as cancelling them: a library call that swallows the
+        # cancellation (as Python 3.11's asyncio.wait_for can) must not keep the task running.
+        self.stopping = False
 
     async def start(self) -> None:
         """Check the credentials and topics with the brokers, then start connecting in the background."""
@@ -94,11 +97,13 @@ class ReconnectingConsumer:
     async def wait_online(self, timeout_s: float) -> bool:
         """Wait up to ``timeout_s`` for a connection; whether there is one."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.connected.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await self.connected.wait()
         return self.online
 
     async def stop(self) -> None:
         """Stop reading and release the consumer."""
+        self.stopping = True
         if self.task is not None:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -130,7 +135,7 @@ class ReconnectingConsumer:
 
     async def _run(self) -> None:
         delay = self.retry_s
-        while True:
+        while not self.stopping:
             consumer = AIOKafkaConsumer(**aiokafka_connection(self.kafka), enable_auto_commit=False)
             committer = None
             if self.group is not None:
@@ -169,7 +174,7 @@ class ReconnectingConsumer:
     ) -> None:
         probe_at = time.monotonic() + self.probe_s
         commit_at = time.monotonic()
-        while True:
+        while not self.stopping:
             await self.poll(consumer)
             if committer is not None and time.monotonic() >= commit_at:
                 await self._commit(committer, {tp: await consumer.position(tp) for tp in tps})
@@ -177,7 +182,8 @@ class ReconnectingConsumer:
             if time.monotonic() < probe_at:
                 continue
             try:
-                await asyncio.wait_for(consumer.end_offsets(tps), self.probe_s)
+                async with asyncio.timeout(self.probe_s):
+                    await consumer.end_offsets(tps)
                 self._set(True)
             except (KafkaError, TimeoutError) as exc:
                 log.debug("%s: probe failed: %s", self.name, repr(exc))
@@ -187,7 +193,8 @@ class ReconnectingConsumer:
     async def _commit(self, committer: AIOKafkaConsumer, positions: dict[TopicPartition, int]) -> None:
         try:
             # The reading consumer's positions: the next record poll will hand over.
-            await asyncio.wait_for(committer.commit(positions), self.probe_s)
+            async with asyncio.timeout(self.probe_s):
+                await committer.commit(positions)
             self.commit_failing = False
         except (KafkaError, TimeoutError) as exc:
             # Only the lag measurement misses it (the probe tells whether Kafka is reachable): said

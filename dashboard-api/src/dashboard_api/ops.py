@@ -46,7 +46,8 @@ async def healthz() -> Health:
 async def readyz(pool: Pool, feed: Feed, reconciler: Reconciler) -> JSONResponse:
     """200 while PostgreSQL answers (history serves), whatever Kafka does; the body tells each part."""
     try:
-        await asyncio.wait_for(pool.fetchval("SELECT 1"), READY_TIMEOUT_S)
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            await pool.fetchval("SELECT 1")
         history: Literal["ready", "unavailable"] = "ready"
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
         history = "unavailable"

@@ -85,7 +85,8 @@ class PlayPublisher:
         that needs the producer answers 503 naming it.
         """
         try:
-            await asyncio.wait_for(asyncio.shield(self._started()), 1.0)
+            async with asyncio.timeout(1.0):
+                await asyncio.shield(self._started())
         except TimeoutError:
             pass  # the attempt goes on in the background; readiness reports it meanwhile
 
@@ -192,7 +193,8 @@ class PlayPublisher:
     async def _send_bulk(
         self, producer: AIOKafkaProducer, events: Sequence[PlayEvent]
     ) -> list[asyncio.Future[object]]:
-        partitions = len(await asyncio.wait_for(producer.partitions_for(self.topic), 5))
+        async with asyncio.timeout(5):
+            partitions = len(await producer.partitions_for(self.topic))
         futures = []
         for partition, records in records_by_partition(events, partitions).items():
             batch = producer.create_batch()
@@ -239,10 +241,12 @@ class PlayPublisher:
 async def _quiet_stop(producer: AIOKafkaProducer, flush: bool = False) -> None:
     try:
         if flush:
-            await asyncio.wait_for(producer.flush(), 5)
+            async with asyncio.timeout(5):
+                await producer.flush()
     except (TimeoutError, KafkaError):
         pass
     try:
-        await asyncio.wait_for(producer.stop(), 5)
+        async with asyncio.timeout(5):
+            await producer.stop()
     except (TimeoutError, KafkaError, OSError):
         pass

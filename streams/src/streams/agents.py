@@ -81,7 +81,8 @@ def register(
                 await send(topics.live, charts.due_partials(active_partitions(), time.time()))
                 delay = charts.next_due(time.time())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(counted.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await counted.wait()
             counted.clear()
 
     @app.task

@@ -98,5 +98,6 @@ class LiveFeed:
             # Woken by new candidates, or when a change held back by the rate limit may go out.
             wait = self.board.flush()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await self.changed.wait()
             self.changed.clear()

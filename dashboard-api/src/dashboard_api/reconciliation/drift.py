@@ -93,8 +93,9 @@ class Reconciler:
 
     async def _refresh(self) -> None:
         while True:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.live.caught_up.wait(), self.settings.reconciliation_interval_s)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.reconciliation_interval_s):
+                    await self.live.caught_up.wait()
             try:
                 await self.refresh_drift(datetime.fromtimestamp(time.time(), UTC))
             except (OSError, asyncpg.PostgresError) as exc:
