@@ -150,6 +150,9 @@ def spark() -> list[Service]:
             "LAKE_EXECUTOR_MEMORY": knob(ClusterSettings, "lake_executor_memory"),
             "LAKE_DRIVER_MEMORY": "${LAKE_DRIVER_MEMORY:-1g}",
             "LAKE_JARS_DIR": "/opt/spark/jars",
+            # The workers run the same image: they read the jars where they are, and none is shipped
+            # to (and copied by) each executor (docs/lake.md).
+            "LAKE_JARS_ON_WORKERS": "true",
             "LAKE_TRIGGER_INTERVAL": "${LAKE_TRIGGER_INTERVAL:-30 seconds}",
             "LAKE_UI_ENABLED": "true",
             # the address the executors on the workers call the driver back on
