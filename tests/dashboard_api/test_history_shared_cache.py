@@ -88,7 +88,8 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 def settings(
     kafka_settings: KafkaSettings, pg_settings: PostgresSettings, redis_server: RedisServer
 ) -> DashboardSettings:
-    """Charts kept an hour everywhere: only a reload can retire them within a test."""
+    """Charts kept an hour everywhere: only a reload can retire them within a test. No warm-up from
+    PostgreSQL (it would hold ``hour``, loaded last): these tests count where reads are answered."""
     return DashboardSettings(
         kafka=kafka_settings,
         postgres=pg_settings,
@@ -96,6 +97,7 @@ def settings(
         history_redis_prefix=f"test-{uuid.uuid4().hex[:8]}:",
         history_cache_closed_s=3600,
         history_cache_shared_s=3600,
+        history_cache_warm_intervals=0,
         history_loads_poll_s=0.2,
     )
 
@@ -238,6 +240,32 @@ async def test_a_new_instance_starts_with_the_final_charts_of_redis_in_memory(
         await asyncio.to_thread(_load, pg_settings, hour, 10)
         for _ in range(100):
             after = (await started.get(_path("US", hour))).json()
+            if after["as_of"] != expected["US"]["as_of"]:
+                break
+            await asyncio.sleep(0.1)
+        assert after["status"] == "restated" and after["entries"][0]["song_id"] == "s-003"
+
+
+async def test_a_first_start_holds_the_charts_loaded_last_before_any_read(
+    hour: datetime, settings: DashboardSettings, pg_settings: PostgresSettings
+) -> None:
+    """With an empty Redis, the hours (and days) loaded last are read from PostgreSQL at the start, in
+    every region: the first reads are answered from memory, equal to a read from PostgreSQL, and a
+    reload still retires them."""
+    async with AsyncExitStack() as stack:
+        cold = await _serving(stack, settings.model_copy(update={"history_redis_url": SecretStr("")}))
+        expected = {region: (await cold.get(_path(region, hour))).json() for region in ("US", "GB")}
+        assert expected["US"]["status"] == "final" and expected["US"]["entries"]
+        warm = await _serving(stack, settings.model_copy(update={"history_cache_warm_intervals": 48}))
+        assert (await _metrics(warm))[("topsongs_history_cache_warmed_total", "")] >= 2
+        for region in ("US", "GB"):
+            assert (await warm.get(_path(region, hour))).json() == expected[region]
+        served = await _metrics(warm)
+        assert served[("topsongs_history_cache_reads_total", "process")] == 2
+        assert ("topsongs_history_cache_reads_total", "postgres") not in served
+        await asyncio.to_thread(_load, pg_settings, hour, 10)
+        for _ in range(100):
+            after = (await warm.get(_path("US", hour))).json()
             if after["as_of"] != expected["US"]["as_of"]:
                 break
             await asyncio.sleep(0.1)

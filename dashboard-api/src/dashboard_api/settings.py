@@ -57,6 +57,10 @@ class DashboardSettings(SecretSettings):
     # At its start a process copies up to this many final charts from Redis into its memory, so a
     # restart or a new replica does not begin with every read a miss (0: no warm-up).
     history_cache_warm_max: int = Field(default=4096, ge=0)
+    # Then it reads the final charts of the hours and of the days loaded last, this many of each, in
+    # every region, from PostgreSQL (two statements), so that even the first start's first second is
+    # not all misses for the charts most read (0: none).
+    history_cache_warm_intervals: int = Field(default=48, ge=0)
     # Redis answers in well under a millisecond: past this a read goes to PostgreSQL instead, and
     # Redis is left alone for `history_redis_retry_s` before it is tried again. Not much lower: on a
     # busy box the event loop's own lag counts too (at 50 ms the 2-core bench box tripped it).

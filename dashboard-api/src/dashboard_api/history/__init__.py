@@ -59,8 +59,6 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
             shared_ttl_s=settings.history_cache_shared_s,
             registry=registry,
         )
-        # Before the first request (uvicorn serves once the lifespan has started).
-        await cache.warm(settings.history_cache_warm_max)
         reader = Reader(
             pool,
             cache,
@@ -68,6 +66,9 @@ async def lifespan(settings: DashboardSettings) -> AsyncIterator[dict[str, objec
             acquire_timeout_s=settings.history_acquire_timeout_s,
             heavy_slots=min(settings.history_heavy_queries, settings.history_pool_size),
         )
+        # Before the first request (uvicorn serves once the lifespan has started).
+        await cache.warm(settings.history_cache_warm_max)
+        await reader.warm(settings.contract.regions, settings.history_cache_warm_intervals)
         yield {"history_pool": pool, "history_cache": cache, "history_reader": reader}
         # Copies still on their way to Redis are stored before its connections close.
         await cache.settled()

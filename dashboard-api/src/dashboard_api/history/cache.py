@@ -59,7 +59,7 @@ class ChartCache:
         )
         self.warmed = Counter(
             "topsongs_history_cache_warmed",
-            "Final charts copied from the shared cache (Redis) into this process's memory at its start",
+            "Final charts copied into this process's memory at its start (from Redis or PostgreSQL)",
             registry=self.registry,
         )
 
@@ -74,6 +74,17 @@ class ChartCache:
             self._closed[name] = rows
         self.warmed.inc(len(charts))
         return len(charts)
+
+    def keep(self, key: Hashable, rows: Rows) -> bool:
+        """Hold the final chart ``rows`` of ``key`` in this process unless it holds one already (a
+        start's warm-up from PostgreSQL); served as any copy, only while the reader's ``current``
+        holds. Whether it was kept."""
+        name = chart_name(key)
+        if name in self._closed:
+            return False
+        self._remember(name, rows, self._closed)
+        self.warmed.inc()
+        return True
 
     async def read(
         self,

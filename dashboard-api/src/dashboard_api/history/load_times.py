@@ -48,6 +48,11 @@ class LoadTimes:
         """True when every interval's `as_of` is still its latest load (None: still not loaded)."""
         return all(self._loaded.get(interval) == as_of for interval, as_of in stamps)
 
+    def latest(self, kind: str, limit: int) -> list[datetime]:
+        """The ``limit`` intervals of ``kind`` loaded last, newest load first."""
+        loads = sorted(((at, start) for (k, start), at in self._loaded.items() if k == kind), reverse=True)
+        return [start for _, start in loads[:limit]]
+
     async def refresh(self) -> None:
         """Read the loads since the last poll (all of them on the first and every ``FULL_EVERY_S``)."""
         full = self._since is None or time.monotonic() - self._full_at >= FULL_EVERY_S

@@ -24,6 +24,24 @@ ORDER BY t.rank
 """
 _HOURLY = _CHART.format(table="top_songs_hourly", column='"timestamp"')
 _DAILY = _CHART.format(table="top_songs_daily", column="date")
+
+# The same rows as _CHART for many intervals and regions in one statement (a start's warm-up).
+_CHARTS = """
+SELECT l.interval_start, r.region, l.loaded_at AS as_of, l.complete,
+       coalesce((l.by_region -> r.region ->> 'restatements')::int, 0) AS restatements,
+       coalesce((l.by_region -> r.region ->> 'plays')::bigint
+                - (l.by_region -> r.region ->> 'first_plays')::bigint, 0) AS late_plays,
+       t.rank, t.song_id, t.song AS title, t.artist, t.plays
+FROM chart_loads l CROSS JOIN unnest($3::text[]) AS r(region)
+LEFT JOIN {table} t ON t.region = r.region AND t.{column} = {interval}
+WHERE l.kind = $1 AND l.interval_start = ANY($2::timestamptz[])
+ORDER BY l.interval_start, r.region, t.rank
+"""
+_MANY = {
+    "hourly": _CHARTS.format(table="top_songs_hourly", column='"timestamp"', interval="l.interval_start"),
+    # Sessions run in UTC (the pool's TimeZone), so this is the interval's UTC date.
+    "daily": _CHARTS.format(table="top_songs_daily", column="date", interval="l.interval_start::date"),
+}
 _ENTRY = ("rank", "song_id", "title", "artist", "plays")
 
 
@@ -46,6 +64,25 @@ async def top_hourly(pool: asyncpg.Pool, region: str, hour: datetime) -> list[di
 async def top_daily(pool: asyncpg.Pool, region: str, start: datetime) -> list[dict]:
     """The load record and chart rows of one region and UTC day, by rank (empty: never loaded)."""
     return [dict(r) for r in await pool.fetch(_DAILY, "daily", start, region, start.date())]
+
+
+async def charts(
+    pool: asyncpg.Pool, kind: str, starts: list[datetime], regions: list[str]
+) -> dict[tuple[str, datetime], list[dict]]:
+    """``top_hourly``/``top_daily`` rows (by ``kind``) of every loaded interval of ``starts`` in every
+    region, keyed by (region, interval start), in one statement."""
+    found: dict[tuple[str, datetime], list[dict]] = {}
+    for r in await pool.fetch(_MANY[kind], kind, starts, regions):
+        row = dict(r)
+        found.setdefault((row.pop("region"), row.pop("interval_start")), []).append(row)
+    return found
+
+
+def charted(rows: list[dict]) -> bool:
+    """A complete chart with entries. One loaded without plays may yet be filled by a restatement (a
+    backfill's plays reach the lake after the day's first run): it is re-read like one not loaded yet,
+    and so is the day so far."""
+    return bool(entries(rows)) and rows[0]["complete"]
 
 
 def entries(rows: list[dict]) -> list[dict]:

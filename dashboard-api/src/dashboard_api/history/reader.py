@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from dashboard_api.history import queries
 from dashboard_api.history.cache import ChartCache, Rows
 from dashboard_api.history.load_times import LoadTimes, Stamp
+
+log = logging.getLogger(__name__)
 
 
 class HistoryBusy(Exception):
@@ -39,6 +43,31 @@ class Reader:
         self.acquire_timeout_s = acquire_timeout_s
         self._heavy = asyncio.Semaphore(heavy_slots)
 
+    async def warm(self, regions: Sequence[str], intervals: int) -> int:
+        """Keep the final charts of the ``intervals`` hours and days loaded last, in every region, as
+        if they had just been read (two statements); how many. Charts already held are left alone."""
+        kept = 0
+        now = datetime.now(UTC)
+        for kind, query, length in (
+            ("hourly", queries.top_hourly, timedelta(hours=1)),
+            ("daily", queries.top_daily, timedelta(days=1)),
+        ):
+            starts = [start for start in self.load_times.latest(kind, intervals) if start + length <= now]
+            if not starts:
+                continue
+            try:
+                async with self.pool.acquire(timeout=self.acquire_timeout_s) as session:
+                    found = await queries.charts(session, kind, starts, list(regions))
+            except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+                # Only a warm-up: the reads will go to PostgreSQL as on any miss.
+                log.warning("no %s charts kept at the start: %r", kind, exc)
+                continue
+            for (region, start), rows in found.items():
+                key = _key(query, (region, start))
+                if queries.charted(rows) and self.load_times.current(queries.chart_stamps(kind, start)(rows)):
+                    kept += self.cache.keep(key, rows)
+        return kept
+
     async def read(
         self,
         query: Callable[..., Awaitable[Rows]],
@@ -51,9 +80,8 @@ class Reader:
         the interval is closed and ``filled(rows)`` (as the routes' Cache-Control tells browsers),
         and only while the loads they were read from (``stamps(rows)``) are the latest."""
         closed = end <= datetime.now(UTC)
-        key = (query.__name__, *args)
         return await self.cache.read(
-            key,
+            _key(query, args),
             closed,
             lambda: self._query(query, args),
             filled,
@@ -80,3 +108,8 @@ class Reader:
                 return await query(session, *args)
         except (TimeoutError, asyncpg.QueryCanceledError) as exc:
             raise HistoryBusy(str(exc) or type(exc).__name__) from exc
+
+
+def _key(query: Callable[..., Awaitable[Rows]], args: tuple[object, ...]) -> tuple[object, ...]:
+    """The cache key of ``query(pool, *args)``: its name and arguments."""
+    return (query.__name__, *args)

@@ -28,13 +28,6 @@ def _cache(response: Response, end: datetime, filled: bool) -> None:
     response.headers["Cache-Control"] = CLOSED if closed else OPEN
 
 
-def _charted(rows: Rows) -> bool:
-    """A complete chart with entries. One loaded without plays may yet be filled by a restatement (a
-    backfill's plays reach the lake after the day's first run): it is re-read like one not loaded yet,
-    and so is the day so far."""
-    return bool(queries.entries(rows)) and rows[0]["complete"]
-
-
 def _computed(rows: Rows) -> bool:
     """A trend whose every hour is computed (none open or pending)."""
     return all(r["plays"] is not None for r in rows)
@@ -71,9 +64,14 @@ async def top_hourly(charts: Charts, response: Response, region: Region, hour: H
     """The authoritative top songs of one region and UTC hour (empty until its load ran)."""
     end = hour + timedelta(hours=1)
     rows = await charts.read(
-        queries.top_hourly, end, region, hour, filled=_charted, stamps=queries.chart_stamps("hourly", hour)
+        queries.top_hourly,
+        end,
+        region,
+        hour,
+        filled=queries.charted,
+        stamps=queries.chart_stamps("hourly", hour),
     )
-    _cache(response, end, _charted(rows))
+    _cache(response, end, queries.charted(rows))
     return {"region": region, "hour": hour, **_chart(rows, end)}
 
 
@@ -88,9 +86,14 @@ async def top_daily(
     start = datetime.combine(day, time(), UTC)
     end = start + timedelta(days=1)
     rows = await charts.read(
-        queries.top_daily, end, region, start, filled=_charted, stamps=queries.chart_stamps("daily", start)
+        queries.top_daily,
+        end,
+        region,
+        start,
+        filled=queries.charted,
+        stamps=queries.chart_stamps("daily", start),
     )
-    _cache(response, end, _charted(rows))
+    _cache(response, end, queries.charted(rows))
     return {"region": region, "date": day, **_chart(rows, end)}
 
 
