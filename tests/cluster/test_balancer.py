@@ -8,6 +8,7 @@ the balancer) are tested on the whole profile by tests/cluster/test_faults.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from pathlib import Path
@@ -115,5 +116,43 @@ async def test_a_client_address_beyond_its_connection_cap_is_closed_and_others_a
             async with httpx.AsyncClient() as client:
                 scrape = (await client.get(f"http://127.0.0.1:{lb.metrics[1]}/metrics")).text
             assert 'haproxy_frontend_denied_connections_total{proxy="ingest"} 1' in scrape, scrape[:2000]
+        finally:
+            lb.down()
+
+
+async def test_a_request_trickled_a_line_at_a_time_is_cut_off_at_the_request_timeout(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """haproxy's client timeout restarts with every byte: a head sent one line every 0.5 s would keep
+    its connection for ever without `timeout http-request`. With 2 s it is answered 408 and closed
+    while it is still trickling (the loop below would go on for 15 s), and others are served."""
+    settings = ClusterSettings(state_dir=Path(tmp_path_factory.mktemp("lb-slow")), start_timeout_s=20)
+    async with StandinIngest(status=200) as ingest:
+        pool = Pool("ingest", ("127.0.0.1", free_port()), [("ingest-1", "127.0.0.1", ingest.port)])
+        lb = Balancer(settings.devstack(), [pool], request_timeout_s=2)
+        try:
+            await asyncio.to_thread(lb.up)
+            reader, writer = await asyncio.open_connection(*pool.bind)
+            writer.write(b"POST /plays HTTP/1.1\r\nHost: x\r\n")
+            answer = b""
+            for line in range(30):
+                await asyncio.sleep(0.5)
+                try:
+                    writer.write(b"X-%d: %d\r\n" % (line, line))
+                    await writer.drain()
+                except ConnectionError:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.01):
+                        answer += await reader.read(4096)
+                if answer or reader.at_eof():
+                    break
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    answer += await reader.read()
+            writer.close()
+            assert answer.startswith(b"HTTP/1.1 408"), (line, answer[:200])
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{pool.bind[1]}") as client:
+                assert (await client.post("/plays", json={"events": []})).status_code == 200
         finally:
             lb.down()

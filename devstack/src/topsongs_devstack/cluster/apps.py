@@ -101,7 +101,12 @@ def balancer(settings: ClusterSettings) -> Balancer:
             max_connections_per_address=settings.balancer_max_connections_per_address,
         ),
     ]
-    return Balancer(settings.devstack(), pools, metrics=(front, settings.balancer_metrics_port))
+    return Balancer(
+        settings.devstack(),
+        pools,
+        metrics=(front, settings.balancer_metrics_port),
+        request_timeout_s=settings.balancer_request_timeout_s,
+    )
 
 
 class StreamsWorkers:

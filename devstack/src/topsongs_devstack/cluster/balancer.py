@@ -47,9 +47,15 @@ def per_address_cap(most: int) -> list[str]:
     ]
 
 
-def config(pools: Sequence[Pool], stats_socket: Path, metrics: tuple[str, int] | None = None) -> str:
+def config(
+    pools: Sequence[Pool],
+    stats_socket: Path,
+    metrics: tuple[str, int] | None = None,
+    request_timeout_s: float = 10.0,
+) -> str:
     """haproxy.cfg for ``pools``; a pool's server is taken out after 2 failed checks 0.5 s apart.
-    With ``metrics`` (host, port), haproxy's own Prometheus exporter answers `/metrics` there."""
+    With ``metrics`` (host, port), haproxy's own Prometheus exporter answers `/metrics` there. A
+    request's head and body must arrive within ``request_timeout_s`` of its first byte."""
     lines = [
         "global",
         f"  stats socket {stats_socket} mode 600 level operator",
@@ -61,6 +67,9 @@ def config(pools: Sequence[Pool], stats_socket: Path, metrics: tuple[str, int] |
         "  log global",
         "  timeout connect 2s",
         "  timeout client 60s",
+        # The client timeout restarts with every byte: without this a client sending its request a
+        # line at a time (slowloris) would hold its connection for ever. 408 past it.
+        f"  timeout http-request {request_timeout_s:g}s",
         "  timeout server 60s",
         # An upgraded WebSocket is a tunnel: live clients stay connected while the board is quiet.
         "  timeout tunnel 1h",
@@ -116,8 +125,10 @@ class Balancer:
         pools: Sequence[Pool],
         binary: str = "haproxy",
         metrics: tuple[str, int] | None = None,
+        request_timeout_s: float = 10.0,
     ) -> None:
         self.pools = list(pools)
+        self.request_timeout_s = request_timeout_s
         self.metrics = metrics  # (host, port) of its Prometheus exporter, scraped as job "balancer"
         self.binary = binary
         self.settings = devstack
@@ -139,7 +150,7 @@ class Balancer:
                 if port_open(*pool.bind):
                     raise PlatformError(f"{pool.bind[0]}:{pool.bind[1]} for {pool.name} is taken")
             self.dir.mkdir(parents=True, exist_ok=True)
-            self.cfg.write_text(config(self.pools, self.stats_socket, self.metrics))
+            self.cfg.write_text(config(self.pools, self.stats_socket, self.metrics, self.request_timeout_s))
             run([self.binary, "-c", "-q", "-f", str(self.cfg)], "haproxy config check")
             print(f"[devstack] starting {self.name}", flush=True)
             # -db: stay in the foreground so the pid file and SIGTERM of ManagedProcess apply.

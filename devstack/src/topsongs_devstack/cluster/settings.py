@@ -72,6 +72,9 @@ class ClusterSettings(BaseSettings):
     # Connections one client address may hold open on each of the balancer's front ends (0: no cap);
     # the servers' SERVING_MAX_CONNECTIONS_PER_ADDRESS default, which is off behind the balancer.
     balancer_max_connections_per_address: int = Field(default=512, ge=0)
+    # A request's head and body (haproxy buffers it) must reach the balancer within this of its first
+    # byte, else 408 and closed: the servers' SERVING_HEAD_TIMEOUT_S, which sees only the balancer.
+    balancer_request_timeout_s: float = Field(default=10.0, gt=0)
     # haproxy's own Prometheus exporter on the balancer address (the profile's Prometheus scrapes it).
     balancer_metrics_port: int = 8405
 
