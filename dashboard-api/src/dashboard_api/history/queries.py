@@ -9,38 +9,47 @@ import asyncpg
 
 from dashboard_api.history.load_times import Stamp
 
+# What each row of a chart read holds: its interval's load record for ``{region}``, and one entry.
+_COLUMNS = """l.loaded_at AS as_of, l.complete,
+       coalesce((l.by_region -> {region} ->> 'restatements')::int, 0) AS restatements,
+       coalesce((l.by_region -> {region} ->> 'plays')::bigint
+                - (l.by_region -> {region} ->> 'first_plays')::bigint, 0) AS late_plays,
+       t.rank, t.song_id, t.song AS title, t.artist, t.plays"""
+
 # One read per chart: its load record and its rows, so status and entries always agree. No row at
 # all means the interval was never loaded; a loaded interval without plays gives one row of NULLs.
 # A daily load that is not `complete` holds the day so far (the hours loaded until then).
 _CHART = """
-SELECT l.loaded_at AS as_of, l.complete,
-       coalesce((l.by_region -> $3 ->> 'restatements')::int, 0) AS restatements,
-       coalesce((l.by_region -> $3 ->> 'plays')::bigint - (l.by_region -> $3 ->> 'first_plays')::bigint, 0)
-           AS late_plays,
-       t.rank, t.song_id, t.song AS title, t.artist, t.plays
+SELECT {columns}
 FROM chart_loads l LEFT JOIN {table} t ON t.region = $3 AND t.{column} = $4
 WHERE l.kind = $1 AND l.interval_start = $2
 ORDER BY t.rank
 """
-_HOURLY = _CHART.format(table="top_songs_hourly", column='"timestamp"')
-_DAILY = _CHART.format(table="top_songs_daily", column="date")
+_HOURLY = _CHART.format(columns=_COLUMNS.format(region="$3"), table="top_songs_hourly", column='"timestamp"')
+_DAILY = _CHART.format(columns=_COLUMNS.format(region="$3"), table="top_songs_daily", column="date")
 
-# The same rows as _CHART for many intervals and regions in one statement (a start's warm-up).
+# The same rows for many intervals and regions in one statement (a start's warm-up).
 _CHARTS = """
-SELECT l.interval_start, r.region, l.loaded_at AS as_of, l.complete,
-       coalesce((l.by_region -> r.region ->> 'restatements')::int, 0) AS restatements,
-       coalesce((l.by_region -> r.region ->> 'plays')::bigint
-                - (l.by_region -> r.region ->> 'first_plays')::bigint, 0) AS late_plays,
-       t.rank, t.song_id, t.song AS title, t.artist, t.plays
+SELECT l.interval_start, r.region, {columns}
 FROM chart_loads l CROSS JOIN unnest($3::text[]) AS r(region)
 LEFT JOIN {table} t ON t.region = r.region AND t.{column} = {interval}
 WHERE l.kind = $1 AND l.interval_start = ANY($2::timestamptz[])
 ORDER BY l.interval_start, r.region, t.rank
 """
 _MANY = {
-    "hourly": _CHARTS.format(table="top_songs_hourly", column='"timestamp"', interval="l.interval_start"),
+    "hourly": _CHARTS.format(
+        columns=_COLUMNS.format(region="r.region"),
+        table="top_songs_hourly",
+        column='"timestamp"',
+        interval="l.interval_start",
+    ),
     # Sessions run in UTC (the pool's TimeZone), so this is the interval's UTC date.
-    "daily": _CHARTS.format(table="top_songs_daily", column="date", interval="l.interval_start::date"),
+    "daily": _CHARTS.format(
+        columns=_COLUMNS.format(region="r.region"),
+        table="top_songs_daily",
+        column="date",
+        interval="l.interval_start::date",
+    ),
 }
 _ENTRY = ("rank", "song_id", "title", "artist", "plays")
 
