@@ -147,6 +147,17 @@ def _path(region: str, hour: datetime) -> str:
     return f"/api/top/hourly?region={region}&hour={hour:%Y-%m-%dT%H:%MZ}"
 
 
+async def _reread(api: httpx.AsyncClient, hour: datetime, as_of: str) -> dict:
+    """US's chart of ``hour`` once its `as_of` is no longer ``as_of`` (a reload was seen), or the
+    last read after 10 s."""
+    for _ in range(100):
+        after = (await api.get(_path("US", hour))).json()
+        if after["as_of"] != as_of:
+            break
+        await asyncio.sleep(0.1)
+    return after
+
+
 async def test_second_instance_serves_the_first_ones_read_from_redis(
     hour: datetime, two: tuple[httpx.AsyncClient, httpx.AsyncClient], settings: DashboardSettings
 ) -> None:
@@ -184,11 +195,7 @@ async def test_a_reload_retires_the_cached_chart_everywhere(
     # Late plays: s-003 climbs to the top, as_of moves and the chart is restated.
     await asyncio.to_thread(_load, pg_settings, hour, 10)
     for api in (second, first):
-        for _ in range(100):
-            after = (await api.get(_path("US", hour))).json()
-            if after["as_of"] != before["as_of"]:
-                break
-            await asyncio.sleep(0.1)
+        after = await _reread(api, hour, before["as_of"])
         assert after["as_of"] > before["as_of"]
         assert after["status"] == "restated" and after["late_plays"] == 10
         top = after["entries"][0]
@@ -238,11 +245,7 @@ async def test_a_new_instance_starts_with_the_final_charts_of_redis_in_memory(
         assert ("topsongs_history_cache_reads_total", "postgres") not in served
         # A copied chart is checked against the loads like any other: a reload retires it.
         await asyncio.to_thread(_load, pg_settings, hour, 10)
-        for _ in range(100):
-            after = (await started.get(_path("US", hour))).json()
-            if after["as_of"] != expected["US"]["as_of"]:
-                break
-            await asyncio.sleep(0.1)
+        after = await _reread(started, hour, expected["US"]["as_of"])
         assert after["status"] == "restated" and after["entries"][0]["song_id"] == "s-003"
 
 
@@ -264,9 +267,5 @@ async def test_a_first_start_holds_the_charts_loaded_last_before_any_read(
         assert served[("topsongs_history_cache_reads_total", "process")] == 2
         assert ("topsongs_history_cache_reads_total", "postgres") not in served
         await asyncio.to_thread(_load, pg_settings, hour, 10)
-        for _ in range(100):
-            after = (await warm.get(_path("US", hour))).json()
-            if after["as_of"] != expected["US"]["as_of"]:
-                break
-            await asyncio.sleep(0.1)
+        after = await _reread(warm, hour, expected["US"]["as_of"])
         assert after["status"] == "restated" and after["entries"][0]["song_id"] == "s-003"
