@@ -50,8 +50,8 @@ def per_address_cap(most: int) -> list[str]:
 def config(
     pools: Sequence[Pool],
     stats_socket: Path,
-    metrics: tuple[str, int] | None = None,
-    request_timeout_s: float = 10.0,
+    metrics: tuple[str, int] | None,
+    request_timeout_s: float,
 ) -> str:
     """haproxy.cfg for ``pools``; a pool's server is taken out after 2 failed checks 0.5 s apart.
     With ``metrics`` (host, port), haproxy's own Prometheus exporter answers `/metrics` there. A
