@@ -22,6 +22,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from topsongs_charts.lake_accounts import AIRFLOW, LAKE, MONITOR
 from topsongs_core.settings import PostgresSettings
 from topsongs_devstack.apps import AppService, ingest_service
 from topsongs_devstack.cluster.apps import shared_env
@@ -33,7 +34,6 @@ from topsongs_devstack.cluster.settings import (
 )
 from topsongs_devstack.cluster.spark import lake_env
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
-from topsongs_devstack.lake_accounts import AIRFLOW, LAKE, MONITOR
 from topsongs_devstack.listeners import recorded_pids
 from topsongs_devstack.objectstore import lake_accounts
 from topsongs_devstack.process import free_port

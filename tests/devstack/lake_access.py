@@ -10,10 +10,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import ClientError
+from topsongs_charts.lake_accounts import ACCOUNTS
 from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
-from topsongs_devstack.lake_accounts import ACCOUNTS, LakeAccounts
+from topsongs_devstack.lake_accounts import LakeAccounts
 from topsongs_devstack.objectstore import ObjectStore
 from topsongs_devstack.process import free_port
 

@@ -22,11 +22,12 @@ import pytest
 import websockets.sync.client
 from aiokafka import AIOKafkaProducer
 from pydantic import SecretStr
+from topsongs_charts.lake_accounts import ACCOUNTS, MONITOR
 from topsongs_core.secret_settings import FILE_SUFFIX
 from topsongs_core.settings import PostgresSettings, S3Settings
 from topsongs_devstack.config import REPO_ROOT, DevstackSettings
 from topsongs_devstack.ingest_keys import ingest_keys
-from topsongs_devstack.lake_accounts import ACCOUNTS, MONITOR, LakeAccounts
+from topsongs_devstack.lake_accounts import LakeAccounts
 from topsongs_devstack.listeners import listeners, recorded_pids
 from topsongs_devstack.objectstore import lake_accounts
 from topsongs_devstack.postgres import Postgres

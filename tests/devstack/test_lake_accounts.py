@@ -16,11 +16,11 @@ from botocore.exceptions import ClientError
 from simulator.catalog import shipped_catalog
 from simulator.lake import upload_catalog
 from topsongs_charts.lake import Lake
+from topsongs_charts.lake_accounts import ACCOUNTS, AIRFLOW, CATALOG, LAKE, MONITOR
 from topsongs_charts.progress import lake_offsets
 from topsongs_core.catalog import SONGS_KEY
 from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings
-from topsongs_devstack.lake_accounts import ACCOUNTS, AIRFLOW, CATALOG, LAKE, MONITOR
 from topsongs_devstack.objectstore import ObjectStore
 
 from tests.devstack.lake_access import TABLE, declared, private_store, tried

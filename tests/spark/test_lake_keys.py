@@ -14,8 +14,9 @@ from spark.job import await_all, start
 from spark.schema import RAW_PLAY
 from spark.session import lake_uri, s3a_conf
 from spark.settings import LakeSettings
+from topsongs_charts.lake_accounts import LAKE, MONITOR, LakePrefixes
 from topsongs_core.settings import KafkaSettings, S3Settings
-from topsongs_devstack.lake_accounts import LAKE, MONITOR, LakeAccounts, LakePrefixes
+from topsongs_devstack.lake_accounts import LakeAccounts
 from topsongs_devstack.objectstore import ObjectStore, s3_client
 
 from tests.devstack.lake_access import private_store

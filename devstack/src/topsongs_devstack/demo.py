@@ -8,12 +8,12 @@ import subprocess
 import sys
 import threading
 
+from topsongs_charts.lake_accounts import CATALOG
 from topsongs_core.secret_settings import assume_laptop
 
 from topsongs_devstack.cli import print_statuses
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.ingest_keys import ingest_keys
-from topsongs_devstack.lake_accounts import CATALOG
 from topsongs_devstack.objectstore import lake_accounts
 from topsongs_devstack.prometheus import Prometheus
 from topsongs_devstack.secret_files import as_files

@@ -5,13 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from botocore.exceptions import BotoCoreError, ClientError
+from topsongs_charts.lake_accounts import LakePrefixes
 from topsongs_core.objectstore import s3_client
 from topsongs_core.settings import S3Settings
 
 from topsongs_devstack.component import Status
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.gobuild import go_binary
-from topsongs_devstack.lake_accounts import LakeAccounts, LakePrefixes
+from topsongs_devstack.lake_accounts import LakeAccounts
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open, wait_until
 from topsongs_devstack.secret_files import private_dir
 from topsongs_devstack.services.exporters import StatsdExporter

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from topsongs_charts.lake_accounts import AIRFLOW, CATALOG, LAKE, MONITOR
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 
 from topsongs_devstack.apps import ingest_service
@@ -13,7 +14,6 @@ from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.history_cache import dashboard_env as history_env
 from topsongs_devstack.history_cache import history_cache
 from topsongs_devstack.kafka import Kafka
-from topsongs_devstack.lake_accounts import AIRFLOW, CATALOG, LAKE, MONITOR
 from topsongs_devstack.objectstore import ObjectStore, lake_accounts
 from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.prometheus import Prometheus

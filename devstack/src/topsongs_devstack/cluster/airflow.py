@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import SecretStr
+from topsongs_charts.lake_accounts import AIRFLOW
 from topsongs_core.settings import PostgresSettings
 
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
 from topsongs_devstack.component import Component, Status
-from topsongs_devstack.lake_accounts import AIRFLOW
 from topsongs_devstack.objectstore import lake_accounts
 from topsongs_devstack.process import wait_until
 from topsongs_devstack.redis_server import RedisServer

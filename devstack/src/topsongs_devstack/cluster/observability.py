@@ -3,13 +3,13 @@ single-node profile's exporters and lag monitor, each on an address of the profi
 
 from __future__ import annotations
 
+from topsongs_charts.lake_accounts import MONITOR as MONITOR_ACCOUNT
 from topsongs_core.settings import PostgresSettings
 
 from topsongs_devstack.apps import AppService
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
 from topsongs_devstack.component import Component
 from topsongs_devstack.deployment.programs import MONITOR
-from topsongs_devstack.lake_accounts import MONITOR as MONITOR_ACCOUNT
 from topsongs_devstack.objectstore import lake_accounts
 from topsongs_devstack.prometheus import Prometheus
 from topsongs_devstack.services import exporters, monitor

@@ -13,13 +13,13 @@ from typing import Any
 
 import httpx
 import pyspark
+from topsongs_charts.lake_accounts import LAKE as LAKE_ACCOUNT
 
 from topsongs_devstack.apps import AppService
 from topsongs_devstack.cluster.settings import ClusterSettings, service_kafka_env
 from topsongs_devstack.component import Component, Status
 from topsongs_devstack.config import REPO_ROOT
 from topsongs_devstack.deployment.programs import LAKE
-from topsongs_devstack.lake_accounts import LAKE as LAKE_ACCOUNT
 from topsongs_devstack.objectstore import lake_accounts
 from topsongs_devstack.process import ManagedProcess, PlatformError, port_open
 from topsongs_devstack.services.spark import METRICS_PATH, SparkJobService

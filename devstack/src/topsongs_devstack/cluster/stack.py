@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
+from topsongs_charts.lake_accounts import CATALOG
 from topsongs_core.settings import PostgresSettings, S3Settings
 
 from topsongs_devstack.apps import AppService
@@ -13,7 +14,6 @@ from topsongs_devstack.cluster.kafka import KafkaNode
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.cluster.spark import SparkWorker
 from topsongs_devstack.component import Component, InBackground, SideBySide
-from topsongs_devstack.lake_accounts import CATALOG
 from topsongs_devstack.objectstore import ObjectStore, lake_accounts
 from topsongs_devstack.postgres import Postgres
 from topsongs_devstack.services.catalog import SongCatalog
