@@ -174,6 +174,38 @@ def test_compose_env_writes_every_required_secret() -> None:
     assert not missing, f"scripts/compose-env.sh does not write {sorted(missing)}"
 
 
+def test_only_the_store_and_its_init_hold_the_s3_root_key() -> None:
+    """Every other client of the lake has its own account (S3_SECRET_<ACCOUNT>, made by s3-init)."""
+    holders = {
+        service.name
+        for service in services()
+        if any("{S3_SECRET_ACCESS_KEY:" in str(value) for value in service.environment.values())
+    }
+    assert holders == {"s3", "s3-init", "cluster-s3", "cluster-s3-init"}, holders
+    keyed = {
+        service.name: service.environment["S3_ACCESS_KEY_ID"]
+        for service in services()
+        if "S3_ACCESS_KEY_ID" in service.environment and service.name not in holders
+    }
+    expected = {
+        "spark": "topsongs-lake",
+        "cluster-lake": "topsongs-lake",
+        "cluster-airflow-worker": "topsongs-airflow",
+        "monitor": "topsongs-monitor",
+        "catalog-upload": "topsongs-catalog",
+        "airflow-scheduler": "topsongs-airflow",
+    }
+    assert {name: keyed.get(name) for name in expected} == expected, keyed
+    for name, key in keyed.items():
+        account = key.removeprefix("topsongs-")
+        secret = services_by_name()[name].environment["S3_SECRET_ACCESS_KEY"]
+        assert f"{{S3_SECRET_{account.upper()}:?" in str(secret), (name, secret)
+
+
+def services_by_name() -> dict[str, Any]:
+    return {service.name: service for service in services()}
+
+
 def test_env_example_documents_only_used_variables() -> None:
     used = {m.group("braced") or m.group("bare") for m in references()}
     passed_through = {k for s in services() for k, v in s.environment.items() if v is None}

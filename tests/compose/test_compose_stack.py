@@ -211,6 +211,36 @@ async def test_plays_reach_the_live_board_and_the_history_of_their_hour(
     assert charts == {r: _oracle(past, r) for r in REGIONS}
 
 
+def test_only_the_store_and_its_init_were_given_the_s3_root_key(stack: Stack) -> None:
+    """Every other container that reaches the lake holds its own account's key (docs/security.md);
+    the lake and history test above proves those accounts can do their work."""
+    ids = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={stack.project}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    inspected = orjson.loads(
+        subprocess.run(["docker", "inspect", *ids], capture_output=True, text=True, check=True).stdout
+    )
+    root = stack.secret("S3_SECRET_ACCESS_KEY")
+    holders, keys = set(), {}
+    for container in inspected:
+        name = container["Config"]["Labels"]["com.docker.compose.service"]
+        env = dict(line.split("=", 1) for line in container["Config"]["Env"])
+        if root in env.values():
+            holders.add(name)
+        if "S3_ACCESS_KEY_ID" in env:
+            keys[name] = env["S3_ACCESS_KEY_ID"]
+    assert holders == {"s3", "s3-init"}, holders
+    assert {name: keys.get(name) for name in ("spark", "monitor", "catalog-upload", "airflow-scheduler")} == {
+        "spark": "topsongs-lake",
+        "monitor": "topsongs-monitor",
+        "catalog-upload": "topsongs-catalog",
+        "airflow-scheduler": "topsongs-airflow",
+    }, keys
+
+
 def test_a_stack_without_its_secrets_refuses_to_start(tmp_path: Path) -> None:
     """compose names the missing variable instead of starting with a default password."""
     empty = tmp_path / "empty.env"

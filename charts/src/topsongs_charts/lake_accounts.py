@@ -20,6 +20,8 @@ from xml.sax.saxutils import escape
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from topsongs_core.lake_layout import LakeLayout, dataset_uri
 from topsongs_core.settings import S3Settings
 
@@ -34,6 +36,29 @@ READ = ("s3:GetObject",)
 WRITE = ("s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
 READ_WRITE = (*READ, *WRITE, "s3:DeleteObject")
 LIST = ("s3:ListBucket",)
+
+
+class LakeAccountSecrets(BaseSettings):
+    """Each account's secret, for whoever sets the accounts up with the root key (compose's s3-init
+    reads them from .env: S3_SECRET_LAKE, ..._AIRFLOW, ..._CATALOG, ..._MONITOR). None set: the
+    store's accounts are its operator's business (a managed S3, IAM), only the bucket is made."""
+
+    model_config = SettingsConfigDict(env_prefix="S3_SECRET_", extra="ignore")
+
+    lake: SecretStr | None = None
+    airflow: SecretStr | None = None
+    catalog: SecretStr | None = None
+    monitor: SecretStr | None = None
+
+    def by_account(self) -> dict[str, str] | None:
+        """The secrets by account name, or None when none is set; some but not all is an error."""
+        given = {a: s.get_secret_value() for a in ACCOUNTS if (s := getattr(self, a)) is not None}
+        if not given:
+            return None
+        missing = [f"S3_SECRET_{a.upper()}" for a in ACCOUNTS if a not in given]
+        if missing:
+            raise LakeAccountError(f"{', '.join(missing)} not set: every lake account needs its secret")
+        return given
 
 
 class LakeAccountError(RuntimeError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from topsongs_charts.lake_accounts import AIRFLOW, CATALOG
+
 from topsongs_devstack.deployment import env
 from topsongs_devstack.deployment.env import PG_PASSWORD_URLENCODED, secret
 from topsongs_devstack.deployment.model import Health, Publish, Service, completed, healthy, http_health
@@ -32,7 +34,7 @@ def airflow_env(
         **metrics,
         **env.kafka(),
         **env.postgres(),
-        **env.s3(),
+        **env.s3(account=AIRFLOW),
         **env.contract(),
         **env.lake(),
         "CHARTS_TOP_N": "${CHARTS_TOP_N:-10}",
@@ -146,9 +148,10 @@ def airflow() -> list[Service]:
 def demo() -> list[Service]:
     """The catalog (always: the hourly ETL enriches plays from it); profile demo adds the backfill of
     the past DEMO_BACKFILL_HOURS and the live load (DEMO_RATE plays/s for DEMO_DURATION)."""
-    simulator = {**env.s3(), **env.contract()}
-    # The backfill and the load post through ingest, which requires its API key.
-    poster = {**simulator, "SIMULATOR_INGEST_API_KEY": env.secret("INGEST_API_KEY")}
+    # The upload writes the catalog with the catalog's own S3 key (write-only, its prefix).
+    simulator = {**env.s3(account=CATALOG), **env.contract()}
+    # The backfill and the load post through ingest, which requires its API key; they touch no S3.
+    poster = {**env.contract(), "SIMULATOR_INGEST_API_KEY": env.secret("INGEST_API_KEY")}
     ingest_url = ("--ingest-url", "http://ingest:8000", "--seed", "7")
     backfill = ("backfill", "--hours", "${DEMO_BACKFILL_HOURS:-24}", *ingest_url)
     load = ("run", "--rate", "${DEMO_RATE:-200}", "--duration", "${DEMO_DURATION:-10m}", *ingest_url)

@@ -4,6 +4,8 @@ single-node stack."""
 
 from __future__ import annotations
 
+from topsongs_charts.lake_accounts import LAKE as LAKE_ACCOUNT
+
 from topsongs_devstack.cluster.settings import ClusterSettings
 from topsongs_devstack.deployment import env, programs
 from topsongs_devstack.deployment.env import knob, optional
@@ -143,7 +145,7 @@ def spark() -> list[Service]:
         command=tuple(lake.argv(PYTHON)),
         environment={
             **kafka_env(lake.kafka_user),
-            **env.s3(S3_ENDPOINT),
+            **env.s3(S3_ENDPOINT, LAKE_ACCOUNT),
             **env.lake(),
             "LAKE_SPARK_MASTER_URL": "spark://cluster-spark-master:7077",
             "LAKE_CORES_MAX": knob(ClusterSettings, "lake_cores_max"),

@@ -12,6 +12,7 @@ from typing import Any
 from dashboard_api.settings import DashboardSettings
 from ingest.settings import IngestSettings
 from pydantic_settings import BaseSettings
+from topsongs_charts.lake_accounts import ACCOUNTS, LakeAccountSecrets, access_key
 from topsongs_core.lake_layout import LakeLayout
 from topsongs_core.live import LiveSettings
 from topsongs_core.settings import ContractSettings, KafkaSettings, PostgresSettings, S3Settings
@@ -85,16 +86,31 @@ def postgres(host: str = "postgres") -> dict[str, str | None]:
     }
 
 
-def s3(endpoint: str = "http://s3:7070") -> dict[str, str | None]:
-    """S3Settings on the compose S3 store."""
+def s3(endpoint: str = "http://s3:7070", account: str | None = None) -> dict[str, str | None]:
+    """S3Settings on the compose S3 store: with ``account``, that lake account's key (s3-init makes
+    it, topsongs_charts.lake_accounts); without, the store's root key (the store and s3-init only)."""
+    if account is None:
+        key, secret_value = knob(S3Settings, "access_key_id"), secret("S3_SECRET_ACCESS_KEY")
+    else:
+        key, secret_value = access_key(account), secret(account_secret(account))
     return {
         "S3_ENDPOINT_URL": endpoint,
-        "S3_ACCESS_KEY_ID": knob(S3Settings, "access_key_id"),
-        "S3_SECRET_ACCESS_KEY": secret("S3_SECRET_ACCESS_KEY"),
+        "S3_ACCESS_KEY_ID": key,
+        "S3_SECRET_ACCESS_KEY": secret_value,
         "S3_REGION": knob(S3Settings, "region"),
         "S3_BUCKET": knob(S3Settings, "bucket"),
         "S3_PATH_STYLE": "true",
     }
+
+
+def account_secret(account: str) -> str:
+    """The .env variable holding a lake account's secret (LakeAccountSecrets reads it in s3-init)."""
+    return f"{LakeAccountSecrets.model_config.get('env_prefix', '')}{account}".upper()
+
+
+def lake_accounts() -> dict[str, str | None]:
+    """Every lake account's secret: what s3-init sets the accounts up with."""
+    return {account_secret(account): secret(account_secret(account)) for account in ACCOUNTS}
 
 
 def contract() -> dict[str, str | None]:

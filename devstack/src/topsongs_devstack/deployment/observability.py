@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from topsongs_charts.lake_accounts import MONITOR as MONITOR_ACCOUNT
 from topsongs_charts.settings import ChartsSettings
 from topsongs_core.settings import PostgresSettings
 
@@ -194,7 +195,7 @@ def monitor() -> Service:
         command=(*PYTHON, "-m", "topsongs_charts.monitor"),
         environment={
             **env.kafka(),
-            **env.s3(),
+            **env.s3(account=MONITOR_ACCOUNT),
             **env.lake(),
             # the charts' freshness: chart_loads, read as the read-only role
             **env.postgres(),

@@ -93,8 +93,9 @@ LAKE = Worker(
 # Creates topics and ACLs (ingest/src/ingest/kafka_setup.py); the super user on the cluster.
 KAFKA_SETUP = Worker("ingest.kafka_setup", "admin", (KAFKA,))
 # The one-shots and batch programs that are no Kafka client of their own.
-BUCKET = (S3,)
 CHARTS = ("topsongs_charts.settings:ChartsSettings",)
+# The lake bucket, its accounts and policy, with the store's root key (compose's s3-init).
+LAKE_INIT = (S3, "topsongs_charts.lake_accounts:LakeAccountSecrets", *CHARTS)
 SIMULATOR = ("simulator.settings:SimulatorSettings", S3, "topsongs_core.settings:ContractSettings")
 # The lag monitor measures every consumer from outside: read-only on the topics and groups it watches.
 MONITOR = Worker(

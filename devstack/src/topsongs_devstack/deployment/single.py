@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from topsongs_charts.lake_accounts import LAKE as LAKE_ACCOUNT
 from topsongs_core.settings import KafkaSettings, PostgresSettings, S3Settings
 
 from topsongs_devstack.config import DevstackSettings
@@ -130,8 +131,10 @@ def s3(
     return Service(
         name,
         "s3",
-        # the image's CMD, with the metrics flags before the backend (global options)
-        command=("--port", ":7070", "--health", "/health", *metrics, "posix", "/data") if metrics else None,
+        # the image's CMD (its accounts in /iam), with the metrics flags before the backend (global options)
+        command=("--port", ":7070", "--health", "/health", "--iam-dir", "/iam", *metrics, "posix", "/data")
+        if metrics
+        else None,
         # without a listener the gateway would log an error per request
         depends_on=healthy(statsd[0]) if statsd is not None else {},
         environment={
@@ -139,21 +142,23 @@ def s3(
             "ROOT_SECRET_KEY": secret("S3_SECRET_ACCESS_KEY"),
         },
         ports=(Publish("PUBLISH_S3_PORT", S3_PORT, 7070),) if publish else (),
-        volumes=(f"{volume}:/data",),
+        volumes=(f"{volume}:/data", f"{volume.removesuffix('-data')}-iam:/iam"),
         healthcheck=Health(("CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:7070/health")),
         doc="versitygw (Apache-2.0), the same S3 server devstack builds; see docs/object-store.md",
     )
 
 
 def s3_init(name: str = "s3-init", store: str = "s3", endpoint: str = "http://s3:7070") -> Service:
-    """Creates the bucket once the store answers."""
+    """Once the store answers: the bucket, one account per client of the lake and the bucket's
+    policy (topsongs_charts.lake_init, in the image that has topsongs_charts)."""
     return Service(
         name,
-        "ingest",
-        command=("python", "/opt/topsongs/create-bucket.py"),
-        environment=env.s3(endpoint),
+        "airflow",
+        command=(*PYTHON, "-m", "topsongs_charts.lake_init"),
+        environment={**env.s3(endpoint), **env.lake_accounts(), **env.lake()},
         depends_on=healthy(store),
-        settings=programs.BUCKET,
+        settings=programs.LAKE_INIT,
+        doc="the lake bucket, its per-service accounts and policy (docs/security.md), as devstack makes them",
     )
 
 
@@ -219,7 +224,7 @@ def services() -> list[Service]:
             command=tuple(lake.argv(PYTHON)),
             environment={
                 **env.kafka(),
-                **env.s3(),
+                **env.s3(account=LAKE_ACCOUNT),
                 **env.lake(),
                 "LAKE_SPARK_MASTER_URL": "${LAKE_SPARK_MASTER_URL:-local[*]}",
                 "LAKE_DRIVER_MEMORY": "${LAKE_DRIVER_MEMORY:-1g}",
