@@ -5,7 +5,18 @@
 # init-topsongs.sh on the socket only, before the server listens on the network.
 set -euo pipefail
 : "${POSTGRES_USER:?POSTGRES_USER is required}" "${POSTGRES_DB:?POSTGRES_DB is required}"
-: "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is required (PG_PASSWORD in .env)}"
+# A password may come as <VARIABLE>_FILE, a file holding it (compose's secrets): read into a shell
+# variable, so it is in no process's environment but the one-shot set-up's below.
+from_file() {
+  local name="$1" file="${1}_FILE"
+  if [ -n "${!file:-}" ]; then
+    [ -z "${!name:-}" ] || { echo "both $name and $file are set: keep one" >&2; exit 1; }
+    printf -v "$name" '%s' "$(<"${!file}")"
+  fi
+}
+from_file POSTGRES_PASSWORD
+from_file PG_READER_PASSWORD
+: "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE) is required (PG_PASSWORD in .env)}"
 socket=/var/run/postgresql
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   pwfile="$(mktemp)"
@@ -24,9 +35,11 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 SELECT format('CREATE DATABASE %I', :'db') WHERE NOT EXISTS
   (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
 SQL
-  bash /opt/topsongs/postgres/init-topsongs.sh
+  PG_READER_PASSWORD="${PG_READER_PASSWORD:-topsongs_reader}" bash /opt/topsongs/postgres/init-topsongs.sh
   pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
   unset PGPASSWORD
   echo "[postgres] initialised $PGDATA"
 fi
+# the server needs neither password in its environment
+unset POSTGRES_PASSWORD PG_READER_PASSWORD
 exec postgres -D "$PGDATA"

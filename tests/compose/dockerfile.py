@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from pydantic_settings import BaseSettings
+from topsongs_core.secret_settings import FILE_SUFFIX, secret_variables
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "docker" / "Dockerfile"
@@ -69,9 +70,10 @@ def dockerignore_excludes(rel: str) -> bool:
 
 
 def settings_env_names(cls: type[BaseSettings]) -> set[str]:
-    """Every environment variable a settings class reads: prefix + field, nested classes too."""
+    """Every environment variable a settings class reads: prefix + field, a secret's ``_FILE`` form,
+    nested classes too."""
     prefix = (cls.model_config.get("env_prefix") or "").upper()
-    names: set[str] = set()
+    names: set[str] = {f"{variable}{FILE_SUFFIX}" for variable in secret_variables(cls)}
     for name, field in cls.model_fields.items():
         alias = field.validation_alias
         names.add(alias.upper() if isinstance(alias, str) else f"{prefix}{name.upper()}")

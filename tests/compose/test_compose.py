@@ -27,6 +27,7 @@ from ingest.kafka_setup import service_acls
 from pydantic_settings import BaseSettings
 from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.deployment import programs
+from topsongs_devstack.deployment.compose import secrets_of
 from topsongs_devstack.deployment.stack import services
 
 from tests.compose.dockerfile import REPO, all_settings_classes, settings_env_names
@@ -72,8 +73,14 @@ def strings_of(node: Any) -> list[str]:
 
 
 def required_variables() -> set[str]:
-    """The variables compose.yaml has no default for (``${VAR:?message}``): the stack's secrets."""
-    return {m.group("braced") for m in references() if m.group("op") == ":?"}
+    """The variables compose.yaml has no default for (``${VAR:?message}``) and those its secret files
+    are made from: the stack's secrets."""
+    return {m.group("braced") for m in references() if m.group("op") == ":?"} | secret_sources()
+
+
+def secret_sources() -> set[str]:
+    """The .env variables compose makes its secret files from (top-level ``secrets``)."""
+    return {entry["environment"] for entry in load_compose().get("secrets", {}).values()}
 
 
 def references() -> list[re.Match[str]]:
@@ -179,35 +186,54 @@ def test_only_the_store_and_its_init_hold_the_s3_root_key() -> None:
     holders = {
         service.name
         for service in services()
-        if any("{S3_SECRET_ACCESS_KEY:" in str(value) for value in service.environment.values())
+        if "s3_secret_access_key" in secrets_of(service)
+        or any("{S3_SECRET_ACCESS_KEY:" in str(value) for value in service.environment.values())
     }
     assert holders == {"s3", "s3-init", "cluster-s3", "cluster-s3-init"}, holders
     keyed = {
-        service.name: service.environment["S3_ACCESS_KEY_ID"]
+        service.name: (
+            service.environment["S3_ACCESS_KEY_ID"],
+            service.environment["S3_SECRET_ACCESS_KEY_FILE"],
+        )
         for service in services()
         if "S3_ACCESS_KEY_ID" in service.environment and service.name not in holders
     }
     expected = {
-        "spark": "topsongs-lake",
-        "cluster-lake": "topsongs-lake",
-        "cluster-airflow-worker": "topsongs-airflow",
-        "monitor": "topsongs-monitor",
-        "catalog-upload": "topsongs-catalog",
-        "airflow-scheduler": "topsongs-airflow",
+        "spark": "lake",
+        "cluster-lake": "lake",
+        "cluster-airflow-worker": "airflow",
+        "monitor": "monitor",
+        "catalog-upload": "catalog",
+        "airflow-scheduler": "airflow",
     }
-    assert {name: keyed.get(name) for name in expected} == expected, keyed
-    for name, key in keyed.items():
-        account = key.removeprefix("topsongs-")
-        secret = services_by_name()[name].environment["S3_SECRET_ACCESS_KEY"]
-        assert f"{{S3_SECRET_{account.upper()}:?" in str(secret), (name, secret)
+    assert {name: keyed.get(name, ("", ""))[0] for name in expected} == {
+        name: f"topsongs-{account}" for name, account in expected.items()
+    }, keyed
+    for name, (key, secret) in keyed.items():
+        assert secret == f"/run/secrets/s3_secret_{key.removeprefix('topsongs-')}", (name, secret)
 
 
-def services_by_name() -> dict[str, Any]:
-    return {service.name: service for service in services()}
+def test_secrets_reach_our_programs_as_files() -> None:
+    """No secret of .env is an environment value of a service running our code (settings classes):
+    each is a file compose makes (top-level ``secrets``) that the service lists and reads through
+    ``<VARIABLE>_FILE`` or Airflow's ``_CMD`` options."""
+    made = load_compose()["secrets"]
+    required = {m.group("braced") for m in references() if m.group("op") == ":?"}
+    checked = 0
+    for service in services():
+        listed = secrets_of(service)
+        assert all(name in made and made[name]["environment"] == name.upper() for name in listed), listed
+        if not service.settings:
+            continue
+        checked += 1
+        for key, value in service.environment.items():
+            inside = {m.group("braced") for m in VAR_RE.finditer(str(value or "").replace("$$", "\0\0"))}
+            assert not inside & required, f"{service.name}: {key} holds the secret {inside & required}"
+    assert checked >= 20
 
 
 def test_env_example_documents_only_used_variables() -> None:
-    used = {m.group("braced") or m.group("bare") for m in references()}
+    used = {m.group("braced") or m.group("bare") for m in references()} | secret_sources()
     passed_through = {k for s in services() for k, v in s.environment.items() if v is None}
     unused = set(example_vars()) - used - passed_through
     assert not unused, f".env.example documents variables compose.yaml never uses: {unused}"

@@ -211,9 +211,10 @@ async def test_plays_reach_the_live_board_and_the_history_of_their_hour(
     assert charts == {r: _oracle(past, r) for r in REGIONS}
 
 
-def test_only_the_store_and_its_init_were_given_the_s3_root_key(stack: Stack) -> None:
-    """Every other container that reaches the lake holds its own account's key (docs/security.md);
-    the lake and history test above proves those accounts can do their work."""
+def test_secrets_are_files_and_each_lake_client_has_its_own_s3_key(stack: Stack) -> None:
+    """No container's environment holds a secret of .env but the S3 server's (versitygw reads its
+    root key only from there, docs/security.md); every other container that reaches the lake holds
+    its own account's key (the lake and history test above proves those accounts do their work)."""
     ids = subprocess.run(
         ["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={stack.project}"],
         capture_output=True,
@@ -223,22 +224,35 @@ def test_only_the_store_and_its_init_were_given_the_s3_root_key(stack: Stack) ->
     inspected = orjson.loads(
         subprocess.run(["docker", "inspect", *ids], capture_output=True, text=True, check=True).stdout
     )
-    root = stack.secret("S3_SECRET_ACCESS_KEY")
-    holders, keys = set(), {}
+    secrets = {
+        name: value
+        for line in stack.env_file.read_text().splitlines()
+        if not line.startswith("#") and "=" in line
+        for name, value in [line.split("=", 1)]
+        if name not in PORTS and name != "LAKE_TRIGGER_INTERVAL"
+    }
+    assert len(secrets) >= 15, secrets.keys()
+    held, files, keys = {}, {}, {}
     for container in inspected:
         name = container["Config"]["Labels"]["com.docker.compose.service"]
         env = dict(line.split("=", 1) for line in container["Config"]["Env"])
-        if root in env.values():
-            holders.add(name)
-        if "S3_ACCESS_KEY_ID" in env:
-            keys[name] = env["S3_ACCESS_KEY_ID"]
-    assert holders == {"s3", "s3-init"}, holders
-    assert {name: keys.get(name) for name in ("spark", "monitor", "catalog-upload", "airflow-scheduler")} == {
-        "spark": "topsongs-lake",
-        "monitor": "topsongs-monitor",
-        "catalog-upload": "topsongs-catalog",
-        "airflow-scheduler": "topsongs-airflow",
-    }, keys
+        found = sorted(s for s, value in secrets.items() if any(value in v for v in env.values()))
+        if found:
+            held[name] = found
+        files[name] = env.get("S3_SECRET_ACCESS_KEY_FILE")
+        keys[name] = env.get("S3_ACCESS_KEY_ID")
+    assert held == {"s3": ["S3_SECRET_ACCESS_KEY"]}, held
+    clients = {
+        "spark": "lake",
+        "monitor": "monitor",
+        "catalog-upload": "catalog",
+        "airflow-scheduler": "airflow",
+    }
+    assert {name: (keys[name], files[name]) for name in clients} == {
+        name: (f"topsongs-{account}", f"/run/secrets/s3_secret_{account}")
+        for name, account in clients.items()
+    }
+    assert files["s3-init"] == "/run/secrets/s3_secret_access_key"
 
 
 def test_a_stack_without_its_secrets_refuses_to_start(tmp_path: Path) -> None:

@@ -94,8 +94,12 @@ def env_names(doc: Manifest) -> set[str]:
 
 
 def compose_environment(service: str) -> set[str]:
+    """A compose service's variables; a secret compose gives as a file (``X_FILE``, Airflow's
+    ``X_CMD``) by its plain name, which the chart still sets from its Secret (docs/kubernetes.md)."""
     compose = yaml.safe_load((REPO / "compose.yaml").read_text())
-    return set(compose["services"][service].get("environment") or {})
+    environment = compose["services"][service].get("environment") or {}
+    files = {name for name, value in environment.items() if "/run/secrets/" in str(value)}
+    return (set(environment) - files) | {name.rsplit("_", 1)[0] for name in files}
 
 
 # ------------------------------------------------------------------------------------------ tests

@@ -21,8 +21,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 from topsongs_core.lake_layout import LakeLayout, dataset_uri
+from topsongs_core.secret_settings import SecretSettings
 from topsongs_core.settings import S3Settings
 
 from topsongs_charts.settings import ChartsSettings
@@ -38,7 +39,7 @@ READ_WRITE = (*READ, *WRITE, "s3:DeleteObject")
 LIST = ("s3:ListBucket",)
 
 
-class LakeAccountSecrets(BaseSettings):
+class LakeAccountSecrets(SecretSettings):
     """Each account's secret, for whoever sets the accounts up with the root key (compose's s3-init
     reads them from .env: S3_SECRET_LAKE, ..._AIRFLOW, ..._CATALOG, ..._MONITOR). None set: the
     store's accounts are its operator's business (a managed S3, IAM), only the bucket is made."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from topsongs_charts.lake_accounts import AIRFLOW, CATALOG
 
 from topsongs_devstack.deployment import env
-from topsongs_devstack.deployment.env import PG_PASSWORD_URLENCODED, secret
+from topsongs_devstack.deployment.env import secret_file, url_cmd
 from topsongs_devstack.deployment.model import Health, Publish, Service, completed, healthy, http_health
 from topsongs_devstack.deployment.programs import CHARTS, SIMULATOR
 from topsongs_devstack.deployment.single import AIRFLOW_PORT, STATSD
@@ -51,12 +51,16 @@ def airflow_env(
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": ADMIN_PASSWORD_FILE,
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{api_server}:{API_SERVER_PORT}/execution/",
         "AIRFLOW__CORE__FERNET_KEY": "${AIRFLOW_FERNET_KEY:-}",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-            f"postgresql+psycopg2://${{PG_USER:-topsongs}}:{PG_PASSWORD_URLENCODED}@{postgres}:5432/airflow"
+        # Airflow's sensitive options through `_CMD` (it runs them at start, without a shell): the
+        # secrets are files compose makes (env.secret_file), in no container's environment.
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD": url_cmd(
+            "postgresql+psycopg2://${PG_USER:-topsongs}:",
+            "PG_PASSWORD_URLENCODED",
+            f"@{postgres}:5432/airflow",
         ),
         "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__API__SECRET_KEY": secret("AIRFLOW_API_SECRET_KEY"),
-        "AIRFLOW__API_AUTH__JWT_SECRET": secret("AIRFLOW_JWT_SECRET"),
+        "AIRFLOW__API__SECRET_KEY_CMD": f"cat {secret_file('AIRFLOW_API_SECRET_KEY')}",
+        "AIRFLOW__API_AUTH__JWT_SECRET_CMD": f"cat {secret_file('AIRFLOW_JWT_SECRET')}",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
         # The DAGs set retries only; the wait between tries is this (seconds), as devstack sets it.
         "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": str(RETRY_DELAY_S),
@@ -99,8 +103,9 @@ def airflow() -> list[Service]:
     after_init = completed("airflow-init")
     # the simple auth manager's passwords file, written from the environment at each start
     write_passwords = (
-        'python -c \'import json, os; print(json.dumps({"admin": os.environ["AIRFLOW_ADMIN_PASSWORD"]}))\''
-        f" > {ADMIN_PASSWORD_FILE}\n"
+        "python -c 'import json, pathlib, sys;"
+        ' print(json.dumps({"admin": pathlib.Path(sys.argv[1]).read_text().strip()}))\''
+        f" {secret_file('AIRFLOW_ADMIN_PASSWORD')} > {ADMIN_PASSWORD_FILE}\n"
         f"exec airflow api-server --port {API_SERVER_PORT}\n"
     )
     return [
@@ -110,7 +115,7 @@ def airflow() -> list[Service]:
             "airflow-api-server",
             "airflow",
             command=("bash", "-ec", write_passwords),
-            environment={**airflow_env(), "AIRFLOW_ADMIN_PASSWORD": secret("AIRFLOW_ADMIN_PASSWORD")},
+            environment=airflow_env(),
             depends_on={**after_init, **completed("charts-migrate")},
             ports=(Publish("PUBLISH_AIRFLOW_PORT", AIRFLOW_PORT, API_SERVER_PORT),),
             healthcheck=api_server_health(),
@@ -151,7 +156,7 @@ def demo() -> list[Service]:
     # The upload writes the catalog with the catalog's own S3 key (write-only, its prefix).
     simulator = {**env.s3(account=CATALOG), **env.contract()}
     # The backfill and the load post through ingest, which requires its API key; they touch no S3.
-    poster = {**env.contract(), "SIMULATOR_INGEST_API_KEY": env.secret("INGEST_API_KEY")}
+    poster = {**env.contract(), "SIMULATOR_INGEST_API_KEY_FILE": env.secret_file("INGEST_API_KEY")}
     ingest_url = ("--ingest-url", "http://ingest:8000", "--seed", "7")
     backfill = ("backfill", "--hours", "${DEMO_BACKFILL_HOURS:-24}", *ingest_url)
     load = ("run", "--rate", "${DEMO_RATE:-200}", "--duration", "${DEMO_DURATION:-10m}", *ingest_url)

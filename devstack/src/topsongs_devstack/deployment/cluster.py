@@ -47,7 +47,12 @@ def kafka_client_env() -> dict[str, str | None]:
 
 def kafka_env(user: str) -> dict[str, str | None]:
     """KafkaSettings of a service that reaches the cluster as ``user``."""
-    return {**kafka_client_env(), "KAFKA_SASL_USERNAME": user, "KAFKA_SASL_PASSWORD": password(user)}
+    return {
+        **kafka_client_env(),
+        "KAFKA_SASL_USERNAME": user,
+        # a file compose makes from .env (env.secret_file), as every secret of our programs
+        "KAFKA_SASL_PASSWORD_FILE": env.secret_file(f"CLUSTER_KAFKA_{user.upper()}_PASSWORD"),
+    }
 
 
 def kafka() -> list[Service]:

@@ -23,7 +23,7 @@ from topsongs_devstack.deployment.cluster import (
     S3_ENDPOINT,
     kafka_env,
 )
-from topsongs_devstack.deployment.env import PG_PASSWORD_URLENCODED, knob, optional
+from topsongs_devstack.deployment.env import knob, optional, url_cmd
 from topsongs_devstack.deployment.model import (
     Condition,
     Health,
@@ -133,7 +133,6 @@ def streams() -> list[Service]:
 
 def cluster_airflow_env() -> dict[str, str | None]:
     """The single node's Airflow settings on the cluster's engines; tasks read Kafka as the lake user."""
-    conn = f"${{PG_USER:-topsongs}}:{PG_PASSWORD_URLENCODED}@cluster-postgres:5432/airflow"
     return {
         # no StatsD server in the cluster profile
         **airflow_env("cluster-airflow-api-server", "cluster-postgres", statsd=None),
@@ -146,8 +145,14 @@ def cluster_airflow_env() -> dict[str, str | None]:
             ClusterSettings, "airflow_task_heartbeat_timeout_s"
         ),
         "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": knob(ClusterSettings, "airflow_retry_delay_s"),
-        "AIRFLOW__CELERY__BROKER_URL": f"redis://:{REDIS_PASSWORD}@cluster-redis:6379/0",
-        "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://{conn}",
+        "AIRFLOW__CELERY__BROKER_URL_CMD": url_cmd(
+            "redis://:", "CLUSTER_REDIS_PASSWORD", "@cluster-redis:6379/0"
+        ),
+        "AIRFLOW__CELERY__RESULT_BACKEND_CMD": url_cmd(
+            "db+postgresql://${PG_USER:-topsongs}:",
+            "PG_PASSWORD_URLENCODED",
+            "@cluster-postgres:5432/airflow",
+        ),
     }
 
 

@@ -117,6 +117,12 @@ def _health(check: Health) -> dict[str, Any]:
     }
 
 
+def secrets_of(service: Service) -> list[str]:
+    """The secret files (env.secret_file) its settings or command read, by .env variable, lower case."""
+    text = " ".join(str(v) for v in (*service.environment.values(), *(service.command or ())))
+    return sorted(set(re.findall(rf"{env.SECRETS_DIR}/([a-z0-9_]+)", text)))
+
+
 def service_entry(service: Service) -> dict[str, Any]:
     """One service as compose reads it."""
     out: dict[str, Any]
@@ -139,6 +145,8 @@ def service_entry(service: Service) -> dict[str, Any]:
     if service.environment:
         merged, rest = _environment(service.environment, env_groups())
         out["environment"] = {_MERGE: ",".join(merged)} | rest if merged else rest
+    if secrets := secrets_of(service):
+        out["secrets"] = secrets
     if service.command:
         script = len(service.command) == 3 and "\n" in service.command[2]
         out["command"] = list(service.command) if script else _Flow(service.command)
@@ -206,4 +214,7 @@ def render() -> str:
     named = (v.split(":")[0] for s in every for v in s.volumes if not v.startswith(("./", "/")))
     volumes = "".join(f"  {name}:\n" for name in dict.fromkeys(named))
     body = "".join("\n" + block for block in blocks)
-    return f"{HEADER}{shared}\nservices:\n{body}\nvolumes:\n{volumes}"
+    # Each secret a service lists is a file compose makes from the .env variable of its name.
+    names = sorted({name for s in every for name in secrets_of(s)})
+    files = "".join(f"  {name}:\n    environment: {name.upper()}\n" for name in names)
+    return f"{HEADER}{shared}\nservices:\n{body}\nvolumes:\n{volumes}\nsecrets:\n{files}"

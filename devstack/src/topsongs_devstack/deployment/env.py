@@ -47,14 +47,26 @@ def secret(variable: str, why: str = DOT_ENV) -> str:
     return f"${{{variable}:?{variable} is required, {why}}}"
 
 
+# Where compose puts each secret a service lists: a file made from the .env variable of its name
+# (compose.yaml's top-level `secrets`, source `environment`), so the value is in no container's
+# environment; the settings read it through `<VARIABLE>_FILE` (topsongs_core.secret_settings).
+SECRETS_DIR = "/run/secrets"
+
+
+def secret_file(variable: str) -> str:
+    """The file compose makes from .env's ``variable`` in a service that lists it (compose.py)."""
+    return f"{SECRETS_DIR}/{variable.lower()}"
+
+
+def url_cmd(before: str, variable: str, after: str) -> str:
+    """An Airflow `_CMD` value (run without a shell) printing a URL with the secret ``variable``
+    read from its file between ``before`` and ``after``: the URL is in no environment."""
+    return f'sh -c \'printf "%s%s%s" "{before}" "$$(cat {secret_file(variable)})" "{after}"\''
+
+
 def optional(variable: str) -> str:
     """A value from .env that may be empty (the cluster's passwords: their services check them)."""
     return f"${{{variable}:-}}"
-
-
-PG_PASSWORD_URLENCODED = secret(
-    "PG_PASSWORD_URLENCODED", "PG_PASSWORD percent-encoded (make compose-up writes it)"
-)
 
 
 def kafka(bootstrap: str = "kafka:9092") -> dict[str, str | None]:
@@ -80,9 +92,9 @@ def postgres(host: str = "postgres") -> dict[str, str | None]:
         "PG_PORT": "5432",
         "PG_DATABASE": knob(PostgresSettings, "database"),
         "PG_USER": knob(PostgresSettings, "user"),
-        "PG_PASSWORD": secret("PG_PASSWORD"),
+        "PG_PASSWORD_FILE": secret_file("PG_PASSWORD"),
         "PG_READER_USER": knob(PostgresSettings, "reader_user"),
-        "PG_READER_PASSWORD": secret("PG_READER_PASSWORD"),
+        "PG_READER_PASSWORD_FILE": secret_file("PG_READER_PASSWORD"),
     }
 
 
@@ -90,13 +102,13 @@ def s3(endpoint: str = "http://s3:7070", account: str | None = None) -> dict[str
     """S3Settings on the compose S3 store: with ``account``, that lake account's key (s3-init makes
     it, topsongs_charts.lake_accounts); without, the store's root key (the store and s3-init only)."""
     if account is None:
-        key, secret_value = knob(S3Settings, "access_key_id"), secret("S3_SECRET_ACCESS_KEY")
+        key, source = knob(S3Settings, "access_key_id"), "S3_SECRET_ACCESS_KEY"
     else:
-        key, secret_value = access_key(account), secret(account_secret(account))
+        key, source = access_key(account), account_secret(account)
     return {
         "S3_ENDPOINT_URL": endpoint,
         "S3_ACCESS_KEY_ID": key,
-        "S3_SECRET_ACCESS_KEY": secret_value,
+        "S3_SECRET_ACCESS_KEY_FILE": secret_file(source),
         "S3_REGION": knob(S3Settings, "region"),
         "S3_BUCKET": knob(S3Settings, "bucket"),
         "S3_PATH_STYLE": "true",
@@ -110,7 +122,7 @@ def account_secret(account: str) -> str:
 
 def lake_accounts() -> dict[str, str | None]:
     """Every lake account's secret: what s3-init sets the accounts up with."""
-    return {account_secret(account): secret(account_secret(account)) for account in ACCOUNTS}
+    return {f"{account_secret(a)}_FILE": secret_file(account_secret(a)) for a in ACCOUNTS}
 
 
 def contract() -> dict[str, str | None]:
@@ -128,7 +140,7 @@ def ingest() -> dict[str, str | None]:
     return {
         "INGEST_MAX_BATCH_EVENTS": knob(IngestSettings, "max_batch_events"),
         "INGEST_PRODUCE_TIMEOUT_S": knob(IngestSettings, "produce_timeout_s"),
-        "INGEST_API_KEY": secret("INGEST_API_KEY"),
+        "INGEST_API_KEY_FILE": secret_file("INGEST_API_KEY"),
     }
 
 

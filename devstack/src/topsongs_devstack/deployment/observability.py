@@ -15,7 +15,7 @@ from topsongs_core.settings import PostgresSettings
 from topsongs_devstack.config import DevstackSettings
 from topsongs_devstack.deployment import env, programs
 from topsongs_devstack.deployment.cluster_apps import PAIR
-from topsongs_devstack.deployment.env import PG_PASSWORD_URLENCODED, knob
+from topsongs_devstack.deployment.env import knob, secret_file
 from topsongs_devstack.deployment.model import Health, Publish, Service, completed, healthy, http_health
 from topsongs_devstack.deployment.single import KAFKA_METRICS_PORT, KAFKA_READY, PYTHON, STATSD
 from topsongs_devstack.prometheus import SCRAPE_INTERVAL_S
@@ -149,18 +149,18 @@ def _devstack_prometheus_port() -> int:
 def postgres_exporter() -> Service:
     """Debian's prometheus-postgres-exporter (in the prometheus image) on the compose PostgreSQL, as
     the loader role, as devstack runs it."""
-    dsn = (
-        f"postgresql://{knob(PostgresSettings, 'user')}:{PG_PASSWORD_URLENCODED}@postgres:5432/"
-        f"{knob(PostgresSettings, 'database')}?sslmode=disable"
-    )
     ready = ("CMD", "wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{POSTGRES_EXPORTER_PORT}/metrics")
     return Service(
         "postgres-exporter",
         "prometheus",
         entrypoint=("prometheus-postgres-exporter",),
         command=(f"--web.listen-address=0.0.0.0:{POSTGRES_EXPORTER_PORT}",),
-        # the exporter's own variable (no settings class of ours); the network has no TLS
-        environment={"DATA_SOURCE_NAME": dsn},
+        # the exporter's own variables (no settings class of ours), the password a file; no TLS inside
+        environment={
+            "DATA_SOURCE_URI": f"postgres:5432/{knob(PostgresSettings, 'database')}?sslmode=disable",
+            "DATA_SOURCE_USER": knob(PostgresSettings, "user"),
+            "DATA_SOURCE_PASS_FILE": secret_file("PG_PASSWORD"),
+        },
         depends_on=healthy("postgres"),
         healthcheck=Health(ready),
         doc="PostgreSQL's health and statistics for Prometheus (pg_up, pg_stat_database_*, ...)",

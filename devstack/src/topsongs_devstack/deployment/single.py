@@ -99,11 +99,11 @@ def postgres(name: str = "postgres", volume: str = "pg-data", publish: bool = Tr
         "postgres",
         environment={
             "POSTGRES_USER": knob(PostgresSettings, "user"),
-            "POSTGRES_PASSWORD": secret("PG_PASSWORD"),
+            "POSTGRES_PASSWORD_FILE": env.secret_file("PG_PASSWORD"),
             "POSTGRES_DB": knob(PostgresSettings, "database"),
             # read by docker/postgres/init-topsongs.sh (first start of an empty volume only)
             "PG_READER_USER": knob(PostgresSettings, "reader_user"),
-            "PG_READER_PASSWORD": secret("PG_READER_PASSWORD"),
+            "PG_READER_PASSWORD_FILE": env.secret_file("PG_READER_PASSWORD"),
         },
         ports=(Publish("PUBLISH_PG_PORT", PG_PORT, 5432),) if publish else (),
         volumes=(f"{volume}:/var/lib/postgresql/data",),
