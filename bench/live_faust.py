@@ -29,6 +29,7 @@ from ingest.kafka_setup import declared_topics, drop_topics
 from topsongs_core.events import PlayEvent, decode
 from topsongs_core.settings import KafkaSettings
 from topsongs_core.windows import DEFAULT_ROLLING_MINUTES, chart_windows
+from topsongs_devstack.deployment.programs import streams_args
 from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.process import cpu_seconds
 
@@ -158,7 +159,9 @@ def faust_rate(kafka: KafkaSettings, sent: list[PlayEvent], app_id: str) -> tupl
     }
     with tempfile.TemporaryDirectory() as data:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streams", "--datadir", data, "worker", "--without-web"],
+            # as devstack and compose run it: `-l info` also keeps Faust's terminal spinner off, which
+            # at its default level sets the root logger to DEBUG (a record for every client call)
+            [sys.executable, "-m", "streams", *streams_args(data)],
             env=env,
             start_new_session=True,
         )
