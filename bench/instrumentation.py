@@ -28,6 +28,7 @@ from ingest.kafka_setup import drop_topics
 from topsongs_core.settings import KafkaSettings
 from topsongs_devstack.apps import write_targets
 from topsongs_devstack.config import DevstackSettings
+from topsongs_devstack.deployment.programs import streams_args
 from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.process import cpu_seconds
 from topsongs_devstack.prometheus import Prometheus
@@ -115,7 +116,7 @@ def faust_drain(
         env["STREAMS_METRICS_PORT"] = str(WORKER_METRICS_PORT)
         write_targets(settings, "streams", [f"127.0.0.1:{WORKER_METRICS_PORT}"])
     with tempfile.TemporaryDirectory() as data:
-        argv = [sys.executable, "-m", "streams", "--datadir", data, "worker", "--without-web"]
+        argv = [sys.executable, "-m", "streams", *streams_args(data)]  # as deployed (-l info)
         proc = subprocess.Popen(argv, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
         try:
             started = None

@@ -26,6 +26,7 @@ import orjson
 import websockets
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from topsongs_core.settings import KafkaSettings
+from topsongs_devstack.deployment.programs import streams_args
 from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.process import free_port
 
@@ -289,7 +290,7 @@ def main() -> None:
         log = os.path.join(data, "services.log")
         procs = [
             _spawn(_uvicorn("ingest.app:create_app", ingest_port), env, log),
-            _spawn(["-m", "streams", "--datadir", data, "worker", "--without-web"], env, log),
+            _spawn(["-m", "streams", *streams_args(data)], env, log),  # as deployed (-l info)
             _spawn(_uvicorn("dashboard_api.app:create_app", dashboard_port), env, log),
         ]
         try:

@@ -50,6 +50,7 @@ from dashboard_api.settings import DashboardSettings
 from ingest.kafka_setup import drop_topics
 from topsongs_core.events import PlayEvent
 from topsongs_core.settings import KafkaSettings
+from topsongs_devstack.deployment.programs import streams_args
 from topsongs_devstack.kafka import ensure_topics, private_topics
 from topsongs_devstack.process import cpu_seconds, free_port
 from websockets.asyncio.client import ClientConnection, connect
@@ -245,7 +246,8 @@ def _worker(kafka: KafkaSettings, app_id: str, data: str) -> subprocess.Popen:
         "KAFKA_DEAD_LETTER_TOPIC": kafka.dead_letter_topic,
         "STREAMS_APP_ID": app_id,
     }
-    command = [sys.executable, "-m", "streams", "--datadir", data, "worker", "-l", "warn", "--without-web"]
+    # as deployed: `-l info` (at warn Faust's spinner sets the root logger to DEBUG)
+    command = [sys.executable, "-m", "streams", *streams_args(data)]
     with open(Path(data) / "worker.log", "wb") as log:
         # The worker's output goes to a file: printed only when it fails to start.
         return subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
