@@ -1,8 +1,9 @@
 """The settings compose gives the services, grouped as the settings classes that read them.
 
 A `${VAR:-default}` takes its name and default from the pydantic-settings field it sets, so a renamed
-field or a changed default moves compose with it; secrets are `${VAR:?...}`: compose refuses to start
-without them.
+field or a changed default moves compose with it. Secrets reach our programs as files compose makes
+from .env (``secret_file``, read through ``<VARIABLE>_FILE``); the few an engine can only take from
+its environment are `${VAR:?...}`: compose refuses to start without them.
 """
 
 from __future__ import annotations
