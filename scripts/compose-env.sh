@@ -32,8 +32,9 @@ NAMES = (
     "CLUSTER_REDIS_PASSWORD",
 )
 out = os.environ["OUT"]
+new = not os.path.exists(out)
 have: dict[str, str] = {}
-if os.path.exists(out):
+if not new:
     for line in open(out).read().splitlines():
         name, sep, value = line.partition("=")
         if sep and not name.startswith("#"):
@@ -43,7 +44,6 @@ if "PG_PASSWORD_URLENCODED" not in have:
     values["PG_PASSWORD_URLENCODED"] = urllib.parse.quote(have.get("PG_PASSWORD") or values["PG_PASSWORD"], safe="")
 if not values:
     raise SystemExit(0)
-new = not os.path.exists(out)
 fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 with os.fdopen(fd, "a") as env:
     if new:

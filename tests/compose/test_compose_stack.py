@@ -57,11 +57,13 @@ class Stack:
     def url(self, port: str) -> str:
         return f"http://127.0.0.1:{PORTS[port]}"
 
+    def variables(self) -> dict[str, str]:
+        """The env file's assignments: the generated secrets, then the test's ports and trigger."""
+        lines = self.env_file.read_text().splitlines()
+        return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
     def secret(self, name: str) -> str:
-        for line in self.env_file.read_text().splitlines():
-            if line.startswith(f"{name}="):
-                return line.split("=", 1)[1]
-        raise KeyError(name)
+        return self.variables()[name]
 
 
 def _compose(stack_env: dict[str, str], project: str, env_file: Path, *args: str, **kwargs):
@@ -226,9 +228,7 @@ def test_secrets_are_files_and_each_lake_client_has_its_own_s3_key(stack: Stack)
     )
     secrets = {
         name: value
-        for line in stack.env_file.read_text().splitlines()
-        if not line.startswith("#") and "=" in line
-        for name, value in [line.split("=", 1)]
+        for name, value in stack.variables().items()
         if name not in PORTS and name != "LAKE_TRIGGER_INTERVAL"
     }
     assert len(secrets) >= 15, secrets.keys()
